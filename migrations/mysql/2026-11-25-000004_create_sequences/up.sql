@@ -1,0 +1,4 @@
+CREATE TABLE sequences (
+    name VARCHAR(64) NOT NULL PRIMARY KEY,
+    next_value BIGINT NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;

@@ -1,0 +1,478 @@
+//! Settings: built-in defaults, `config/default.toml`, `config/{profile}.toml`, then
+//! `KIRANA__SECTION__KEY` environment variables (and `..._FILE` secrets), validated once.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Environment prefix; the separator between sections and keys is a double underscore.
+pub const ENV_PREFIX: &str = "KIRANA";
+const ENV_SEPARATOR: &str = "__";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Where the SQLite database, generated keys and uploads live.
+    pub data_dir: PathBuf,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub log: LogSettings,
+    pub outbox: OutboxSettings,
+    pub idempotency: IdempotencySettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    /// HTTP worker threads; 0 means one per CPU core.
+    pub workers: usize,
+    /// Largest request body accepted, in bytes.
+    pub body_limit_bytes: usize,
+    /// How long in-flight requests may run after SIGTERM before the process exits.
+    pub shutdown_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DatabaseSettings {
+    /// `sqlite://PATH`, a plain file path, or `mysql://user:password@host:port/db`.
+    pub url: String,
+    /// Connections for reads (SQLite) or for everything (MySQL).
+    pub pool_size: u32,
+    /// How long a statement waits for a lock before it fails.
+    pub busy_timeout_ms: u32,
+    /// How long a request waits for a free pooled connection.
+    pub acquire_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    /// A tracing filter, e.g. `info` or `kirana=debug,actix_web=info`.
+    pub level: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OutboxSettings {
+    /// Run the dispatcher in this process.
+    pub dispatch: bool,
+    pub poll_interval_ms: u64,
+    pub batch_size: u32,
+    /// Deliveries tried before an event is parked for a person to look at.
+    pub max_attempts: u32,
+    /// First retry delay; it doubles on each failure up to `max_backoff_ms`.
+    pub base_backoff_ms: u64,
+    pub max_backoff_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IdempotencySettings {
+    /// How long a stored response is replayed for a repeated `Idempotency-Key`.
+    pub ttl_hours: u32,
+    /// A request still marked in progress after this long (its process died) may be retried.
+    pub lock_timeout_secs: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data"),
+            server: ServerSettings::default(),
+            database: DatabaseSettings::default(),
+            log: LogSettings::default(),
+            outbox: OutboxSettings::default(),
+            idempotency: IdempotencySettings::default(),
+        }
+    }
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            workers: 0,
+            body_limit_bytes: 1024 * 1024,
+            shutdown_timeout_secs: 30,
+        }
+    }
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            pool_size: 4,
+            busy_timeout_ms: 5_000,
+            acquire_timeout_ms: 10_000,
+        }
+    }
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Pretty,
+            level: "info".into(),
+        }
+    }
+}
+
+impl Default for OutboxSettings {
+    fn default() -> Self {
+        Self {
+            dispatch: true,
+            poll_interval_ms: 500,
+            batch_size: 100,
+            max_attempts: 10,
+            base_backoff_ms: 1_000,
+            max_backoff_ms: 300_000,
+        }
+    }
+}
+
+impl Default for IdempotencySettings {
+    fn default() -> Self {
+        Self {
+            ttl_hours: 24,
+            lock_timeout_secs: 60,
+        }
+    }
+}
+
+/// A configuration problem, always naming the key it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "configuration error: {}: {}", self.key, self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn err(key: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        key: key.into(),
+        message: message.into(),
+    }
+}
+
+/// Where the settings come from; tests pass their own environment.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    pub config_dir: Option<PathBuf>,
+    pub profile: Option<String>,
+    /// Environment variables to read; `None` means the process environment.
+    pub env: Option<HashMap<String, String>>,
+}
+
+/// The loaded settings and the `KIRANA__*` variables that matched no key.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub settings: Settings,
+    pub unknown_env: Vec<String>,
+}
+
+impl Settings {
+    /// Loads and validates settings from files and the process environment.
+    pub fn load(sources: &Sources) -> Result<Loaded, ConfigError> {
+        let env: HashMap<String, String> = match &sources.env {
+            Some(env) => env.clone(),
+            None => std::env::vars().collect(),
+        };
+        let config_dir = sources
+            .config_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("config"));
+        let profile = sources
+            .profile
+            .clone()
+            .or_else(|| env.get("KIRANA_PROFILE").cloned());
+
+        let defaults = config::Config::try_from(&Settings::default())
+            .map_err(|e| err("(defaults)", e.to_string()))?;
+        let mut builder = config::Config::builder()
+            .add_source(defaults)
+            .add_source(file_source(&config_dir.join("default.toml")));
+        if let Some(profile) = &profile {
+            builder = builder.add_source(file_source(&config_dir.join(format!("{profile}.toml"))));
+        }
+
+        let prefix = format!("{ENV_PREFIX}{ENV_SEPARATOR}");
+        let mut plain: HashMap<String, String> = HashMap::new();
+        let mut seen_keys = Vec::new();
+        for (name, value) in &env {
+            let Some(rest) = name.strip_prefix(&prefix) else {
+                continue;
+            };
+            let key = rest.to_lowercase().replace(ENV_SEPARATOR, ".");
+            if let Some(secret_key) = key.strip_suffix("_file") {
+                let contents = std::fs::read_to_string(value).map_err(|e| {
+                    err(secret_key, format!("cannot read secret file {value}: {e}"))
+                })?;
+                let contents = contents.trim_end_matches(['\r', '\n']).to_string();
+                builder = builder
+                    .set_override(secret_key, contents)
+                    .map_err(|e| err(secret_key, e.to_string()))?;
+                seen_keys.push((name.clone(), secret_key.to_string()));
+            } else {
+                plain.insert(name.clone(), value.clone());
+                seen_keys.push((name.clone(), key));
+            }
+        }
+        builder = builder.add_source(
+            config::Environment::with_prefix(ENV_PREFIX)
+                .prefix_separator(ENV_SEPARATOR)
+                .separator(ENV_SEPARATOR)
+                .try_parsing(true)
+                .source(Some(plain)),
+        );
+
+        let built = builder.build().map_err(to_config_error)?;
+        let settings: Settings = built.try_deserialize().map_err(to_config_error)?;
+        settings.validate()?;
+
+        let known = known_keys();
+        let mut unknown_env: Vec<String> = seen_keys
+            .into_iter()
+            .filter(|(_, key)| !known.contains(key))
+            .map(|(name, _)| name)
+            .collect();
+        unknown_env.sort();
+        Ok(Loaded {
+            settings,
+            unknown_env,
+        })
+    }
+
+    /// Checks every value whose type alone does not prove it valid.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.server.host.trim().is_empty() {
+            return Err(err("server.host", "must not be empty"));
+        }
+        if self.server.body_limit_bytes < 1024 {
+            return Err(err("server.body_limit_bytes", "must be at least 1024"));
+        }
+        crate::db::DbUrl::parse(&self.database_url())
+            .map_err(|message| err("database.url", message))?;
+        if self.database.pool_size == 0 {
+            return Err(err("database.pool_size", "must be at least 1"));
+        }
+        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
+            return Err(err(
+                "log.level",
+                format!("'{}' is not a log filter (try 'info')", self.log.level),
+            ));
+        }
+        if self.outbox.max_attempts == 0 {
+            return Err(err("outbox.max_attempts", "must be at least 1"));
+        }
+        if self.outbox.batch_size == 0 {
+            return Err(err("outbox.batch_size", "must be at least 1"));
+        }
+        if self.outbox.poll_interval_ms == 0 {
+            return Err(err("outbox.poll_interval_ms", "must be at least 1"));
+        }
+        if self.outbox.max_backoff_ms < self.outbox.base_backoff_ms {
+            return Err(err(
+                "outbox.max_backoff_ms",
+                "must not be smaller than outbox.base_backoff_ms",
+            ));
+        }
+        if self.idempotency.ttl_hours < 24 {
+            return Err(err("idempotency.ttl_hours", "must be at least 24"));
+        }
+        Ok(())
+    }
+
+    /// The database URL, defaulting to a SQLite file in the data directory.
+    pub fn database_url(&self) -> String {
+        if self.database.url.trim().is_empty() {
+            format!("sqlite://{}", self.data_dir.join("kirana.db").display())
+        } else {
+            self.database.url.clone()
+        }
+    }
+
+    /// The effective settings as TOML with every secret masked.
+    pub fn masked_toml(&self) -> String {
+        let mut shown = self.clone();
+        shown.database.url = mask_url(&self.database_url());
+        toml_string(&shown)
+    }
+}
+
+fn toml_string(settings: &Settings) -> String {
+    let value = match serde_json::to_value(settings) {
+        Ok(v) => v,
+        Err(e) => return format!("# cannot render settings: {e}\n"),
+    };
+    let mut out = String::new();
+    if let serde_json::Value::Object(map) = value {
+        for (k, v) in map.iter().filter(|(_, v)| !v.is_object()) {
+            out.push_str(&format!("{k} = {v}\n"));
+        }
+        for (section, v) in map.iter().filter(|(_, v)| v.is_object()) {
+            out.push_str(&format!("\n[{section}]\n"));
+            if let serde_json::Value::Object(inner) = v {
+                for (k, v) in inner {
+                    out.push_str(&format!("{k} = {v}\n"));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Hides the password of a URL (`mysql://kirana:****@db/kirana`).
+pub fn mask_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            if parsed.set_password(Some("****")).is_ok() {
+                parsed.to_string()
+            } else {
+                "****".into()
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn file_source(path: &Path) -> config::File<config::FileSourceFile, config::FileFormat> {
+    config::File::from(path.to_path_buf())
+        .format(config::FileFormat::Toml)
+        .required(false)
+}
+
+/// Every dotted key the settings have, for warning about misspelt variables.
+fn known_keys() -> BTreeSet<String> {
+    let mut keys = BTreeSet::new();
+    if let Ok(serde_json::Value::Object(map)) = serde_json::to_value(Settings::default()) {
+        for (k, v) in map {
+            match v {
+                serde_json::Value::Object(inner) => {
+                    for ik in inner.keys() {
+                        keys.insert(format!("{k}.{ik}"));
+                    }
+                }
+                _ => {
+                    keys.insert(k);
+                }
+            }
+        }
+    }
+    keys
+}
+
+fn to_config_error(e: config::ConfigError) -> ConfigError {
+    // The config crate words its messages as "... for key `server.port`"; lift the key out
+    // so the one line we print starts with it.
+    let text = e.to_string();
+    if let Some(start) = text.find("for key `") {
+        let rest = &text[start + "for key `".len()..];
+        if let Some(end) = rest.find('`') {
+            let key = rest[..end].trim_start_matches("KIRANA__").to_string();
+            let message = text[..start].trim().to_string();
+            return err(&key, message);
+        }
+    }
+    err("(configuration)", text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(env: &[(&str, &str)]) -> Result<Loaded, ConfigError> {
+        Settings::load(&Sources {
+            config_dir: Some(PathBuf::from("/nonexistent")),
+            profile: None,
+            env: Some(
+                env.iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            ),
+        })
+    }
+
+    #[test]
+    fn defaults_listen_on_localhost_8080_with_sqlite_in_data_dir() {
+        let loaded = load(&[]).unwrap();
+        assert_eq!(loaded.settings.server.port, 8080);
+        assert_eq!(loaded.settings.server.host, "127.0.0.1");
+        assert_eq!(loaded.settings.database_url(), "sqlite://data/kirana.db");
+    }
+
+    #[test]
+    fn env_overrides_nested_keys() {
+        let loaded = load(&[
+            ("KIRANA__SERVER__PORT", "9090"),
+            ("KIRANA__SERVER__BODY_LIMIT_BYTES", "4096"),
+            ("KIRANA__LOG__FORMAT", "json"),
+        ])
+        .unwrap();
+        assert_eq!(loaded.settings.server.port, 9090);
+        assert_eq!(loaded.settings.server.body_limit_bytes, 4096);
+        assert_eq!(loaded.settings.log.format, LogFormat::Json);
+    }
+
+    #[test]
+    fn a_non_numeric_port_names_the_key() {
+        let e = load(&[("KIRANA__SERVER__PORT", "banana")]).unwrap_err();
+        assert_eq!(e.key, "server.port", "{e}");
+        assert!(e.to_string().contains("server.port"));
+    }
+
+    #[test]
+    fn an_unknown_database_scheme_is_refused() {
+        let e = load(&[("KIRANA__DATABASE__URL", "postgres://x/y")]).unwrap_err();
+        assert_eq!(e.key, "database.url");
+    }
+
+    #[test]
+    fn secrets_come_from_files_and_are_masked() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("db_url");
+        std::fs::write(&file, "mysql://kirana:s3cret@db:3306/kirana\n").unwrap();
+        let loaded = load(&[("KIRANA__DATABASE__URL_FILE", file.to_str().unwrap())]).unwrap();
+        assert_eq!(
+            loaded.settings.database.url,
+            "mysql://kirana:s3cret@db:3306/kirana"
+        );
+        let shown = loaded.settings.masked_toml();
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("kirana:****@db"), "{shown}");
+        assert!(loaded.unknown_env.is_empty(), "{:?}", loaded.unknown_env);
+    }
+
+    #[test]
+    fn misspelt_variables_are_reported() {
+        let loaded = load(&[("KIRANA__SERVER__PROT", "1")]).unwrap();
+        assert_eq!(loaded.unknown_env, vec!["KIRANA__SERVER__PROT".to_string()]);
+    }
+
+    #[test]
+    fn a_short_idempotency_ttl_is_refused() {
+        let e = load(&[("KIRANA__IDEMPOTENCY__TTL_HOURS", "2")]).unwrap_err();
+        assert_eq!(e.key, "idempotency.ttl_hours");
+    }
+}

@@ -1,0 +1,33 @@
+//! Domain events. A domain writes its event to the outbox in the transaction that changes
+//! its state; the dispatcher delivers each at least once to every interested subscriber.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// A fact a domain publishes. `TYPE` is the stable name subscribers match on
+/// (`orders.order_placed`); the payload is the serde form of the value.
+pub trait Event: Serialize + DeserializeOwned {
+    const TYPE: &'static str;
+
+    /// The entity the event is about (an order id), for tracing and ordering.
+    fn aggregate_id(&self) -> Option<String> {
+        None
+    }
+}
+
+/// An event as stored and delivered.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct EventEnvelope {
+    pub id: String,
+    pub event_type: String,
+    pub aggregate_id: Option<String>,
+    pub payload: serde_json::Value,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl EventEnvelope {
+    /// The typed event, if this envelope carries one of type `E`.
+    pub fn decode<E: Event>(&self) -> Option<Result<E, serde_json::Error>> {
+        (self.event_type == E::TYPE).then(|| serde_json::from_value(self.payload.clone()))
+    }
+}

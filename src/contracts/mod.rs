@@ -1,0 +1,4 @@
+//! What domains share: contract traits, plain data types and events. Never feature-gated,
+//! so a domain can be swapped for a remote client implementing the same trait.
+
+pub mod events;

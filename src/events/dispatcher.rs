@@ -1,0 +1,178 @@
+//! Delivers outbox events to in-process subscribers, at least once, in id order per pass.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::TimeDelta;
+use diesel::prelude::*;
+
+use super::outbox::{self, OutboxEntry};
+use crate::config::OutboxSettings;
+use crate::contracts::events::EventEnvelope;
+use crate::db::{Db, DbConnection, now};
+use crate::http::AppError;
+use crate::schema::processed_events;
+
+/// How long a claimed event is reserved for the dispatcher that claimed it.
+const LEASE: TimeDelta = TimeDelta::seconds(60);
+
+/// Something that reacts to events. `handle` runs inside the write transaction that also
+/// records the event as processed for this subscriber, so its own writes and that record
+/// commit together and a redelivered event is skipped.
+pub trait Subscriber: Send + Sync + 'static {
+    /// A stable name: it keys the processed-events record.
+    fn name(&self) -> &'static str;
+    fn interested_in(&self, event_type: &str) -> bool;
+    fn handle(&self, conn: &mut DbConnection, event: &EventEnvelope) -> Result<(), AppError>;
+}
+
+/// The in-process subscribers.
+#[derive(Clone, Default)]
+pub struct EventBus {
+    subscribers: Arc<Vec<Arc<dyn Subscriber>>>,
+}
+
+impl EventBus {
+    pub fn new(subscribers: Vec<Arc<dyn Subscriber>>) -> Self {
+        Self {
+            subscribers: Arc::new(subscribers),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.subscribers.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.subscribers.is_empty()
+    }
+}
+
+#[derive(Clone)]
+pub struct Dispatcher {
+    db: Db,
+    bus: EventBus,
+    settings: OutboxSettings,
+}
+
+impl Dispatcher {
+    pub fn new(db: Db, bus: EventBus, settings: OutboxSettings) -> Self {
+        Self { db, bus, settings }
+    }
+
+    /// Delivers the events due now; returns how many were claimed. Blocking.
+    pub fn run_once(&self) -> Result<usize, AppError> {
+        let batch = i64::from(self.settings.batch_size);
+        let claimed = self
+            .db
+            .write_blocking(|conn| outbox::claim_due(conn, batch, LEASE))?;
+        let count = claimed.len();
+        for entry in claimed {
+            match self.deliver(&entry) {
+                Ok(()) => self
+                    .db
+                    .write_blocking(|conn| outbox::mark_delivered(conn, &entry.id))?,
+                Err(error) => {
+                    let attempts = u32::try_from(entry.attempts).unwrap_or(0) + 1;
+                    let retry_at = (attempts < self.settings.max_attempts)
+                        .then(|| now() + self.backoff(attempts));
+                    if retry_at.is_none() {
+                        tracing::error!(
+                            event_id = %entry.id,
+                            event_type = %entry.event_type,
+                            attempts,
+                            error = %error,
+                            "event parked after repeated delivery failures"
+                        );
+                    } else {
+                        tracing::warn!(event_id = %entry.id, attempts, error = %error, "event delivery failed; will retry");
+                    }
+                    self.db.write_blocking(|conn| {
+                        outbox::mark_failed(conn, &entry.id, &error, retry_at)
+                    })?;
+                }
+            }
+        }
+        Ok(count)
+    }
+
+    /// Delay before attempt `attempts + 1`: doubling from the base, capped.
+    fn backoff(&self, attempts: u32) -> TimeDelta {
+        let base = self.settings.base_backoff_ms;
+        let ms = base
+            .saturating_mul(1u64 << attempts.saturating_sub(1).min(30))
+            .min(self.settings.max_backoff_ms);
+        TimeDelta::milliseconds(i64::try_from(ms).unwrap_or(i64::MAX))
+    }
+
+    fn deliver(&self, entry: &OutboxEntry) -> Result<(), String> {
+        let envelope = entry
+            .envelope()
+            .map_err(|e| format!("payload is not valid JSON: {e}"))?;
+        for subscriber in self.bus.subscribers.iter() {
+            if !subscriber.interested_in(&envelope.event_type) {
+                continue;
+            }
+            let name = subscriber.name();
+            self.db
+                .write_blocking(|conn| {
+                    let done: i64 = processed_events::table
+                        .filter(processed_events::subscriber.eq(name))
+                        .filter(processed_events::event_id.eq(&envelope.id))
+                        .count()
+                        .get_result(conn)?;
+                    if done > 0 {
+                        return Ok(());
+                    }
+                    match catch_unwind(AssertUnwindSafe(|| subscriber.handle(conn, &envelope))) {
+                        Ok(result) => result?,
+                        Err(_) => {
+                            return Err(AppError::internal(format!("subscriber {name} panicked")));
+                        }
+                    }
+                    diesel::insert_into(processed_events::table)
+                        .values((
+                            processed_events::subscriber.eq(name),
+                            processed_events::event_id.eq(&envelope.id),
+                            processed_events::processed_at.eq(now()),
+                        ))
+                        .execute(conn)?;
+                    Ok(())
+                })
+                .map_err(|e| format!("{name}: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// Polls until `stop` turns true; finishes the pass in progress before returning.
+    pub async fn run(self, mut stop: tokio::sync::watch::Receiver<bool>) {
+        let poll = Duration::from_millis(self.settings.poll_interval_ms);
+        let batch = self.settings.batch_size as usize;
+        loop {
+            if *stop.borrow() {
+                break;
+            }
+            let this = self.clone();
+            let claimed = match tokio::task::spawn_blocking(move || this.run_once()).await {
+                Ok(Ok(n)) => n,
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "outbox pass failed");
+                    0
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "outbox pass panicked");
+                    0
+                }
+            };
+            if claimed >= batch {
+                continue;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(poll) => {}
+                _ = stop.changed() => break,
+            }
+        }
+        tracing::debug!("outbox dispatcher stopped");
+    }
+}

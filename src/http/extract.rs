@@ -1,0 +1,213 @@
+//! Extractors that turn bad input into problems naming the field: `Json<T>` and `Query<T>`.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::web::BytesMut;
+use actix_web::{FromRequest, HttpRequest};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+
+use super::{AppError, FieldError};
+
+/// The largest JSON body a route accepts; set once from `server.body_limit_bytes`.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// A JSON request body. Malformed JSON is a 400, a wrong or missing field a 400 that names
+/// the field (`lines[1].quantity`), an oversized body a 413, a non-JSON body a 415.
+#[derive(Debug)]
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<BodyLimit>()
+            .map(|l| l.0)
+            .unwrap_or(1024 * 1024);
+        let content_type_ok = is_json(req);
+        let declared_length = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !content_type_ok {
+                return Err(AppError::UnsupportedMediaType(
+                    "the request body must be JSON (Content-Type: application/json)".into(),
+                ));
+            }
+            if declared_length.is_some_and(|n| n > limit) {
+                return Err(AppError::PayloadTooLarge { limit });
+            }
+            let mut body = BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| AppError::BadRequest(format!("body: {e}")))?;
+                if body.len() + chunk.len() > limit {
+                    return Err(AppError::PayloadTooLarge { limit });
+                }
+                body.extend_from_slice(&chunk);
+            }
+            parse_json(&body).map(Json)
+        })
+    }
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    let Some(value) = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Parses JSON, reporting where it went wrong.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(AppError::BadRequest("the request body is empty".into()));
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => field_error(&path, &inner),
+            _ => AppError::BadRequest(format!("malformed JSON: {inner}")),
+        }
+    })?;
+    de.end()
+        .map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))?;
+    Ok(value)
+}
+
+fn field_error(path: &str, e: &serde_json::Error) -> AppError {
+    let message = strip_position(&e.to_string());
+    // A missing field is reported at its parent's path; name the field itself.
+    let field = match message
+        .strip_prefix("missing field `")
+        .and_then(|r| r.split('`').next())
+    {
+        Some(name) if path == "." => name.to_string(),
+        Some(name) => format!("{path}.{name}"),
+        None if path == "." => "body".to_string(),
+        None => path.to_string(),
+    };
+    AppError::Validation(vec![FieldError::new(field, message)])
+}
+
+fn strip_position(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// Query parameters, with the parameter named on failure.
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Query<T> {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(
+            req.query_string().as_bytes(),
+        ));
+        std::future::ready(
+            serde_path_to_error::deserialize(de)
+                .map(Query)
+                .map_err(|e| {
+                    let path = e.path().to_string();
+                    let message = e.into_inner().to_string();
+                    let field = match message
+                        .strip_prefix("missing field `")
+                        .and_then(|r| r.split('`').next())
+                    {
+                        Some(name) => name.to_string(),
+                        None if path == "." => "query".to_string(),
+                        None => path,
+                    };
+                    AppError::Validation(vec![FieldError::new(field, message)])
+                }),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Line {
+        sku: String,
+        quantity: u32,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Order {
+        customer: String,
+        lines: Vec<Line>,
+    }
+
+    fn field_of(body: &str) -> String {
+        match parse_json::<Order>(body.as_bytes()) {
+            Err(AppError::Validation(errors)) => errors[0].field.clone(),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn wrong_types_name_the_nested_field() {
+        assert_eq!(
+            field_of(
+                r#"{"customer":"a","lines":[{"sku":"x","quantity":1},{"sku":"y","quantity":-2}]}"#
+            ),
+            "lines[1].quantity"
+        );
+    }
+
+    #[test]
+    fn missing_fields_are_named() {
+        assert_eq!(field_of(r#"{"lines":[]}"#), "customer");
+        assert_eq!(
+            field_of(r#"{"customer":"a","lines":[{"sku":"x"}]}"#),
+            "lines[0].quantity"
+        );
+    }
+
+    #[test]
+    fn malformed_json_is_a_bad_request_not_a_field_error() {
+        assert!(matches!(
+            parse_json::<Order>(br#"{"customer": "#),
+            Err(AppError::BadRequest(_))
+        ));
+        assert!(matches!(
+            parse_json::<Order>(br#"{"customer":"a","lines":[]} trailing"#),
+            Err(AppError::BadRequest(_))
+        ));
+        assert!(matches!(
+            parse_json::<Order>(b"  "),
+            Err(AppError::BadRequest(_))
+        ));
+    }
+}

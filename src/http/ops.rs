@@ -1,0 +1,163 @@
+//! Operational endpoints: `/healthz`, `/readyz`, `/metrics`, and the API description at
+//! `/api/openapi.json` with its offline docs page at `/api/docs`.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{AppError, method_not_allowed};
+use crate::db::Db;
+use crate::gateway::{Metrics, gauge};
+
+#[derive(Serialize, ToSchema)]
+pub struct Status {
+    /// `ok` or `ready`.
+    status: &'static str,
+}
+
+/// The served OpenAPI JSON, rendered once at start-up.
+pub struct OpenApiJson(pub String);
+
+const GET: &[&str] = &["GET"];
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/healthz")
+            .route(web::get().to(healthz))
+            .default_service(method_not_allowed(GET)),
+    )
+    .service(
+        web::resource("/readyz")
+            .route(web::get().to(readyz))
+            .default_service(method_not_allowed(GET)),
+    )
+    .service(
+        web::resource("/metrics")
+            .route(web::get().to(metrics))
+            .default_service(method_not_allowed(GET)),
+    );
+}
+
+pub fn configure_api_docs(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/openapi.json")
+            .route(web::get().to(openapi_json))
+            .default_service(method_not_allowed(GET)),
+    )
+    .service(
+        web::resource("/docs")
+            .route(web::get().to(docs_page))
+            .default_service(method_not_allowed(GET)),
+    );
+}
+
+/// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "The process is serving", body = Status)))]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(Status { status: "ok" })
+}
+
+/// The database is reachable and every migration is applied.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses(
+        (status = 200, description = "Ready for traffic", body = Status),
+        (status = 503, description = "Not ready", body = super::Problem, content_type = "application/problem+json")))]
+pub async fn readyz(db: web::Data<Db>) -> Result<HttpResponse, AppError> {
+    let db = db.get_ref().clone();
+    tokio::task::spawn_blocking(move || db.ready())
+        .await
+        .map_err(|e| AppError::internal(format!("readiness task: {e}")))?
+        .map_err(AppError::Unavailable)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(Status { status: "ready" }))
+}
+
+/// Prometheus metrics: requests by route and status, latency histograms, pool and outbox
+/// gauges, resident memory.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
+pub async fn metrics(
+    metrics: web::Data<Metrics>,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, AppError> {
+    let mut out = String::with_capacity(8 * 1024);
+    metrics.render(&mut out);
+    let (write, read) = db.pool_stats();
+    gauge(
+        &mut out,
+        "kirana_db_pool_connections",
+        "Open database connections by pool.",
+        &[
+            ("pool=\"write\"", f64::from(write.connections)),
+            ("pool=\"read\"", f64::from(read.connections)),
+        ],
+    );
+    gauge(
+        &mut out,
+        "kirana_db_pool_idle_connections",
+        "Idle database connections by pool.",
+        &[
+            ("pool=\"write\"", f64::from(write.idle)),
+            ("pool=\"read\"", f64::from(read.idle)),
+        ],
+    );
+    gauge(
+        &mut out,
+        "kirana_db_pool_max_connections",
+        "Largest size of each pool.",
+        &[
+            ("pool=\"write\"", f64::from(write.max)),
+            ("pool=\"read\"", f64::from(read.max)),
+        ],
+    );
+    let (pending, parked) = db.read(crate::events::status_counts).await?;
+    gauge(
+        &mut out,
+        "kirana_outbox_events",
+        "Outbox events not yet delivered, by status.",
+        &[
+            ("status=\"pending\"", pending as f64),
+            ("status=\"parked\"", parked as f64),
+        ],
+    );
+    if let Some(rss) = resident_memory_bytes() {
+        gauge(
+            &mut out,
+            "process_resident_memory_bytes",
+            "Resident memory of this process.",
+            &[("", rss as f64)],
+        );
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(out))
+}
+
+fn resident_memory_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}
+
+async fn openapi_json(doc: web::Data<OpenApiJson>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(doc.0.clone())
+}
+
+const DOCS_PAGE: &str = include_str!("docs.html");
+
+async fn docs_page() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'",
+        ))
+        .body(DOCS_PAGE)
+}

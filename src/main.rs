@@ -1,0 +1,187 @@
+//! The `kirana` command: serve, migrate, check configuration, inspect the outbox.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use kirana::config::{Settings, Sources};
+use kirana::db::Db;
+use kirana::events::{self, OutboxStatus};
+use kirana::http::pagination::PageQuery;
+use kirana::{Application, telemetry};
+
+#[derive(Parser)]
+#[command(
+    name = "kirana",
+    version,
+    about = "Online store, point of sale and back office for small merchants"
+)]
+struct Cli {
+    /// Folder holding default.toml and profile files.
+    #[arg(long, global = true, default_value = "config")]
+    config_dir: PathBuf,
+    /// A profile: loads config/{profile}.toml after default.toml (also KIRANA_PROFILE).
+    #[arg(long, global = true)]
+    profile: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (migrations are applied first).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Configuration commands.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Inspect and retry outbox events.
+    Outbox {
+        #[command(subcommand)]
+        command: OutboxCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print the effective configuration with secrets masked; fail on a bad value.
+    Check,
+}
+
+#[derive(Subcommand)]
+enum OutboxCommand {
+    /// List events, oldest first.
+    List {
+        /// pending, delivered or parked.
+        #[arg(long)]
+        status: Option<OutboxStatus>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// The cursor printed after the previous page.
+        #[arg(long)]
+        cursor: Option<String>,
+    },
+    /// Put a parked event back in the queue.
+    Retry { id: String },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let loaded = match Settings::load(&Sources {
+        config_dir: Some(cli.config_dir.clone()),
+        profile: cli.profile.clone(),
+        env: None,
+    }) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let settings = loaded.settings;
+    if let Command::Config {
+        command: ConfigCommand::Check,
+    } = cli.command
+    {
+        print!("{}", settings.masked_toml());
+        for name in &loaded.unknown_env {
+            eprintln!("warning: {name} matches no configuration key");
+        }
+        return ExitCode::SUCCESS;
+    }
+    telemetry::init(&settings.log);
+    for name in &loaded.unknown_env {
+        tracing::warn!(variable = %name, "environment variable matches no configuration key");
+    }
+    let result = match cli.command {
+        Command::Serve => serve(settings),
+        Command::Migrate => migrate(&settings),
+        Command::Outbox { command } => outbox(&settings, command),
+        Command::Config { .. } => Ok(()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(settings: Settings) -> anyhow::Result<()> {
+    actix_web::rt::System::new().block_on(async move {
+        let started = std::time::Instant::now();
+        let host = settings.server.host.clone();
+        let app = Application::build(settings).await?;
+        tracing::info!(
+            address = %format!("http://{host}:{}", app.port()),
+            backend = app.db().backend().name(),
+            startup_ms = started.elapsed().as_millis() as u64,
+            version = env!("CARGO_PKG_VERSION"),
+            "kirana is ready"
+        );
+        app.run_until_stopped().await?;
+        tracing::info!("kirana stopped");
+        Ok(())
+    })
+}
+
+fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let db = Db::open(settings)?;
+    let applied = db.migrate()?;
+    if applied.is_empty() {
+        println!("the database is up to date");
+    }
+    for name in applied {
+        println!("applied {name}");
+    }
+    Ok(())
+}
+
+fn outbox(settings: &Settings, command: OutboxCommand) -> anyhow::Result<()> {
+    let db = Db::open(settings)?;
+    db.migrate()?;
+    match command {
+        OutboxCommand::List {
+            status,
+            limit,
+            cursor,
+        } => {
+            let page = PageQuery {
+                limit: Some(limit),
+                cursor,
+            }
+            .parse::<String>()?;
+            let page = db.read_blocking(|conn| events::list(conn, status, &page))?;
+            for e in &page.items {
+                println!(
+                    "{}  {:<9} {:<32} attempts={} created={}{}",
+                    e.id,
+                    e.status,
+                    e.event_type,
+                    e.attempts,
+                    e.created_at.and_utc().to_rfc3339(),
+                    e.last_error
+                        .as_deref()
+                        .map(|err| format!("  last_error={err}"))
+                        .unwrap_or_default()
+                );
+            }
+            if let Some(next) = page.next_cursor {
+                println!("more: --cursor {next}");
+            }
+        }
+        OutboxCommand::Retry { id } => {
+            if db.write_blocking(|conn| events::retry_parked(conn, &id))? {
+                println!("event {id} is queued again");
+            } else {
+                anyhow::bail!("no parked event with id {id}");
+            }
+        }
+    }
+    Ok(())
+}
