@@ -65,6 +65,8 @@ struct Inner {
     write: Pool,
     read: Pool,
     migrations: usize,
+    /// Sequences known to exist, so `ensure_sequence` touches the database once per name.
+    sequences: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 /// Gauges for `/metrics`.
@@ -136,6 +138,7 @@ impl Db {
                 write,
                 read,
                 migrations: migrate::embedded_count(url.backend)?,
+                sequences: Default::default(),
             }),
         };
         db.check_durability()?;
@@ -251,6 +254,26 @@ impl Db {
     {
         let mut conn = Self::checkout(&self.inner.read)?;
         f(&mut conn)
+    }
+
+    /// Makes sure sequence `name` exists before a transaction takes numbers from it.
+    pub async fn ensure_sequence(&self, name: &str) -> Result<(), AppError> {
+        let known = self
+            .inner
+            .sequences
+            .lock()
+            .map(|set| set.contains(name))
+            .unwrap_or(false);
+        if known {
+            return Ok(());
+        }
+        let owned = name.to_string();
+        self.write(move |conn| sequence::create_if_missing(conn, &owned))
+            .await?;
+        if let Ok(mut set) = self.inner.sequences.lock() {
+            set.insert(name.to_string());
+        }
+        Ok(())
     }
 
     /// Runs `f` in one write transaction on the blocking pool.

@@ -1,25 +1,49 @@
 //! Gap-free sequences (order and invoice numbers): a row incremented inside the same
 //! transaction that uses the number, so a rollback gives the number back.
 
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
 use super::DbConnection;
 use crate::http::AppError;
 use crate::schema::sequences;
 
-/// Takes the next number of `name` (starting at 1). Call it inside the write transaction
-/// that stores the number; the row lock it takes serialises concurrent callers.
+/// Creates sequence `name` (starting at 1) if it does not exist, in a transaction of its
+/// own: on MySQL two first uses inside busy transactions would otherwise deadlock on the
+/// missing row's gap lock. `Db::ensure_sequence` calls this once per process and name.
+pub(super) fn create_if_missing(conn: &mut DbConnection, name: &str) -> Result<(), AppError> {
+    if name.is_empty()
+        || name.len() > 64
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        return Err(AppError::internal(format!("bad sequence name {name:?}")));
+    }
+    // The name is checked above, so it can be inlined; each backend spells "insert unless
+    // present" its own way.
+    let sql = match conn.backend() {
+        super::Backend::Sqlite => {
+            format!("INSERT OR IGNORE INTO sequences (name, next_value) VALUES ('{name}', 1)")
+        }
+        super::Backend::Mysql => {
+            format!("INSERT IGNORE INTO sequences (name, next_value) VALUES ('{name}', 1)")
+        }
+    };
+    conn.batch_execute(&sql)?;
+    Ok(())
+}
+
+/// Takes the next number of `name`. Call it inside the write transaction that stores the
+/// number, after `Db::ensure_sequence(name)`; the row lock it takes serialises callers.
 pub fn next_in_sequence(conn: &mut DbConnection, name: &str) -> Result<i64, AppError> {
     let updated = diesel::update(sequences::table.filter(sequences::name.eq(name)))
         .set(sequences::next_value.eq(sequences::next_value + 1))
         .execute(conn)?;
     if updated == 0 {
-        // First use. A concurrent first use on MySQL fails this insert on the primary key and
-        // its transaction retries as a whole; SQLite has one writer, so it cannot race.
-        diesel::insert_into(sequences::table)
-            .values((sequences::name.eq(name), sequences::next_value.eq(2_i64)))
-            .execute(conn)?;
-        return Ok(1);
+        return Err(AppError::internal(format!(
+            "sequence {name} does not exist; call Db::ensure_sequence first"
+        )));
     }
     let next: i64 = sequences::table
         .filter(sequences::name.eq(name))

@@ -1,0 +1,292 @@
+//! The outbox: an event committed with a state change is delivered even if the process
+//! dies before publishing it; subscribers are idempotent; poison events are parked.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::{TestApp, TestDb, for_each_backend};
+use diesel::prelude::*;
+use kirana::contracts::events::{Event, EventEnvelope};
+use kirana::db::{Db, DbConnection};
+use kirana::events::{self, OutboxStatus, Subscriber};
+use kirana::http::AppError;
+use kirana::http::pagination::PageRequest;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+struct StockCounted {
+    sku: String,
+    quantity: i64,
+}
+
+impl Event for StockCounted {
+    const TYPE: &'static str = "test.stock_counted";
+    fn aggregate_id(&self) -> Option<String> {
+        Some(self.sku.clone())
+    }
+}
+
+/// Records what it received, both in memory and in a table of its own written in the
+/// delivery transaction.
+#[derive(Default)]
+struct Recorder {
+    seen: Mutex<Vec<StockCounted>>,
+    fail_on: Option<String>,
+}
+
+impl Subscriber for Recorder {
+    fn name(&self) -> &'static str {
+        "test.recorder"
+    }
+    fn interested_in(&self, event_type: &str) -> bool {
+        event_type == StockCounted::TYPE
+    }
+    fn handle(&self, _conn: &mut DbConnection, event: &EventEnvelope) -> Result<(), AppError> {
+        let counted: StockCounted = event
+            .decode()
+            .expect("a stock event")
+            .map_err(AppError::from)?;
+        if self.fail_on.as_deref() == Some(counted.sku.as_str()) {
+            return Err(AppError::internal("the warehouse system is down"));
+        }
+        self.seen.lock().unwrap().push(counted);
+        Ok(())
+    }
+}
+
+async fn enqueue(db: &Db, sku: &str, quantity: i64) -> String {
+    let event = StockCounted {
+        sku: sku.into(),
+        quantity,
+    };
+    db.write(move |conn| events::enqueue(conn, &event))
+        .await
+        .unwrap()
+}
+
+async fn status_of(db: &Db, id: &str) -> events::OutboxEntry {
+    let id = id.to_string();
+    db.read(move |conn| {
+        let page = events::list(
+            conn,
+            None,
+            &PageRequest {
+                limit: 100,
+                after: None,
+            },
+        )?;
+        Ok(page.items.into_iter().find(|e| e.id == id).expect("event"))
+    })
+    .await
+    .unwrap()
+}
+
+async fn wait_until(mut check: impl AsyncFnMut() -> bool) -> bool {
+    for _ in 0..200 {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    false
+}
+
+#[actix_web::test]
+async fn an_event_committed_before_a_crash_is_delivered_after_restart() {
+    for_each_backend(|backend| async move {
+        let test_db = TestDb::new(&backend);
+
+        // First life: the state change commits with its event, then the process dies
+        // before any dispatcher runs.
+        let first = TestApp::start(test_db.clone(), |s| s.outbox.dispatch = false, |b| b).await;
+        let id = enqueue(&first.db, "RICE-5KG", 40).await;
+        // A rolled-back transaction leaves no event behind.
+        let rolled_back = first
+            .db
+            .write(|conn| {
+                events::enqueue(
+                    conn,
+                    &StockCounted {
+                        sku: "GHOST".into(),
+                        quantity: 1,
+                    },
+                )?;
+                Err::<(), _>(AppError::Conflict("order rejected".into()))
+            })
+            .await;
+        assert!(rolled_back.is_err());
+        first.kill().await;
+
+        // Second life: the dispatcher finds the committed event and delivers it once.
+        let recorder = Arc::new(Recorder::default());
+        let second = TestApp::start(test_db.clone(), |_| {}, |b| b.subscriber(recorder.clone())).await;
+        let delivered = wait_until(async || {
+            status_of(&second.db, &id).await.status == OutboxStatus::Delivered.as_str()
+        })
+        .await;
+        assert!(delivered, "event {id} was not delivered after restart");
+        let seen = recorder.seen.lock().unwrap().clone();
+        assert_eq!(
+            seen,
+            vec![StockCounted {
+                sku: "RICE-5KG".into(),
+                quantity: 40
+            }]
+        );
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn a_redelivered_event_is_not_handled_twice() {
+    for_each_backend(|backend| async move {
+        let test_db = TestDb::new(&backend);
+        let app = TestApp::start(test_db.clone(), |s| s.outbox.dispatch = false, |b| b).await;
+        let id = enqueue(&app.db, "DAL-1KG", 7).await;
+        // The subscriber handled it and the process died before marking it delivered.
+        let handled_id = id.clone();
+        app.db
+            .write(move |conn| {
+                diesel::insert_into(kirana::schema::processed_events::table)
+                    .values((
+                        kirana::schema::processed_events::subscriber.eq("test.recorder"),
+                        kirana::schema::processed_events::event_id.eq(&handled_id),
+                        kirana::schema::processed_events::processed_at.eq(kirana::db::now()),
+                    ))
+                    .execute(conn)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        app.kill().await;
+
+        let recorder = Arc::new(Recorder::default());
+        let restarted = TestApp::start(test_db, |_| {}, |b| b.subscriber(recorder.clone())).await;
+        assert!(
+            wait_until(async || status_of(&restarted.db, &id).await.status == "delivered").await
+        );
+        assert!(recorder.seen.lock().unwrap().is_empty());
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn a_poison_event_is_parked_and_does_not_block_the_rest() {
+    for_each_backend(|backend| async move {
+        let recorder = Arc::new(Recorder {
+            fail_on: Some("BROKEN".into()),
+            ..Recorder::default()
+        });
+        let app = TestApp::start(
+            TestDb::new(&backend),
+            |s| {
+                s.outbox.max_attempts = 3;
+                s.outbox.base_backoff_ms = 10;
+                s.outbox.max_backoff_ms = 20;
+            },
+            |b| b.subscriber(recorder.clone()),
+        )
+        .await;
+        let poison = enqueue(&app.db, "BROKEN", 1).await;
+        let good = enqueue(&app.db, "ATTA-10KG", 3).await;
+
+        assert!(wait_until(async || status_of(&app.db, &poison).await.status == "parked").await);
+        let parked = status_of(&app.db, &poison).await;
+        assert_eq!(parked.attempts, 3);
+        assert!(
+            parked
+                .last_error
+                .as_deref()
+                .unwrap()
+                .contains("test.recorder"),
+            "{parked:?}"
+        );
+        assert_eq!(status_of(&app.db, &good).await.status, "delivered");
+
+        // Parked events are visible as a metric.
+        let metrics = app
+            .client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(metrics.contains(r#"kirana_outbox_events{status="parked"} 1"#));
+
+        // An operator retries it once the cause is fixed... here it fails again and is
+        // parked again, with a fresh attempt count.
+        let retried = poison.clone();
+        assert!(
+            app.db
+                .write(move |conn| events::retry_parked(conn, &retried))
+                .await
+                .unwrap()
+        );
+        assert!(
+            wait_until(async || {
+                let e = status_of(&app.db, &poison).await;
+                e.status == "parked" && e.attempts == 3
+            })
+            .await
+        );
+        let names: Vec<String> = recorder
+            .seen
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|s| s.sku.clone())
+            .collect();
+        assert_eq!(names, vec!["ATTA-10KG".to_string()]);
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn events_are_delivered_in_the_order_they_were_committed() {
+    for_each_backend(|backend| async move {
+        let recorder = Arc::new(Recorder::default());
+        let app = TestApp::start(TestDb::new(&backend), |s| s.outbox.dispatch = false, |b| b).await;
+        for i in 0..30 {
+            enqueue(&app.db, &format!("SKU-{i:02}"), i).await;
+        }
+        let dispatcher = kirana::events::Dispatcher::new(
+            app.db.clone(),
+            kirana::events::EventBus::new(vec![recorder.clone()]),
+            kirana::config::OutboxSettings {
+                batch_size: 12,
+                ..Default::default()
+            },
+        );
+        let db = app.db.clone();
+        let passes = tokio::task::spawn_blocking(move || {
+            let mut claimed = Vec::new();
+            loop {
+                let n = dispatcher.run_once().unwrap();
+                if n == 0 {
+                    break;
+                }
+                claimed.push(n);
+            }
+            drop(db);
+            claimed
+        })
+        .await
+        .unwrap();
+        assert_eq!(passes, vec![12, 12, 6]);
+        let skus: Vec<String> = recorder
+            .seen
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|s| s.sku.clone())
+            .collect();
+        let expected: Vec<String> = (0..30).map(|i| format!("SKU-{i:02}")).collect();
+        assert_eq!(skus, expected);
+    })
+    .await;
+}
