@@ -21,12 +21,21 @@ struct TextValue {
 #[test]
 fn an_unknown_scheme_is_an_error_not_a_new_file() {
     let dir = tempfile::tempdir().unwrap();
-    let mut settings = Settings::default();
-    settings.data_dir = dir.path().to_path_buf();
+    let mut settings = Settings {
+        data_dir: dir.path().to_path_buf(),
+        ..Settings::default()
+    };
     settings.database.url = "postgres://localhost/kirana".into();
     let err = Db::open(&settings).err().expect("refused").to_string();
-    assert!(err.contains("database.url") && err.contains("postgres"), "{err}");
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no file was created");
+    assert!(
+        err.contains("database.url") && err.contains("postgres"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "no file was created"
+    );
 }
 
 #[actix_web::test]
@@ -35,7 +44,10 @@ async fn sqlite_runs_in_wal_with_full_sync_and_readers_cannot_write() {
     let mode: Vec<TextValue> = app
         .db
         .read(|conn| {
-            Ok(diesel::sql_query("SELECT journal_mode AS value FROM pragma_journal_mode").load(conn)?)
+            Ok(
+                diesel::sql_query("SELECT journal_mode AS value FROM pragma_journal_mode")
+                    .load(conn)?,
+            )
         })
         .await
         .unwrap();
@@ -43,8 +55,10 @@ async fn sqlite_runs_in_wal_with_full_sync_and_readers_cannot_write() {
     let sync: Vec<TextValue> = app
         .db
         .write(|conn| {
-            Ok(diesel::sql_query("SELECT CAST(synchronous AS TEXT) AS value FROM pragma_synchronous")
-                .load(conn)?)
+            Ok(diesel::sql_query(
+                "SELECT CAST(synchronous AS TEXT) AS value FROM pragma_synchronous",
+            )
+            .load(conn)?)
         })
         .await
         .unwrap();
@@ -59,7 +73,10 @@ async fn sqlite_runs_in_wal_with_full_sync_and_readers_cannot_write() {
             Ok(())
         })
         .await;
-    assert!(matches!(stray_write, Err(AppError::Internal(ref m)) if m.contains("readonly")), "{stray_write:?}");
+    assert!(
+        matches!(stray_write, Err(AppError::Internal(ref m)) if m.contains("readonly")),
+        "{stray_write:?}"
+    );
 }
 
 #[actix_web::test]
@@ -112,7 +129,10 @@ async fn conditional_updates_never_oversell_under_concurrency() {
         app.db
             .write(|conn| {
                 diesel::insert_into(sequences::table)
-                    .values((sequences::name.eq("stock"), sequences::next_value.eq(10_i64)))
+                    .values((
+                        sequences::name.eq("stock"),
+                        sequences::next_value.eq(10_i64),
+                    ))
                     .execute(conn)?;
                 Ok(())
             })
@@ -160,11 +180,19 @@ async fn migrations_are_applied_once_and_recorded() {
         let app = TestApp::spawn(&backend).await;
         let again = {
             let db = app.db.clone();
-            tokio::task::spawn_blocking(move || db.migrate()).await.unwrap().unwrap()
+            tokio::task::spawn_blocking(move || db.migrate())
+                .await
+                .unwrap()
+                .unwrap()
         };
         assert!(again.is_empty(), "nothing left to apply: {again:?}");
         let db = app.db.clone();
-        assert_eq!(tokio::task::spawn_blocking(move || db.ready()).await.unwrap(), Ok(()));
+        assert_eq!(
+            tokio::task::spawn_blocking(move || db.ready())
+                .await
+                .unwrap(),
+            Ok(())
+        );
     })
     .await;
 }

@@ -173,7 +173,9 @@ async fn an_oversized_body_is_a_413_problem() {
             .client
             .post(app.url("/api/v1/test/orders"))
             .header("content-type", "application/json")
-            .body(reqwest::Body::wrap_stream(futures_util::stream::iter(chunks)))
+            .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+                chunks,
+            )))
             .send()
             .await
             .unwrap();
@@ -248,8 +250,20 @@ async fn request_ids_are_generated_when_missing_or_unsafe() {
     let app = TestApp::spawn(&Backend::Sqlite).await;
     let a = app.client.get(app.url("/healthz")).send().await.unwrap();
     let b = app.client.get(app.url("/healthz")).send().await.unwrap();
-    let id_a = a.headers().get("x-request-id").unwrap().to_str().unwrap().to_string();
-    let id_b = b.headers().get("x-request-id").unwrap().to_str().unwrap().to_string();
+    let id_a = a
+        .headers()
+        .get("x-request-id")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let id_b = b
+        .headers()
+        .get("x-request-id")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
     assert_ne!(id_a, id_b);
     assert!(uuid::Uuid::parse_str(&id_a).is_ok());
     let c = app
@@ -296,9 +310,18 @@ async fn every_documented_route_answers_405_with_allow_for_other_methods() {
                     .await
                     .unwrap();
                 assert_eq!(resp.status(), 405, "{method} {path}");
-                let allow = resp.headers().get("allow").unwrap().to_str().unwrap().to_string();
+                let allow = resp
+                    .headers()
+                    .get("allow")
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .to_string();
                 for m in &documented {
-                    assert!(allow.contains(m.as_str()), "{path}: Allow {allow} lacks {m}");
+                    assert!(
+                        allow.contains(m.as_str()),
+                        "{path}: Allow {allow} lacks {m}"
+                    );
                 }
                 problem(resp).await;
             }
@@ -395,7 +418,13 @@ async fn the_app_is_served_for_unknown_paths_with_the_right_cache_headers() {
     let root = app.client.get(app.url("/")).send().await.unwrap();
     assert_eq!(root.status(), 200);
     assert_eq!(root.headers().get("cache-control").unwrap(), "no-cache");
-    let etag = root.headers().get("etag").unwrap().to_str().unwrap().to_string();
+    let etag = root
+        .headers()
+        .get("etag")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
     let index = root.text().await.unwrap();
     assert!(index.contains("<title>Kirana</title>"));
 
@@ -419,7 +448,15 @@ async fn the_app_is_served_for_unknown_paths_with_the_right_cache_headers() {
         asset.headers().get("cache-control").unwrap(),
         "public, max-age=31536000, immutable"
     );
-    assert!(asset.headers().get("content-type").unwrap().to_str().unwrap().starts_with("text/css"));
+    assert!(
+        asset
+            .headers()
+            .get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
 
     let missing = app
         .client

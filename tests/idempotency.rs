@@ -44,24 +44,31 @@ async fn capture(
         .run(&scope, key, true, &fingerprint, || async move {
             tokio::time::sleep(Duration::from_millis(body.delay_ms)).await;
             if body.fail {
-                return Err(AppError::Unavailable("the payment gateway timed out".into()));
+                return Err(AppError::Unavailable(
+                    "the payment gateway timed out".into(),
+                ));
             }
             db.ensure_sequence("test_payment").await?;
             let number = db
                 .write(move |conn| next_in_sequence(conn, "test_payment"))
                 .await?;
-            Ok(HttpResponse::Created()
-                .json(serde_json::json!({"payment_number": number, "amount_paise": body.amount_paise})))
+            Ok(HttpResponse::Created().json(
+                serde_json::json!({"payment_number": number, "amount_paise": body.amount_paise}),
+            ))
         })
         .await
 }
 
 async fn spawn(backend: &Backend) -> TestApp {
-    TestApp::start(TestDb::new(backend), |_| {}, |b| {
-        b.api_routes(|cfg| {
-            cfg.route("/v1/test/captures", web::post().to(capture));
-        })
-    })
+    TestApp::start(
+        TestDb::new(backend),
+        |_| {},
+        |b| {
+            b.api_routes(|cfg| {
+                cfg.route("/v1/test/captures", web::post().to(capture));
+            })
+        },
+    )
     .await
 }
 
@@ -117,9 +124,21 @@ async fn a_repeat_with_the_same_body_replays_the_first_response() {
 async fn the_same_key_with_another_body_is_a_422() {
     for_each_backend(|backend| async move {
         let app = spawn(&backend).await;
-        let first = post(&app, "u1", Some("pay-2"), serde_json::json!({"amount_paise": 100})).await;
+        let first = post(
+            &app,
+            "u1",
+            Some("pay-2"),
+            serde_json::json!({"amount_paise": 100}),
+        )
+        .await;
         assert_eq!(first.status(), 201);
-        let other = post(&app, "u1", Some("pay-2"), serde_json::json!({"amount_paise": 10_000})).await;
+        let other = post(
+            &app,
+            "u1",
+            Some("pay-2"),
+            serde_json::json!({"amount_paise": 10_000}),
+        )
+        .await;
         assert_eq!(other.status(), 422);
         assert_eq!(
             other.headers().get("content-type").unwrap(),
@@ -173,7 +192,13 @@ async fn a_required_key_that_is_missing_or_malformed_is_a_400() {
         let body: Value = missing.json().await.unwrap();
         assert_eq!(body["errors"][0]["field"], "Idempotency-Key");
         let long = "k".repeat(300);
-        let malformed = post(&app, "u1", Some(&long), serde_json::json!({"amount_paise": 1})).await;
+        let malformed = post(
+            &app,
+            "u1",
+            Some(&long),
+            serde_json::json!({"amount_paise": 1}),
+        )
+        .await;
         assert_eq!(malformed.status(), 400);
         assert_eq!(payments_taken(&app).await, 0);
     })
@@ -185,7 +210,11 @@ async fn keys_are_scoped_per_user() {
     for_each_backend(|backend| async move {
         let app = spawn(&backend).await;
         let body = serde_json::json!({"amount_paise": 700});
-        let a: Value = post(&app, "asha", Some("k"), body.clone()).await.json().await.unwrap();
+        let a: Value = post(&app, "asha", Some("k"), body.clone())
+            .await
+            .json()
+            .await
+            .unwrap();
         let b = post(&app, "ravi", Some("k"), body).await;
         assert_eq!(b.status(), 201);
         assert!(b.headers().get("idempotent-replayed").is_none());
@@ -200,10 +229,22 @@ async fn keys_are_scoped_per_user() {
 async fn a_failed_attempt_releases_the_key_for_a_retry() {
     for_each_backend(|backend| async move {
         let app = spawn(&backend).await;
-        let failing = post(&app, "u1", Some("pay-4"), serde_json::json!({"amount_paise": 5, "fail": true})).await;
+        let failing = post(
+            &app,
+            "u1",
+            Some("pay-4"),
+            serde_json::json!({"amount_paise": 5, "fail": true}),
+        )
+        .await;
         assert_eq!(failing.status(), 503);
         // The client fixes nothing and retries the same request: it runs, not replays 503.
-        let retry = post(&app, "u1", Some("pay-4"), serde_json::json!({"amount_paise": 5, "fail": true})).await;
+        let retry = post(
+            &app,
+            "u1",
+            Some("pay-4"),
+            serde_json::json!({"amount_paise": 5, "fail": true}),
+        )
+        .await;
         assert_eq!(retry.status(), 503);
         assert!(retry.headers().get("idempotent-replayed").is_none());
         assert_eq!(payments_taken(&app).await, 0);
@@ -216,7 +257,10 @@ async fn expired_keys_are_purged_and_can_be_reused() {
     for_each_backend(|backend| async move {
         let app = spawn(&backend).await;
         let body = serde_json::json!({"amount_paise": 900});
-        assert_eq!(post(&app, "u1", Some("pay-5"), body.clone()).await.status(), 201);
+        assert_eq!(
+            post(&app, "u1", Some("pay-5"), body.clone()).await.status(),
+            201
+        );
         // Age the key past its lifetime.
         app.db
             .write(|conn| {
@@ -233,7 +277,11 @@ async fn expired_keys_are_purged_and_can_be_reused() {
         assert!(fresh.headers().get("idempotent-replayed").is_none());
         assert_eq!(payments_taken(&app).await, 2);
 
-        let idem = Idempotency::new(app.db.clone(), Duration::from_secs(0), Duration::from_secs(60));
+        let idem = Idempotency::new(
+            app.db.clone(),
+            Duration::from_secs(0),
+            Duration::from_secs(60),
+        );
         app.db
             .write(|conn| {
                 use kirana::schema::idempotency_keys::dsl::*;

@@ -122,7 +122,8 @@ async fn an_event_committed_before_a_crash_is_delivered_after_restart() {
 
         // Second life: the dispatcher finds the committed event and delivers it once.
         let recorder = Arc::new(Recorder::default());
-        let second = TestApp::start(test_db.clone(), |_| {}, |b| b.subscriber(recorder.clone())).await;
+        let second =
+            TestApp::start(test_db.clone(), |_| {}, |b| b.subscriber(recorder.clone())).await;
         let delivered = wait_until(async || {
             status_of(&second.db, &id).await.status == OutboxStatus::Delivered.as_str()
         })

@@ -114,6 +114,8 @@ pub(crate) fn establish(
     role: Role,
     busy_timeout_ms: u32,
 ) -> Result<DbConnection, String> {
+    // MySQL has no read-only pool of its own, so only SQLite looks at the role.
+    let _ = role;
     match url.backend {
         #[cfg(feature = "sqlite")]
         Backend::Sqlite => {

@@ -29,14 +29,15 @@ impl Backend {
 /// SQLite always; MariaDB too when `KIRANA_TEST_MYSQL_URL` is set.
 pub fn backends() -> Vec<Backend> {
     let mut all = vec![Backend::Sqlite];
-    if let Ok(url) = std::env::var("KIRANA_TEST_MYSQL_URL") {
-        if !url.trim().is_empty() {
-            assert!(
-                cfg!(feature = "mysql"),
+    if let Ok(url) = std::env::var("KIRANA_TEST_MYSQL_URL")
+        && !url.trim().is_empty()
+    {
+        if !cfg!(feature = "mysql") {
+            panic!(
                 "KIRANA_TEST_MYSQL_URL is set but the tests were built without `--features mysql`"
             );
-            all.push(Backend::Mysql(url.trim_end_matches('/').to_string()));
         }
+        all.push(Backend::Mysql(url.trim_end_matches('/').to_string()));
     }
     all
 }
@@ -71,8 +72,14 @@ impl TestDb {
                 None,
             ),
             Backend::Mysql(server) => {
-                let name = format!("kirana_t_{}", &uuid::Uuid::now_v7().simple().to_string()[20..]);
-                mysql_execute(server, &format!("CREATE DATABASE {name} CHARACTER SET utf8mb4"));
+                let name = format!(
+                    "kirana_t_{}",
+                    &uuid::Uuid::now_v7().simple().to_string()[20..]
+                );
+                mysql_execute(
+                    server,
+                    &format!("CREATE DATABASE {name} CHARACTER SET utf8mb4"),
+                );
                 (format!("{server}/{name}"), Some((server.clone(), name)))
             }
         };
@@ -85,8 +92,10 @@ impl TestDb {
     }
 
     pub fn settings(&self) -> Settings {
-        let mut s = Settings::default();
-        s.data_dir = self.dir.path().to_path_buf();
+        let mut s = Settings {
+            data_dir: self.dir.path().to_path_buf(),
+            ..Settings::default()
+        };
         s.database.url = self.url.clone();
         s.server.port = 0;
         s.server.workers = 1;
