@@ -38,6 +38,8 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Exit 0 if the local server answers /healthz (for container health checks).
+    Health,
     /// Inspect and retry outbox events.
     Outbox {
         #[command(subcommand)]
@@ -100,6 +102,7 @@ fn main() -> ExitCode {
         Command::Serve => serve(settings),
         Command::Migrate => migrate(&settings),
         Command::Outbox { command } => outbox(&settings, command),
+        Command::Health => health(&settings),
         Command::Config { .. } => Ok(()),
     };
     match result {
@@ -128,6 +131,28 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
         tracing::info!("kirana stopped");
         Ok(())
     })
+}
+
+fn health(settings: &Settings) -> anyhow::Result<()> {
+    use std::io::{Read, Write};
+    let host = match settings.server.host.as_str() {
+        "0.0.0.0" | "::" | "[::]" => "127.0.0.1",
+        other => other,
+    };
+    let timeout = std::time::Duration::from_secs(3);
+    let address = std::net::ToSocketAddrs::to_socket_addrs(&(host, settings.server.port))?
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("cannot resolve {host}"))?;
+    let mut stream = std::net::TcpStream::connect_timeout(&address, timeout)?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.write_all(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head)?;
+    if head.starts_with(b"HTTP/1.") && &head[9..12] == b"200" {
+        Ok(())
+    } else {
+        anyhow::bail!("unhealthy: {}", String::from_utf8_lossy(&head))
+    }
 }
 
 fn migrate(settings: &Settings) -> anyhow::Result<()> {

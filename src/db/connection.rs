@@ -158,6 +158,44 @@ pub(crate) fn establish(
     }
 }
 
+/// Creates the MySQL database named in the URL if the server does not have it yet, so a
+/// first start needs nothing but a server and an account allowed to create databases.
+#[cfg(feature = "mysql")]
+pub(crate) fn create_mysql_database_if_missing(url: &DbUrl) -> Result<(), String> {
+    use diesel::connection::SimpleConnection;
+    let parsed = url::Url::parse(&url.target).map_err(|e| e.to_string())?;
+    let name = parsed.path().trim_start_matches('/').to_string();
+    if name.is_empty() {
+        return Err("the MySQL URL names no database (mysql://user@host/DATABASE)".into());
+    }
+    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return Err(format!("database name '{name}' may hold only letters, digits and _"));
+    }
+    match diesel::MysqlConnection::establish(&url.target) {
+        Ok(_) => Ok(()),
+        Err(e) if e.to_string().contains("Unknown database") => {
+            let mut server = parsed.clone();
+            server.set_path("");
+            let mut conn = diesel::MysqlConnection::establish(server.as_str()).map_err(|e| {
+                format!(
+                    "cannot connect to MySQL at {}: {e}",
+                    crate::config::mask_url(server.as_str())
+                )
+            })?;
+            conn.batch_execute(&format!(
+                "CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+            ))
+            .map_err(|e| format!("cannot create database {name}: {e}"))?;
+            tracing::info!(database = %name, "created MySQL database");
+            Ok(())
+        }
+        Err(e) => Err(format!(
+            "cannot connect to MySQL at {}: {e}",
+            crate::config::mask_url(&url.target)
+        )),
+    }
+}
+
 impl DbConnection {
     pub fn backend(&self) -> Backend {
         match self {

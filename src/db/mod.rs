@@ -126,6 +126,8 @@ impl Db {
                 (write, read)
             }
             Backend::Mysql => {
+                #[cfg(feature = "mysql")]
+                connection::create_mysql_database_if_missing(&url).map_err(anyhow::Error::msg)?;
                 let pool = r2d2::Pool::builder()
                     .max_size(settings.database.pool_size)
                     .min_idle(Some(1))

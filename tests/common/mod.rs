@@ -174,6 +174,11 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
+    /// Stops accepting connections and lets requests in flight finish.
+    pub fn graceful_stop(&self) -> impl std::future::Future<Output = ()> + use<> {
+        self.handle.stop(true)
+    }
+
     /// Stops the server at once, as a crash would (no graceful drain).
     pub async fn kill(self) {
         self.handle.stop(false).await;
