@@ -80,7 +80,11 @@ fn config_check_names_a_bad_key_and_fails() {
 fn config_check_prints_the_effective_configuration_with_secrets_masked() {
     let dir = tempfile::tempdir().unwrap();
     let secret = dir.path().join("db-url");
-    std::fs::write(&secret, "mysql://kirana:Tr0ub4dor@db.internal:3306/kirana\n").unwrap();
+    std::fs::write(
+        &secret,
+        "mysql://kirana:Tr0ub4dor@db.internal:3306/kirana\n",
+    )
+    .unwrap();
     let out = kirana(dir.path())
         .args(["config", "check"])
         .env("KIRANA__DATABASE__URL_FILE", &secret)
@@ -94,7 +98,10 @@ fn config_check_prints_the_effective_configuration_with_secrets_masked() {
     assert!(stdout.contains("kirana:****@db.internal"), "{stdout}");
     assert!(!stdout.contains("Tr0ub4dor"));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("KIRANA__SERVR__PORT"), "misspelt variable warned: {stderr}");
+    assert!(
+        stderr.contains("KIRANA__SERVR__PORT"),
+        "misspelt variable warned: {stderr}"
+    );
 }
 
 #[test]
@@ -148,7 +155,10 @@ fn serve_on_an_empty_directory_creates_the_database_and_stops_on_sigterm() {
         if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
-        assert!(started.elapsed() < Duration::from_secs(15), "no exit after SIGTERM");
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "no exit after SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     assert!(status.success(), "{status}");
@@ -158,7 +168,8 @@ fn serve_on_an_empty_directory_creates_the_database_and_stops_on_sigterm() {
         .filter_map(|l| serde_json::from_str(&l).ok())
         .collect();
     assert!(
-        logs.iter().any(|l| l["fields"]["message"] == "kirana stopped"),
+        logs.iter()
+            .any(|l| l["fields"]["message"] == "kirana stopped"),
         "{logs:?}"
     );
     // Every request log line carries its request id.
@@ -226,7 +237,10 @@ async fn a_graceful_stop_lets_in_flight_requests_finish() {
     };
     tokio::time::sleep(Duration::from_millis(150)).await;
     let stop = app.graceful_stop();
-    let resp = in_flight.await.unwrap().expect("the in-flight request completed");
+    let resp = in_flight
+        .await
+        .unwrap()
+        .expect("the in-flight request completed");
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.text().await.unwrap(), "finished");
     stop.await;

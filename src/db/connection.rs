@@ -169,7 +169,9 @@ pub(crate) fn create_mysql_database_if_missing(url: &DbUrl) -> Result<(), String
         return Err("the MySQL URL names no database (mysql://user@host/DATABASE)".into());
     }
     if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-        return Err(format!("database name '{name}' may hold only letters, digits and _"));
+        return Err(format!(
+            "database name '{name}' may hold only letters, digits and _"
+        ));
     }
     match diesel::MysqlConnection::establish(&url.target) {
         Ok(_) => Ok(()),
