@@ -21,6 +21,9 @@ pub struct Settings {
     pub log: LogSettings,
     pub outbox: OutboxSettings,
     pub idempotency: IdempotencySettings,
+    pub auth: AuthSettings,
+    pub gateway: GatewaySettings,
+    pub rate_limit: RateLimitSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -87,6 +90,60 @@ pub struct IdempotencySettings {
     pub lock_timeout_secs: u64,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuthSettings {
+    /// `iss` of the access tokens this instance issues and accepts.
+    pub issuer: String,
+    /// `aud` of the access tokens.
+    pub audience: String,
+    pub access_ttl_secs: u64,
+    pub refresh_ttl_days: u64,
+    /// A refresh token rotated less than this long ago may still be presented (parallel
+    /// requests racing with one expired access token) without counting as reuse.
+    pub refresh_grace_secs: u64,
+    /// Clock skew allowed when checking `exp`.
+    pub leeway_secs: u64,
+    /// Ed25519 private key (PKCS#8 PEM) that signs access tokens; empty = generated into
+    /// `{data_dir}/keys/` on first start. Several instances must share one.
+    pub signing_key_file: String,
+    /// Extra Ed25519 public keys (SPKI PEM) still accepted, for key rotation.
+    pub verify_key_files: Vec<String>,
+    /// Send cookies with `Secure` (turn off only for plain-HTTP development).
+    pub cookie_secure: bool,
+    pub password_reset_ttl_mins: u64,
+    /// Base URL of the web app, for links in e-mails.
+    pub public_url: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GatewaySettings {
+    /// Proxies (CIDRs) whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Client networks allowed to reach `/api/v1/admin/*`; empty = any.
+    pub admin_allowlist: Vec<ipnet::IpNet>,
+    /// Origins allowed to call the API from a browser (CORS); empty = same origin only.
+    pub cors_origins: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RateLimitSettings {
+    /// Requests per minute from one IP address, across the whole API.
+    pub per_ip_per_minute: u32,
+    /// Login, registration, refresh and password-reset requests per minute from one IP.
+    pub auth_per_ip_per_minute: u32,
+    /// Authenticated writes per minute by one user or API key.
+    pub writes_per_user_per_minute: u32,
+    /// Failed logins for one account within `login_window_mins` that lock it.
+    pub login_max_failures: u32,
+    pub login_window_mins: u64,
+    /// First lock; each further lock doubles, up to `login_max_lock_secs`.
+    pub login_base_lock_secs: u64,
+    pub login_max_lock_secs: u64,
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Self {
@@ -96,6 +153,51 @@ impl Default for Settings {
             log: LogSettings::default(),
             outbox: OutboxSettings::default(),
             idempotency: IdempotencySettings::default(),
+            auth: AuthSettings::default(),
+            gateway: GatewaySettings::default(),
+            rate_limit: RateLimitSettings::default(),
+        }
+    }
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            issuer: "kirana".into(),
+            audience: "kirana-api".into(),
+            access_ttl_secs: 3600,
+            refresh_ttl_days: 7,
+            refresh_grace_secs: 30,
+            leeway_secs: 30,
+            signing_key_file: String::new(),
+            verify_key_files: Vec::new(),
+            cookie_secure: true,
+            password_reset_ttl_mins: 30,
+            public_url: "http://127.0.0.1:8080".into(),
+        }
+    }
+}
+
+impl Default for GatewaySettings {
+    fn default() -> Self {
+        Self {
+            trusted_proxies: Vec::new(),
+            admin_allowlist: Vec::new(),
+            cors_origins: Vec::new(),
+        }
+    }
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self {
+            per_ip_per_minute: 1200,
+            auth_per_ip_per_minute: 30,
+            writes_per_user_per_minute: 300,
+            login_max_failures: 5,
+            login_window_mins: 15,
+            login_base_lock_secs: 60,
+            login_max_lock_secs: 900,
         }
     }
 }
@@ -244,6 +346,11 @@ impl Settings {
                 .prefix_separator(ENV_SEPARATOR)
                 .separator(ENV_SEPARATOR)
                 .try_parsing(true)
+                .list_separator(",")
+                .with_list_parse_key("auth.verify_key_files")
+                .with_list_parse_key("gateway.trusted_proxies")
+                .with_list_parse_key("gateway.admin_allowlist")
+                .with_list_parse_key("gateway.cors_origins")
                 .source(Some(plain)),
         );
 
@@ -300,6 +407,55 @@ impl Settings {
         }
         if self.idempotency.ttl_hours < 24 {
             return Err(err("idempotency.ttl_hours", "must be at least 24"));
+        }
+        if self.auth.access_ttl_secs == 0 || self.auth.access_ttl_secs > 24 * 3600 {
+            return Err(err("auth.access_ttl_secs", "must be between 1 and 86400"));
+        }
+        if self.auth.refresh_ttl_days == 0 {
+            return Err(err("auth.refresh_ttl_days", "must be at least 1"));
+        }
+        if self.auth.issuer.is_empty() {
+            return Err(err("auth.issuer", "must not be empty"));
+        }
+        if self.auth.audience.is_empty() {
+            return Err(err("auth.audience", "must not be empty"));
+        }
+        for origin in &self.gateway.cors_origins {
+            let parsed = url::Url::parse(origin).map_err(|_| {
+                err(
+                    "gateway.cors_origins",
+                    format!("'{origin}' is not an origin"),
+                )
+            })?;
+            if parsed.path() != "/" || parsed.query().is_some() {
+                return Err(err(
+                    "gateway.cors_origins",
+                    format!("'{origin}' must be scheme://host[:port] only"),
+                ));
+            }
+        }
+        let limits = [
+            (
+                "rate_limit.per_ip_per_minute",
+                self.rate_limit.per_ip_per_minute,
+            ),
+            (
+                "rate_limit.auth_per_ip_per_minute",
+                self.rate_limit.auth_per_ip_per_minute,
+            ),
+            (
+                "rate_limit.writes_per_user_per_minute",
+                self.rate_limit.writes_per_user_per_minute,
+            ),
+            (
+                "rate_limit.login_max_failures",
+                self.rate_limit.login_max_failures,
+            ),
+        ];
+        for (key, value) in limits {
+            if value == 0 {
+                return Err(err(key, "must be at least 1"));
+            }
         }
         Ok(())
     }

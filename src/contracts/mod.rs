@@ -1,4 +1,5 @@
 //! What domains share: contract traits, plain data types and events. Never feature-gated,
 //! so a domain can be swapped for a remote client implementing the same trait.
 
+pub mod auth;
 pub mod events;

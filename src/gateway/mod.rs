@@ -4,6 +4,7 @@
 
 mod metrics;
 mod observe;
+pub mod tokens;
 
 pub use metrics::{Metrics, gauge};
 pub use observe::{REQUEST_ID_HEADER, current_request_id, observe};
