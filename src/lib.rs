@@ -4,6 +4,7 @@
 pub mod config;
 pub mod contracts;
 pub mod db;
+pub mod domains;
 pub mod events;
 pub mod gateway;
 pub mod http;
@@ -21,9 +22,17 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::Settings;
+use crate::contracts::auth::IdentityApi;
+use crate::contracts::mail::{LogMailer, Mailer};
 use crate::db::Db;
 use crate::events::{Dispatcher, EventBus, Subscriber};
 use crate::gateway::Metrics;
+use crate::gateway::auth::Authenticator;
+use crate::gateway::cookies::CookiePolicy;
+use crate::gateway::network::NetworkPolicy;
+use crate::gateway::ratelimit::Limiters;
+use crate::gateway::rbac::{RouteRule, RouteTable};
+use crate::gateway::tokens::KeyRing;
 use crate::http::extract::BodyLimit;
 use crate::http::idempotency::Idempotency;
 use crate::http::{OpenApiJson, api_not_found, configure_api_docs, configure_ops, serve_app};
@@ -32,12 +41,16 @@ type RouteHook = Arc<dyn Fn(&mut web::ServiceConfig) + Send + Sync>;
 
 /// How often expired idempotency keys are deleted.
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
+/// How often idle rate-limit keys are forgotten.
+const SHRINK_LIMITERS_EVERY: Duration = Duration::from_secs(60);
 
 /// Collects what the application is made of before it starts.
 pub struct AppBuilder {
     settings: Settings,
     subscribers: Vec<Arc<dyn Subscriber>>,
     api_routes: Vec<RouteHook>,
+    route_rules: Vec<RouteRule>,
+    mailer: Option<Arc<dyn Mailer>>,
 }
 
 impl AppBuilder {
@@ -56,20 +69,58 @@ impl AppBuilder {
         self
     }
 
+    /// Declares who may call routes added with `api_routes` (RBAC); a route without a
+    /// rule is unreachable.
+    pub fn route_rules(mut self, rules: impl IntoIterator<Item = RouteRule>) -> Self {
+        self.route_rules.extend(rules);
+        self
+    }
+
+    /// Replaces the mailer that sends password-reset links (the default logs them).
+    pub fn mailer(mut self, mailer: Arc<dyn Mailer>) -> Self {
+        self.mailer = Some(mailer);
+        self
+    }
+
     /// Opens the database, applies migrations, binds the port and starts the background
     /// tasks. The server runs once the returned application is awaited.
     pub async fn build(self) -> anyhow::Result<Application> {
         let settings = self.settings;
         let db_settings = settings.clone();
-        let db = tokio::task::spawn_blocking(move || -> anyhow::Result<Db> {
+        let (db, keys) = tokio::task::spawn_blocking(move || -> anyhow::Result<(Db, KeyRing)> {
             let db = Db::open(&db_settings)?;
             let applied = db.migrate()?;
             if !applied.is_empty() {
                 tracing::info!(count = applied.len(), "applied database migrations");
             }
-            Ok(db)
+            let keys = KeyRing::load(&db_settings.auth, &db_settings.data_dir)?;
+            Ok((db, keys))
         })
         .await??;
+        let keys = Arc::new(keys);
+        let mailer: Arc<dyn Mailer> = self.mailer.unwrap_or_else(|| Arc::new(LogMailer));
+        let mut route_rules = self.route_rules;
+        let mut openapi_doc = http::openapi_document();
+
+        #[cfg(feature = "users")]
+        let users = {
+            let (db, keys, settings) = (db.clone(), keys.clone(), settings.clone());
+            let users = tokio::task::spawn_blocking(move || {
+                domains::users::UsersDomain::new(db, keys, &settings, mailer)
+            })
+            .await?
+            .map_err(|e| anyhow::anyhow!("users domain: {e}"))?;
+            route_rules.extend_from_slice(domains::users::ROUTES);
+            openapi_doc.merge(domains::users::openapi());
+            users
+        };
+        #[cfg(feature = "users")]
+        let identity: Option<Arc<dyn IdentityApi>> = Some(users.identity());
+        #[cfg(not(feature = "users"))]
+        let identity: Option<Arc<dyn IdentityApi>> = {
+            let _ = mailer;
+            None
+        };
 
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .map_err(|e| {
@@ -88,18 +139,44 @@ impl AppBuilder {
             Duration::from_secs(u64::from(settings.idempotency.ttl_hours) * 3600),
             Duration::from_secs(settings.idempotency.lock_timeout_secs),
         ));
-        let openapi = web::Data::new(OpenApiJson(serde_json::to_string(
-            &http::openapi_document(),
-        )?));
+        let openapi = web::Data::new(OpenApiJson(serde_json::to_string(&openapi_doc)?));
+        let route_table = web::Data::new(RouteTable::new(route_rules));
+        let limiters = web::Data::new(Limiters::new(&settings.rate_limit));
+        let network = web::Data::new(NetworkPolicy {
+            trusted_proxies: settings.gateway.trusted_proxies.clone(),
+            admin_allowlist: settings.gateway.admin_allowlist.clone(),
+        });
+        let authenticator = web::Data::new(Authenticator {
+            keys: keys.clone(),
+            identity,
+            cookies: CookiePolicy {
+                secure: settings.auth.cookie_secure,
+                refresh_max_age_secs: (settings.auth.refresh_ttl_days * 86_400) as i64,
+            },
+        });
+        let cors_origins = Arc::new(settings.gateway.cors_origins.clone());
         let body_limit = settings.server.body_limit_bytes;
         let api_routes = self.api_routes;
 
         let server_idempotency = idempotency.clone();
+        let server_limiters = limiters.clone();
         let mut server = HttpServer::new(move || {
             let api_routes = api_routes.clone();
+            #[cfg(feature = "users")]
+            let (users_api, users_root) = (users.clone(), users.clone());
             App::new()
+                .wrap(from_fn(gateway::rbac::authorize))
+                .wrap(from_fn(gateway::auth::authenticate))
+                .wrap(from_fn(gateway::ratelimit::limit))
+                .wrap(from_fn(gateway::network::admin_allowlist))
+                .wrap(cors(cors_origins.clone()))
+                .wrap(from_fn(gateway::security_headers))
                 .wrap(Compress::default())
                 .wrap(from_fn(gateway::observe))
+                .app_data(route_table.clone())
+                .app_data(server_limiters.clone())
+                .app_data(network.clone())
+                .app_data(authenticator.clone())
                 .app_data(metrics.clone())
                 .app_data(db_data.clone())
                 .app_data(server_idempotency.clone())
@@ -107,9 +184,19 @@ impl AppBuilder {
                 .app_data(BodyLimit(body_limit))
                 .app_data(web::PayloadConfig::new(body_limit))
                 .configure(configure_ops)
+                .configure(move |cfg| {
+                    #[cfg(feature = "users")]
+                    users_root.configure_root(cfg);
+                    let _ = cfg;
+                })
                 .service(
                     web::scope("/api")
                         .configure(configure_api_docs)
+                        .configure(move |cfg| {
+                            #[cfg(feature = "users")]
+                            users_api.configure_api(cfg);
+                            let _ = cfg;
+                        })
                         .configure(move |cfg| {
                             for hook in &api_routes {
                                 hook(cfg);
@@ -138,8 +225,9 @@ impl AppBuilder {
         }
         tasks.push(tokio::spawn(purge_idempotency_keys(
             idempotency.get_ref().clone(),
-            stop_rx,
+            stop_rx.clone(),
         )));
+        tasks.push(tokio::spawn(shrink_limiters(limiters.clone(), stop_rx)));
 
         Ok(Application {
             server,
@@ -149,6 +237,49 @@ impl AppBuilder {
             tasks,
         })
     }
+}
+
+async fn shrink_limiters(limiters: web::Data<Limiters>, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(SHRINK_LIMITERS_EVERY) => limiters.shrink(),
+            _ = stop.changed() => break,
+        }
+    }
+}
+
+/// CORS: the configured origins, and the app's own origin (a same-origin `fetch` still
+/// sends `Origin` on writes).
+fn cors(origins: Arc<Vec<String>>) -> actix_cors::Cors {
+    actix_cors::Cors::default()
+        .allowed_origin_fn(move |origin, head| {
+            let Ok(origin) = origin.to_str() else {
+                return false;
+            };
+            if origins.iter().any(|o| o == origin) {
+                return true;
+            }
+            let host = head
+                .headers()
+                .get(actix_web::http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("");
+            origin
+                .split_once("://")
+                .is_some_and(|(_, rest)| !host.is_empty() && rest == host)
+        })
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            "authorization",
+            "content-type",
+            "idempotency-key",
+            "x-csrf-token",
+            "x-request-id",
+            "x-api-key",
+        ])
+        .expose_headers(["x-request-id", "retry-after", "idempotent-replayed"])
+        .supports_credentials()
+        .max_age(3600)
 }
 
 async fn purge_idempotency_keys(idempotency: Idempotency, mut stop: watch::Receiver<bool>) {
@@ -180,6 +311,8 @@ impl Application {
             settings,
             subscribers: Vec::new(),
             api_routes: Vec::new(),
+            route_rules: Vec::new(),
+            mailer: None,
         }
     }
 

@@ -45,9 +45,80 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        name -> Text,
+        phone -> Nullable<Text>,
+        password_hash -> Nullable<Text>,
+        role -> Text,
+        status -> Text,
+        auth_version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (token_hash) {
+        token_hash -> Text,
+        family_id -> Text,
+        user_id -> Text,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+        rotated_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    password_resets (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_throttle (email) {
+        email -> Text,
+        failures -> Integer,
+        window_started_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        lock_count -> Integer,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        name -> Text,
+        key_hash -> Text,
+        permissions -> Text,
+        owner_id -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(api_keys -> users (owner_id));
+diesel::joinable!(password_resets -> users (user_id));
+diesel::joinable!(refresh_tokens -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    api_keys,
     idempotency_keys,
+    login_throttle,
     outbox,
+    password_resets,
     processed_events,
+    refresh_tokens,
     sequences,
+    users,
 );

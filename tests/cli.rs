@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::{HttpResponse, web};
 use common::{Backend, TestApp, TestDb};
+use kirana::gateway::rbac::{Access, RouteRule};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kirana");
 
@@ -224,9 +225,10 @@ async fn a_graceful_stop_lets_in_flight_requests_finish() {
         TestDb::new(&Backend::Sqlite),
         |s| s.server.shutdown_timeout_secs = 5,
         |b| {
-            b.api_routes(|cfg| {
-                cfg.route("/v1/test/slow", web::get().to(slow));
-            })
+            b.route_rules([RouteRule::new("GET", "/api/v1/test/slow", Access::Public)])
+                .api_routes(|cfg| {
+                    cfg.route("/v1/test/slow", web::get().to(slow));
+                })
         },
     )
     .await;

@@ -6,6 +6,7 @@ mod common;
 
 use actix_web::{HttpResponse, web};
 use common::{Backend, TestApp, TestDb, for_each_backend};
+use kirana::gateway::rbac::{Access, RouteRule};
 use kirana::http::AppError;
 use kirana::http::extract::{Json, Query};
 use serde::Deserialize;
@@ -50,7 +51,12 @@ async fn spawn_with_routes(backend: &Backend, body_limit: usize) -> TestApp {
         TestDb::new(backend),
         |s| s.server.body_limit_bytes = body_limit,
         |b| {
-            b.api_routes(|cfg| {
+            b.route_rules([
+                RouteRule::new("POST", "/api/v1/test/orders", Access::Public),
+                RouteRule::new("GET", "/api/v1/test/search", Access::Public),
+                RouteRule::new("GET", "/api/v1/test/explode", Access::Public),
+            ])
+            .api_routes(|cfg| {
                 cfg.route("/v1/test/orders", web::post().to(create_order))
                     .route("/v1/test/search", web::get().to(search))
                     .route("/v1/test/explode", web::get().to(explode));

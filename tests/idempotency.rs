@@ -9,6 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use common::{Backend, TestApp, TestDb, for_each_backend};
 use diesel::prelude::*;
 use kirana::db::{Db, next_in_sequence};
+use kirana::gateway::rbac::{Access, RouteRule};
 use kirana::http::AppError;
 use kirana::http::extract::Json;
 use kirana::http::idempotency::{Idempotency, IdempotencyKey};
@@ -64,7 +65,12 @@ async fn spawn(backend: &Backend) -> TestApp {
         TestDb::new(backend),
         |_| {},
         |b| {
-            b.api_routes(|cfg| {
+            b.route_rules([RouteRule::new(
+                "POST",
+                "/api/v1/test/captures",
+                Access::Public,
+            )])
+            .api_routes(|cfg| {
                 cfg.route("/v1/test/captures", web::post().to(capture));
             })
         },

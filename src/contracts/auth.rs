@@ -292,11 +292,20 @@ pub trait IdentityApi: Send + Sync {
         client: ClientInfo,
     ) -> Result<IssuedTokens, crate::http::AppError>;
 
-    /// Verifies an API key; returns the key id, its owner and its permissions.
+    /// Verifies an API key; `None` for unknown or revoked keys.
     async fn verify_api_key(
         &self,
         key: &str,
-    ) -> Result<Option<(String, String, PermissionSet)>, crate::http::AppError>;
+    ) -> Result<Option<ApiKeyIdentity>, crate::http::AppError>;
+}
+
+/// A verified API key: it acts for its owner with at most the owner's permissions.
+#[derive(Debug, Clone)]
+pub struct ApiKeyIdentity {
+    pub key_id: String,
+    pub owner_id: String,
+    pub role: Role,
+    pub permissions: PermissionSet,
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use actix_web::web;
 use tracing::Instrument;
 
 use super::Metrics;
+use super::network::{NetworkPolicy, classify};
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
@@ -46,6 +47,9 @@ pub async fn observe(
     let request_id = accepted_id(req.headers().get(REQUEST_ID_HEADER))
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
+    if let Some(policy) = req.app_data::<web::Data<NetworkPolicy>>() {
+        classify(&req, policy);
+    }
     let method = req.method().clone();
     let path = req.path().to_string();
     let span = tracing::info_span!(

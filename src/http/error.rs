@@ -48,6 +48,9 @@ pub enum AppError {
     BadRequest(String),
     #[error("authentication required")]
     Unauthorized,
+    /// A 401 with a reason: bad credentials, an expired or revoked token.
+    #[error("{0}")]
+    Unauthenticated(String),
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]
@@ -84,7 +87,7 @@ impl AppError {
         match self {
             AppError::Validation(_) => "validation",
             AppError::BadRequest(_) => "bad-request",
-            AppError::Unauthorized => "unauthorized",
+            AppError::Unauthorized | AppError::Unauthenticated(_) => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not-found",
             AppError::MethodNotAllowed { .. } => "method-not-allowed",
@@ -126,7 +129,7 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::Validation(_) | AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Unauthorized | AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
@@ -161,7 +164,13 @@ impl ResponseError for AppError {
                 response.insert_header((header::RETRY_AFTER, "1"));
             }
             AppError::Unauthorized => {
-                response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"kirana\""));
+            }
+            AppError::Unauthenticated(_) => {
+                response.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    "Bearer realm=\"kirana\", error=\"invalid_token\"",
+                ));
             }
             _ => {}
         }

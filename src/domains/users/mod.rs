@@ -1,0 +1,245 @@
+//! The users domain: accounts, roles, sessions (refresh tokens), password resets and API
+//! keys. It implements `IdentityApi` for the gateway and registers its routes.
+
+mod model;
+mod password;
+mod routes;
+mod service;
+mod store;
+
+use std::sync::Arc;
+
+use actix_web::web;
+use utoipa::OpenApi;
+
+use crate::config::Settings;
+use crate::contracts::auth::{
+    ApiKeyIdentity, ClientInfo, IdentityApi, IssuedTokens, Permission, Role, SessionState,
+};
+use crate::contracts::mail::Mailer;
+use crate::db::Db;
+use crate::gateway::rbac::{Access, RouteRule};
+use crate::gateway::tokens::KeyRing;
+use crate::http::{AppError, method_not_allowed};
+
+/// Every route of the domain and who may call it.
+pub const ROUTES: &[RouteRule] = &[
+    RouteRule::new("POST", "/api/v1/auth/register", Access::Public),
+    RouteRule::new("POST", "/api/v1/auth/login", Access::Public),
+    RouteRule::new("POST", "/api/v1/auth/refresh", Access::Public),
+    RouteRule::new("POST", "/api/v1/auth/logout", Access::Public),
+    RouteRule::new("POST", "/api/v1/auth/logout-all", Access::Authenticated),
+    RouteRule::new("POST", "/api/v1/auth/password-reset", Access::Public),
+    RouteRule::new(
+        "POST",
+        "/api/v1/auth/password-reset/confirm",
+        Access::Public,
+    ),
+    RouteRule::new("GET", "/api/v1/me", Access::Authenticated),
+    RouteRule::new("PATCH", "/api/v1/me", Access::Authenticated),
+    RouteRule::new("POST", "/api/v1/me/password", Access::Authenticated),
+    RouteRule::new(
+        "GET",
+        "/api/v1/admin/users",
+        Access::Permission(Permission::UsersManage),
+    ),
+    RouteRule::new(
+        "POST",
+        "/api/v1/admin/users",
+        Access::Permission(Permission::UsersManage),
+    ),
+    RouteRule::new(
+        "GET",
+        "/api/v1/admin/users/{id}",
+        Access::Permission(Permission::UsersManage),
+    ),
+    RouteRule::new(
+        "PATCH",
+        "/api/v1/admin/users/{id}",
+        Access::Permission(Permission::UsersManage),
+    ),
+    RouteRule::new(
+        "GET",
+        "/api/v1/admin/api-keys",
+        Access::Permission(Permission::UsersManage),
+    ),
+    RouteRule::new(
+        "POST",
+        "/api/v1/admin/api-keys",
+        Access::Permission(Permission::UsersManage),
+    ),
+    RouteRule::new(
+        "DELETE",
+        "/api/v1/admin/api-keys/{id}",
+        Access::Permission(Permission::UsersManage),
+    ),
+];
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        routes::register, routes::login, routes::refresh, routes::logout, routes::logout_all,
+        routes::request_reset, routes::confirm_reset, routes::me, routes::update_me,
+        routes::change_password, routes::list_users, routes::create_user, routes::get_user,
+        routes::update_user, routes::create_api_key, routes::list_api_keys,
+        routes::revoke_api_key, routes::jwks
+    ),
+    tags(
+        (name = "auth", description = "Registration, login, sessions, password reset"),
+        (name = "account", description = "The signed-in user's own account"),
+        (name = "admin", description = "Accounts, roles and API keys (users.manage)")
+    )
+)]
+struct UsersApiDoc;
+
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    UsersApiDoc::openapi()
+}
+
+/// The domain as the application wires it.
+#[derive(Clone)]
+pub struct UsersDomain {
+    users: web::Data<service::Users>,
+}
+
+impl UsersDomain {
+    /// Builds the service; hashes a dummy password once (blocking, ~20 ms).
+    pub fn new(
+        db: Db,
+        keys: Arc<KeyRing>,
+        settings: &Settings,
+        mailer: Arc<dyn Mailer>,
+    ) -> Result<Self, AppError> {
+        Ok(Self {
+            users: web::Data::new(service::Users::new(
+                db,
+                keys,
+                settings.auth.clone(),
+                settings.rate_limit.clone(),
+                mailer,
+            )?),
+        })
+    }
+
+    /// Routes under `/api` (the `/api` scope is the caller's).
+    pub fn configure_api(&self, cfg: &mut web::ServiceConfig) {
+        const POST: &[&str] = &["POST"];
+        cfg.app_data(self.users.clone())
+            .service(
+                web::resource("/v1/auth/register")
+                    .route(web::post().to(routes::register))
+                    .default_service(method_not_allowed(POST)),
+            )
+            .service(
+                web::resource("/v1/auth/login")
+                    .route(web::post().to(routes::login))
+                    .default_service(method_not_allowed(POST)),
+            )
+            .service(
+                web::resource("/v1/auth/refresh")
+                    .route(web::post().to(routes::refresh))
+                    .default_service(method_not_allowed(POST)),
+            )
+            .service(
+                web::resource("/v1/auth/logout")
+                    .route(web::post().to(routes::logout))
+                    .default_service(method_not_allowed(POST)),
+            )
+            .service(
+                web::resource("/v1/auth/logout-all")
+                    .route(web::post().to(routes::logout_all))
+                    .default_service(method_not_allowed(POST)),
+            )
+            .service(
+                web::resource("/v1/auth/password-reset")
+                    .route(web::post().to(routes::request_reset))
+                    .default_service(method_not_allowed(POST)),
+            )
+            .service(
+                web::resource("/v1/auth/password-reset/confirm")
+                    .route(web::post().to(routes::confirm_reset))
+                    .default_service(method_not_allowed(POST)),
+            )
+            .service(
+                web::resource("/v1/me")
+                    .route(web::get().to(routes::me))
+                    .route(web::patch().to(routes::update_me))
+                    .default_service(method_not_allowed(&["GET", "PATCH"])),
+            )
+            .service(
+                web::resource("/v1/me/password")
+                    .route(web::post().to(routes::change_password))
+                    .default_service(method_not_allowed(POST)),
+            )
+            .service(
+                web::resource("/v1/admin/users")
+                    .route(web::get().to(routes::list_users))
+                    .route(web::post().to(routes::create_user))
+                    .default_service(method_not_allowed(&["GET", "POST"])),
+            )
+            .service(
+                web::resource("/v1/admin/users/{id}")
+                    .route(web::get().to(routes::get_user))
+                    .route(web::patch().to(routes::update_user))
+                    .default_service(method_not_allowed(&["GET", "PATCH"])),
+            )
+            .service(
+                web::resource("/v1/admin/api-keys")
+                    .route(web::get().to(routes::list_api_keys))
+                    .route(web::post().to(routes::create_api_key))
+                    .default_service(method_not_allowed(&["GET", "POST"])),
+            )
+            .service(
+                web::resource("/v1/admin/api-keys/{id}")
+                    .route(web::delete().to(routes::revoke_api_key))
+                    .default_service(method_not_allowed(&["DELETE"])),
+            );
+    }
+
+    /// Routes outside `/api`.
+    pub fn configure_root(&self, cfg: &mut web::ServiceConfig) {
+        cfg.service(
+            web::resource("/.well-known/jwks.json")
+                .app_data(self.users.clone())
+                .route(web::get().to(routes::jwks))
+                .default_service(method_not_allowed(&["GET"])),
+        );
+    }
+
+    pub fn identity(&self) -> Arc<dyn IdentityApi> {
+        Arc::new(self.clone())
+    }
+
+    /// Bootstraps an admin (the `create-admin` command).
+    pub async fn create_admin(
+        &self,
+        email: &str,
+        password: String,
+        name: &str,
+    ) -> Result<String, AppError> {
+        Ok(self
+            .users
+            .create_user(email, Some(password), name, Role::Admin)
+            .await?
+            .id)
+    }
+}
+
+#[async_trait::async_trait]
+impl IdentityApi for UsersDomain {
+    async fn session_state(&self, user_id: &str) -> Result<Option<SessionState>, AppError> {
+        self.users.session_state(user_id).await
+    }
+
+    async fn refresh(
+        &self,
+        refresh_token: &str,
+        client: ClientInfo,
+    ) -> Result<IssuedTokens, AppError> {
+        self.users.refresh(refresh_token, client).await
+    }
+
+    async fn verify_api_key(&self, key: &str) -> Result<Option<ApiKeyIdentity>, AppError> {
+        self.users.verify_api_key(key).await
+    }
+}

@@ -1,0 +1,166 @@
+//! Accounts as stored and as shown.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::contracts::auth::Role;
+use crate::http::AppError;
+
+/// A normalised e-mail address: trimmed and lower-cased, with one `@` and a dotted domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str, field: &str) -> Result<Email, AppError> {
+        let email = raw.trim().to_lowercase();
+        let invalid = || AppError::invalid(field, "is not an e-mail address");
+        if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(invalid());
+        }
+        let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
+        if local.is_empty()
+            || local.len() > 64
+            || domain.contains('@')
+            || !domain.contains('.')
+            || domain.starts_with('.')
+            || domain.ends_with('.')
+            || domain.contains("..")
+        {
+            return Err(invalid());
+        }
+        Ok(Email(email))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = crate::schema::users)]
+pub struct UserRow {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub password_hash: Option<String>,
+    pub role: String,
+    pub status: String,
+    pub auth_version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl UserRow {
+    pub fn role(&self) -> Role {
+        // The column has a CHECK constraint; an unknown value grants nothing.
+        Role::parse(&self.role).unwrap_or(Role::Customer)
+    }
+
+    pub fn active(&self) -> bool {
+        self.status == "active"
+    }
+
+    pub fn view(&self) -> UserView {
+        UserView {
+            id: self.id.clone(),
+            email: self.email.clone(),
+            name: self.name.clone(),
+            phone: self.phone.clone(),
+            role: self.role(),
+            status: self.status.clone(),
+            created_at: self.created_at.and_utc(),
+            updated_at: self.updated_at.and_utc(),
+        }
+    }
+}
+
+/// An account as the API shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub role: Role,
+    /// `active` or `disabled`.
+    pub status: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A name and phone number as a person may set them.
+pub fn check_name(name: &str, field: &str) -> Result<String, AppError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(AppError::invalid(field, "must be 1 to 200 characters"));
+    }
+    Ok(name.to_string())
+}
+
+pub fn check_phone(phone: &str, field: &str) -> Result<String, AppError> {
+    let digits: String = phone
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
+        .collect();
+    let body = digits.strip_prefix('+').unwrap_or(&digits);
+    if body.len() < 8 || body.len() > 15 || !body.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AppError::invalid(field, "is not a phone number"));
+    }
+    Ok(digits)
+}
+
+/// An API key as listed (the secret itself is shown once, at creation).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ApiKeyView {
+    pub id: String,
+    pub name: String,
+    pub permissions: Vec<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub revoked: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileUpdate {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised() {
+        assert_eq!(
+            Email::parse("  Asha.Rao@Example.IN ", "email")
+                .unwrap()
+                .as_str(),
+            "asha.rao@example.in"
+        );
+        for bad in [
+            "asha",
+            "asha@",
+            "@example.in",
+            "a@b",
+            "a b@example.in",
+            "a@@b.in",
+            "a@b..in",
+        ] {
+            assert!(Email::parse(bad, "email").is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn phones_keep_digits_and_a_leading_plus() {
+        assert_eq!(
+            check_phone("+91 98450-12345", "phone").unwrap(),
+            "+919845012345"
+        );
+        assert!(check_phone("12ab5678", "phone").is_err());
+    }
+}

@@ -1,0 +1,413 @@
+//! HTTP handlers of the users domain: thin — parse, take the authorised caller, call the
+//! service.
+
+use actix_web::http::header;
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::model::{ApiKeyView, ProfileUpdate, UserView};
+use super::service::Users;
+use crate::contracts::auth::{ClientInfo, IssuedTokens, Role};
+use crate::gateway::cookies::{
+    CookiePolicy, REFRESH_COOKIE, add_cookies, cleared_cookies, session_cookies,
+};
+use crate::gateway::network::ClientIp;
+use crate::gateway::rbac::{Authenticated, Authorized, perm};
+use crate::http::AppError;
+use crate::http::extract::{Json, Query};
+use crate::http::pagination::{Page, PageQuery};
+
+type UsersData = web::Data<Users>;
+
+fn client(req: &HttpRequest) -> ClientInfo {
+    ClientInfo {
+        ip: req
+            .extensions()
+            .get::<ClientIp>()
+            .map(|c| c.0.to_string())
+            .unwrap_or_default(),
+        user_agent: req
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(255).collect()),
+    }
+}
+
+fn cookie_policy(users: &Users) -> CookiePolicy {
+    let auth = users.auth_settings();
+    CookiePolicy {
+        secure: auth.cookie_secure,
+        refresh_max_age_secs: (auth.refresh_ttl_days * 86_400) as i64,
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    pub email: String,
+    /// 8 to 256 characters; common passwords are refused.
+    pub password: String,
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+    /// Browsers: put the tokens in HttpOnly cookies instead of the body.
+    #[serde(default)]
+    pub use_cookies: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    /// Omit when the refresh token is in the session cookie.
+    pub refresh_token: Option<String>,
+}
+
+/// A new session. Token fields are absent when they were set as cookies.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionResponse {
+    pub token_type: &'static str,
+    pub access_token: Option<String>,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    pub refresh_token: Option<String>,
+    pub user: Option<UserView>,
+}
+
+fn session_response(
+    users: &Users,
+    tokens: IssuedTokens,
+    user: Option<UserView>,
+    as_cookies: bool,
+) -> Result<HttpResponse, AppError> {
+    let mut builder = HttpResponse::Ok();
+    builder.insert_header((header::CACHE_CONTROL, "no-store"));
+    if as_cookies {
+        let csrf = super::service::random_token()?;
+        add_cookies(
+            &mut builder,
+            session_cookies(&tokens, cookie_policy(users), Some(csrf)),
+        );
+        return Ok(builder.json(SessionResponse {
+            token_type: "Bearer",
+            access_token: None,
+            expires_in: tokens.access_expires_in,
+            refresh_token: None,
+            user,
+        }));
+    }
+    Ok(builder.json(SessionResponse {
+        token_type: "Bearer",
+        access_token: Some(tokens.access_token),
+        expires_in: tokens.access_expires_in,
+        refresh_token: tokens.refresh_token,
+        user,
+    }))
+}
+
+/// Create a customer account.
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
+    responses((status = 201, body = UserView), (status = 400, body = crate::http::Problem), (status = 409, body = crate::http::Problem)))]
+pub async fn register(
+    users: UsersData,
+    Json(body): Json<RegisterRequest>,
+) -> Result<HttpResponse, AppError> {
+    let user = users
+        .register(&body.email, body.password, &body.name)
+        .await?;
+    Ok(HttpResponse::Created().json(user))
+}
+
+/// Log in with e-mail and password.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = SessionResponse), (status = 401, body = crate::http::Problem), (status = 429, body = crate::http::Problem)))]
+pub async fn login(
+    req: HttpRequest,
+    users: UsersData,
+    Json(body): Json<LoginRequest>,
+) -> Result<HttpResponse, AppError> {
+    let logged_in = users
+        .login(&body.email, body.password, client(&req))
+        .await?;
+    session_response(
+        &users,
+        logged_in.tokens,
+        Some(logged_in.user),
+        body.use_cookies,
+    )
+}
+
+/// Exchange a refresh token (body or cookie) for a new pair; the old one stops working.
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
+    responses((status = 200, body = SessionResponse), (status = 401, body = crate::http::Problem)))]
+pub async fn refresh(
+    req: HttpRequest,
+    users: UsersData,
+    body: Option<Json<RefreshRequest>>,
+) -> Result<HttpResponse, AppError> {
+    let from_body = body.and_then(|Json(b)| b.refresh_token);
+    let (token, as_cookies) = match from_body {
+        Some(t) => (t, false),
+        None => (
+            req.cookie(REFRESH_COOKIE)
+                .map(|c| c.value().to_string())
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| AppError::invalid("refresh_token", "is required"))?,
+            true,
+        ),
+    };
+    let tokens = users.refresh(&token, client(&req)).await?;
+    session_response(&users, tokens, None, as_cookies)
+}
+
+/// End this session (the refresh token's family) and clear the session cookies.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = RefreshRequest,
+    responses((status = 204, description = "Logged out")))]
+pub async fn logout(
+    req: HttpRequest,
+    users: UsersData,
+    body: Option<Json<RefreshRequest>>,
+) -> Result<HttpResponse, AppError> {
+    let token = body
+        .and_then(|Json(b)| b.refresh_token)
+        .or_else(|| req.cookie(REFRESH_COOKIE).map(|c| c.value().to_string()))
+        .filter(|t| !t.is_empty());
+    if let Some(token) = token {
+        users.logout(&token).await?;
+    }
+    let mut builder = HttpResponse::NoContent();
+    add_cookies(&mut builder, cleared_cookies(cookie_policy(&users)));
+    Ok(builder.finish())
+}
+
+/// End every session of the caller, on every device.
+#[utoipa::path(post, path = "/api/v1/auth/logout-all", tag = "auth",
+    responses((status = 204, description = "Every session ended"), (status = 401, body = crate::http::Problem)))]
+pub async fn logout_all(
+    users: UsersData,
+    Authenticated(who): Authenticated,
+) -> Result<HttpResponse, AppError> {
+    users.logout_everywhere(who.user_id()).await?;
+    let mut builder = HttpResponse::NoContent();
+    add_cookies(&mut builder, cleared_cookies(cookie_policy(&users)));
+    Ok(builder.finish())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetRequest {
+    pub email: String,
+}
+
+/// Send a password-reset link, if the address has an account. Always 202.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset", tag = "auth", request_body = ResetRequest,
+    responses((status = 202, description = "If the account exists, a link is on its way")))]
+pub async fn request_reset(
+    users: UsersData,
+    Json(body): Json<ResetRequest>,
+) -> Result<HttpResponse, AppError> {
+    users.request_password_reset(&body.email).await?;
+    Ok(HttpResponse::Accepted().finish())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetConfirm {
+    pub token: String,
+    pub new_password: String,
+}
+
+/// Set a new password with a reset token; every session ends.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset/confirm", tag = "auth", request_body = ResetConfirm,
+    responses((status = 204, description = "Password changed"), (status = 400, body = crate::http::Problem)))]
+pub async fn confirm_reset(
+    users: UsersData,
+    Json(body): Json<ResetConfirm>,
+) -> Result<HttpResponse, AppError> {
+    users
+        .confirm_password_reset(&body.token, body.new_password)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The caller's profile.
+#[utoipa::path(get, path = "/api/v1/me", tag = "account",
+    responses((status = 200, body = UserView), (status = 401, body = crate::http::Problem)))]
+pub async fn me(
+    users: UsersData,
+    Authenticated(who): Authenticated,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(users.profile(who.user_id()).await?))
+}
+
+/// Change the caller's name or phone. Other fields (role, e-mail) are refused.
+#[utoipa::path(patch, path = "/api/v1/me", tag = "account", request_body = ProfileUpdate,
+    responses((status = 200, body = UserView), (status = 400, body = crate::http::Problem)))]
+pub async fn update_me(
+    users: UsersData,
+    Authenticated(who): Authenticated,
+    Json(body): Json<ProfileUpdate>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(users.update_profile(who.user_id(), body).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+    #[serde(default)]
+    pub use_cookies: bool,
+}
+
+/// Change the caller's password: every other session ends; this one gets new tokens.
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "account", request_body = PasswordChange,
+    responses((status = 200, body = SessionResponse), (status = 400, body = crate::http::Problem)))]
+pub async fn change_password(
+    req: HttpRequest,
+    users: UsersData,
+    Authenticated(who): Authenticated,
+    Json(body): Json<PasswordChange>,
+) -> Result<HttpResponse, AppError> {
+    let tokens = users
+        .change_password(&who, body.current_password, body.new_password, client(&req))
+        .await?;
+    session_response(&users, tokens, None, body.use_cookies)
+}
+
+/// Every account, oldest first.
+#[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", params(PageQuery),
+    responses((status = 200, body = Page<UserView>), (status = 403, body = crate::http::Problem)))]
+pub async fn list_users(
+    users: UsersData,
+    _who: Authorized<perm::UsersManage>,
+    Query(page): Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(users.list_users(page.parse()?).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAccount {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub password: String,
+}
+
+/// Create a staff, seller, admin or customer account.
+#[utoipa::path(post, path = "/api/v1/admin/users", tag = "admin", request_body = NewAccount,
+    responses((status = 201, body = UserView), (status = 409, body = crate::http::Problem)))]
+pub async fn create_user(
+    users: UsersData,
+    _who: Authorized<perm::UsersManage>,
+    Json(body): Json<NewAccount>,
+) -> Result<HttpResponse, AppError> {
+    let user = users
+        .create_user(&body.email, Some(body.password), &body.name, body.role)
+        .await?;
+    Ok(HttpResponse::Created().json(user))
+}
+
+/// One account.
+#[utoipa::path(get, path = "/api/v1/admin/users/{id}", tag = "admin",
+    params(("id" = String, Path, description = "User id")),
+    responses((status = 200, body = UserView), (status = 404, body = crate::http::Problem)))]
+pub async fn get_user(
+    users: UsersData,
+    _who: Authorized<perm::UsersManage>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(users.user(&id).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccessUpdate {
+    pub role: Option<Role>,
+    /// `active` or `disabled`.
+    pub status: Option<String>,
+}
+
+/// Change an account's role or status; its tokens follow at once.
+#[utoipa::path(patch, path = "/api/v1/admin/users/{id}", tag = "admin", request_body = AccessUpdate,
+    params(("id" = String, Path, description = "User id")),
+    responses((status = 200, body = UserView), (status = 404, body = crate::http::Problem), (status = 409, body = crate::http::Problem)))]
+pub async fn update_user(
+    users: UsersData,
+    _who: Authorized<perm::UsersManage>,
+    id: web::Path<String>,
+    Json(body): Json<AccessUpdate>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(users.update_access(&id, body.role, body.status).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewApiKey {
+    pub name: String,
+    /// Permission names, e.g. `catalog.write`; a subset of the creator's.
+    pub permissions: Vec<String>,
+}
+
+/// An API key with its secret, shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedApiKey {
+    #[serde(flatten)]
+    pub key: ApiKeyView,
+    pub secret: String,
+}
+
+/// Create an API key for an integration.
+#[utoipa::path(post, path = "/api/v1/admin/api-keys", tag = "admin", request_body = NewApiKey,
+    responses((status = 201, body = CreatedApiKey), (status = 403, body = crate::http::Problem)))]
+pub async fn create_api_key(
+    users: UsersData,
+    who: Authorized<perm::UsersManage>,
+    Json(body): Json<NewApiKey>,
+) -> Result<HttpResponse, AppError> {
+    let (key, secret) = users
+        .create_api_key(&who.principal, &body.name, &body.permissions)
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(CreatedApiKey { key, secret }))
+}
+
+/// Every API key (without secrets).
+#[utoipa::path(get, path = "/api/v1/admin/api-keys", tag = "admin",
+    responses((status = 200, body = Vec<ApiKeyView>)))]
+pub async fn list_api_keys(
+    users: UsersData,
+    _who: Authorized<perm::UsersManage>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(users.list_api_keys().await?))
+}
+
+/// Revoke an API key; it stops working at once.
+#[utoipa::path(delete, path = "/api/v1/admin/api-keys/{id}", tag = "admin",
+    params(("id" = String, Path, description = "API key id")),
+    responses((status = 204, description = "Revoked"), (status = 404, body = crate::http::Problem)))]
+pub async fn revoke_api_key(
+    users: UsersData,
+    _who: Authorized<perm::UsersManage>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    users.revoke_api_key(&id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The public keys that verify access tokens (JWK Set).
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "auth",
+    responses((status = 200, description = "JWK Set", body = Object)))]
+pub async fn jwks(users: UsersData) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .json(users.keys().jwks())
+}

@@ -1,0 +1,751 @@
+//! Account rules: registration, login with per-account lockout, refresh-token rotation
+//! with reuse detection, logout, password change and reset, roles, API keys.
+
+use std::sync::Arc;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::TimeDelta;
+use sha2::{Digest, Sha256};
+
+use super::model::{ApiKeyView, Email, ProfileUpdate, UserRow, UserView, check_name, check_phone};
+use super::password;
+use super::store::{self, NewApiKey, NewRefresh, NewUser, ThrottleRow};
+use crate::config::{AuthSettings, RateLimitSettings};
+use crate::contracts::auth::{
+    ApiKeyIdentity, ClientInfo, IssuedTokens, Permission, PermissionSet, Principal, Role,
+    SessionState,
+};
+use crate::contracts::mail::Mailer;
+use crate::db::{Db, new_id, now};
+use crate::gateway::tokens::KeyRing;
+use crate::http::AppError;
+use crate::http::pagination::{Page, PageRequest};
+
+/// Prefix of API keys, so a leaked one is recognisable in logs and secret scanners.
+const API_KEY_PREFIX: &str = "kir_";
+
+pub fn random_token() -> Result<String, AppError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| AppError::internal(format!("no randomness: {e}")))?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+pub fn sha256_hex(value: &str) -> String {
+    hex::encode(Sha256::digest(value.as_bytes()))
+}
+
+pub struct Users {
+    db: Db,
+    keys: Arc<KeyRing>,
+    auth: AuthSettings,
+    limits: RateLimitSettings,
+    mailer: Arc<dyn Mailer>,
+    /// Verified against when an e-mail is unknown, so both cases cost one argon2 run.
+    dummy_hash: String,
+}
+
+/// What a successful login or registration by an admin hands back.
+pub struct LoggedIn {
+    pub user: UserView,
+    pub tokens: IssuedTokens,
+}
+
+enum Rotation {
+    Rotated(IssuedTokens),
+    Reused,
+    Rejected,
+}
+
+impl Users {
+    pub fn new(
+        db: Db,
+        keys: Arc<KeyRing>,
+        auth: AuthSettings,
+        limits: RateLimitSettings,
+        mailer: Arc<dyn Mailer>,
+    ) -> Result<Self, AppError> {
+        let dummy_hash = password::hash("kirana-dummy-password-for-timing")?;
+        Ok(Self {
+            db,
+            keys,
+            auth,
+            limits,
+            mailer,
+            dummy_hash,
+        })
+    }
+
+    pub fn keys(&self) -> &KeyRing {
+        &self.keys
+    }
+
+    pub fn auth_settings(&self) -> &AuthSettings {
+        &self.auth
+    }
+
+    async fn hash_password(&self, password: String) -> Result<String, AppError> {
+        tokio::task::spawn_blocking(move || password::hash(&password))
+            .await
+            .map_err(|e| AppError::internal(format!("hashing task: {e}")))?
+    }
+
+    async fn verify_password(&self, password: String, hash: Option<String>) -> bool {
+        let hash = hash.unwrap_or_else(|| self.dummy_hash.clone());
+        tokio::task::spawn_blocking(move || password::verify(&password, &hash))
+            .await
+            .unwrap_or(false)
+    }
+
+    /// Customer self-registration.
+    pub async fn register(
+        &self,
+        email: &str,
+        password: String,
+        name: &str,
+    ) -> Result<UserView, AppError> {
+        self.create_user(email, Some(password), name, Role::Customer)
+            .await
+    }
+
+    /// Creates an account with any role (admins creating staff and sellers; the CLI).
+    pub async fn create_user(
+        &self,
+        email: &str,
+        password: Option<String>,
+        name: &str,
+        role: Role,
+    ) -> Result<UserView, AppError> {
+        let email = Email::parse(email, "email")?;
+        let name = check_name(name, "name")?;
+        let hash = match password {
+            Some(p) => {
+                password::check_policy(&p, email.as_str(), "password")?;
+                Some(self.hash_password(p).await?)
+            }
+            None => None,
+        };
+        let id = new_id();
+        let row_id = id.clone();
+        self.db
+            .write(move |conn| {
+                store::insert_user(
+                    conn,
+                    NewUser {
+                        id: &row_id,
+                        email: email.as_str(),
+                        name: &name,
+                        phone: None,
+                        password_hash: hash.as_deref(),
+                        role: role.as_str(),
+                        now: now(),
+                    },
+                )?;
+                store::user_by_id(conn, &row_id)?
+                    .map(|u| u.view())
+                    .ok_or_else(|| AppError::internal("inserted user vanished"))
+            })
+            .await
+    }
+
+    /// Checks a password, with the per-account lockout. A locked account is refused
+    /// before its password is looked at.
+    pub async fn login(
+        &self,
+        email: &str,
+        password: String,
+        client: ClientInfo,
+    ) -> Result<LoggedIn, AppError> {
+        let email = match Email::parse(email, "email") {
+            Ok(e) => e,
+            Err(_) => {
+                // Same cost as a real attempt, same answer.
+                self.verify_password(password, None).await;
+                return Err(invalid_credentials());
+            }
+        };
+        let key = email.as_str().to_string();
+        let (user, lock) = self
+            .db
+            .read(move |conn| {
+                Ok((
+                    store::user_by_email(conn, &key)?,
+                    store::throttle(conn, &key)?,
+                ))
+            })
+            .await?;
+        let now = now();
+        if let Some(until) = lock
+            .as_ref()
+            .and_then(|t| t.locked_until)
+            .filter(|u| *u > now)
+        {
+            let secs = (until - now).num_seconds().max(1) as u64;
+            tracing::warn!(email = %email.as_str(), "login refused: account temporarily locked");
+            return Err(AppError::TooManyRequests {
+                retry_after_secs: secs,
+            });
+        }
+        let ok = self
+            .verify_password(
+                password,
+                user.as_ref().and_then(|u| u.password_hash.clone()),
+            )
+            .await;
+        match user {
+            Some(user) if ok && user.active() => {
+                let key = email.as_str().to_string();
+                if lock.is_some() {
+                    self.db
+                        .write(move |conn| store::clear_throttle(conn, &key))
+                        .await?;
+                }
+                let tokens = self.start_session(&user, &client, None).await?;
+                Ok(LoggedIn {
+                    user: user.view(),
+                    tokens,
+                })
+            }
+            _ => {
+                self.record_failure(email.as_str().to_string()).await?;
+                Err(invalid_credentials())
+            }
+        }
+    }
+
+    async fn record_failure(&self, email: String) -> Result<(), AppError> {
+        let limits = self.limits.clone();
+        self.db
+            .write(move |conn| {
+                let now = now();
+                let existing = store::throttle(conn, &email)?;
+                let exists = existing.is_some();
+                let mut row = existing.unwrap_or(ThrottleRow {
+                    failures: 0,
+                    window_started_at: now,
+                    locked_until: None,
+                    lock_count: 0,
+                });
+                let window = TimeDelta::minutes(limits.login_window_mins as i64);
+                if now - row.window_started_at > window {
+                    row.failures = 0;
+                    row.window_started_at = now;
+                    // A quiet window forgives earlier locks, so backoff cannot grow forever.
+                    if row.locked_until.is_none_or(|u| now - u > window) {
+                        row.lock_count = 0;
+                    }
+                }
+                row.failures += 1;
+                if row.failures as u32 >= limits.login_max_failures {
+                    let factor = 1u64 << row.lock_count.clamp(0, 16);
+                    let secs = limits
+                        .login_base_lock_secs
+                        .saturating_mul(factor)
+                        .min(limits.login_max_lock_secs);
+                    row.locked_until = Some(now + TimeDelta::seconds(secs as i64));
+                    row.lock_count += 1;
+                    row.failures = 0;
+                    row.window_started_at = now;
+                    tracing::warn!(email = %email, lock_secs = secs, "account locked after repeated failed logins");
+                }
+                store::save_throttle(conn, &email, &row, exists)
+            })
+            .await
+    }
+
+    /// Issues an access token and a refresh token in a new family (or `family`).
+    async fn start_session(
+        &self,
+        user: &UserRow,
+        client: &ClientInfo,
+        family: Option<String>,
+    ) -> Result<IssuedTokens, AppError> {
+        let refresh = random_token()?;
+        let hash = sha256_hex(&refresh);
+        let family = family.unwrap_or_else(new_id);
+        let user_id = user.id.clone();
+        let ttl = TimeDelta::days(self.auth.refresh_ttl_days as i64);
+        let client = client.clone();
+        self.db
+            .write(move |conn| {
+                let now = now();
+                store::insert_refresh(
+                    conn,
+                    NewRefresh {
+                        hash: &hash,
+                        family_id: &family,
+                        user_id: &user_id,
+                        expires_at: now + ttl,
+                        ip: &client.ip,
+                        user_agent: client.user_agent.as_deref(),
+                        now,
+                    },
+                )
+            })
+            .await?;
+        Ok(IssuedTokens {
+            user_id: user.id.clone(),
+            access_token: self.access_token(user)?,
+            access_expires_in: self.keys.access_ttl_secs(),
+            refresh_token: Some(refresh),
+        })
+    }
+
+    fn access_token(&self, user: &UserRow) -> Result<String, AppError> {
+        self.keys
+            .issue(&user.id, user.role(), user.auth_version)
+            .map_err(|e| AppError::internal(format!("signing: {e}")))
+    }
+
+    /// Rotates a refresh token. A token rotated moments ago (parallel requests) gets a
+    /// new access token but no new refresh token; an older rotated token means it was
+    /// stolen or replayed, and its whole family is revoked.
+    pub async fn refresh(&self, token: &str, client: ClientInfo) -> Result<IssuedTokens, AppError> {
+        let hash = sha256_hex(token);
+        let grace = TimeDelta::seconds(self.auth.refresh_grace_secs as i64);
+        let ttl = TimeDelta::days(self.auth.refresh_ttl_days as i64);
+        let new_refresh = random_token()?;
+        let new_hash = sha256_hex(&new_refresh);
+        let keys = self.keys.clone();
+        let access_ttl = self.keys.access_ttl_secs();
+        let outcome = self
+            .db
+            .write(move |conn| {
+                let now = now();
+                let Some(row) = store::refresh_by_hash(conn, &hash)? else {
+                    return Ok(Rotation::Rejected);
+                };
+                if row.revoked_at.is_some() || row.expires_at <= now {
+                    return Ok(Rotation::Rejected);
+                }
+                let Some(user) = store::user_by_id(conn, &row.user_id)?.filter(|u| u.active())
+                else {
+                    return Ok(Rotation::Rejected);
+                };
+                let access = |user: &UserRow| {
+                    keys.issue(&user.id, user.role(), user.auth_version)
+                        .map_err(|e| AppError::internal(format!("signing: {e}")))
+                };
+                match row.rotated_at {
+                    None if store::mark_rotated(conn, &hash, now)? => {
+                        store::insert_refresh(
+                            conn,
+                            NewRefresh {
+                                hash: &new_hash,
+                                family_id: &row.family_id,
+                                user_id: &user.id,
+                                expires_at: now + ttl,
+                                ip: &client.ip,
+                                user_agent: client.user_agent.as_deref(),
+                                now,
+                            },
+                        )?;
+                        Ok(Rotation::Rotated(IssuedTokens {
+                            user_id: user.id.clone(),
+                            access_token: access(&user)?,
+                            access_expires_in: access_ttl,
+                            refresh_token: Some(new_refresh),
+                        }))
+                    }
+                    Some(rotated) if now - rotated <= grace => Ok(Rotation::Rotated(IssuedTokens {
+                        user_id: user.id.clone(),
+                        access_token: access(&user)?,
+                        access_expires_in: access_ttl,
+                        refresh_token: None,
+                    })),
+                    _ => {
+                        let revoked = store::revoke_family(conn, &row.family_id, now)?;
+                        tracing::warn!(
+                            security_event = "refresh_token_reuse",
+                            user_id = %row.user_id,
+                            family_id = %row.family_id,
+                            ip = %client.ip,
+                            revoked,
+                            "a rotated refresh token was presented again; its session family is revoked"
+                        );
+                        Ok(Rotation::Reused)
+                    }
+                }
+            })
+            .await?;
+        match outcome {
+            Rotation::Rotated(tokens) => Ok(tokens),
+            Rotation::Reused | Rotation::Rejected => Err(AppError::Unauthorized),
+        }
+    }
+
+    /// Ends the session a refresh token belongs to.
+    pub async fn logout(&self, refresh_token: &str) -> Result<(), AppError> {
+        let hash = sha256_hex(refresh_token);
+        self.db
+            .write(move |conn| {
+                if let Some(row) = store::refresh_by_hash(conn, &hash)? {
+                    store::revoke_family(conn, &row.family_id, now())?;
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    /// Ends every session and invalidates every access token of the user.
+    pub async fn logout_everywhere(&self, user_id: &str) -> Result<(), AppError> {
+        let id = user_id.to_string();
+        self.db
+            .write(move |conn| {
+                let now = now();
+                store::revoke_user_families(conn, &id, None, now)?;
+                store::bump_auth_version(conn, &id, now)
+            })
+            .await
+    }
+
+    pub async fn session_state(&self, user_id: &str) -> Result<Option<SessionState>, AppError> {
+        let id = user_id.to_string();
+        let row = self
+            .db
+            .read(move |conn| store::session_row(conn, &id))
+            .await?;
+        Ok(row.map(|(role, auth_version, status)| SessionState {
+            role: Role::parse(&role).unwrap_or(Role::Customer),
+            auth_version,
+            active: status == "active",
+        }))
+    }
+
+    pub async fn profile(&self, user_id: &str) -> Result<UserView, AppError> {
+        let id = user_id.to_string();
+        self.db
+            .read(move |conn| store::user_by_id(conn, &id))
+            .await?
+            .map(|u| u.view())
+            .ok_or_else(|| AppError::NotFound("no such user".into()))
+    }
+
+    pub async fn update_profile(
+        &self,
+        user_id: &str,
+        update: ProfileUpdate,
+    ) -> Result<UserView, AppError> {
+        let name = update
+            .name
+            .as_deref()
+            .map(|n| check_name(n, "name"))
+            .transpose()?;
+        let phone = update
+            .phone
+            .as_deref()
+            .map(|p| check_phone(p, "phone"))
+            .transpose()?;
+        let id = user_id.to_string();
+        self.db
+            .write(move |conn| {
+                store::update_profile(conn, &id, name.as_deref(), phone.as_deref(), now())?;
+                store::user_by_id(conn, &id)?
+                    .map(|u| u.view())
+                    .ok_or_else(|| AppError::NotFound("no such user".into()))
+            })
+            .await
+    }
+
+    /// Changes the password after checking the current one; every session ends and the
+    /// caller gets a fresh one.
+    pub async fn change_password(
+        &self,
+        principal: &Principal,
+        current: String,
+        new: String,
+        client: ClientInfo,
+    ) -> Result<IssuedTokens, AppError> {
+        let user = self.user_row(principal.user_id()).await?;
+        if !self
+            .verify_password(current, user.password_hash.clone())
+            .await
+        {
+            return Err(AppError::invalid(
+                "current_password",
+                "is not your current password",
+            ));
+        }
+        password::check_policy(&new, &user.email, "new_password")?;
+        let hash = self.hash_password(new).await?;
+        let id = user.id.clone();
+        self.db
+            .write(move |conn| {
+                let now = now();
+                store::set_password_hash(conn, &id, &hash, now)?;
+                store::revoke_user_families(conn, &id, None, now)?;
+                store::bump_auth_version(conn, &id, now)
+            })
+            .await?;
+        let user = self.user_row(principal.user_id()).await?;
+        self.start_session(&user, &client, None).await
+    }
+
+    async fn user_row(&self, user_id: &str) -> Result<UserRow, AppError> {
+        let id = user_id.to_string();
+        self.db
+            .read(move |conn| store::user_by_id(conn, &id))
+            .await?
+            .ok_or_else(|| AppError::NotFound("no such user".into()))
+    }
+
+    /// Sends a single-use reset link if the address has an account; answers the same
+    /// either way.
+    pub async fn request_password_reset(&self, email: &str) -> Result<(), AppError> {
+        let Ok(email) = Email::parse(email, "email") else {
+            return Ok(());
+        };
+        let key = email.as_str().to_string();
+        let Some(user) = self
+            .db
+            .read(move |conn| store::user_by_email(conn, &key))
+            .await?
+            .filter(|u| u.active())
+        else {
+            return Ok(());
+        };
+        let token = random_token()?;
+        let hash = sha256_hex(&token);
+        let ttl = TimeDelta::minutes(self.auth.password_reset_ttl_mins as i64);
+        let user_id = user.id.clone();
+        self.db
+            .write(move |conn| {
+                let now = now();
+                store::insert_reset(conn, &hash, &user_id, now + ttl, now)
+            })
+            .await?;
+        let link = format!(
+            "{}/reset-password?token={token}",
+            self.auth.public_url.trim_end_matches('/')
+        );
+        let body = format!(
+            "Someone asked to reset the password of your Kirana account.\n\nOpen this link within {} minutes to choose a new one:\n{link}\n\nIf it was not you, ignore this message.",
+            self.auth.password_reset_ttl_mins
+        );
+        let mailer = self.mailer.clone();
+        let to = user.email.clone();
+        tokio::task::spawn_blocking(move || mailer.send(&to, "Reset your Kirana password", &body))
+            .await
+            .map_err(|e| AppError::internal(format!("mail task: {e}")))?
+            .map_err(|e| AppError::internal(format!("mail: {e}")))?;
+        Ok(())
+    }
+
+    /// Sets a new password with a reset token; the token works once, every session ends
+    /// and any login lock is lifted.
+    pub async fn confirm_password_reset(&self, token: &str, new: String) -> Result<(), AppError> {
+        let hash = sha256_hex(token);
+        let user_id = self
+            .db
+            .write(move |conn| store::consume_reset(conn, &hash, now()))
+            .await?
+            .ok_or_else(|| AppError::invalid("token", "is invalid, used or expired"))?;
+        let user = self.user_row(&user_id).await?;
+        password::check_policy(&new, &user.email, "new_password")?;
+        let pw_hash = self.hash_password(new).await?;
+        let email = user.email.clone();
+        self.db
+            .write(move |conn| {
+                let now = now();
+                store::set_password_hash(conn, &user_id, &pw_hash, now)?;
+                store::revoke_user_families(conn, &user_id, None, now)?;
+                store::expire_resets(conn, &user_id, now)?;
+                store::clear_throttle(conn, &email)?;
+                store::bump_auth_version(conn, &user_id, now)
+            })
+            .await
+    }
+
+    pub async fn list_users(&self, page: PageRequest<String>) -> Result<Page<UserView>, AppError> {
+        let page = self
+            .db
+            .read(move |conn| store::list_users(conn, &page))
+            .await?;
+        Ok(Page {
+            items: page.items.iter().map(UserRow::view).collect(),
+            next_cursor: page.next_cursor,
+        })
+    }
+
+    /// Changes a user's role or status; the change reaches their tokens at once. The last
+    /// active admin cannot demote or disable themselves out of existence.
+    pub async fn update_access(
+        &self,
+        user_id: &str,
+        role: Option<Role>,
+        status: Option<String>,
+    ) -> Result<UserView, AppError> {
+        if let Some(s) = status.as_deref()
+            && s != "active"
+            && s != "disabled"
+        {
+            return Err(AppError::invalid("status", "must be active or disabled"));
+        }
+        let id = user_id.to_string();
+        self.db
+            .write(move |conn| {
+                let user = store::user_by_id(conn, &id)?
+                    .ok_or_else(|| AppError::NotFound("no such user".into()))?;
+                let losing_admin = user.role() == Role::Admin
+                    && user.active()
+                    && (role.is_some_and(|r| r != Role::Admin)
+                        || status.as_deref() == Some("disabled"));
+                if losing_admin && store::count_admins(conn)? <= 1 {
+                    return Err(AppError::Conflict(
+                        "this is the last active admin; make another admin first".into(),
+                    ));
+                }
+                let now = now();
+                store::update_access(conn, &id, role.map(Role::as_str), status.as_deref(), now)?;
+                if status.as_deref() == Some("disabled") {
+                    store::revoke_user_families(conn, &id, None, now)?;
+                }
+                store::user_by_id(conn, &id)?
+                    .map(|u| u.view())
+                    .ok_or_else(|| AppError::internal("updated user vanished"))
+            })
+            .await
+    }
+
+    pub async fn user(&self, user_id: &str) -> Result<UserView, AppError> {
+        self.profile(user_id).await
+    }
+
+    /// Creates an API key with a subset of the creator's permissions. The key is returned
+    /// once; only its hash is kept.
+    pub async fn create_api_key(
+        &self,
+        principal: &Principal,
+        name: &str,
+        permissions: &[String],
+    ) -> Result<(ApiKeyView, String), AppError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(AppError::invalid("name", "must be 1 to 100 characters"));
+        }
+        let mut wanted = Vec::new();
+        for (i, p) in permissions.iter().enumerate() {
+            let perm = Permission::parse(p).ok_or_else(|| {
+                AppError::invalid(format!("permissions[{i}]"), "unknown permission")
+            })?;
+            wanted.push(perm);
+        }
+        let set = PermissionSet::from_slice(&wanted);
+        if !principal.permissions().covers(set) {
+            return Err(AppError::Forbidden(
+                "an API key cannot have permissions its creator lacks".into(),
+            ));
+        }
+        let secret = format!("{API_KEY_PREFIX}{}", random_token()?);
+        let hash = sha256_hex(&secret);
+        let id = new_id();
+        let perms: Vec<String> = set.iter().map(|p| p.as_str().to_string()).collect();
+        let joined = perms.join(",");
+        let (row_id, name_owned, owner) = (
+            id.clone(),
+            name.to_string(),
+            principal.user_id().to_string(),
+        );
+        let created = now();
+        self.db
+            .write(move |conn| {
+                store::insert_api_key(
+                    conn,
+                    NewApiKey {
+                        id: &row_id,
+                        name: &name_owned,
+                        hash: &hash,
+                        permissions: &joined,
+                        owner_id: &owner,
+                        now: created,
+                    },
+                )
+            })
+            .await?;
+        Ok((
+            ApiKeyView {
+                id,
+                name: name.to_string(),
+                permissions: perms,
+                created_at: created.and_utc(),
+                last_used_at: None,
+                revoked: false,
+            },
+            secret,
+        ))
+    }
+
+    pub async fn list_api_keys(&self) -> Result<Vec<ApiKeyView>, AppError> {
+        let rows = self.db.read(store::list_api_keys).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| ApiKeyView {
+                id: r.id,
+                name: r.name,
+                permissions: r
+                    .permissions
+                    .split(',')
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                created_at: r.created_at.and_utc(),
+                last_used_at: r.last_used_at.map(|t| t.and_utc()),
+                revoked: r.revoked_at.is_some(),
+            })
+            .collect())
+    }
+
+    pub async fn revoke_api_key(&self, id: &str) -> Result<(), AppError> {
+        let id = id.to_string();
+        let revoked = self
+            .db
+            .write(move |conn| store::revoke_api_key(conn, &id, now()))
+            .await?;
+        if revoked {
+            Ok(())
+        } else {
+            Err(AppError::NotFound("no such active API key".into()))
+        }
+    }
+
+    /// A key's id, owner and effective permissions: those it was given that its owner
+    /// still has. `None` for unknown, revoked or orphaned keys.
+    pub async fn verify_api_key(&self, key: &str) -> Result<Option<ApiKeyIdentity>, AppError> {
+        if !key.starts_with(API_KEY_PREFIX) {
+            return Ok(None);
+        }
+        let hash = sha256_hex(key);
+        let found = self
+            .db
+            .read(move |conn| {
+                let Some(row) = store::api_key_by_hash(conn, &hash)? else {
+                    return Ok(None);
+                };
+                let owner = store::user_by_id(conn, &row.owner_id)?;
+                Ok(Some((row, owner)))
+            })
+            .await?;
+        let Some((row, Some(owner))) = found else {
+            return Ok(None);
+        };
+        if row.revoked_at.is_some() || !owner.active() {
+            return Ok(None);
+        }
+        let granted: Vec<Permission> = row
+            .permissions
+            .split(',')
+            .filter_map(Permission::parse)
+            .collect();
+        let effective = PermissionSet::from_slice(&granted).intersect(owner.role().permissions());
+        Ok(Some(ApiKeyIdentity {
+            key_id: row.id,
+            owner_id: row.owner_id,
+            role: owner.role(),
+            permissions: effective,
+        }))
+    }
+}
+
+fn invalid_credentials() -> AppError {
+    AppError::Unauthenticated("invalid e-mail or password".into())
+}
