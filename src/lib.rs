@@ -100,6 +100,7 @@ impl AppBuilder {
         let keys = Arc::new(keys);
         let mailer: Arc<dyn Mailer> = self.mailer.unwrap_or_else(|| Arc::new(LogMailer));
         let mut route_rules = self.route_rules;
+        route_rules.extend(domains::route_rules());
         let mut openapi_doc = http::openapi_document();
 
         #[cfg(feature = "users")]
@@ -110,7 +111,6 @@ impl AppBuilder {
             })
             .await?
             .map_err(|e| anyhow::anyhow!("users domain: {e}"))?;
-            route_rules.extend_from_slice(domains::users::ROUTES);
             openapi_doc.merge(domains::users::openapi());
             users
         };
