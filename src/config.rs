@@ -116,7 +116,7 @@ pub struct AuthSettings {
     pub public_url: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GatewaySettings {
     /// Proxies (CIDRs) whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed.
@@ -174,16 +174,6 @@ impl Default for AuthSettings {
             cookie_secure: true,
             password_reset_ttl_mins: 30,
             public_url: "http://127.0.0.1:8080".into(),
-        }
-    }
-}
-
-impl Default for GatewaySettings {
-    fn default() -> Self {
-        Self {
-            trusted_proxies: Vec::new(),
-            admin_allowlist: Vec::new(),
-            cors_origins: Vec::new(),
         }
     }
 }

@@ -102,17 +102,16 @@ impl AppBuilder {
         let mut route_rules = self.route_rules;
         route_rules.extend(domains::route_rules());
         let mut openapi_doc = http::openapi_document();
+        domains::document(&mut openapi_doc);
 
         #[cfg(feature = "users")]
         let users = {
             let (db, keys, settings) = (db.clone(), keys.clone(), settings.clone());
-            let users = tokio::task::spawn_blocking(move || {
+            tokio::task::spawn_blocking(move || {
                 domains::users::UsersDomain::new(db, keys, &settings, mailer)
             })
             .await?
-            .map_err(|e| anyhow::anyhow!("users domain: {e}"))?;
-            openapi_doc.merge(domains::users::openapi());
-            users
+            .map_err(|e| anyhow::anyhow!("users domain: {e}"))?
         };
         #[cfg(feature = "users")]
         let identity: Option<Arc<dyn IdentityApi>> = Some(users.identity());

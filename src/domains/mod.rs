@@ -7,9 +7,18 @@ pub mod users;
 use crate::gateway::rbac::RouteRule;
 
 /// The RBAC rules of every enabled domain.
+// Without any domain feature nothing is added.
+#[allow(unused_mut)]
 pub fn route_rules() -> Vec<RouteRule> {
     let mut rules = Vec::new();
     #[cfg(feature = "users")]
     rules.extend_from_slice(users::ROUTES);
     rules
+}
+
+/// The OpenAPI paths of every enabled domain, merged into `doc`.
+pub fn document(doc: &mut utoipa::openapi::OpenApi) {
+    #[cfg(feature = "users")]
+    doc.merge(users::openapi());
+    let _ = doc;
 }

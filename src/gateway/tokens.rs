@@ -276,6 +276,15 @@ fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
 }
 
 #[cfg(test)]
+impl KeyRing {
+    fn sign_raw<T: Serialize>(&self, claims: &T) -> anyhow::Result<String> {
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(self.kid.clone());
+        Ok(jsonwebtoken::encode(&header, claims, &self.signing)?)
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -479,14 +488,5 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-    }
-}
-
-#[cfg(test)]
-impl KeyRing {
-    fn sign_raw<T: Serialize>(&self, claims: &T) -> anyhow::Result<String> {
-        let mut header = Header::new(Algorithm::EdDSA);
-        header.kid = Some(self.kid.clone());
-        Ok(jsonwebtoken::encode(&header, claims, &self.signing)?)
     }
 }
