@@ -38,6 +38,16 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Create an admin account (the first one, or another). The password comes from
+    /// --password-file, or is asked for (read from standard input when it is not a terminal).
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "Administrator")]
+        name: String,
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+    },
     /// Exit 0 if the local server answers /healthz (for container health checks).
     Health,
     /// Inspect and retry outbox events.
@@ -103,12 +113,16 @@ fn main() -> ExitCode {
         Command::Migrate => migrate(&settings),
         Command::Outbox { command } => outbox(&settings, command),
         Command::Health => health(&settings),
+        Command::CreateAdmin {
+            email,
+            name,
+            password_file,
+        } => create_admin(&settings, &email, &name, password_file),
         Command::Config { .. } => Ok(()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!("{e:#}");
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
@@ -131,6 +145,74 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
         tracing::info!("kirana stopped");
         Ok(())
     })
+}
+
+#[cfg(feature = "users")]
+fn create_admin(
+    settings: &Settings,
+    email: &str,
+    name: &str,
+    password_file: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    let password = match password_file {
+        Some(path) => std::fs::read_to_string(&path)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?
+            .trim_end_matches(['\r', '\n'])
+            .to_string(),
+        None if std::io::stdin().is_terminal() => {
+            let first = rpassword::prompt_password("Password for the new admin: ")?;
+            let again = rpassword::prompt_password("Same password again: ")?;
+            if first != again {
+                anyhow::bail!("the two passwords differ");
+            }
+            first
+        }
+        None => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_string()
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let db = Db::open(settings)?;
+        db.migrate()?;
+        let keys = std::sync::Arc::new(kirana::gateway::tokens::KeyRing::load(
+            &settings.auth,
+            &settings.data_dir,
+        )?);
+        let users = kirana::domains::users::UsersDomain::new(
+            db,
+            keys,
+            settings,
+            std::sync::Arc::new(kirana::contracts::mail::LogMailer),
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let (id, email) = users
+            .create_admin(email, password, name)
+            .await
+            .map_err(|e| match e {
+                kirana::http::AppError::Validation(errors) => anyhow::anyhow!(
+                    "{}",
+                    errors
+                        .iter()
+                        .map(|f| format!("{}: {}", f.field, f.message))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+                other => anyhow::anyhow!("{other}"),
+            })?;
+        println!("created admin {email} ({id})");
+        Ok(())
+    })
+}
+
+#[cfg(not(feature = "users"))]
+fn create_admin(_: &Settings, _: &str, _: &str, _: Option<PathBuf>) -> anyhow::Result<()> {
+    anyhow::bail!("this build has no users domain (feature `users`)")
 }
 
 fn health(settings: &Settings) -> anyhow::Result<()> {

@@ -251,3 +251,62 @@ async fn a_graceful_stop_lets_in_flight_requests_finish() {
         "no new connections after the stop"
     );
 }
+
+#[test]
+fn create_admin_bootstraps_an_account_that_can_log_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("pw");
+    std::fs::write(&secret, "first-admin-secret\n").unwrap();
+    let out = kirana(dir.path())
+        .args([
+            "create-admin",
+            "--email",
+            "Owner@Shop.in",
+            "--password-file",
+        ])
+        .arg(&secret)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("owner@shop.in"));
+
+    // A common password is refused with the rule named; nothing is created.
+    let weak = kirana(dir.path())
+        .args(["create-admin", "--email", "second@shop.in"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            child.stdin.take().unwrap().write_all(b"password\n")?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("password"));
+
+    let port = free_port();
+    let mut child = kirana(dir.path())
+        .arg("serve")
+        .env("KIRANA__SERVER__PORT", port.to_string())
+        .spawn()
+        .unwrap();
+    wait_ready(port, &mut child);
+    let body = r#"{"email":"owner@shop.in","password":"first-admin-secret"}"#;
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        stream,
+        "POST /api/v1/auth/login HTTP/1.0\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut resp = String::new();
+    stream.read_to_string(&mut resp).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(resp.starts_with("HTTP/1.0 200"), "{resp}");
+    assert!(resp.contains(r#""role":"admin""#), "{resp}");
+}

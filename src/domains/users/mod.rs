@@ -210,18 +210,18 @@ impl UsersDomain {
         Arc::new(self.clone())
     }
 
-    /// Bootstraps an admin (the `create-admin` command).
+    /// Bootstraps an admin (the `create-admin` command); returns its id and e-mail.
     pub async fn create_admin(
         &self,
         email: &str,
         password: String,
         name: &str,
-    ) -> Result<String, AppError> {
-        Ok(self
+    ) -> Result<(String, String), AppError> {
+        let user = self
             .users
             .create_user(email, Some(password), name, Role::Admin)
-            .await?
-            .id)
+            .await?;
+        Ok((user.id, user.email))
     }
 }
 
