@@ -95,6 +95,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    addresses (id) {
+        id -> Text,
+        user_id -> Text,
+        label -> Nullable<Text>,
+        name -> Text,
+        phone -> Text,
+        line1 -> Text,
+        line2 -> Nullable<Text>,
+        city -> Text,
+        state_code -> Text,
+        pincode -> Text,
+        is_default -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     api_keys (id) {
         id -> Text,
         name -> Text,
@@ -107,11 +125,13 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(addresses -> users (user_id));
 diesel::joinable!(api_keys -> users (owner_id));
 diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    addresses,
     api_keys,
     idempotency_keys,
     login_throttle,

@@ -968,3 +968,187 @@ async fn cors_allows_configured_origins_only() {
     let evil = preflight("https://evil.example").await.unwrap();
     assert!(evil.headers().get("access-control-allow-origin").is_none());
 }
+
+fn home() -> Value {
+    json!({
+        "label": "Home",
+        "name": "Asha Rao",
+        "phone": "+91 98450 12345",
+        "line1": "12, 4th Cross, Jayanagar",
+        "city": "Bengaluru",
+        "state_code": "29",
+        "pincode": "560041"
+    })
+}
+
+#[actix_web::test]
+async fn a_customer_never_sees_or_touches_another_customers_address() {
+    for_each_backend(|backend| async move {
+        let app = TestApp::spawn(&backend).await;
+        let (_, asha, _) = customer(&app, "asha@example.in").await;
+        let (_, ravi, _) = customer(&app, "ravi@example.in").await;
+        let (_, admin) = with_role(&app, "owner@example.in", Role::Admin).await;
+
+        let resp = app
+            .client
+            .post(app.url("/api/v1/addresses"))
+            .bearer_auth(&asha)
+            .json(&home())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201);
+        let created: Value = resp.json().await.unwrap();
+        assert_eq!(created["state"], "Karnataka");
+        assert_eq!(
+            created["is_default"], true,
+            "the first address is the default"
+        );
+        let url = app.url(&format!(
+            "/api/v1/addresses/{}",
+            created["id"].as_str().unwrap()
+        ));
+
+        // Ravi: 404 on every verb, and Asha's address is unchanged.
+        let mut hijack = home();
+        hijack["line1"] = json!("Somewhere else");
+        assert_eq!(
+            app.client
+                .get(&url)
+                .bearer_auth(&ravi)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            404
+        );
+        assert_eq!(
+            app.client
+                .put(&url)
+                .bearer_auth(&ravi)
+                .json(&hijack)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            404
+        );
+        assert_eq!(
+            app.client
+                .delete(&url)
+                .bearer_auth(&ravi)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            404
+        );
+        let listed: Value = app
+            .client
+            .get(app.url("/api/v1/addresses"))
+            .bearer_auth(&ravi)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(listed, json!([]));
+        let mine: Value = app
+            .client
+            .get(&url)
+            .bearer_auth(&asha)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(mine["line1"], "12, 4th Cross, Jayanagar");
+
+        // users.manage may look (support), and the owner may edit.
+        assert_eq!(
+            app.client
+                .get(&url)
+                .bearer_auth(&admin)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+        let resp = app
+            .client
+            .put(&url)
+            .bearer_auth(&asha)
+            .json(&hijack)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(
+            resp.json::<Value>().await.unwrap()["line1"],
+            "Somewhere else"
+        );
+        assert_eq!(
+            app.client
+                .delete(&url)
+                .bearer_auth(&asha)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            204
+        );
+        assert_eq!(
+            app.client
+                .get(&url)
+                .bearer_auth(&asha)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            404
+        );
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn address_problems_name_every_bad_field() {
+    let app = TestApp::spawn(&Backend::Sqlite).await;
+    let (_, token, _) = customer(&app, "asha@example.in").await;
+    let mut bad = home();
+    bad["state_code"] = json!("99");
+    bad["pincode"] = json!("05604");
+    bad["name"] = json!("  ");
+    let resp = app
+        .client
+        .post(app.url("/api/v1/addresses"))
+        .bearer_auth(&token)
+        .json(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let body: Value = resp.json().await.unwrap();
+    let mut fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    fields.sort_unstable();
+    assert_eq!(fields, vec!["name", "pincode", "state_code"]);
+    let listed: Value = app
+        .client
+        .get(app.url("/api/v1/addresses"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed, json!([]), "nothing was stored");
+}

@@ -38,6 +38,11 @@ pub const ROUTES: &[RouteRule] = &[
     RouteRule::new("GET", "/api/v1/me", Access::Authenticated),
     RouteRule::new("PATCH", "/api/v1/me", Access::Authenticated),
     RouteRule::new("POST", "/api/v1/me/password", Access::Authenticated),
+    RouteRule::new("GET", "/api/v1/addresses", Access::Authenticated),
+    RouteRule::new("POST", "/api/v1/addresses", Access::Authenticated),
+    RouteRule::new("GET", "/api/v1/addresses/{id}", Access::Authenticated),
+    RouteRule::new("PUT", "/api/v1/addresses/{id}", Access::Authenticated),
+    RouteRule::new("DELETE", "/api/v1/addresses/{id}", Access::Authenticated),
     RouteRule::new(
         "GET",
         "/api/v1/admin/users",
@@ -82,7 +87,8 @@ pub const ROUTES: &[RouteRule] = &[
         routes::request_reset, routes::confirm_reset, routes::me, routes::update_me,
         routes::change_password, routes::list_users, routes::create_user, routes::get_user,
         routes::update_user, routes::create_api_key, routes::list_api_keys,
-        routes::revoke_api_key, routes::jwks
+        routes::revoke_api_key, routes::jwks, routes::list_addresses, routes::add_address,
+        routes::get_address, routes::update_address, routes::delete_address
     ),
     tags(
         (name = "auth", description = "Registration, login, sessions, password reset"),
@@ -170,6 +176,19 @@ impl UsersDomain {
                 web::resource("/v1/me/password")
                     .route(web::post().to(routes::change_password))
                     .default_service(method_not_allowed(POST)),
+            )
+            .service(
+                web::resource("/v1/addresses")
+                    .route(web::get().to(routes::list_addresses))
+                    .route(web::post().to(routes::add_address))
+                    .default_service(method_not_allowed(&["GET", "POST"])),
+            )
+            .service(
+                web::resource("/v1/addresses/{id}")
+                    .route(web::get().to(routes::get_address))
+                    .route(web::put().to(routes::update_address))
+                    .route(web::delete().to(routes::delete_address))
+                    .default_service(method_not_allowed(&["GET", "PUT", "DELETE"])),
             )
             .service(
                 web::resource("/v1/admin/users")

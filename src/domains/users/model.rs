@@ -164,3 +164,170 @@ mod tests {
         assert!(check_phone("12ab5678", "phone").is_err());
     }
 }
+
+/// A delivery or billing address as a customer enters it.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddressInput {
+    /// A short name such as "Home".
+    pub label: Option<String>,
+    /// The recipient.
+    pub name: String,
+    pub phone: String,
+    pub line1: String,
+    pub line2: Option<String>,
+    pub city: String,
+    /// The two-digit GST state code (29 = Karnataka): the place of supply on invoices.
+    pub state_code: String,
+    /// Six-digit PIN code.
+    pub pincode: String,
+    #[serde(default)]
+    pub is_default: bool,
+}
+
+/// An address, checked: every field is within its rules.
+#[derive(Debug, Clone)]
+pub struct Address {
+    pub label: Option<String>,
+    pub name: String,
+    pub phone: String,
+    pub line1: String,
+    pub line2: Option<String>,
+    pub city: String,
+    pub state_code: String,
+    pub pincode: String,
+    pub is_default: bool,
+}
+
+fn text(value: &str, field: &str, max: usize) -> Result<String, AppError> {
+    let value = value.trim();
+    if value.is_empty() || value.chars().count() > max {
+        return Err(AppError::invalid(
+            field,
+            format!("must be 1 to {max} characters"),
+        ));
+    }
+    Ok(value.to_string())
+}
+
+fn optional(value: Option<&str>, field: &str, max: usize) -> Result<Option<String>, AppError> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => text(v, field, max).map(Some),
+    }
+}
+
+impl AddressInput {
+    /// Checks every field and reports all problems at once.
+    pub fn check(&self) -> Result<Address, AppError> {
+        let mut errors = Vec::new();
+        let mut keep = |r: Result<String, AppError>| match r {
+            Ok(v) => v,
+            Err(AppError::Validation(mut e)) => {
+                errors.append(&mut e);
+                String::new()
+            }
+            Err(_) => String::new(),
+        };
+        let name = keep(text(&self.name, "name", 200));
+        let phone = keep(check_phone(&self.phone, "phone"));
+        let line1 = keep(text(&self.line1, "line1", 200));
+        let city = keep(text(&self.city, "city", 100));
+        let state_code = self.state_code.trim().to_string();
+        if !crate::contracts::gst::is_place_of_supply(&state_code) {
+            errors.push(crate::http::FieldError::new(
+                "state_code",
+                "is not a GST state code (e.g. 29 for Karnataka)",
+            ));
+        }
+        let pincode = self.pincode.trim().to_string();
+        if pincode.len() != 6
+            || !pincode.bytes().all(|b| b.is_ascii_digit())
+            || pincode.starts_with('0')
+        {
+            errors.push(crate::http::FieldError::new(
+                "pincode",
+                "must be a six-digit PIN code",
+            ));
+        }
+        let label = optional(self.label.as_deref(), "label", 50);
+        let line2 = optional(self.line2.as_deref(), "line2", 200);
+        for r in [&label, &line2] {
+            if let Err(AppError::Validation(e)) = r {
+                errors.extend(e.iter().cloned());
+            }
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        Ok(Address {
+            label: label.unwrap_or(None),
+            name,
+            phone,
+            line1,
+            line2: line2.unwrap_or(None),
+            city,
+            state_code,
+            pincode,
+            is_default: self.is_default,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = crate::schema::addresses)]
+pub struct AddressRow {
+    pub id: String,
+    pub user_id: String,
+    pub label: Option<String>,
+    pub name: String,
+    pub phone: String,
+    pub line1: String,
+    pub line2: Option<String>,
+    pub city: String,
+    pub state_code: String,
+    pub pincode: String,
+    pub is_default: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AddressView {
+    pub id: String,
+    pub label: Option<String>,
+    pub name: String,
+    pub phone: String,
+    pub line1: String,
+    pub line2: Option<String>,
+    pub city: String,
+    pub state_code: String,
+    /// The state's name, from the GST table.
+    pub state: String,
+    pub pincode: String,
+    pub is_default: bool,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl AddressRow {
+    pub fn view(&self) -> AddressView {
+        AddressView {
+            id: self.id.clone(),
+            label: self.label.clone(),
+            name: self.name.clone(),
+            phone: self.phone.clone(),
+            line1: self.line1.clone(),
+            line2: self.line2.clone(),
+            city: self.city.clone(),
+            state_code: self.state_code.clone(),
+            state: crate::contracts::gst::state(&self.state_code)
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
+            pincode: self.pincode.clone(),
+            is_default: self.is_default,
+            created_at: self.created_at.and_utc(),
+            updated_at: self.updated_at.and_utc(),
+        }
+    }
+}

@@ -6,7 +6,7 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::model::{ApiKeyView, ProfileUpdate, UserView};
+use super::model::{AddressInput, AddressView, ApiKeyView, ProfileUpdate, UserView};
 use super::service::Users;
 use crate::contracts::auth::{ClientInfo, IssuedTokens, Role};
 use crate::gateway::cookies::{
@@ -410,4 +410,63 @@ pub async fn jwks(users: UsersData) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
         .json(users.keys().jwks())
+}
+
+/// The caller's addresses.
+#[utoipa::path(get, path = "/api/v1/addresses", tag = "account",
+    responses((status = 200, body = Vec<AddressView>), (status = 401, body = crate::http::Problem)))]
+pub async fn list_addresses(
+    users: UsersData,
+    Authenticated(who): Authenticated,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(users.addresses(&who).await?))
+}
+
+/// Add an address; the first one (or one marked `is_default`) becomes the default.
+#[utoipa::path(post, path = "/api/v1/addresses", tag = "account", request_body = AddressInput,
+    responses((status = 201, body = AddressView), (status = 400, body = crate::http::Problem)))]
+pub async fn add_address(
+    users: UsersData,
+    Authenticated(who): Authenticated,
+    Json(body): Json<AddressInput>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Created().json(users.add_address(&who, body).await?))
+}
+
+/// One of the caller's addresses (404 for anyone else's).
+#[utoipa::path(get, path = "/api/v1/addresses/{id}", tag = "account",
+    params(("id" = String, Path, description = "Address id")),
+    responses((status = 200, body = AddressView), (status = 404, body = crate::http::Problem)))]
+pub async fn get_address(
+    users: UsersData,
+    Authenticated(who): Authenticated,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(users.address(&who, &id).await?))
+}
+
+/// Replace one of the caller's addresses.
+#[utoipa::path(put, path = "/api/v1/addresses/{id}", tag = "account", request_body = AddressInput,
+    params(("id" = String, Path, description = "Address id")),
+    responses((status = 200, body = AddressView), (status = 404, body = crate::http::Problem)))]
+pub async fn update_address(
+    users: UsersData,
+    Authenticated(who): Authenticated,
+    id: web::Path<String>,
+    Json(body): Json<AddressInput>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(users.update_address(&who, &id, body).await?))
+}
+
+/// Delete one of the caller's addresses.
+#[utoipa::path(delete, path = "/api/v1/addresses/{id}", tag = "account",
+    params(("id" = String, Path, description = "Address id")),
+    responses((status = 204, description = "Deleted"), (status = 404, body = crate::http::Problem)))]
+pub async fn delete_address(
+    users: UsersData,
+    Authenticated(who): Authenticated,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    users.delete_address(&who, &id).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

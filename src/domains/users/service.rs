@@ -8,7 +8,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::TimeDelta;
 use sha2::{Digest, Sha256};
 
-use super::model::{ApiKeyView, Email, ProfileUpdate, UserRow, UserView, check_name, check_phone};
+use super::model::{
+    AddressInput, AddressRow, AddressView, ApiKeyView, Email, ProfileUpdate, UserRow, UserView,
+    check_name, check_phone,
+};
 use super::password;
 use super::store::{self, NewApiKey, NewRefresh, NewUser, ThrottleRow};
 use crate::config::{AuthSettings, RateLimitSettings};
@@ -748,4 +751,92 @@ impl Users {
 
 fn invalid_credentials() -> AppError {
     AppError::Unauthenticated("invalid e-mail or password".into())
+}
+
+/// Addresses: a customer sees and edits only their own; `users.manage` sees all.
+impl Users {
+    pub async fn addresses(&self, principal: &Principal) -> Result<Vec<AddressView>, AppError> {
+        let owner = principal.user_id().to_string();
+        let rows = self
+            .db
+            .read(move |conn| store::addresses_of(conn, &owner))
+            .await?;
+        Ok(rows.iter().map(AddressRow::view).collect())
+    }
+
+    pub async fn address(&self, principal: &Principal, id: &str) -> Result<AddressView, AppError> {
+        let scope = principal.scope(Permission::UsersManage);
+        let id = id.to_string();
+        self.db
+            .read(move |conn| store::address(conn, &id, &scope))
+            .await?
+            .map(|a| a.view())
+            .ok_or_else(|| AppError::NotFound("no such address".into()))
+    }
+
+    pub async fn add_address(
+        &self,
+        principal: &Principal,
+        input: AddressInput,
+    ) -> Result<AddressView, AppError> {
+        let mut address = input.check()?;
+        let owner = principal.user_id().to_string();
+        let id = new_id();
+        let scope = principal.scope(Permission::UsersManage);
+        self.db
+            .write(move |conn| {
+                let count = store::count_addresses(conn, &owner)?;
+                if count >= 50 {
+                    return Err(AppError::Conflict(
+                        "an account may keep at most 50 addresses".into(),
+                    ));
+                }
+                // The first address is the default one.
+                address.is_default |= count == 0;
+                if address.is_default {
+                    store::clear_default_address(conn, &owner)?;
+                }
+                store::insert_address(conn, &id, &owner, &address, now())?;
+                store::address(conn, &id, &scope)?
+                    .map(|a| a.view())
+                    .ok_or_else(|| AppError::internal("inserted address vanished"))
+            })
+            .await
+    }
+
+    pub async fn update_address(
+        &self,
+        principal: &Principal,
+        id: &str,
+        input: AddressInput,
+    ) -> Result<AddressView, AppError> {
+        let address = input.check()?;
+        let scope = principal.scope(Permission::UsersManage);
+        let id = id.to_string();
+        self.db
+            .write(move |conn| {
+                let existing = store::address(conn, &id, &scope)?
+                    .ok_or_else(|| AppError::NotFound("no such address".into()))?;
+                if address.is_default {
+                    store::clear_default_address(conn, &existing.user_id)?;
+                }
+                store::update_address(conn, &id, &address, now())?;
+                store::address(conn, &id, &scope)?
+                    .map(|a| a.view())
+                    .ok_or_else(|| AppError::internal("updated address vanished"))
+            })
+            .await
+    }
+
+    pub async fn delete_address(&self, principal: &Principal, id: &str) -> Result<(), AppError> {
+        let scope = principal.scope(Permission::UsersManage);
+        let id = id.to_string();
+        self.db
+            .write(move |conn| {
+                store::address(conn, &id, &scope)?
+                    .ok_or_else(|| AppError::NotFound("no such address".into()))?;
+                store::delete_address(conn, &id)
+            })
+            .await
+    }
 }

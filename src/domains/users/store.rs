@@ -4,11 +4,12 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::model::UserRow;
+use super::model::{Address, AddressRow, UserRow};
+use crate::contracts::auth::Scope;
 use crate::db::DbConnection;
 use crate::http::AppError;
 use crate::http::pagination::{Page, PageRequest};
-use crate::schema::{api_keys, login_throttle, password_resets, refresh_tokens, users};
+use crate::schema::{addresses, api_keys, login_throttle, password_resets, refresh_tokens, users};
 
 pub fn user_by_id(conn: &mut DbConnection, id: &str) -> Result<Option<UserRow>, AppError> {
     Ok(users::table
@@ -472,4 +473,100 @@ pub fn revoke_api_key(
     .set(api_keys::revoked_at.eq(now))
     .execute(conn)?;
     Ok(changed == 1)
+}
+
+// ---- addresses ----
+
+/// The address, if it exists and `scope` may see it.
+pub fn address(
+    conn: &mut DbConnection,
+    id: &str,
+    scope: &Scope,
+) -> Result<Option<AddressRow>, AppError> {
+    let mut query = addresses::table
+        .filter(addresses::id.eq(id))
+        .select(AddressRow::as_select())
+        .into_boxed();
+    if let Scope::Owner(owner) = scope {
+        query = query.filter(addresses::user_id.eq(owner.clone()));
+    }
+    Ok(query.first(conn).optional()?)
+}
+
+pub fn addresses_of(conn: &mut DbConnection, user_id: &str) -> Result<Vec<AddressRow>, AppError> {
+    Ok(addresses::table
+        .filter(addresses::user_id.eq(user_id))
+        .select(AddressRow::as_select())
+        .order(addresses::id.asc())
+        .limit(100)
+        .load(conn)?)
+}
+
+pub fn count_addresses(conn: &mut DbConnection, user_id: &str) -> Result<i64, AppError> {
+    Ok(addresses::table
+        .filter(addresses::user_id.eq(user_id))
+        .count()
+        .get_result(conn)?)
+}
+
+pub fn clear_default_address(conn: &mut DbConnection, user_id: &str) -> Result<(), AppError> {
+    diesel::update(addresses::table.filter(addresses::user_id.eq(user_id)))
+        .set(addresses::is_default.eq(false))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn insert_address(
+    conn: &mut DbConnection,
+    id: &str,
+    user_id: &str,
+    a: &Address,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    diesel::insert_into(addresses::table)
+        .values((
+            addresses::id.eq(id),
+            addresses::user_id.eq(user_id),
+            addresses::label.eq(&a.label),
+            addresses::name.eq(&a.name),
+            addresses::phone.eq(&a.phone),
+            addresses::line1.eq(&a.line1),
+            addresses::line2.eq(&a.line2),
+            addresses::city.eq(&a.city),
+            addresses::state_code.eq(&a.state_code),
+            addresses::pincode.eq(&a.pincode),
+            addresses::is_default.eq(a.is_default),
+            addresses::created_at.eq(now),
+            addresses::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn update_address(
+    conn: &mut DbConnection,
+    id: &str,
+    a: &Address,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    diesel::update(addresses::table.filter(addresses::id.eq(id)))
+        .set((
+            addresses::label.eq(&a.label),
+            addresses::name.eq(&a.name),
+            addresses::phone.eq(&a.phone),
+            addresses::line1.eq(&a.line1),
+            addresses::line2.eq(&a.line2),
+            addresses::city.eq(&a.city),
+            addresses::state_code.eq(&a.state_code),
+            addresses::pincode.eq(&a.pincode),
+            addresses::is_default.eq(a.is_default),
+            addresses::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn delete_address(conn: &mut DbConnection, id: &str) -> Result<(), AppError> {
+    diesel::delete(addresses::table.filter(addresses::id.eq(id))).execute(conn)?;
+    Ok(())
 }
