@@ -114,6 +114,11 @@ pub struct AuthSettings {
     pub password_reset_ttl_mins: u64,
     /// Base URL of the web app, for links in e-mails.
     pub public_url: String,
+    /// How long a user's role, status and auth version are cached per process for the
+    /// gateway's per-request check. Changes made through this process apply at once;
+    /// with several instances, another instance's change applies within this time.
+    /// 0 = ask the database on every request.
+    pub session_cache_ms: u64,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -174,6 +179,7 @@ impl Default for AuthSettings {
             cookie_secure: true,
             password_reset_ttl_mins: 30,
             public_url: "http://127.0.0.1:8080".into(),
+            session_cache_ms: 1000,
         }
     }
 }

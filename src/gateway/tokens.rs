@@ -54,7 +54,14 @@ pub struct KeyRing {
     issuer: String,
     audience: String,
     access_ttl_secs: i64,
+    leeway_secs: i64,
+    /// Tokens already verified, by the SHA-256 of their text: the signature check is most
+    /// of a verified request's cost, and a client sends the same token for an hour.
+    verified: std::sync::Mutex<HashMap<[u8; 32], AccessClaims>>,
 }
+
+/// Beyond this many remembered tokens the memo starts over rather than grow.
+const VERIFIED_MEMO_MAX: usize = 20_000;
 
 fn kid_of(public: &[u8; 32]) -> String {
     hex::encode(&Sha256::digest(public)[..8])
@@ -136,6 +143,8 @@ impl KeyRing {
             issuer: settings.issuer.clone(),
             audience: settings.audience.clone(),
             access_ttl_secs: i64::try_from(settings.access_ttl_secs).unwrap_or(3600),
+            leeway_secs: i64::try_from(settings.leeway_secs).unwrap_or(0),
+            verified: Default::default(),
         })
     }
 
@@ -179,7 +188,28 @@ impl KeyRing {
         Ok(jsonwebtoken::encode(&header, claims, &self.signing)?)
     }
 
+    /// Checks a token. A token verified before is recognised by its hash (its expiry is
+    /// still checked); anything else goes through the full check.
     pub fn verify(&self, token: &str) -> Result<AccessClaims, TokenError> {
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let now = chrono::Utc::now().timestamp();
+        if let Ok(memo) = self.verified.lock()
+            && let Some(claims) = memo.get(&digest)
+            && claims.exp + self.leeway_secs >= now
+        {
+            return Ok(claims.clone());
+        }
+        let claims = self.verify_uncached(token)?;
+        if let Ok(mut memo) = self.verified.lock() {
+            if memo.len() >= VERIFIED_MEMO_MAX {
+                memo.clear();
+            }
+            memo.insert(digest, claims.clone());
+        }
+        Ok(claims)
+    }
+
+    fn verify_uncached(&self, token: &str) -> Result<AccessClaims, TokenError> {
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| TokenError::Invalid("malformed token"))?;
         if header.alg != Algorithm::EdDSA {
@@ -448,6 +478,25 @@ mod tests {
             })
             .unwrap();
         assert!(matches!(ring.verify(&token), Err(TokenError::Invalid(_))));
+    }
+
+    #[test]
+    fn a_remembered_token_still_expires() {
+        let settings = AuthSettings {
+            leeway_secs: 0,
+            ..AuthSettings::default()
+        };
+        let ring = KeyRing::ephemeral(&settings).unwrap();
+        let mut c = claims(&ring);
+        c.exp = chrono::Utc::now().timestamp() + 1;
+        let token = ring.sign(&c).unwrap();
+        assert!(ring.verify(&token).is_ok());
+        assert!(ring.verify(&token).is_ok(), "from the memo");
+        std::thread::sleep(std::time::Duration::from_millis(2100));
+        assert!(matches!(
+            ring.verify(&token),
+            Err(TokenError::Expired { .. })
+        ));
     }
 
     #[test]

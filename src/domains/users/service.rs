@@ -46,7 +46,16 @@ pub struct Users {
     mailer: Arc<dyn Mailer>,
     /// Verified against when an e-mail is unknown, so both cases cost one argon2 run.
     dummy_hash: String,
+    /// Password hashes run at most one per core at a time: a login flood queues here
+    /// instead of taking every core and 19 MiB per attempt.
+    hash_slots: tokio::sync::Semaphore,
+    /// Recent session states by user id (see `auth.session_cache_ms`).
+    sessions:
+        std::sync::Mutex<std::collections::HashMap<String, (SessionState, std::time::Instant)>>,
 }
+
+/// Beyond this many cached users the cache starts over rather than grow.
+const SESSION_CACHE_MAX: usize = 50_000;
 
 /// What a successful login or registration by an admin hands back.
 pub struct LoggedIn {
@@ -69,6 +78,7 @@ impl Users {
         mailer: Arc<dyn Mailer>,
     ) -> Result<Self, AppError> {
         let dummy_hash = password::hash("kirana-dummy-password-for-timing")?;
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Self {
             db,
             keys,
@@ -76,6 +86,8 @@ impl Users {
             limits,
             mailer,
             dummy_hash,
+            hash_slots: tokio::sync::Semaphore::new(cores),
+            sessions: Default::default(),
         })
     }
 
@@ -88,6 +100,11 @@ impl Users {
     }
 
     async fn hash_password(&self, password: String) -> Result<String, AppError> {
+        let _slot = self
+            .hash_slots
+            .acquire()
+            .await
+            .map_err(|_| AppError::internal("hash slots closed"))?;
         tokio::task::spawn_blocking(move || password::hash(&password))
             .await
             .map_err(|e| AppError::internal(format!("hashing task: {e}")))?
@@ -95,6 +112,9 @@ impl Users {
 
     async fn verify_password(&self, password: String, hash: Option<String>) -> bool {
         let hash = hash.unwrap_or_else(|| self.dummy_hash.clone());
+        let Ok(_slot) = self.hash_slots.acquire().await else {
+            return false;
+        };
         tokio::task::spawn_blocking(move || password::verify(&password, &hash))
             .await
             .unwrap_or(false)
@@ -399,20 +419,50 @@ impl Users {
                 store::revoke_user_families(conn, &id, None, now)?;
                 store::bump_auth_version(conn, &id, now)
             })
-            .await
+            .await?;
+        self.forget_session(user_id);
+        Ok(())
     }
 
     pub async fn session_state(&self, user_id: &str) -> Result<Option<SessionState>, AppError> {
+        let ttl = std::time::Duration::from_millis(self.auth.session_cache_ms);
+        if !ttl.is_zero()
+            && let Ok(cache) = self.sessions.lock()
+            && let Some((state, at)) = cache.get(user_id)
+            && at.elapsed() < ttl
+        {
+            return Ok(Some(state.clone()));
+        }
         let id = user_id.to_string();
         let row = self
             .db
             .read(move |conn| store::session_row(conn, &id))
             .await?;
-        Ok(row.map(|(role, auth_version, status)| SessionState {
+        let state = row.map(|(role, auth_version, status)| SessionState {
             role: Role::parse(&role).unwrap_or(Role::Customer),
             auth_version,
             active: status == "active",
-        }))
+        });
+        if let Some(state) = &state
+            && !ttl.is_zero()
+            && let Ok(mut cache) = self.sessions.lock()
+        {
+            if cache.len() >= SESSION_CACHE_MAX {
+                cache.clear();
+            }
+            cache.insert(
+                user_id.to_string(),
+                (state.clone(), std::time::Instant::now()),
+            );
+        }
+        Ok(state)
+    }
+
+    /// Drops a user's cached session state after a change to it.
+    fn forget_session(&self, user_id: &str) {
+        if let Ok(mut cache) = self.sessions.lock() {
+            cache.remove(user_id);
+        }
     }
 
     pub async fn profile(&self, user_id: &str) -> Result<UserView, AppError> {
@@ -480,6 +530,7 @@ impl Users {
                 store::bump_auth_version(conn, &id, now)
             })
             .await?;
+        self.forget_session(principal.user_id());
         let user = self.user_row(principal.user_id()).await?;
         self.start_session(&user, &client, None).await
     }
@@ -547,16 +598,19 @@ impl Users {
         password::check_policy(&new, &user.email, "new_password")?;
         let pw_hash = self.hash_password(new).await?;
         let email = user.email.clone();
+        let id = user_id.clone();
         self.db
             .write(move |conn| {
                 let now = now();
-                store::set_password_hash(conn, &user_id, &pw_hash, now)?;
-                store::revoke_user_families(conn, &user_id, None, now)?;
-                store::expire_resets(conn, &user_id, now)?;
+                store::set_password_hash(conn, &id, &pw_hash, now)?;
+                store::revoke_user_families(conn, &id, None, now)?;
+                store::expire_resets(conn, &id, now)?;
                 store::clear_throttle(conn, &email)?;
-                store::bump_auth_version(conn, &user_id, now)
+                store::bump_auth_version(conn, &id, now)
             })
-            .await
+            .await?;
+        self.forget_session(&user_id);
+        Ok(())
     }
 
     pub async fn list_users(&self, page: PageRequest<String>) -> Result<Page<UserView>, AppError> {
@@ -585,7 +639,8 @@ impl Users {
             return Err(AppError::invalid("status", "must be active or disabled"));
         }
         let id = user_id.to_string();
-        self.db
+        let updated = self
+            .db
             .write(move |conn| {
                 let user = store::user_by_id(conn, &id)?
                     .ok_or_else(|| AppError::NotFound("no such user".into()))?;
@@ -607,7 +662,9 @@ impl Users {
                     .map(|u| u.view())
                     .ok_or_else(|| AppError::internal("updated user vanished"))
             })
-            .await
+            .await?;
+        self.forget_session(user_id);
+        Ok(updated)
     }
 
     pub async fn user(&self, user_id: &str) -> Result<UserView, AppError> {
