@@ -24,6 +24,27 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub gateway: GatewaySettings,
     pub rate_limit: RateLimitSettings,
+    pub mail: MailSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MailSettings {
+    /// Empty = write messages to the log instead of sending them.
+    pub smtp_url: String,
+    /// The sender, e.g. `Sharma Stores <orders@sharmastores.in>`.
+    pub from: String,
+    pub timeout_secs: u64,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self {
+            smtp_url: String::new(),
+            from: "Kirana <no-reply@localhost>".into(),
+            timeout_secs: 10,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -161,6 +182,7 @@ impl Default for Settings {
             auth: AuthSettings::default(),
             gateway: GatewaySettings::default(),
             rate_limit: RateLimitSettings::default(),
+            mail: MailSettings::default(),
         }
     }
 }
@@ -430,6 +452,12 @@ impl Settings {
                 ));
             }
         }
+        if !self.mail.smtp_url.is_empty() {
+            crate::mail::SmtpMailer::new(&self.mail).map_err(|m| {
+                let (key, message) = m.split_once(": ").unwrap_or(("mail.smtp_url", &m));
+                err(key, message.to_string())
+            })?;
+        }
         let limits = [
             (
                 "rate_limit.per_ip_per_minute",
@@ -469,6 +497,7 @@ impl Settings {
     pub fn masked_toml(&self) -> String {
         let mut shown = self.clone();
         shown.database.url = mask_url(&self.database_url());
+        shown.mail.smtp_url = mask_url(&self.mail.smtp_url);
         toml_string(&shown)
     }
 }

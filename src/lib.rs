@@ -8,6 +8,7 @@ pub mod domains;
 pub mod events;
 pub mod gateway;
 pub mod http;
+pub mod mail;
 pub mod schema;
 pub mod telemetry;
 
@@ -98,7 +99,11 @@ impl AppBuilder {
         })
         .await??;
         let keys = Arc::new(keys);
-        let mailer: Arc<dyn Mailer> = self.mailer.unwrap_or_else(|| Arc::new(LogMailer));
+        let mailer: Arc<dyn Mailer> = match self.mailer {
+            Some(m) => m,
+            None if settings.mail.smtp_url.is_empty() => Arc::new(LogMailer),
+            None => Arc::new(mail::SmtpMailer::new(&settings.mail).map_err(anyhow::Error::msg)?),
+        };
         let mut route_rules = self.route_rules;
         route_rules.extend(domains::route_rules());
         let mut openapi_doc = http::openapi_document();
