@@ -168,6 +168,12 @@ pub struct RateLimitSettings {
     /// First lock; each further lock doubles, up to `login_max_lock_secs`.
     pub login_base_lock_secs: u64,
     pub login_max_lock_secs: u64,
+    /// `memory` (this process) or `redis` (shared by every instance; `--features redis`).
+    /// Login lockouts live in the database and are shared either way.
+    pub store: String,
+    pub redis_url: String,
+    /// Prefix of the Redis keys, so several shops can share one Redis.
+    pub redis_prefix: String,
 }
 
 impl Default for Settings {
@@ -216,6 +222,9 @@ impl Default for RateLimitSettings {
             login_window_mins: 15,
             login_base_lock_secs: 60,
             login_max_lock_secs: 900,
+            store: "memory".into(),
+            redis_url: "redis://127.0.0.1:6379".into(),
+            redis_prefix: "kirana".into(),
         }
     }
 }
@@ -452,6 +461,25 @@ impl Settings {
                 ));
             }
         }
+        match self.rate_limit.store.as_str() {
+            "memory" => {}
+            "redis" if cfg!(feature = "redis") => {
+                url::Url::parse(&self.rate_limit.redis_url)
+                    .map_err(|e| err("rate_limit.redis_url", e.to_string()))?;
+            }
+            "redis" => {
+                return Err(err(
+                    "rate_limit.store",
+                    "this build has no Redis support; rebuild with `--features redis`",
+                ));
+            }
+            other => {
+                return Err(err(
+                    "rate_limit.store",
+                    format!("'{other}' is not memory or redis"),
+                ));
+            }
+        }
         if !self.mail.smtp_url.is_empty() {
             crate::mail::SmtpMailer::new(&self.mail).map_err(|m| {
                 let (key, message) = m.split_once(": ").unwrap_or(("mail.smtp_url", &m));
@@ -498,6 +526,7 @@ impl Settings {
         let mut shown = self.clone();
         shown.database.url = mask_url(&self.database_url());
         shown.mail.smtp_url = mask_url(&self.mail.smtp_url);
+        shown.rate_limit.redis_url = mask_url(&self.rate_limit.redis_url);
         toml_string(&shown)
     }
 }

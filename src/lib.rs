@@ -145,7 +145,7 @@ impl AppBuilder {
         ));
         let openapi = web::Data::new(OpenApiJson(serde_json::to_string(&openapi_doc)?));
         let route_table = web::Data::new(RouteTable::new(route_rules));
-        let limiters = web::Data::new(Limiters::new(&settings.rate_limit));
+        let limiters = web::Data::new(Limiters::from_settings(&settings.rate_limit).await?);
         let network = web::Data::new(NetworkPolicy {
             trusted_proxies: settings.gateway.trusted_proxies.clone(),
             admin_allowlist: settings.gateway.admin_allowlist.clone(),

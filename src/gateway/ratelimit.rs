@@ -1,7 +1,9 @@
-//! Rate limits (governor, in this process): a per-IP quota on the whole API, a stricter
-//! per-IP quota on login, registration, refresh and password reset, and a per-user quota on
-//! authenticated writes. A refused request gets a 429 problem with `Retry-After` and the
-//! IETF draft's `RateLimit-Policy` / `RateLimit` headers.
+//! Rate limits: a per-IP quota on the whole API, a stricter per-IP quota on login,
+//! registration, refresh and password reset, and a per-user quota on authenticated writes.
+//! Counted in this process (governor) or, with `rate_limit.store = "redis"`, in Redis so
+//! that every instance shares them (fixed one-minute windows; if Redis is unreachable the
+//! local limiter takes over). A refused request gets a 429 problem with `Retry-After` and
+//! the IETF draft's `RateLimit-Policy` / `RateLimit` headers.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -26,6 +28,8 @@ pub struct Limiters {
     auth_per_ip: DefaultKeyedRateLimiter<IpAddr>,
     writes_per_user: DefaultKeyedRateLimiter<String>,
     settings: RateLimitSettings,
+    #[cfg(feature = "redis")]
+    shared: Option<shared::RedisWindows>,
 }
 
 /// A refusal: which policy, its quota, and when to come back.
@@ -40,13 +44,62 @@ fn quota(per_minute: u32) -> Quota {
 }
 
 impl Limiters {
+    /// In-process limiters only.
     pub fn new(settings: &RateLimitSettings) -> Self {
         Self {
             per_ip: RateLimiter::keyed(quota(settings.per_ip_per_minute)),
             auth_per_ip: RateLimiter::keyed(quota(settings.auth_per_ip_per_minute)),
             writes_per_user: RateLimiter::keyed(quota(settings.writes_per_user_per_minute)),
             settings: settings.clone(),
+            #[cfg(feature = "redis")]
+            shared: None,
         }
+    }
+
+    /// The limiters the settings ask for: in Redis when `store = "redis"`.
+    pub async fn from_settings(settings: &RateLimitSettings) -> anyhow::Result<Self> {
+        #[allow(unused_mut)]
+        let mut limiters = Self::new(settings);
+        if settings.store == "redis" {
+            #[cfg(feature = "redis")]
+            {
+                limiters.shared = Some(
+                    shared::RedisWindows::connect(&settings.redis_url, &settings.redis_prefix)
+                        .await?,
+                );
+            }
+            #[cfg(not(feature = "redis"))]
+            anyhow::bail!("configuration error: rate_limit.store: this build has no Redis support");
+        }
+        Ok(limiters)
+    }
+
+    /// Counts one request against `policy` for `key`: in Redis when configured and
+    /// reachable, else here.
+    #[allow(unused_variables)]
+    async fn shared_check(
+        &self,
+        policy: &'static str,
+        key: &str,
+        quota: u32,
+    ) -> Option<Result<(), Refusal>> {
+        #[cfg(feature = "redis")]
+        if let Some(shared) = &self.shared {
+            match shared.hit(policy, key, quota).await {
+                Ok(None) => return Some(Ok(())),
+                Ok(Some(retry_after_secs)) => {
+                    return Some(Err(Refusal {
+                        policy,
+                        quota,
+                        retry_after_secs,
+                    }));
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "Redis rate limit unavailable; limiting locally");
+                }
+            }
+        }
+        None
     }
 
     fn check<K: std::hash::Hash + Eq + Clone>(
@@ -65,28 +118,35 @@ impl Limiters {
         })
     }
 
-    fn check_ip(&self, ip: IpAddr, path: &str) -> Result<(), Refusal> {
-        Self::check(&self.per_ip, &ip, "ip", self.settings.per_ip_per_minute)?;
+    async fn check_ip(&self, ip: IpAddr, path: &str) -> Result<(), Refusal> {
+        let per_ip = self.settings.per_ip_per_minute;
+        match self.shared_check("ip", &ip.to_string(), per_ip).await {
+            Some(result) => result?,
+            None => Self::check(&self.per_ip, &ip, "ip", per_ip)?,
+        }
         if path.starts_with(AUTH_PREFIX) {
-            Self::check(
-                &self.auth_per_ip,
-                &ip,
-                "auth-ip",
-                self.settings.auth_per_ip_per_minute,
-            )?;
+            let auth = self.settings.auth_per_ip_per_minute;
+            match self.shared_check("auth-ip", &ip.to_string(), auth).await {
+                Some(result) => result?,
+                None => Self::check(&self.auth_per_ip, &ip, "auth-ip", auth)?,
+            }
         }
         Ok(())
     }
 
     /// The per-user write quota; called by RBAC once the caller is known.
-    pub fn check_user_write(&self, user_id: &str) -> Result<(), RateLimited> {
-        Self::check(
-            &self.writes_per_user,
-            &user_id.to_string(),
-            "user-writes",
-            self.settings.writes_per_user_per_minute,
-        )
-        .map_err(RateLimited)
+    pub async fn check_user_write(&self, user_id: &str) -> Result<(), RateLimited> {
+        let quota = self.settings.writes_per_user_per_minute;
+        match self.shared_check("user-writes", user_id, quota).await {
+            Some(result) => result.map_err(RateLimited),
+            None => Self::check(
+                &self.writes_per_user,
+                &user_id.to_string(),
+                "user-writes",
+                quota,
+            )
+            .map_err(RateLimited),
+        }
     }
 
     /// Forgets keys that are back to a full quota, so memory does not grow with every
@@ -132,7 +192,7 @@ pub async fn limit(
     {
         let ip = req.extensions().get::<ClientIp>().map(|c| c.0);
         if let Some(ip) = ip
-            && let Err(refusal) = limiters.check_ip(ip, req.path())
+            && let Err(refusal) = limiters.check_ip(ip, req.path()).await
         {
             tracing::info!(client_ip = %ip, policy = refusal.policy, "rate limited");
             let response = RateLimited(refusal).error_response();
@@ -140,4 +200,58 @@ pub async fn limit(
         }
     }
     Ok(next.call(req).await?.map_into_left_body())
+}
+
+#[cfg(feature = "redis")]
+mod shared {
+    use std::time::Duration;
+
+    use redis::aio::ConnectionManager;
+
+    /// Fixed one-minute windows in Redis: `INCR` a key named after the window, expire it
+    /// with the window.
+    pub struct RedisWindows {
+        conn: ConnectionManager,
+        prefix: String,
+    }
+
+    impl RedisWindows {
+        pub async fn connect(url: &str, prefix: &str) -> anyhow::Result<Self> {
+            let client = redis::Client::open(url)
+                .map_err(|e| anyhow::anyhow!("rate_limit.redis_url: {e}"))?;
+            let config = redis::aio::ConnectionManagerConfig::new()
+                .set_connection_timeout(Some(Duration::from_secs(2)))
+                .set_response_timeout(Some(Duration::from_millis(500)))
+                .set_number_of_retries(1);
+            let conn = client
+                .get_connection_manager_with_config(config)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot reach Redis for rate limits: {e}"))?;
+            Ok(Self {
+                conn,
+                prefix: prefix.to_string(),
+            })
+        }
+
+        /// Counts a hit; `Some(seconds)` when over `quota` (until the window ends).
+        pub async fn hit(
+            &self,
+            policy: &str,
+            key: &str,
+            quota: u32,
+        ) -> redis::RedisResult<Option<u64>> {
+            let now = chrono::Utc::now().timestamp().max(0) as u64;
+            let window = now / 60;
+            let name = format!("{}:rl:{policy}:{key}:{window}", self.prefix);
+            let mut conn = self.conn.clone();
+            let (count,): (u64,) = redis::pipe()
+                .atomic()
+                .incr(&name, 1)
+                .expire(&name, 61)
+                .ignore()
+                .query_async(&mut conn)
+                .await?;
+            Ok((count > u64::from(quota)).then(|| 60 - now % 60))
+        }
+    }
 }

@@ -133,8 +133,8 @@ pub async fn authorize(
     // Per-user quota on writes, now that we know the user.
     if let Some(who) = &principal
         && is_write(req.method())
-        && let Some(limiters) = req.app_data::<web::Data<Limiters>>()
-        && let Err(error) = limiters.check_user_write(who.user_id())
+        && let Some(limiters) = req.app_data::<web::Data<Limiters>>().cloned()
+        && let Err(error) = limiters.check_user_write(who.user_id()).await
     {
         return Ok(req
             .into_response(error.error_response())
