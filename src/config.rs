@@ -140,6 +140,10 @@ pub struct AuthSettings {
     /// with several instances, another instance's change applies within this time.
     /// 0 = ask the database on every request.
     pub session_cache_ms: u64,
+    /// Where refresh tokens live: `database` or `redis` (`--features redis`).
+    pub refresh_store: String,
+    pub refresh_redis_url: String,
+    pub refresh_redis_prefix: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -208,6 +212,9 @@ impl Default for AuthSettings {
             password_reset_ttl_mins: 30,
             public_url: "http://127.0.0.1:8080".into(),
             session_cache_ms: 1000,
+            refresh_store: "database".into(),
+            refresh_redis_url: "redis://127.0.0.1:6379".into(),
+            refresh_redis_prefix: "kirana".into(),
         }
     }
 }
@@ -461,24 +468,36 @@ impl Settings {
                 ));
             }
         }
-        match self.rate_limit.store.as_str() {
-            "memory" => {}
-            "redis" if cfg!(feature = "redis") => {
-                url::Url::parse(&self.rate_limit.redis_url)
-                    .map_err(|e| err("rate_limit.redis_url", e.to_string()))?;
+        let stores = [
+            (
+                "rate_limit.store",
+                "memory",
+                self.rate_limit.store.as_str(),
+                "rate_limit.redis_url",
+                self.rate_limit.redis_url.as_str(),
+            ),
+            (
+                "auth.refresh_store",
+                "database",
+                self.auth.refresh_store.as_str(),
+                "auth.refresh_redis_url",
+                self.auth.refresh_redis_url.as_str(),
+            ),
+        ];
+        for (key, local, value, url_key, url) in stores {
+            if value == local {
+                continue;
             }
-            "redis" => {
+            if value != "redis" {
+                return Err(err(key, format!("'{value}' is not {local} or redis")));
+            }
+            if !cfg!(feature = "redis") {
                 return Err(err(
-                    "rate_limit.store",
+                    key,
                     "this build has no Redis support; rebuild with `--features redis`",
                 ));
             }
-            other => {
-                return Err(err(
-                    "rate_limit.store",
-                    format!("'{other}' is not memory or redis"),
-                ));
-            }
+            url::Url::parse(url).map_err(|e| err(url_key, e.to_string()))?;
         }
         if !self.mail.smtp_url.is_empty() {
             crate::mail::SmtpMailer::new(&self.mail).map_err(|m| {
@@ -527,6 +546,7 @@ impl Settings {
         shown.database.url = mask_url(&self.database_url());
         shown.mail.smtp_url = mask_url(&self.mail.smtp_url);
         shown.rate_limit.redis_url = mask_url(&self.rate_limit.redis_url);
+        shown.auth.refresh_redis_url = mask_url(&self.auth.refresh_redis_url);
         toml_string(&shown)
     }
 }

@@ -112,11 +112,7 @@ impl AppBuilder {
         #[cfg(feature = "users")]
         let users = {
             let (db, keys, settings) = (db.clone(), keys.clone(), settings.clone());
-            tokio::task::spawn_blocking(move || {
-                domains::users::UsersDomain::new(db, keys, &settings, mailer)
-            })
-            .await?
-            .map_err(|e| anyhow::anyhow!("users domain: {e}"))?
+            domains::users::UsersDomain::build(db, keys, &settings, mailer).await?
         };
         #[cfg(feature = "users")]
         let identity: Option<Arc<dyn IdentityApi>> = Some(users.identity());

@@ -202,13 +202,13 @@ fn create_admin(
             &settings.auth,
             &settings.data_dir,
         )?);
-        let users = kirana::domains::users::UsersDomain::new(
+        let users = kirana::domains::users::UsersDomain::build(
             db,
             keys,
             settings,
             std::sync::Arc::new(kirana::contracts::mail::LogMailer),
         )
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .await?;
         let (id, email) = users
             .create_admin(email, password, name)
             .await

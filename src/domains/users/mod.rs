@@ -5,6 +5,7 @@ mod model;
 mod password;
 mod routes;
 mod service;
+mod sessions;
 mod store;
 
 use std::sync::Arc;
@@ -109,21 +110,34 @@ pub struct UsersDomain {
 }
 
 impl UsersDomain {
-    /// Builds the service; hashes a dummy password once (blocking, ~20 ms).
-    pub fn new(
+    /// Builds the service: connects the session store and hashes a dummy password once
+    /// (~20 ms, off the async workers).
+    pub async fn build(
         db: Db,
         keys: Arc<KeyRing>,
         settings: &Settings,
         mailer: Arc<dyn Mailer>,
-    ) -> Result<Self, AppError> {
+    ) -> anyhow::Result<Self> {
+        let sessions: Arc<dyn sessions::SessionStore> = match settings.auth.refresh_store.as_str() {
+            #[cfg(feature = "redis")]
+            "redis" => Arc::new(
+                sessions::RedisSessions::connect(
+                    &settings.auth.refresh_redis_url,
+                    &settings.auth.refresh_redis_prefix,
+                    chrono::TimeDelta::days(settings.auth.refresh_ttl_days as i64),
+                )
+                .await?,
+            ),
+            _ => Arc::new(sessions::DbSessions { db: db.clone() }),
+        };
+        let (auth, limits) = (settings.auth.clone(), settings.rate_limit.clone());
+        let users = tokio::task::spawn_blocking(move || {
+            service::Users::new(db, sessions, keys, auth, limits, mailer)
+        })
+        .await?
+        .map_err(|e| anyhow::anyhow!("users domain: {e}"))?;
         Ok(Self {
-            users: web::Data::new(service::Users::new(
-                db,
-                keys,
-                settings.auth.clone(),
-                settings.rate_limit.clone(),
-                mailer,
-            )?),
+            users: web::Data::new(users),
         })
     }
 

@@ -13,7 +13,8 @@ use super::model::{
     check_name, check_phone,
 };
 use super::password;
-use super::store::{self, NewApiKey, NewRefresh, NewUser, ThrottleRow};
+use super::sessions::{NewSession, Rotation, SessionStore, expiry};
+use super::store::{self, NewApiKey, NewUser, ThrottleRow};
 use crate::config::{AuthSettings, RateLimitSettings};
 use crate::contracts::auth::{
     ApiKeyIdentity, ClientInfo, IssuedTokens, Permission, PermissionSet, Principal, Role,
@@ -40,6 +41,7 @@ pub fn sha256_hex(value: &str) -> String {
 
 pub struct Users {
     db: Db,
+    sessions: Arc<dyn SessionStore>,
     keys: Arc<KeyRing>,
     auth: AuthSettings,
     limits: RateLimitSettings,
@@ -50,7 +52,7 @@ pub struct Users {
     /// instead of taking every core and 19 MiB per attempt.
     hash_slots: tokio::sync::Semaphore,
     /// Recent session states by user id (see `auth.session_cache_ms`).
-    sessions:
+    session_cache:
         std::sync::Mutex<std::collections::HashMap<String, (SessionState, std::time::Instant)>>,
 }
 
@@ -63,15 +65,10 @@ pub struct LoggedIn {
     pub tokens: IssuedTokens,
 }
 
-enum Rotation {
-    Rotated(IssuedTokens),
-    Reused,
-    Rejected,
-}
-
 impl Users {
     pub fn new(
         db: Db,
+        sessions: Arc<dyn SessionStore>,
         keys: Arc<KeyRing>,
         auth: AuthSettings,
         limits: RateLimitSettings,
@@ -81,13 +78,14 @@ impl Users {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Self {
             db,
+            sessions,
             keys,
             auth,
             limits,
             mailer,
             dummy_hash,
             hash_slots: tokio::sync::Semaphore::new(cores),
-            sessions: Default::default(),
+            session_cache: Default::default(),
         })
     }
 
@@ -223,7 +221,7 @@ impl Users {
                         .write(move |conn| store::clear_throttle(conn, &key))
                         .await?;
                 }
-                let tokens = self.start_session(&user, &client, None).await?;
+                let tokens = self.start_session(&user, &client).await?;
                 Ok(LoggedIn {
                     user: user.view(),
                     tokens,
@@ -276,34 +274,20 @@ impl Users {
             .await
     }
 
-    /// Issues an access token and a refresh token in a new family (or `family`).
+    /// Issues an access token and a refresh token in a new session family.
     async fn start_session(
         &self,
         user: &UserRow,
         client: &ClientInfo,
-        family: Option<String>,
     ) -> Result<IssuedTokens, AppError> {
         let refresh = random_token()?;
-        let hash = sha256_hex(&refresh);
-        let family = family.unwrap_or_else(new_id);
-        let user_id = user.id.clone();
-        let ttl = TimeDelta::days(self.auth.refresh_ttl_days as i64);
-        let client = client.clone();
-        self.db
-            .write(move |conn| {
-                let now = now();
-                store::insert_refresh(
-                    conn,
-                    NewRefresh {
-                        hash: &hash,
-                        family_id: &family,
-                        user_id: &user_id,
-                        expires_at: now + ttl,
-                        ip: &client.ip,
-                        user_agent: client.user_agent.as_deref(),
-                        now,
-                    },
-                )
+        self.sessions
+            .create(NewSession {
+                hash: sha256_hex(&refresh),
+                family_id: new_id(),
+                user_id: user.id.clone(),
+                expires_at: expiry(TimeDelta::days(self.auth.refresh_ttl_days as i64)),
+                client: client.clone(),
             })
             .await?;
         Ok(IssuedTokens {
@@ -324,101 +308,59 @@ impl Users {
     /// new access token but no new refresh token; an older rotated token means it was
     /// stolen or replayed, and its whole family is revoked.
     pub async fn refresh(&self, token: &str, client: ClientInfo) -> Result<IssuedTokens, AppError> {
-        let hash = sha256_hex(token);
-        let grace = TimeDelta::seconds(self.auth.refresh_grace_secs as i64);
-        let ttl = TimeDelta::days(self.auth.refresh_ttl_days as i64);
         let new_refresh = random_token()?;
-        let new_hash = sha256_hex(&new_refresh);
-        let keys = self.keys.clone();
-        let access_ttl = self.keys.access_ttl_secs();
-        let outcome = self
+        let next = NewSession {
+            hash: sha256_hex(&new_refresh),
+            family_id: String::new(),
+            user_id: String::new(),
+            expires_at: expiry(TimeDelta::days(self.auth.refresh_ttl_days as i64)),
+            client: client.clone(),
+        };
+        let grace = TimeDelta::seconds(self.auth.refresh_grace_secs as i64);
+        let (user_id, refresh_token) = match self.sessions.rotate(&sha256_hex(token), next, grace).await? {
+            Rotation::Rotated { user_id } => (user_id, Some(new_refresh)),
+            Rotation::Grace { user_id } => (user_id, None),
+            Rotation::Reused { user_id, family_id } => {
+                tracing::warn!(
+                    security_event = "refresh_token_reuse",
+                    user_id = %user_id,
+                    family_id = %family_id,
+                    ip = %client.ip,
+                    "a rotated refresh token was presented again; its session family is revoked"
+                );
+                return Err(AppError::Unauthorized);
+            }
+            Rotation::Rejected => return Err(AppError::Unauthorized),
+        };
+        let id = user_id.clone();
+        let user = self
             .db
-            .write(move |conn| {
-                let now = now();
-                let Some(row) = store::refresh_by_hash(conn, &hash)? else {
-                    return Ok(Rotation::Rejected);
-                };
-                if row.revoked_at.is_some() || row.expires_at <= now {
-                    return Ok(Rotation::Rejected);
-                }
-                let Some(user) = store::user_by_id(conn, &row.user_id)?.filter(|u| u.active())
-                else {
-                    return Ok(Rotation::Rejected);
-                };
-                let access = |user: &UserRow| {
-                    keys.issue(&user.id, user.role(), user.auth_version)
-                        .map_err(|e| AppError::internal(format!("signing: {e}")))
-                };
-                match row.rotated_at {
-                    None if store::mark_rotated(conn, &hash, now)? => {
-                        store::insert_refresh(
-                            conn,
-                            NewRefresh {
-                                hash: &new_hash,
-                                family_id: &row.family_id,
-                                user_id: &user.id,
-                                expires_at: now + ttl,
-                                ip: &client.ip,
-                                user_agent: client.user_agent.as_deref(),
-                                now,
-                            },
-                        )?;
-                        Ok(Rotation::Rotated(IssuedTokens {
-                            user_id: user.id.clone(),
-                            access_token: access(&user)?,
-                            access_expires_in: access_ttl,
-                            refresh_token: Some(new_refresh),
-                        }))
-                    }
-                    Some(rotated) if now - rotated <= grace => Ok(Rotation::Rotated(IssuedTokens {
-                        user_id: user.id.clone(),
-                        access_token: access(&user)?,
-                        access_expires_in: access_ttl,
-                        refresh_token: None,
-                    })),
-                    _ => {
-                        let revoked = store::revoke_family(conn, &row.family_id, now)?;
-                        tracing::warn!(
-                            security_event = "refresh_token_reuse",
-                            user_id = %row.user_id,
-                            family_id = %row.family_id,
-                            ip = %client.ip,
-                            revoked,
-                            "a rotated refresh token was presented again; its session family is revoked"
-                        );
-                        Ok(Rotation::Reused)
-                    }
-                }
-            })
-            .await?;
-        match outcome {
-            Rotation::Rotated(tokens) => Ok(tokens),
-            Rotation::Reused | Rotation::Rejected => Err(AppError::Unauthorized),
-        }
+            .read(move |conn| store::user_by_id(conn, &id))
+            .await?
+            .filter(UserRow::active)
+            .ok_or(AppError::Unauthorized)?;
+        Ok(IssuedTokens {
+            user_id,
+            access_token: self.access_token(&user)?,
+            access_expires_in: self.keys.access_ttl_secs(),
+            refresh_token,
+        })
     }
 
     /// Ends the session a refresh token belongs to.
     pub async fn logout(&self, refresh_token: &str) -> Result<(), AppError> {
-        let hash = sha256_hex(refresh_token);
-        self.db
-            .write(move |conn| {
-                if let Some(row) = store::refresh_by_hash(conn, &hash)? {
-                    store::revoke_family(conn, &row.family_id, now())?;
-                }
-                Ok(())
-            })
+        self.sessions
+            .revoke_family_of(&sha256_hex(refresh_token))
             .await
     }
 
     /// Ends every session and invalidates every access token of the user.
     pub async fn logout_everywhere(&self, user_id: &str) -> Result<(), AppError> {
+        // Sessions go first: if the process dies in between, the user is only logged out.
+        self.sessions.revoke_user(user_id).await?;
         let id = user_id.to_string();
         self.db
-            .write(move |conn| {
-                let now = now();
-                store::revoke_user_families(conn, &id, None, now)?;
-                store::bump_auth_version(conn, &id, now)
-            })
+            .write(move |conn| store::bump_auth_version(conn, &id, now()))
             .await?;
         self.forget_session(user_id);
         Ok(())
@@ -427,7 +369,7 @@ impl Users {
     pub async fn session_state(&self, user_id: &str) -> Result<Option<SessionState>, AppError> {
         let ttl = std::time::Duration::from_millis(self.auth.session_cache_ms);
         if !ttl.is_zero()
-            && let Ok(cache) = self.sessions.lock()
+            && let Ok(cache) = self.session_cache.lock()
             && let Some((state, at)) = cache.get(user_id)
             && at.elapsed() < ttl
         {
@@ -445,7 +387,7 @@ impl Users {
         });
         if let Some(state) = &state
             && !ttl.is_zero()
-            && let Ok(mut cache) = self.sessions.lock()
+            && let Ok(mut cache) = self.session_cache.lock()
         {
             if cache.len() >= SESSION_CACHE_MAX {
                 cache.clear();
@@ -460,7 +402,7 @@ impl Users {
 
     /// Drops a user's cached session state after a change to it.
     fn forget_session(&self, user_id: &str) {
-        if let Ok(mut cache) = self.sessions.lock() {
+        if let Ok(mut cache) = self.session_cache.lock() {
             cache.remove(user_id);
         }
     }
@@ -521,18 +463,18 @@ impl Users {
         }
         password::check_policy(&new, &user.email, "new_password")?;
         let hash = self.hash_password(new).await?;
+        self.sessions.revoke_user(&user.id).await?;
         let id = user.id.clone();
         self.db
             .write(move |conn| {
                 let now = now();
                 store::set_password_hash(conn, &id, &hash, now)?;
-                store::revoke_user_families(conn, &id, None, now)?;
                 store::bump_auth_version(conn, &id, now)
             })
             .await?;
         self.forget_session(principal.user_id());
         let user = self.user_row(principal.user_id()).await?;
-        self.start_session(&user, &client, None).await
+        self.start_session(&user, &client).await
     }
 
     async fn user_row(&self, user_id: &str) -> Result<UserRow, AppError> {
@@ -599,11 +541,11 @@ impl Users {
         let pw_hash = self.hash_password(new).await?;
         let email = user.email.clone();
         let id = user_id.clone();
+        self.sessions.revoke_user(&user_id).await?;
         self.db
             .write(move |conn| {
                 let now = now();
                 store::set_password_hash(conn, &id, &pw_hash, now)?;
-                store::revoke_user_families(conn, &id, None, now)?;
                 store::expire_resets(conn, &id, now)?;
                 store::clear_throttle(conn, &email)?;
                 store::bump_auth_version(conn, &id, now)
@@ -638,6 +580,7 @@ impl Users {
         {
             return Err(AppError::invalid("status", "must be active or disabled"));
         }
+        let disabling = status.as_deref() == Some("disabled");
         let id = user_id.to_string();
         let updated = self
             .db
@@ -655,15 +598,17 @@ impl Users {
                 }
                 let now = now();
                 store::update_access(conn, &id, role.map(Role::as_str), status.as_deref(), now)?;
-                if status.as_deref() == Some("disabled") {
-                    store::revoke_user_families(conn, &id, None, now)?;
-                }
                 store::user_by_id(conn, &id)?
                     .map(|u| u.view())
                     .ok_or_else(|| AppError::internal("updated user vanished"))
             })
             .await?;
         self.forget_session(user_id);
+        // A disabled user's refresh is refused anyway (status is checked); this also clears
+        // the sessions themselves.
+        if disabling {
+            self.sessions.revoke_user(user_id).await?;
+        }
         Ok(updated)
     }
 
