@@ -317,7 +317,11 @@ impl Users {
             client: client.clone(),
         };
         let grace = TimeDelta::seconds(self.auth.refresh_grace_secs as i64);
-        let (user_id, refresh_token) = match self.sessions.rotate(&sha256_hex(token), next, grace).await? {
+        let (user_id, refresh_token) = match self
+            .sessions
+            .rotate(&sha256_hex(token), next, grace)
+            .await?
+        {
             Rotation::Rotated { user_id } => (user_id, Some(new_refresh)),
             Rotation::Grace { user_id } => (user_id, None),
             Rotation::Reused { user_id, family_id } => {
