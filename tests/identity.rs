@@ -1152,3 +1152,43 @@ async fn address_problems_name_every_bad_field() {
         .unwrap();
     assert_eq!(listed, json!([]), "nothing was stored");
 }
+
+#[actix_web::test]
+async fn stale_session_cookies_do_not_block_logging_in_again() {
+    let app = TestApp::start(
+        TestDb::new(&Backend::Sqlite),
+        |s| s.auth.cookie_secure = false,
+        |b| b,
+    )
+    .await;
+    assert_eq!(
+        register(&app, "stale@example.in", PASSWORD).await.status(),
+        201
+    );
+    // Old cookies without the CSRF one, as a half-cleared browser might hold.
+    let resp = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header(
+            "cookie",
+            "kirana_access=old.token.here; kirana_refresh=gone",
+        )
+        .json(&json!({"email": "stale@example.in", "password": PASSWORD, "use_cookies": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    // Elsewhere the same request is refused.
+    let resp = app
+        .client
+        .patch(app.url("/api/v1/me"))
+        .header(
+            "cookie",
+            "kirana_access=old.token.here; kirana_refresh=gone",
+        )
+        .json(&json!({"name": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+}
