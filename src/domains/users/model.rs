@@ -186,7 +186,8 @@ pub struct AddressInput {
 }
 
 /// An address, checked: every field is within its rules.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = crate::schema::addresses, treat_none_as_null = true)]
 pub struct Address {
     pub label: Option<String>,
     pub name: String,

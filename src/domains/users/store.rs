@@ -527,15 +527,7 @@ pub fn insert_address(
         .values((
             addresses::id.eq(id),
             addresses::user_id.eq(user_id),
-            addresses::label.eq(&a.label),
-            addresses::name.eq(&a.name),
-            addresses::phone.eq(&a.phone),
-            addresses::line1.eq(&a.line1),
-            addresses::line2.eq(&a.line2),
-            addresses::city.eq(&a.city),
-            addresses::state_code.eq(&a.state_code),
-            addresses::pincode.eq(&a.pincode),
-            addresses::is_default.eq(a.is_default),
+            a,
             addresses::created_at.eq(now),
             addresses::updated_at.eq(now),
         ))
@@ -550,18 +542,7 @@ pub fn update_address(
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     diesel::update(addresses::table.filter(addresses::id.eq(id)))
-        .set((
-            addresses::label.eq(&a.label),
-            addresses::name.eq(&a.name),
-            addresses::phone.eq(&a.phone),
-            addresses::line1.eq(&a.line1),
-            addresses::line2.eq(&a.line2),
-            addresses::city.eq(&a.city),
-            addresses::state_code.eq(&a.state_code),
-            addresses::pincode.eq(&a.pincode),
-            addresses::is_default.eq(a.is_default),
-            addresses::updated_at.eq(now),
-        ))
+        .set((a, addresses::updated_at.eq(now)))
         .execute(conn)?;
     Ok(())
 }
