@@ -110,8 +110,8 @@ pub struct UsersDomain {
 }
 
 impl UsersDomain {
-    /// Builds the service: connects the session store and hashes a dummy password once
-    /// (~20 ms, off the async workers).
+    /// Builds the service and connects the session store; the hash that makes unknown
+    /// e-mails cost as much as wrong passwords is prepared in the background.
     pub async fn build(
         db: Db,
         keys: Arc<KeyRing>,
@@ -130,15 +130,21 @@ impl UsersDomain {
             ),
             _ => Arc::new(sessions::DbSessions { db: db.clone() }),
         };
-        let (auth, limits) = (settings.auth.clone(), settings.rate_limit.clone());
-        let users = tokio::task::spawn_blocking(move || {
-            service::Users::new(db, sessions, keys, auth, limits, mailer)
-        })
-        .await?
-        .map_err(|e| anyhow::anyhow!("users domain: {e}"))?;
-        Ok(Self {
-            users: web::Data::new(users),
-        })
+        let users = web::Data::new(service::Users::new(
+            db,
+            sessions,
+            keys,
+            settings.auth.clone(),
+            settings.rate_limit.clone(),
+            mailer,
+        ));
+        let warm = users.clone();
+        tokio::spawn(async move {
+            if let Err(e) = warm.warm_up().await {
+                tracing::warn!(error = %e, "could not prepare the login timing hash");
+            }
+        });
+        Ok(Self { users })
     }
 
     /// Routes under `/api` (the `/api` scope is the caller's).

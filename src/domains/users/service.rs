@@ -47,7 +47,8 @@ pub struct Users {
     limits: RateLimitSettings,
     mailer: Arc<dyn Mailer>,
     /// Verified against when an e-mail is unknown, so both cases cost one argon2 run.
-    dummy_hash: String,
+    /// Computed in the background at start-up (see `warm_up`), or on first need.
+    dummy_hash: tokio::sync::OnceCell<String>,
     /// Password hashes run at most one per core at a time: a login flood queues here
     /// instead of taking every core and 19 MiB per attempt.
     hash_slots: tokio::sync::Semaphore,
@@ -73,20 +74,19 @@ impl Users {
         auth: AuthSettings,
         limits: RateLimitSettings,
         mailer: Arc<dyn Mailer>,
-    ) -> Result<Self, AppError> {
-        let dummy_hash = password::hash("kirana-dummy-password-for-timing")?;
+    ) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        Ok(Self {
+        Self {
             db,
             sessions,
             keys,
             auth,
             limits,
             mailer,
-            dummy_hash,
+            dummy_hash: tokio::sync::OnceCell::new(),
             hash_slots: tokio::sync::Semaphore::new(cores),
             session_cache: Default::default(),
-        })
+        }
     }
 
     pub fn keys(&self) -> &KeyRing {
@@ -108,8 +108,22 @@ impl Users {
             .map_err(|e| AppError::internal(format!("hashing task: {e}")))?
     }
 
+    /// Prepares the hash that unknown e-mails are checked against.
+    pub async fn warm_up(&self) -> Result<(), AppError> {
+        self.dummy_hash
+            .get_or_try_init(|| self.hash_password("kirana-dummy-password-for-timing".into()))
+            .await?;
+        Ok(())
+    }
+
     async fn verify_password(&self, password: String, hash: Option<String>) -> bool {
-        let hash = hash.unwrap_or_else(|| self.dummy_hash.clone());
+        let hash = match hash {
+            Some(h) => h,
+            None => match self.warm_up().await {
+                Ok(()) => self.dummy_hash.get().cloned().unwrap_or_default(),
+                Err(_) => return false,
+            },
+        };
         let Ok(_slot) = self.hash_slots.acquire().await else {
             return false;
         };
