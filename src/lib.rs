@@ -40,6 +40,13 @@ use crate::http::{OpenApiJson, api_not_found, configure_api_docs, configure_ops,
 
 type RouteHook = Arc<dyn Fn(&mut web::ServiceConfig) + Send + Sync>;
 
+/// Every built-in API route's RBAC rule: the platform's own and every enabled domain's.
+pub fn route_rules() -> Vec<RouteRule> {
+    let mut rules = events::routes::ROUTES.to_vec();
+    rules.extend(domains::route_rules());
+    rules
+}
+
 /// How often expired idempotency keys are deleted.
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
 /// How often idle rate-limit keys are forgotten.
@@ -105,8 +112,9 @@ impl AppBuilder {
             None => Arc::new(mail::SmtpMailer::new(&settings.mail).map_err(anyhow::Error::msg)?),
         };
         let mut route_rules = self.route_rules;
-        route_rules.extend(domains::route_rules());
+        route_rules.extend(crate::route_rules());
         let mut openapi_doc = http::openapi_document();
+        openapi_doc.merge(events::routes::openapi());
         domains::document(&mut openapi_doc);
 
         #[cfg(feature = "users")]
@@ -192,6 +200,7 @@ impl AppBuilder {
                 .service(
                     web::scope("/api")
                         .configure(configure_api_docs)
+                        .configure(events::routes::configure)
                         .configure(move |cfg| {
                             #[cfg(feature = "users")]
                             users_api.configure_api(cfg);

@@ -369,7 +369,7 @@ async fn every_route_has_a_rule_and_the_rules_hold() {
             .json()
             .await
             .unwrap();
-        let rules = kirana::domains::route_rules();
+        let rules = kirana::route_rules();
         let mut checked = 0;
         for (path, item) in doc["paths"].as_object().unwrap() {
             if !path.starts_with("/api/v1/") {

@@ -84,6 +84,40 @@ async fn status_of(db: &Db, id: &str) -> events::OutboxEntry {
     .unwrap()
 }
 
+/// A registered user promoted to admin in the database, logged in.
+async fn admin_token(app: &TestApp) -> String {
+    let body = serde_json::json!({"email": "ops@example.in", "password": "outbox-operator-1", "name": "Ops"});
+    let resp = app
+        .client
+        .post(app.url("/api/v1/auth/register"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    app.db
+        .write(|conn| {
+            use kirana::schema::users;
+            diesel::update(users::table.filter(users::email.eq("ops@example.in")))
+                .set(users::role.eq("admin"))
+                .execute(conn)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let session: serde_json::Value = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": "ops@example.in", "password": "outbox-operator-1"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    session["access_token"].as_str().unwrap().to_string()
+}
+
 async fn wait_until(mut check: impl AsyncFnMut() -> bool) -> bool {
     for _ in 0..200 {
         if check().await {
@@ -219,15 +253,47 @@ async fn a_poison_event_is_parked_and_does_not_block_the_rest() {
             .unwrap();
         assert!(metrics.contains(r#"kirana_outbox_events{status="parked"} 1"#));
 
-        // An operator retries it once the cause is fixed... here it fails again and is
-        // parked again, with a fresh attempt count.
-        let retried = poison.clone();
-        assert!(
-            app.db
-                .write(move |conn| events::retry_parked(conn, &retried))
-                .await
-                .unwrap()
-        );
+        // An admin sees it through the API and retries it once the cause is fixed... here
+        // it fails again and is parked again, with a fresh attempt count.
+        let admin = admin_token(&app).await;
+        let parked_list: serde_json::Value = app
+            .client
+            .get(app.url("/api/v1/admin/outbox?status=parked"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let items = parked_list["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{parked_list}");
+        assert_eq!(items[0]["id"], poison.as_str());
+        assert_eq!(items[0]["payload"]["sku"], "BROKEN");
+        let bad_status = app
+            .client
+            .get(app.url("/api/v1/admin/outbox?status=lost"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(bad_status.status(), 400);
+        let retry = app
+            .client
+            .post(app.url(&format!("/api/v1/admin/outbox/{poison}/retry")))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(retry.status(), 204);
+        let again = app
+            .client
+            .post(app.url(&format!("/api/v1/admin/outbox/{good}/retry")))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 404, "only parked events can be retried");
         assert!(
             wait_until(async || {
                 let e = status_of(&app.db, &poison).await;

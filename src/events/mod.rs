@@ -4,6 +4,7 @@
 
 mod dispatcher;
 mod outbox;
+pub mod routes;
 
 pub use dispatcher::{Dispatcher, EventBus, Subscriber};
 pub use outbox::{OutboxEntry, OutboxStatus, enqueue, list, retry_parked, status_counts};
