@@ -6,35 +6,15 @@ mod common;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use common::{Backend, TestApp, TestDb, for_each_backend};
+use common::{Backend, PASSWORD, TestApp, TestDb, for_each_backend, login, register, with_role};
 use diesel::prelude::*;
 use kirana::config::Settings;
 use kirana::contracts::auth::Role;
 use kirana::contracts::mail::Mailer;
 use kirana::gateway::rbac::Access;
 use kirana::gateway::tokens::{ACCESS_TOKEN_TYPE, AccessClaims, KeyRing};
-use kirana::schema::{refresh_tokens, users};
+use kirana::schema::refresh_tokens;
 use serde_json::{Value, json};
-
-const PASSWORD: &str = "masala-dosa-at-7am";
-
-async fn register(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
-    app.client
-        .post(app.url("/api/v1/auth/register"))
-        .json(&json!({"email": email, "password": password, "name": "Asha Rao"}))
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
-    app.client
-        .post(app.url("/api/v1/auth/login"))
-        .json(&json!({"email": email, "password": password}))
-        .send()
-        .await
-        .unwrap()
-}
 
 /// Registers and logs in; returns (user id, access token, refresh token).
 async fn customer(app: &TestApp, email: &str) -> (String, String, String) {
@@ -44,26 +24,6 @@ async fn customer(app: &TestApp, email: &str) -> (String, String, String) {
         body["user"]["id"].as_str().unwrap().to_string(),
         body["access_token"].as_str().unwrap().to_string(),
         body["refresh_token"].as_str().unwrap().to_string(),
-    )
-}
-
-/// A customer promoted to `role` straight in the database, then logged in.
-async fn with_role(app: &TestApp, email: &str, role: Role) -> (String, String) {
-    assert_eq!(register(app, email, PASSWORD).await.status(), 201);
-    let e = email.to_string();
-    app.db
-        .write(move |conn| {
-            diesel::update(users::table.filter(users::email.eq(e)))
-                .set(users::role.eq(role.as_str()))
-                .execute(conn)?;
-            Ok(())
-        })
-        .await
-        .unwrap();
-    let body: Value = login(app, email, PASSWORD).await.json().await.unwrap();
-    (
-        body["user"]["id"].as_str().unwrap().to_string(),
-        body["access_token"].as_str().unwrap().to_string(),
     )
 }
 

@@ -84,40 +84,6 @@ async fn status_of(db: &Db, id: &str) -> events::OutboxEntry {
     .unwrap()
 }
 
-/// A registered user promoted to admin in the database, logged in.
-async fn admin_token(app: &TestApp) -> String {
-    let body = serde_json::json!({"email": "ops@example.in", "password": "outbox-operator-1", "name": "Ops"});
-    let resp = app
-        .client
-        .post(app.url("/api/v1/auth/register"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 201);
-    app.db
-        .write(|conn| {
-            use kirana::schema::users;
-            diesel::update(users::table.filter(users::email.eq("ops@example.in")))
-                .set(users::role.eq("admin"))
-                .execute(conn)?;
-            Ok(())
-        })
-        .await
-        .unwrap();
-    let session: serde_json::Value = app
-        .client
-        .post(app.url("/api/v1/auth/login"))
-        .json(&serde_json::json!({"email": "ops@example.in", "password": "outbox-operator-1"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    session["access_token"].as_str().unwrap().to_string()
-}
-
 async fn wait_until(mut check: impl AsyncFnMut() -> bool) -> bool {
     for _ in 0..200 {
         if check().await {
@@ -255,7 +221,8 @@ async fn a_poison_event_is_parked_and_does_not_block_the_rest() {
 
         // An admin sees it through the API and retries it once the cause is fixed... here
         // it fails again and is parked again, with a fresh attempt count.
-        let admin = admin_token(&app).await;
+        let (_, admin) =
+            common::with_role(&app, "ops@example.in", kirana::contracts::auth::Role::Admin).await;
         let parked_list: serde_json::Value = app
             .client
             .get(app.url("/api/v1/admin/outbox?status=parked"))

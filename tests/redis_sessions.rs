@@ -5,14 +5,12 @@
 
 mod common;
 
-use common::{Backend, TestApp, TestDb};
+use common::{Backend, PASSWORD, TestApp, TestDb};
 use serde_json::{Value, json};
 
 fn redis_url() -> String {
     std::env::var("KIRANA_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
 }
-
-const PASSWORD: &str = "masala-dosa-at-7am";
 
 async fn spawn(grace_secs: u64) -> (TestApp, String) {
     let prefix = format!("kirana-test-{}", uuid::Uuid::now_v7().simple());
@@ -32,21 +30,11 @@ async fn spawn(grace_secs: u64) -> (TestApp, String) {
     (app, prefix)
 }
 
+/// Registers and logs in; returns the session body.
 async fn login(app: &TestApp, email: &str) -> Value {
-    let resp = app
-        .client
-        .post(app.url("/api/v1/auth/register"))
-        .json(&json!({"email": email, "password": PASSWORD, "name": "Asha"}))
-        .send()
+    assert_eq!(common::register(app, email, PASSWORD).await.status(), 201);
+    common::login(app, email, PASSWORD)
         .await
-        .unwrap();
-    assert_eq!(resp.status(), 201);
-    app.client
-        .post(app.url("/api/v1/auth/login"))
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
         .json()
         .await
         .unwrap()

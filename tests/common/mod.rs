@@ -2,6 +2,10 @@
 //! file always, and a MariaDB database of its own when `KIRANA_TEST_MYSQL_URL` is set.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+use diesel::prelude::*;
+use kirana::schema::users;
+use serde_json::{Value, json};
+
 use std::sync::{Arc, Once};
 
 use actix_web::dev::ServerHandle;
@@ -202,4 +206,49 @@ where
         eprintln!("backend: {}", backend.name());
         body(backend).await;
     }
+}
+
+/// The password the helpers register accounts with.
+pub const PASSWORD: &str = "masala-dosa-at-7am";
+
+pub async fn register(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/auth/register"))
+        .json(&json!({"email": email, "password": password, "name": "Asha Rao"}))
+        .send()
+        .await
+        .unwrap()
+}
+
+pub async fn login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A customer promoted to `role` straight in the database, then logged in.
+pub async fn with_role(
+    app: &TestApp,
+    email: &str,
+    role: kirana::contracts::auth::Role,
+) -> (String, String) {
+    assert_eq!(register(app, email, PASSWORD).await.status(), 201);
+    let e = email.to_string();
+    app.db
+        .write(move |conn| {
+            diesel::update(users::table.filter(users::email.eq(e)))
+                .set(users::role.eq(role.as_str()))
+                .execute(conn)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let body: Value = login(app, email, PASSWORD).await.json().await.unwrap();
+    (
+        body["user"]["id"].as_str().unwrap().to_string(),
+        body["access_token"].as_str().unwrap().to_string(),
+    )
 }
