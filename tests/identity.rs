@@ -1152,3 +1152,41 @@ async fn stale_session_cookies_do_not_block_logging_in_again() {
         .unwrap();
     assert_eq!(resp.status(), 403);
 }
+
+#[actix_web::test]
+async fn hsts_is_sent_when_a_trusted_proxy_says_the_client_used_tls() {
+    let app = TestApp::start(
+        TestDb::new(&Backend::Sqlite),
+        |s| s.gateway.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()],
+        |b| b,
+    )
+    .await;
+    let tls = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        tls.headers()
+            .get("strict-transport-security")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("max-age=")
+    );
+    let plain = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert!(plain.headers().get("strict-transport-security").is_none());
+
+    // From an untrusted peer the same header is ignored.
+    let untrusted = TestApp::spawn(&Backend::Sqlite).await;
+    let forged = untrusted
+        .client
+        .get(untrusted.url("/healthz"))
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .unwrap();
+    assert!(forged.headers().get("strict-transport-security").is_none());
+}

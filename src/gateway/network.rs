@@ -76,7 +76,8 @@ pub fn classify(req: &ServiceRequest, policy: &NetworkPolicy) {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.eq_ignore_ascii_case("https"))
     } else {
-        req.connection_info().scheme() == "https"
+        // Not `connection_info()`: it believes X-Forwarded-Proto from anyone.
+        req.app_config().secure()
     };
     let mut ext = req.extensions_mut();
     ext.insert(ClientIp(ip));
