@@ -13,7 +13,7 @@ use super::model::{
     check_name, check_phone,
 };
 use super::password;
-use super::sessions::{NewSession, Rotation, SessionStore, expiry};
+use super::sessions::{NewSession, NextToken, Rotation, SessionStore, expiry};
 use super::store::{self, NewApiKey, NewUser, ThrottleRow};
 use crate::config::{AuthSettings, RateLimitSettings};
 use crate::contracts::auth::{
@@ -323,10 +323,8 @@ impl Users {
     /// stolen or replayed, and its whole family is revoked.
     pub async fn refresh(&self, token: &str, client: ClientInfo) -> Result<IssuedTokens, AppError> {
         let new_refresh = random_token()?;
-        let next = NewSession {
+        let next = NextToken {
             hash: sha256_hex(&new_refresh),
-            family_id: String::new(),
-            user_id: String::new(),
             expires_at: expiry(TimeDelta::days(self.auth.refresh_ttl_days as i64)),
             client: client.clone(),
         };

@@ -19,6 +19,13 @@ pub struct NewSession {
     pub client: ClientInfo,
 }
 
+/// The token that replaces a rotated one; family and user come from the old token.
+pub struct NextToken {
+    pub hash: String,
+    pub expires_at: NaiveDateTime,
+    pub client: ClientInfo,
+}
+
 /// What presenting a refresh token led to.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Rotation {
@@ -36,11 +43,11 @@ pub enum Rotation {
 pub trait SessionStore: Send + Sync {
     async fn create(&self, session: NewSession) -> Result<(), AppError>;
 
-    /// Rotates `old_hash` into `next` (whose family is taken from the old token).
+    /// Rotates `old_hash` into `next`, in the old token's family.
     async fn rotate(
         &self,
         old_hash: &str,
-        next: NewSession,
+        next: NextToken,
         grace: TimeDelta,
     ) -> Result<Rotation, AppError>;
 
@@ -79,7 +86,7 @@ impl SessionStore for DbSessions {
     async fn rotate(
         &self,
         old_hash: &str,
-        next: NewSession,
+        next: NextToken,
         grace: TimeDelta,
     ) -> Result<Rotation, AppError> {
         let old_hash = old_hash.to_string();
@@ -141,7 +148,7 @@ impl SessionStore for DbSessions {
         let id = user_id.to_string();
         self.db
             .write(move |conn| {
-                store::revoke_user_families(conn, &id, None, now())?;
+                store::revoke_user_families(conn, &id, now())?;
                 Ok(())
             })
             .await
@@ -158,7 +165,7 @@ mod redis_store {
     use chrono::TimeDelta;
     use redis::aio::ConnectionManager;
 
-    use super::{NewSession, Rotation, SessionStore};
+    use super::{NewSession, NextToken, Rotation, SessionStore};
     use crate::http::AppError;
 
     /// Keys: `{p}:rt:{hash}` (hash: family, user, exp, rotated, ip, ua), `{p}:fam:{family}`
@@ -267,7 +274,7 @@ return 1
         async fn rotate(
             &self,
             old_hash: &str,
-            next: NewSession,
+            next: NextToken,
             grace: TimeDelta,
         ) -> Result<Rotation, AppError> {
             let mut conn = self.conn.clone();

@@ -249,23 +249,19 @@ pub fn revoke_family(
     .execute(conn)?)
 }
 
-/// Revokes every session of a user except `keep_family`.
+/// Revokes every session of a user.
 pub fn revoke_user_families(
     conn: &mut DbConnection,
     user_id: &str,
-    keep_family: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<usize, AppError> {
-    let mut query = diesel::update(refresh_tokens::table)
-        .filter(refresh_tokens::user_id.eq(user_id))
-        .filter(refresh_tokens::revoked_at.is_null())
-        .into_boxed();
-    if let Some(keep) = keep_family {
-        query = query.filter(refresh_tokens::family_id.ne(keep));
-    }
-    Ok(query
-        .set(refresh_tokens::revoked_at.eq(now))
-        .execute(conn)?)
+    Ok(diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::user_id.eq(user_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(now))
+    .execute(conn)?)
 }
 
 // ---- password resets ----
