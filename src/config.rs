@@ -1,7 +1,7 @@
 //! Settings: built-in defaults, `config/default.toml`, `config/{profile}.toml`, then
 //! `KIRANA__SECTION__KEY` environment variables (and `..._FILE` secrets), validated once.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -25,6 +25,41 @@ pub struct Settings {
     pub gateway: GatewaySettings,
     pub rate_limit: RateLimitSettings,
     pub mail: MailSettings,
+    /// OpenID Connect providers for "log in with ...", by name (the name appears in the
+    /// login URL: `/api/v1/auth/oidc/{name}/start`).
+    pub oidc: BTreeMap<String, OidcProviderSettings>,
+}
+
+/// One OpenID Connect provider (`[oidc.google]`, or `KIRANA__OIDC__GOOGLE__CLIENT_ID`...).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OidcProviderSettings {
+    /// Shown on the login button.
+    pub label: String,
+    /// The issuer URL; its `/.well-known/openid-configuration` must name the same issuer.
+    /// `https://` unless the host is loopback.
+    pub issuer: String,
+    pub client_id: String,
+    /// Sent with HTTP basic authentication to the token endpoint (`client_secret_basic`).
+    pub client_secret: String,
+    /// Space-separated, as OAuth writes them; must include `openid`.
+    pub scopes: String,
+    /// The redirect URI registered with the provider; empty =
+    /// `{auth.public_url}/api/v1/auth/oidc/{name}/callback`. Matched exactly.
+    pub redirect_url: String,
+}
+
+impl Default for OidcProviderSettings {
+    fn default() -> Self {
+        Self {
+            label: String::new(),
+            issuer: String::new(),
+            client_id: String::new(),
+            client_secret: String::new(),
+            scopes: "openid email profile".into(),
+            redirect_url: String::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -193,6 +228,7 @@ impl Default for Settings {
             gateway: GatewaySettings::default(),
             rate_limit: RateLimitSettings::default(),
             mail: MailSettings::default(),
+            oidc: BTreeMap::new(),
         }
     }
 }
@@ -395,7 +431,7 @@ impl Settings {
         let known = known_keys();
         let mut unknown_env: Vec<String> = seen_keys
             .into_iter()
-            .filter(|(_, key)| !known.contains(key))
+            .filter(|(_, key)| !known.contains(key) && !is_oidc_key(key))
             .map(|(name, _)| name)
             .collect();
         unknown_env.sort();
@@ -528,6 +564,9 @@ impl Settings {
                 return Err(err(key, "must be at least 1"));
             }
         }
+        for (name, provider) in &self.oidc {
+            provider.validate(name)?;
+        }
         Ok(())
     }
 
@@ -547,6 +586,11 @@ impl Settings {
         shown.mail.smtp_url = mask_url(&self.mail.smtp_url);
         shown.rate_limit.redis_url = mask_url(&self.rate_limit.redis_url);
         shown.auth.refresh_redis_url = mask_url(&self.auth.refresh_redis_url);
+        for provider in shown.oidc.values_mut() {
+            if !provider.client_secret.is_empty() {
+                provider.client_secret = "****".into();
+            }
+        }
         toml_string(&shown)
     }
 }
@@ -558,19 +602,29 @@ fn toml_string(settings: &Settings) -> String {
     };
     let mut out = String::new();
     if let serde_json::Value::Object(map) = value {
-        for (k, v) in map.iter().filter(|(_, v)| !v.is_object()) {
-            out.push_str(&format!("{k} = {v}\n"));
-        }
-        for (section, v) in map.iter().filter(|(_, v)| v.is_object()) {
-            out.push_str(&format!("\n[{section}]\n"));
-            if let serde_json::Value::Object(inner) = v {
-                for (k, v) in inner {
-                    out.push_str(&format!("{k} = {v}\n"));
-                }
-            }
-        }
+        toml_table(&mut out, "", &map);
     }
     out
+}
+
+/// Scalars of `map` first, then each nested table under its dotted name.
+fn toml_table(out: &mut String, name: &str, map: &serde_json::Map<String, serde_json::Value>) {
+    if !name.is_empty() {
+        out.push_str(&format!("\n[{name}]\n"));
+    }
+    for (k, v) in map.iter().filter(|(_, v)| !v.is_object()) {
+        out.push_str(&format!("{k} = {v}\n"));
+    }
+    for (k, v) in map {
+        if let serde_json::Value::Object(inner) = v {
+            let child = if name.is_empty() {
+                k.clone()
+            } else {
+                format!("{name}.{k}")
+            };
+            toml_table(out, &child, inner);
+        }
+    }
 }
 
 /// Hides the password of a URL (`mysql://kirana:****@db/kirana`).
@@ -591,6 +645,69 @@ fn file_source(path: &Path) -> config::File<config::FileSourceFile, config::File
     config::File::from(path.to_path_buf())
         .format(config::FileFormat::Toml)
         .required(false)
+}
+
+impl OidcProviderSettings {
+    fn validate(&self, name: &str) -> Result<(), ConfigError> {
+        let key = |field: &str| format!("oidc.{name}.{field}");
+        if name.is_empty()
+            || name.len() > 32
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        {
+            return Err(err(
+                &format!("oidc.{name}"),
+                "provider names are 1 to 32 of a-z, 0-9, - and _",
+            ));
+        }
+        let issuer = url::Url::parse(&self.issuer)
+            .map_err(|e| err(&key("issuer"), format!("not a URL: {e}")))?;
+        if !secure_or_loopback(&issuer) {
+            return Err(err(
+                &key("issuer"),
+                "must be https:// (http:// only on a loopback address)",
+            ));
+        }
+        if self.client_id.trim().is_empty() {
+            return Err(err(&key("client_id"), "must not be empty"));
+        }
+        if !self.scopes.split_whitespace().any(|s| s == "openid") {
+            return Err(err(&key("scopes"), "must include openid"));
+        }
+        if !self.redirect_url.is_empty() {
+            url::Url::parse(&self.redirect_url)
+                .map_err(|e| err(&key("redirect_url"), format!("not a URL: {e}")))?;
+        }
+        Ok(())
+    }
+}
+
+/// `https://`, or `http://` to this machine (development and tests).
+pub fn secure_or_loopback(url: &url::Url) -> bool {
+    match url.scheme() {
+        "https" => true,
+        "http" => match url.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(d)) => d == "localhost",
+            None => false,
+        },
+        _ => false,
+    }
+}
+
+/// `oidc.{provider}.{field}`: provider names are the merchant's own.
+fn is_oidc_key(key: &str) -> bool {
+    let Some(rest) = key.strip_prefix("oidc.") else {
+        return false;
+    };
+    let Some((name, field)) = rest.split_once('.') else {
+        return false;
+    };
+    let fields = serde_json::to_value(OidcProviderSettings::default());
+    !name.is_empty()
+        && matches!(fields, Ok(serde_json::Value::Object(map)) if map.contains_key(field))
 }
 
 /// Every dotted key the settings have, for warning about misspelt variables.
@@ -692,6 +809,48 @@ mod tests {
         assert!(!shown.contains("s3cret"), "{shown}");
         assert!(shown.contains("kirana:****@db"), "{shown}");
         assert!(loaded.unknown_env.is_empty(), "{:?}", loaded.unknown_env);
+    }
+
+    #[test]
+    fn oidc_providers_come_from_the_environment_with_secrets_masked() {
+        let loaded = load(&[
+            (
+                "KIRANA__OIDC__GOOGLE__ISSUER",
+                "https://accounts.google.com",
+            ),
+            (
+                "KIRANA__OIDC__GOOGLE__CLIENT_ID",
+                "1234.apps.googleusercontent.com",
+            ),
+            ("KIRANA__OIDC__GOOGLE__CLIENT_SECRET", "hush"),
+            ("KIRANA__OIDC__GOOGLE__CLIENTID", "typo"),
+        ])
+        .unwrap();
+        let google = &loaded.settings.oidc["google"];
+        assert_eq!(google.issuer, "https://accounts.google.com");
+        assert_eq!(google.scopes, "openid email profile");
+        assert_eq!(
+            loaded.unknown_env,
+            vec!["KIRANA__OIDC__GOOGLE__CLIENTID".to_string()]
+        );
+        let shown = loaded.settings.masked_toml();
+        assert!(shown.contains("[oidc.google]"), "{shown}");
+        assert!(!shown.contains("hush"), "{shown}");
+    }
+
+    #[test]
+    fn a_plain_http_oidc_issuer_is_refused_unless_loopback() {
+        let e = load(&[
+            ("KIRANA__OIDC__SSO__ISSUER", "http://sso.example.com"),
+            ("KIRANA__OIDC__SSO__CLIENT_ID", "kirana"),
+        ])
+        .unwrap_err();
+        assert!(e.to_string().contains("oidc.sso.issuer: must be https"), "{e}");
+        load(&[
+            ("KIRANA__OIDC__SSO__ISSUER", "http://127.0.0.1:9000"),
+            ("KIRANA__OIDC__SSO__CLIENT_ID", "kirana"),
+        ])
+        .unwrap();
     }
 
     #[test]

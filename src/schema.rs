@@ -125,8 +125,44 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    oidc_logins (state_hash) {
+        state_hash -> Text,
+        provider -> Text,
+        nonce -> Text,
+        code_verifier -> Text,
+        return_to -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    oidc_identities (id) {
+        id -> Text,
+        issuer -> Text,
+        subject -> Text,
+        user_id -> Text,
+        email -> Nullable<Text>,
+        created_at -> Timestamp,
+        last_login_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    oidc_links (token_hash) {
+        token_hash -> Text,
+        issuer -> Text,
+        subject -> Text,
+        user_id -> Text,
+        email -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(addresses -> users (user_id));
 diesel::joinable!(api_keys -> users (owner_id));
+diesel::joinable!(oidc_identities -> users (user_id));
+diesel::joinable!(oidc_links -> users (user_id));
 diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 
@@ -135,6 +171,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     idempotency_keys,
     login_throttle,
+    oidc_identities,
+    oidc_links,
+    oidc_logins,
     outbox,
     password_resets,
     processed_events,

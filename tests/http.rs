@@ -286,7 +286,16 @@ async fn request_ids_are_generated_when_missing_or_unsafe() {
 #[actix_web::test]
 async fn every_documented_route_answers_405_with_allow_for_other_methods() {
     for_each_backend(|backend| async move {
-        let app = TestApp::spawn(&backend).await;
+        // Several probes per route: quotas sized for people would cut the walk short.
+        let app = TestApp::start(
+            TestDb::new(&backend),
+            |s| {
+                s.rate_limit.per_ip_per_minute = 100_000;
+                s.rate_limit.auth_per_ip_per_minute = 100_000;
+            },
+            |b| b,
+        )
+        .await;
         let doc: Value = app
             .client
             .get(app.url("/api/openapi.json"))

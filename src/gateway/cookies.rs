@@ -93,3 +93,18 @@ pub fn add_cookies(builder: &mut HttpResponseBuilder, cookies: Vec<Cookie<'stati
         builder.cookie(c);
     }
 }
+
+/// Binds an OpenID login to the browser that started it. `SameSite=Lax`, because the
+/// provider's redirect back is a cross-site navigation that a Strict cookie would miss.
+pub const OIDC_STATE_COOKIE: &str = "kirana_oidc";
+pub const OIDC_COOKIE_PATH: &str = "/api/v1/auth/oidc";
+
+pub fn oidc_state_cookie(state: String, max_age_secs: i64, secure: bool) -> Cookie<'static> {
+    Cookie::build(OIDC_STATE_COOKIE, state)
+        .path(OIDC_COOKIE_PATH)
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Lax)
+        .max_age(Duration::seconds(max_age_secs))
+        .finish()
+}

@@ -69,6 +69,10 @@ pub enum AppError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("{0}")]
     Unavailable(String),
+    /// A service we depend on (identity provider, payment gateway) failed or answered
+    /// something we cannot use.
+    #[error("{0}")]
+    BadGateway(String),
     /// Anything unexpected. The message is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -97,6 +101,7 @@ impl AppError {
             AppError::Unprocessable(_) => "unprocessable",
             AppError::TooManyRequests { .. } => "rate-limited",
             AppError::Unavailable(_) => "unavailable",
+            AppError::BadGateway(_) => "bad-gateway",
             AppError::Internal(_) => "internal",
         }
     }
@@ -139,6 +144,7 @@ impl ResponseError for AppError {
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -2,6 +2,7 @@
 //! keys. It implements `IdentityApi` for the gateway and registers its routes.
 
 mod model;
+mod oidc;
 mod password;
 mod routes;
 mod service;
@@ -34,6 +35,13 @@ pub const ROUTES: &[RouteRule] = &[
     RouteRule::new(
         "POST",
         "/api/v1/auth/password-reset/confirm",
+        Access::Public,
+    ),
+    RouteRule::new("GET", "/api/v1/auth/oidc/providers", Access::Public),
+    RouteRule::new("GET", "/api/v1/auth/oidc/{provider}/start", Access::Public),
+    RouteRule::new(
+        "GET",
+        "/api/v1/auth/oidc/{provider}/callback",
         Access::Public,
     ),
     RouteRule::new("GET", "/api/v1/me", Access::Authenticated),
@@ -89,7 +97,8 @@ pub const ROUTES: &[RouteRule] = &[
         routes::change_password, routes::list_users, routes::create_user, routes::get_user,
         routes::update_user, routes::create_api_key, routes::list_api_keys,
         routes::revoke_api_key, routes::jwks, routes::list_addresses, routes::add_address,
-        routes::get_address, routes::update_address, routes::delete_address
+        routes::get_address, routes::update_address, routes::delete_address,
+        routes::oidc_providers, routes::oidc_start, routes::oidc_callback
     ),
     tags(
         (name = "auth", description = "Registration, login, sessions, password reset"),
@@ -137,6 +146,7 @@ impl UsersDomain {
             settings.auth.clone(),
             settings.rate_limit.clone(),
             mailer,
+            oidc::OidcClient::new(&settings.oidc, &settings.auth.public_url)?,
         ));
         let warm = users.clone();
         tokio::spawn(async move {
@@ -185,6 +195,21 @@ impl UsersDomain {
                 web::resource("/v1/auth/password-reset/confirm")
                     .route(web::post().to(routes::confirm_reset))
                     .default_service(method_not_allowed(POST)),
+            )
+            .service(
+                web::resource("/v1/auth/oidc/providers")
+                    .route(web::get().to(routes::oidc_providers))
+                    .default_service(method_not_allowed(&["GET"])),
+            )
+            .service(
+                web::resource("/v1/auth/oidc/{provider}/start")
+                    .route(web::get().to(routes::oidc_start))
+                    .default_service(method_not_allowed(&["GET"])),
+            )
+            .service(
+                web::resource("/v1/auth/oidc/{provider}/callback")
+                    .route(web::get().to(routes::oidc_callback))
+                    .default_service(method_not_allowed(&["GET"])),
             )
             .service(
                 web::resource("/v1/me")

@@ -7,10 +7,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::model::{AddressInput, AddressView, ApiKeyView, ProfileUpdate, UserView};
-use super::service::Users;
+use super::service::{OidcOutcome, Users};
 use crate::contracts::auth::{ClientInfo, IssuedTokens, Role};
 use crate::gateway::cookies::{
-    CookiePolicy, REFRESH_COOKIE, add_cookies, cleared_cookies, session_cookies,
+    CookiePolicy, OIDC_STATE_COOKIE, REFRESH_COOKIE, add_cookies, cleared_cookies,
+    oidc_state_cookie, session_cookies,
 };
 use crate::gateway::network::ClientIp;
 use crate::gateway::rbac::{Authenticated, Authorized, perm};
@@ -60,6 +61,9 @@ pub struct LoginRequest {
     /// Browsers: put the tokens in HttpOnly cookies instead of the body.
     #[serde(default)]
     pub use_cookies: bool,
+    /// The token an OpenID login handed out when it found this account's e-mail: logging
+    /// in with it links that identity to this account.
+    pub oidc_link: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -132,9 +136,15 @@ pub async fn login(
     users: UsersData,
     Json(body): Json<LoginRequest>,
 ) -> Result<HttpResponse, AppError> {
+    if let Some(link) = &body.oidc_link {
+        users.check_oidc_link(link, &body.email).await?;
+    }
     let logged_in = users
         .login(&body.email, body.password, client(&req))
         .await?;
+    if let Some(link) = &body.oidc_link {
+        users.complete_oidc_link(link, &logged_in.user.id).await?;
+    }
     session_response(
         &users,
         logged_in.tokens,
@@ -401,6 +411,131 @@ pub async fn revoke_api_key(
 ) -> Result<HttpResponse, AppError> {
     users.revoke_api_key(&id).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// A login provider the store offers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OidcProviderView {
+    pub name: String,
+    pub label: String,
+    /// Send the browser here to log in.
+    pub start_url: String,
+}
+
+/// OpenID Connect providers configured for login.
+#[utoipa::path(get, path = "/api/v1/auth/oidc/providers", tag = "auth",
+    responses((status = 200, body = Vec<OidcProviderView>)))]
+pub async fn oidc_providers(users: UsersData) -> HttpResponse {
+    let list: Vec<OidcProviderView> = users
+        .oidc_providers()
+        .into_iter()
+        .map(|(name, label)| OidcProviderView {
+            start_url: format!("/api/v1/auth/oidc/{name}/start"),
+            name,
+            label,
+        })
+        .collect();
+    HttpResponse::Ok().json(list)
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct OidcStartQuery {
+    /// A path of this site to land on after login (default `/`).
+    pub return_to: Option<String>,
+}
+
+/// Start a login with an OpenID provider: redirects the browser to it.
+#[utoipa::path(get, path = "/api/v1/auth/oidc/{provider}/start", tag = "auth",
+    params(("provider" = String, Path), OidcStartQuery),
+    responses((status = 303, description = "To the provider's login page"), (status = 404, body = crate::http::Problem), (status = 502, body = crate::http::Problem)))]
+pub async fn oidc_start(
+    users: UsersData,
+    provider: web::Path<String>,
+    Query(query): Query<OidcStartQuery>,
+) -> Result<HttpResponse, AppError> {
+    let start = users
+        .oidc_start(&provider, query.return_to.as_deref())
+        .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, start.redirect_to))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .cookie(oidc_state_cookie(
+            start.state,
+            600,
+            users.auth_settings().cookie_secure,
+        ))
+        .finish())
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct OidcCallbackQuery {
+    pub code: Option<String>,
+    pub state: Option<String>,
+    /// RFC 9207 issuer identification.
+    pub iss: Option<String>,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+}
+
+/// Where the provider sends the browser back. On success the session cookies are set and
+/// the browser goes to `return_to`; when a local account has the same verified e-mail,
+/// it goes to `/login?oidc_link=...` to prove that account by logging in once.
+#[utoipa::path(get, path = "/api/v1/auth/oidc/{provider}/callback", tag = "auth",
+    params(("provider" = String, Path), OidcCallbackQuery),
+    responses((status = 303, description = "Logged in, or on to link an existing account"),
+        (status = 400, body = crate::http::Problem), (status = 401, body = crate::http::Problem),
+        (status = 409, body = crate::http::Problem), (status = 502, body = crate::http::Problem)))]
+pub async fn oidc_callback(
+    req: HttpRequest,
+    users: UsersData,
+    provider: web::Path<String>,
+    Query(query): Query<OidcCallbackQuery>,
+) -> Result<HttpResponse, AppError> {
+    if let Some(error) = &query.error {
+        let detail = query.error_description.as_deref().unwrap_or("");
+        return Err(AppError::Unauthenticated(format!(
+            "the identity provider did not log you in: {error} {detail}"
+        )));
+    }
+    let code = query
+        .code
+        .as_deref()
+        .ok_or_else(|| AppError::invalid("code", "is required"))?;
+    let state = query
+        .state
+        .as_deref()
+        .ok_or_else(|| AppError::invalid("state", "is required"))?;
+    let browser_state = req.cookie(OIDC_STATE_COOKIE).map(|c| c.value().to_string());
+    let outcome = users
+        .oidc_finish(
+            &provider,
+            code,
+            state,
+            query.iss.as_deref(),
+            browser_state.as_deref(),
+            client(&req),
+        )
+        .await?;
+    let policy = cookie_policy(&users);
+    let mut builder = HttpResponse::SeeOther();
+    builder
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .cookie(oidc_state_cookie(String::new(), 0, policy.secure));
+    match outcome {
+        OidcOutcome::LoggedIn { tokens, return_to } => {
+            let csrf = super::service::random_token()?;
+            add_cookies(&mut builder, session_cookies(&tokens, policy, Some(csrf)));
+            builder.insert_header((header::LOCATION, return_to));
+        }
+        OidcOutcome::LinkRequired { link_token } => {
+            builder.insert_header((
+                header::LOCATION,
+                format!("/login?oidc_link={link_token}&provider={provider}"),
+            ));
+        }
+    }
+    Ok(builder.finish())
 }
 
 /// The public keys that verify access tokens (JWK Set).

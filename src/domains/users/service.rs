@@ -12,9 +12,10 @@ use super::model::{
     AddressInput, AddressRow, AddressView, ApiKeyView, Email, ProfileUpdate, UserRow, UserView,
     check_name, check_phone,
 };
+use super::oidc::{Callback, OidcClient};
 use super::password;
 use super::sessions::{NewSession, NextToken, Rotation, SessionStore, expiry};
-use super::store::{self, NewApiKey, NewUser, ThrottleRow};
+use super::store::{self, NewApiKey, NewUser, OidcLink, OidcLogin, ThrottleRow};
 use crate::config::{AuthSettings, RateLimitSettings};
 use crate::contracts::auth::{
     ApiKeyIdentity, ClientInfo, IssuedTokens, Permission, PermissionSet, Principal, Role,
@@ -55,6 +56,44 @@ pub struct Users {
     /// Recent session states by user id (see `auth.session_cache_ms`).
     session_cache:
         std::sync::Mutex<std::collections::HashMap<String, (SessionState, std::time::Instant)>>,
+    oidc: OidcClient,
+}
+
+/// How long a started OpenID login, and an offer to link an identity, stay valid.
+const OIDC_LOGIN_TTL: TimeDelta = TimeDelta::minutes(10);
+const OIDC_LINK_TTL: TimeDelta = TimeDelta::minutes(15);
+
+/// Where a finished OpenID login leads.
+pub enum OidcOutcome {
+    LoggedIn {
+        tokens: IssuedTokens,
+        return_to: String,
+    },
+    /// A local account already has this (provider-verified) e-mail: its owner must log in
+    /// to it once, with the link token, before the identity logs in to it.
+    LinkRequired { link_token: String },
+}
+
+/// What the browser must bring back from the provider.
+pub struct OidcStart {
+    pub redirect_to: String,
+    pub state: String,
+}
+
+/// Only paths of this site: `/orders`, never `//evil.example` or `https://...`.
+fn safe_return_to(raw: Option<&str>) -> String {
+    match raw {
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.contains('\\')
+                && p.len() <= 512
+                && !p.chars().any(|c| c.is_control()) =>
+        {
+            p.to_string()
+        }
+        _ => "/".to_string(),
+    }
 }
 
 /// Beyond this many cached users the cache starts over rather than grow.
@@ -74,6 +113,7 @@ impl Users {
         auth: AuthSettings,
         limits: RateLimitSettings,
         mailer: Arc<dyn Mailer>,
+        oidc: OidcClient,
     ) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Self {
@@ -86,6 +126,7 @@ impl Users {
             dummy_hash: tokio::sync::OnceCell::new(),
             hash_slots: tokio::sync::Semaphore::new(cores),
             session_cache: Default::default(),
+            oidc,
         }
     }
 
@@ -179,6 +220,201 @@ impl Users {
                 store::user_by_id(conn, &row_id)?
                     .map(|u| u.view())
                     .ok_or_else(|| AppError::internal("inserted user vanished"))
+            })
+            .await
+    }
+
+    /// Configured OpenID providers: (name, label).
+    pub fn oidc_providers(&self) -> Vec<(String, String)> {
+        self.oidc.list()
+    }
+
+    /// Starts a login with an OpenID provider: remembers state, nonce and PKCE verifier
+    /// for the callback, and returns where to send the browser.
+    pub async fn oidc_start(
+        &self,
+        provider: &str,
+        return_to: Option<&str>,
+    ) -> Result<OidcStart, AppError> {
+        let auth = self.oidc.authorize(provider, random_token).await?;
+        let login = OidcLogin {
+            provider: provider.to_string(),
+            nonce: auth.nonce,
+            code_verifier: auth.code_verifier,
+            return_to: safe_return_to(return_to),
+            expires_at: now() + OIDC_LOGIN_TTL,
+        };
+        let state_hash = sha256_hex(&auth.state);
+        self.db
+            .write(move |conn| store::insert_oidc_login(conn, &state_hash, &login))
+            .await?;
+        Ok(OidcStart {
+            redirect_to: auth.url,
+            state: auth.state,
+        })
+    }
+
+    /// Finishes a login with an OpenID provider. `browser_state` is the state this
+    /// browser was given at the start (its cookie): a callback carrying any other state
+    /// is someone else's login being planted on this browser.
+    pub async fn oidc_finish(
+        &self,
+        provider: &str,
+        code: &str,
+        state: &str,
+        iss: Option<&str>,
+        browser_state: Option<&str>,
+        client: ClientInfo,
+    ) -> Result<OidcOutcome, AppError> {
+        if browser_state != Some(state) {
+            return Err(AppError::BadRequest(
+                "this login was not started in this browser; start again".into(),
+            ));
+        }
+        let state_hash = sha256_hex(state);
+        let login = self
+            .db
+            .write(move |conn| store::take_oidc_login(conn, &state_hash))
+            .await?
+            .filter(|l| l.expires_at > now() && l.provider == provider)
+            .ok_or_else(|| {
+                AppError::BadRequest("the login expired or was already used; start again".into())
+            })?;
+        let identity = self
+            .oidc
+            .complete(
+                provider,
+                Callback {
+                    code,
+                    iss,
+                    nonce: &login.nonce,
+                    code_verifier: &login.code_verifier,
+                },
+            )
+            .await?;
+        let email = identity
+            .email
+            .as_deref()
+            .and_then(|e| Email::parse(e, "email").ok());
+        let name = identity
+            .name
+            .as_deref()
+            .and_then(|n| check_name(n, "name").ok());
+        enum Found {
+            User(Box<UserRow>),
+            Link(String),
+        }
+        let found = self
+            .db
+            .write(move |conn| {
+                let (iss, sub) = (identity.issuer.as_str(), identity.subject.as_str());
+                let email_str = email.as_ref().map(|e| e.as_str());
+                if let Some(user_id) = store::oidc_identity_user(conn, iss, sub)? {
+                    store::touch_oidc_identity(conn, iss, sub, email_str)?;
+                    return store::user_by_id(conn, &user_id)?
+                        .map(|u| Found::User(Box::new(u)))
+                        .ok_or_else(|| AppError::internal("identity without its user"));
+                }
+                let Some(email) = email else {
+                    return Err(AppError::Forbidden(
+                        "the identity provider did not share an e-mail address, which an account needs".into(),
+                    ));
+                };
+                if let Some(existing) = store::user_by_email(conn, email.as_str())? {
+                    // Never on e-mail alone: the owner of the local account must prove it.
+                    if !identity.email_verified {
+                        return Err(AppError::Conflict(
+                            "an account with this e-mail address exists; log in with its password".into(),
+                        ));
+                    }
+                    let token = random_token()?;
+                    store::insert_oidc_link(
+                        conn,
+                        &sha256_hex(&token),
+                        &OidcLink {
+                            issuer: identity.issuer.clone(),
+                            subject: identity.subject.clone(),
+                            user_id: existing.id,
+                            email: email.as_str().to_string(),
+                            expires_at: now() + OIDC_LINK_TTL,
+                        },
+                    )?;
+                    return Ok(Found::Link(token));
+                }
+                if !identity.email_verified {
+                    return Err(AppError::Forbidden(
+                        "the identity provider has not verified this e-mail address".into(),
+                    ));
+                }
+                let id = new_id();
+                let fallback = email.as_str().split('@').next().unwrap_or("Customer").to_string();
+                store::insert_user(
+                    conn,
+                    NewUser {
+                        id: &id,
+                        email: email.as_str(),
+                        name: name.as_deref().unwrap_or(&fallback),
+                        phone: None,
+                        password_hash: None,
+                        role: Role::Customer.as_str(),
+                        now: now(),
+                    },
+                )?;
+                store::insert_oidc_identity(conn, iss, sub, &id, Some(email.as_str()))?;
+                tracing::info!(user_id = %id, issuer = %iss, "customer created from an OpenID login");
+                store::user_by_id(conn, &id)?
+                    .map(|u| Found::User(Box::new(u)))
+                    .ok_or_else(|| AppError::internal("inserted user vanished"))
+            })
+            .await?;
+        match found {
+            Found::Link(link_token) => Ok(OidcOutcome::LinkRequired { link_token }),
+            Found::User(user) if !user.active() => {
+                Err(AppError::Unauthenticated("this account is disabled".into()))
+            }
+            Found::User(user) => Ok(OidcOutcome::LoggedIn {
+                tokens: self.start_session(&user, &client).await?,
+                return_to: login.return_to,
+            }),
+        }
+    }
+
+    /// Checks a link token before its password login is attempted: it must be live and
+    /// offered for this e-mail.
+    pub async fn check_oidc_link(&self, token: &str, email: &str) -> Result<(), AppError> {
+        let hash = sha256_hex(token);
+        let email = Email::parse(email, "email")?;
+        let link = self
+            .db
+            .read(move |conn| store::oidc_link(conn, &hash))
+            .await?;
+        match link {
+            Some(l) if l.expires_at > now() && l.email == email.as_str() => Ok(()),
+            _ => Err(AppError::invalid("oidc_link", "is unknown or expired")),
+        }
+    }
+
+    /// Links the offered identity to the account that just proved itself by logging in.
+    pub async fn complete_oidc_link(&self, token: &str, user_id: &str) -> Result<(), AppError> {
+        let hash = sha256_hex(token);
+        let user_id = user_id.to_string();
+        self.db
+            .write(move |conn| {
+                let link = store::oidc_link(conn, &hash)?
+                    .filter(|l| l.expires_at > now() && l.user_id == user_id)
+                    .ok_or_else(|| AppError::invalid("oidc_link", "is unknown or expired"))?;
+                store::delete_oidc_link(conn, &hash)?;
+                if store::oidc_identity_user(conn, &link.issuer, &link.subject)?.is_none() {
+                    store::insert_oidc_identity(
+                        conn,
+                        &link.issuer,
+                        &link.subject,
+                        &user_id,
+                        Some(&link.email),
+                    )?;
+                    tracing::info!(user_id = %user_id, issuer = %link.issuer, "OpenID identity linked");
+                }
+                Ok(())
             })
             .await
     }

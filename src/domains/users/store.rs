@@ -9,7 +9,10 @@ use crate::contracts::auth::Scope;
 use crate::db::DbConnection;
 use crate::http::AppError;
 use crate::http::pagination::{Page, PageRequest};
-use crate::schema::{addresses, api_keys, login_throttle, password_resets, refresh_tokens, users};
+use crate::schema::{
+    addresses, api_keys, login_throttle, oidc_identities, oidc_links, oidc_logins, password_resets,
+    refresh_tokens, users,
+};
 
 pub fn user_by_id(conn: &mut DbConnection, id: &str) -> Result<Option<UserRow>, AppError> {
     Ok(users::table
@@ -546,4 +549,175 @@ pub fn update_address(
 pub fn delete_address(conn: &mut DbConnection, id: &str) -> Result<(), AppError> {
     diesel::delete(addresses::table.filter(addresses::id.eq(id))).execute(conn)?;
     Ok(())
+}
+
+pub struct OidcLogin {
+    pub provider: String,
+    pub nonce: String,
+    pub code_verifier: String,
+    pub return_to: String,
+    pub expires_at: NaiveDateTime,
+}
+
+pub fn insert_oidc_login(
+    conn: &mut DbConnection,
+    state_hash: &str,
+    l: &OidcLogin,
+) -> Result<(), AppError> {
+    // Abandoned logins are swept as new ones start.
+    diesel::delete(oidc_logins::table.filter(oidc_logins::expires_at.lt(crate::db::now())))
+        .execute(conn)?;
+    diesel::insert_into(oidc_logins::table)
+        .values((
+            oidc_logins::state_hash.eq(state_hash),
+            oidc_logins::provider.eq(&l.provider),
+            oidc_logins::nonce.eq(&l.nonce),
+            oidc_logins::code_verifier.eq(&l.code_verifier),
+            oidc_logins::return_to.eq(&l.return_to),
+            oidc_logins::expires_at.eq(l.expires_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Takes a login in progress: a state is good for one callback only.
+pub fn take_oidc_login(
+    conn: &mut DbConnection,
+    state_hash: &str,
+) -> Result<Option<OidcLogin>, AppError> {
+    let row: Option<(String, String, String, String, NaiveDateTime)> = oidc_logins::table
+        .filter(oidc_logins::state_hash.eq(state_hash))
+        .select((
+            oidc_logins::provider,
+            oidc_logins::nonce,
+            oidc_logins::code_verifier,
+            oidc_logins::return_to,
+            oidc_logins::expires_at,
+        ))
+        .first(conn)
+        .optional()?;
+    let deleted = diesel::delete(oidc_logins::table.filter(oidc_logins::state_hash.eq(state_hash)))
+        .execute(conn)?;
+    Ok(row.filter(|_| deleted == 1).map(
+        |(provider, nonce, code_verifier, return_to, expires_at)| OidcLogin {
+            provider,
+            nonce,
+            code_verifier,
+            return_to,
+            expires_at,
+        },
+    ))
+}
+
+/// The user an (issuer, subject) identity belongs to.
+pub fn oidc_identity_user(
+    conn: &mut DbConnection,
+    issuer: &str,
+    subject: &str,
+) -> Result<Option<String>, AppError> {
+    Ok(oidc_identities::table
+        .filter(oidc_identities::issuer.eq(issuer))
+        .filter(oidc_identities::subject.eq(subject))
+        .select(oidc_identities::user_id)
+        .first(conn)
+        .optional()?)
+}
+
+pub fn touch_oidc_identity(
+    conn: &mut DbConnection,
+    issuer: &str,
+    subject: &str,
+    email: Option<&str>,
+) -> Result<(), AppError> {
+    diesel::update(
+        oidc_identities::table
+            .filter(oidc_identities::issuer.eq(issuer))
+            .filter(oidc_identities::subject.eq(subject)),
+    )
+    .set((
+        oidc_identities::last_login_at.eq(crate::db::now()),
+        oidc_identities::email.eq(email),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+pub fn insert_oidc_identity(
+    conn: &mut DbConnection,
+    issuer: &str,
+    subject: &str,
+    user_id: &str,
+    email: Option<&str>,
+) -> Result<(), AppError> {
+    let now = crate::db::now();
+    diesel::insert_into(oidc_identities::table)
+        .values((
+            oidc_identities::id.eq(crate::db::new_id()),
+            oidc_identities::issuer.eq(issuer),
+            oidc_identities::subject.eq(subject),
+            oidc_identities::user_id.eq(user_id),
+            oidc_identities::email.eq(email),
+            oidc_identities::created_at.eq(now),
+            oidc_identities::last_login_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub struct OidcLink {
+    pub issuer: String,
+    pub subject: String,
+    pub user_id: String,
+    pub email: String,
+    pub expires_at: NaiveDateTime,
+}
+
+pub fn insert_oidc_link(
+    conn: &mut DbConnection,
+    token_hash: &str,
+    l: &OidcLink,
+) -> Result<(), AppError> {
+    diesel::delete(oidc_links::table.filter(oidc_links::expires_at.lt(crate::db::now())))
+        .execute(conn)?;
+    diesel::insert_into(oidc_links::table)
+        .values((
+            oidc_links::token_hash.eq(token_hash),
+            oidc_links::issuer.eq(&l.issuer),
+            oidc_links::subject.eq(&l.subject),
+            oidc_links::user_id.eq(&l.user_id),
+            oidc_links::email.eq(&l.email),
+            oidc_links::expires_at.eq(l.expires_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn oidc_link(conn: &mut DbConnection, token_hash: &str) -> Result<Option<OidcLink>, AppError> {
+    let row: Option<(String, String, String, String, NaiveDateTime)> = oidc_links::table
+        .filter(oidc_links::token_hash.eq(token_hash))
+        .select((
+            oidc_links::issuer,
+            oidc_links::subject,
+            oidc_links::user_id,
+            oidc_links::email,
+            oidc_links::expires_at,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(
+        row.map(|(issuer, subject, user_id, email, expires_at)| OidcLink {
+            issuer,
+            subject,
+            user_id,
+            email,
+            expires_at,
+        }),
+    )
+}
+
+pub fn delete_oidc_link(conn: &mut DbConnection, token_hash: &str) -> Result<usize, AppError> {
+    Ok(
+        diesel::delete(oidc_links::table.filter(oidc_links::token_hash.eq(token_hash)))
+            .execute(conn)?,
+    )
 }
