@@ -25,9 +25,31 @@ pub struct Settings {
     pub gateway: GatewaySettings,
     pub rate_limit: RateLimitSettings,
     pub mail: MailSettings,
+    pub catalog: CatalogSettings,
     /// OpenID Connect providers for "log in with ...", by name (the name appears in the
     /// login URL: `/api/v1/auth/oidc/{name}/start`).
     pub oidc: BTreeMap<String, OidcProviderSettings>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CatalogSettings {
+    /// Whether prices are entered with GST included (India's MRP convention) or before tax.
+    pub prices_include_tax: bool,
+    /// GST rates a product may carry, in basis points (1800 = 18 %).
+    pub gst_rates_bp: Vec<i32>,
+    /// The store's currency (ISO 4217); prices are integers in its minor unit.
+    pub currency: String,
+}
+
+impl Default for CatalogSettings {
+    fn default() -> Self {
+        Self {
+            prices_include_tax: true,
+            gst_rates_bp: vec![0, 25, 300, 500, 1200, 1800, 2800, 4000],
+            currency: "INR".into(),
+        }
+    }
 }
 
 /// One OpenID Connect provider (`[oidc.google]`, or `KIRANA__OIDC__GOOGLE__CLIENT_ID`...).
@@ -228,6 +250,7 @@ impl Default for Settings {
             gateway: GatewaySettings::default(),
             rate_limit: RateLimitSettings::default(),
             mail: MailSettings::default(),
+            catalog: CatalogSettings::default(),
             oidc: BTreeMap::new(),
         }
     }
@@ -421,6 +444,7 @@ impl Settings {
                 .with_list_parse_key("gateway.trusted_proxies")
                 .with_list_parse_key("gateway.admin_allowlist")
                 .with_list_parse_key("gateway.cors_origins")
+                .with_list_parse_key("catalog.gst_rates_bp")
                 .source(Some(plain)),
         );
 
@@ -563,6 +587,30 @@ impl Settings {
             if value == 0 {
                 return Err(err(key, "must be at least 1"));
             }
+        }
+        if self.catalog.gst_rates_bp.is_empty()
+            || self
+                .catalog
+                .gst_rates_bp
+                .iter()
+                .any(|r| !(0..=10_000).contains(r))
+        {
+            return Err(err(
+                "catalog.gst_rates_bp",
+                "must list rates between 0 and 10000 basis points",
+            ));
+        }
+        if self.catalog.currency.len() != 3
+            || !self
+                .catalog
+                .currency
+                .bytes()
+                .all(|b| b.is_ascii_uppercase())
+        {
+            return Err(err(
+                "catalog.currency",
+                "must be an ISO 4217 code such as INR",
+            ));
         }
         for (name, provider) in &self.oidc {
             provider.validate(name)?;
@@ -845,7 +893,10 @@ mod tests {
             ("KIRANA__OIDC__SSO__CLIENT_ID", "kirana"),
         ])
         .unwrap_err();
-        assert!(e.to_string().contains("oidc.sso.issuer: must be https"), "{e}");
+        assert!(
+            e.to_string().contains("oidc.sso.issuer: must be https"),
+            "{e}"
+        );
         load(&[
             ("KIRANA__OIDC__SSO__ISSUER", "http://127.0.0.1:9000"),
             ("KIRANA__OIDC__SSO__CLIENT_ID", "kirana"),

@@ -130,6 +130,24 @@ impl AppBuilder {
             None
         };
 
+        #[cfg(feature = "catalog")]
+        let catalog = domains::catalog::CatalogDomain::build(db.clone(), &settings);
+        #[cfg(feature = "catalog")]
+        let mut subscribers = {
+            let mut all = self.subscribers;
+            all.push(catalog.stock_subscriber());
+            all
+        };
+        #[cfg(not(feature = "catalog"))]
+        let mut subscribers = self.subscribers;
+        #[cfg(feature = "inventory")]
+        let inventory =
+            domains::inventory::InventoryDomain::build(db.clone(), catalog.api(), &settings)
+                .await?;
+        #[cfg(feature = "inventory")]
+        subscribers.extend(inventory.subscribers());
+        let subscribers = std::mem::take(&mut subscribers);
+
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .map_err(|e| {
                 anyhow::anyhow!(
@@ -172,6 +190,10 @@ impl AppBuilder {
             let api_routes = api_routes.clone();
             #[cfg(feature = "users")]
             let (users_api, users_root) = (users.clone(), users.clone());
+            #[cfg(feature = "catalog")]
+            let catalog_api = catalog.clone();
+            #[cfg(feature = "inventory")]
+            let inventory_api = inventory.clone();
             App::new()
                 .wrap(from_fn(gateway::rbac::authorize))
                 .wrap(from_fn(gateway::auth::authenticate))
@@ -204,6 +226,10 @@ impl AppBuilder {
                         .configure(move |cfg| {
                             #[cfg(feature = "users")]
                             users_api.configure_api(cfg);
+                            #[cfg(feature = "catalog")]
+                            catalog_api.configure_api(cfg);
+                            #[cfg(feature = "inventory")]
+                            inventory_api.configure_api(cfg);
                             let _ = cfg;
                         })
                         .configure(move |cfg| {
@@ -227,7 +253,7 @@ impl AppBuilder {
         if settings.outbox.dispatch {
             let dispatcher = Dispatcher::new(
                 db.clone(),
-                EventBus::new(self.subscribers),
+                EventBus::new(subscribers),
                 settings.outbox.clone(),
             );
             tasks.push(tokio::spawn(dispatcher.run(stop_rx.clone())));

@@ -126,6 +126,75 @@ diesel::table! {
 }
 
 diesel::table! {
+    catalog_categories (id) {
+        id -> Text,
+        parent_id -> Nullable<Text>,
+        name -> Text,
+        slug -> Text,
+        position -> Integer,
+        path -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    catalog_products (id) {
+        id -> Text,
+        slug -> Text,
+        name -> Text,
+        description -> Text,
+        status -> Text,
+        seller_id -> Text,
+        hsn_code -> Text,
+        gst_rate_bp -> Integer,
+        options -> Text,
+        min_price -> BigInt,
+        max_price -> BigInt,
+        in_stock -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    catalog_variants (id) {
+        id -> Text,
+        product_id -> Text,
+        sku -> Text,
+        barcode -> Nullable<Text>,
+        title -> Text,
+        options -> Text,
+        price -> BigInt,
+        compare_at_price -> Nullable<BigInt>,
+        weight_grams -> Integer,
+        length_mm -> Nullable<Integer>,
+        width_mm -> Nullable<Integer>,
+        height_mm -> Nullable<Integer>,
+        position -> Integer,
+        status -> Text,
+        available -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    catalog_product_categories (product_id, category_id) {
+        product_id -> Text,
+        category_id -> Text,
+    }
+}
+
+diesel::table! {
+    catalog_search (product_id) {
+        product_id -> Text,
+        name -> Text,
+        description -> Text,
+        codes -> Text,
+    }
+}
+
+diesel::table! {
     oidc_logins (state_hash) {
         state_hash -> Text,
         provider -> Text,
@@ -161,6 +230,10 @@ diesel::table! {
 
 diesel::joinable!(addresses -> users (user_id));
 diesel::joinable!(api_keys -> users (owner_id));
+diesel::joinable!(catalog_product_categories -> catalog_categories (category_id));
+diesel::joinable!(catalog_product_categories -> catalog_products (product_id));
+diesel::joinable!(catalog_products -> users (seller_id));
+diesel::joinable!(catalog_variants -> catalog_products (product_id));
 diesel::joinable!(oidc_identities -> users (user_id));
 diesel::joinable!(oidc_links -> users (user_id));
 diesel::joinable!(password_resets -> users (user_id));
@@ -169,6 +242,11 @@ diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     addresses,
     api_keys,
+    catalog_categories,
+    catalog_product_categories,
+    catalog_products,
+    catalog_search,
+    catalog_variants,
     idempotency_keys,
     login_throttle,
     oidc_identities,

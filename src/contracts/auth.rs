@@ -39,6 +39,7 @@ impl Role {
             Role::Admin => &Permission::ALL,
             Role::Staff => &[
                 CatalogWrite,
+                CatalogManageAll,
                 InventoryAdjust,
                 OrdersReadAll,
                 OrdersManage,
@@ -65,6 +66,10 @@ impl fmt::Display for Role {
 pub enum Permission {
     #[serde(rename = "catalog.write")]
     CatalogWrite,
+    /// Act on every seller's products and their stock, and on the store's categories;
+    /// without it, `catalog.write` and `inventory.adjust` reach only the caller's own.
+    #[serde(rename = "catalog.manage_all")]
+    CatalogManageAll,
     #[serde(rename = "inventory.adjust")]
     InventoryAdjust,
     #[serde(rename = "orders.read_all")]
@@ -88,8 +93,9 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 11] = [
+    pub const ALL: [Permission; 12] = [
         Permission::CatalogWrite,
+        Permission::CatalogManageAll,
         Permission::InventoryAdjust,
         Permission::OrdersReadAll,
         Permission::OrdersReadOwnLines,
@@ -105,6 +111,7 @@ impl Permission {
     pub fn as_str(self) -> &'static str {
         match self {
             Permission::CatalogWrite => "catalog.write",
+            Permission::CatalogManageAll => "catalog.manage_all",
             Permission::InventoryAdjust => "inventory.adjust",
             Permission::OrdersReadAll => "orders.read_all",
             Permission::OrdersReadOwnLines => "orders.read_own_lines",

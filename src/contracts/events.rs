@@ -31,3 +31,19 @@ impl EventEnvelope {
         (self.event_type == E::TYPE).then(|| serde_json::from_value(self.payload.clone()))
     }
 }
+
+/// Inventory: the total available stock of a variant (all locations) changed.
+/// The catalog keeps its "in stock" flag from these.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct StockChanged {
+    pub variant_id: String,
+    pub available_total: i64,
+}
+
+impl Event for StockChanged {
+    const TYPE: &'static str = "inventory.stock_changed";
+
+    fn aggregate_id(&self) -> Option<String> {
+        Some(self.variant_id.clone())
+    }
+}

@@ -2,6 +2,8 @@
 //! so a domain can be swapped for a remote client implementing the same trait.
 
 pub mod auth;
+pub mod catalog;
 pub mod events;
 pub mod gst;
+pub mod inventory;
 pub mod mail;

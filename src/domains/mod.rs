@@ -1,6 +1,10 @@
 //! The business domains, each behind its cargo feature. They reach each other only
 //! through `crate::contracts`.
 
+#[cfg(feature = "catalog")]
+pub mod catalog;
+#[cfg(feature = "inventory")]
+pub mod inventory;
 #[cfg(feature = "users")]
 pub mod users;
 
@@ -13,6 +17,10 @@ pub fn route_rules() -> Vec<RouteRule> {
     let mut rules = Vec::new();
     #[cfg(feature = "users")]
     rules.extend_from_slice(users::ROUTES);
+    #[cfg(feature = "catalog")]
+    rules.extend_from_slice(catalog::ROUTES);
+    #[cfg(feature = "inventory")]
+    rules.extend_from_slice(inventory::ROUTES);
     rules
 }
 
@@ -20,5 +28,9 @@ pub fn route_rules() -> Vec<RouteRule> {
 pub fn document(doc: &mut utoipa::openapi::OpenApi) {
     #[cfg(feature = "users")]
     doc.merge(users::openapi());
+    #[cfg(feature = "catalog")]
+    doc.merge(catalog::openapi());
+    #[cfg(feature = "inventory")]
+    doc.merge(inventory::openapi());
     let _ = doc;
 }

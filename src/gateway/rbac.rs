@@ -166,6 +166,7 @@ pub mod perm {
 
     markers!(
         CatalogWrite,
+        CatalogManageAll,
         InventoryAdjust,
         OrdersReadAll,
         OrdersReadOwnLines,
@@ -220,6 +221,18 @@ impl FromRequest for Authenticated {
                 .map(Authenticated)
                 .ok_or(AppError::Unauthorized),
         )
+    }
+}
+
+/// The caller when one is signed in: public routes that show more to staff take this.
+pub struct Viewer(pub Option<Principal>);
+
+impl FromRequest for Viewer {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(Viewer(req.extensions().get::<Principal>().cloned())))
     }
 }
 

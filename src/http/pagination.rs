@@ -77,7 +77,7 @@ pub fn encode_cursor<K: Serialize>(key: &K) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(key).unwrap_or_default())
 }
 
-fn decode_cursor<K: DeserializeOwned>(cursor: &str) -> Option<K> {
+pub fn decode_cursor<K: DeserializeOwned>(cursor: &str) -> Option<K> {
     let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
     serde_json::from_slice(&bytes).ok()
 }

@@ -1,0 +1,23 @@
+CREATE TABLE catalog_products (
+    id VARCHAR(36) NOT NULL PRIMARY KEY,
+    slug VARCHAR(120) NOT NULL,
+    name VARCHAR(200) NOT NULL COLLATE utf8mb4_unicode_ci,
+    description TEXT NOT NULL,
+    status VARCHAR(16) NOT NULL,
+    seller_id VARCHAR(36) NOT NULL,
+    hsn_code VARCHAR(8) NOT NULL,
+    gst_rate_bp INT NOT NULL,
+    options TEXT NOT NULL,
+    min_price BIGINT NOT NULL DEFAULT 0,
+    max_price BIGINT NOT NULL DEFAULT 0,
+    in_stock BOOLEAN NOT NULL DEFAULT FALSE,
+    created_at DATETIME(6) NOT NULL,
+    updated_at DATETIME(6) NOT NULL,
+    UNIQUE KEY catalog_products_slug (slug),
+    KEY catalog_products_status_id (status, id),
+    KEY catalog_products_status_price (status, min_price, id),
+    KEY catalog_products_status_name (status, name, id),
+    KEY catalog_products_seller (seller_id, id),
+    CONSTRAINT catalog_products_status CHECK (status IN ('draft', 'active', 'archived')),
+    CONSTRAINT catalog_products_seller_fk FOREIGN KEY (seller_id) REFERENCES users (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;

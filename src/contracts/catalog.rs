@@ -1,0 +1,68 @@
+//! What other domains may ask the catalog: variants by id or scanned code (with owner and
+//! tax data), and the one pricing function the cart and the POS both call.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::http::AppError;
+
+/// A sellable variant as other domains see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VariantInfo {
+    pub variant_id: String,
+    pub product_id: String,
+    pub sku: String,
+    pub barcode: Option<String>,
+    /// Product name and variant title, e.g. "Basmati rice / 5 kg".
+    pub name: String,
+    /// The seller who owns the product.
+    pub seller_id: String,
+    /// `draft`, `active` or `archived` (of the product; an archived variant is archived).
+    pub status: String,
+    /// List price in minor units (paise), as entered.
+    pub price_minor: i64,
+    pub hsn_code: String,
+    /// GST rate in basis points (1800 = 18 %).
+    pub gst_rate_bp: i32,
+    pub weight_grams: i32,
+}
+
+/// Whom and when a price is for.
+#[derive(Debug, Clone, Default)]
+pub struct PriceContext {
+    /// The customer's price list group, if any (e.g. `wholesale`).
+    pub customer_group: Option<String>,
+    /// When the price applies (sale windows); `None` = now.
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// The price a variant sells at, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResolvedPrice {
+    pub variant_id: String,
+    /// What the customer pays per unit, in minor units, as entered (tax-inclusive or not
+    /// per `catalog.prices_include_tax`).
+    pub unit_price_minor: i64,
+    /// The list price, for showing a strike-through when lower.
+    pub list_price_minor: i64,
+    /// `list`, `sale` or `price_list:{group}`.
+    pub source: String,
+    pub prices_include_tax: bool,
+}
+
+#[async_trait::async_trait]
+pub trait CatalogApi: Send + Sync {
+    /// The variants among `ids` that exist (in any status), in no particular order.
+    async fn variants(&self, ids: &[String]) -> Result<Vec<VariantInfo>, AppError>;
+
+    /// The variant with this exact barcode or SKU (the POS scanner).
+    async fn variant_by_code(&self, code: &str) -> Result<Option<VariantInfo>, AppError>;
+
+    /// Prices for `ids`: the lowest of the list price, a sale price live at `ctx.at`, and
+    /// the customer group's price list. Unknown or non-active variants are left out.
+    async fn prices(
+        &self,
+        ids: &[String],
+        ctx: &PriceContext,
+    ) -> Result<Vec<ResolvedPrice>, AppError>;
+}

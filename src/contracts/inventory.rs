@@ -1,0 +1,60 @@
+//! What other domains may ask of inventory: availability, and reservations that turn into
+//! sales (commit) or go back to stock (release). All stock changes are ledger movements.
+
+use serde::{Deserialize, Serialize};
+
+use crate::http::AppError;
+
+/// One line to reserve.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockLine {
+    pub variant_id: String,
+    pub quantity: i64,
+}
+
+/// Stock of one variant at one location.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Availability {
+    pub variant_id: String,
+    pub location_id: String,
+    pub on_hand: i64,
+    pub reserved: i64,
+    /// on_hand − reserved.
+    pub available: i64,
+}
+
+/// Why a reservation failed: the first line short of stock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shortage {
+    pub variant_id: String,
+    pub requested: i64,
+    pub available: i64,
+}
+
+#[async_trait::async_trait]
+pub trait InventoryApi: Send + Sync {
+    /// Availability of `variant_ids`, at one location or at each location.
+    async fn availability(
+        &self,
+        variant_ids: &[String],
+        location_id: Option<&str>,
+    ) -> Result<Vec<Availability>, AppError>;
+
+    /// Reserves every line at `location_id` for `reference` (an order id), or none of them.
+    /// Repeating a reservation for the same reference returns the first one's outcome.
+    /// `ttl_secs`: when an unconfirmed reservation is released by itself (0 = never).
+    /// A shortage is `Ok(Err(shortage))`; only failures of the system are `Err`.
+    async fn reserve(
+        &self,
+        reference: &str,
+        location_id: &str,
+        lines: &[StockLine],
+        ttl_secs: u64,
+    ) -> Result<Result<(), Shortage>, AppError>;
+
+    /// Turns the reference's reservation into sale movements. Idempotent.
+    async fn commit(&self, reference: &str) -> Result<(), AppError>;
+
+    /// Returns the reference's reservation to available stock. Idempotent.
+    async fn release(&self, reference: &str) -> Result<(), AppError>;
+}

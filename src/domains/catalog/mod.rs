@@ -1,0 +1,210 @@
+//! The catalog domain: products with variants, categories, search and the pricing
+//! function. It implements `CatalogApi` and keeps its "in stock" flags from inventory's
+//! `StockChanged` events.
+
+mod model;
+mod routes;
+mod service;
+mod store;
+
+use std::sync::Arc;
+
+use actix_web::web;
+use utoipa::OpenApi;
+
+use crate::config::Settings;
+use crate::contracts::auth::Permission;
+use crate::contracts::catalog::{CatalogApi, PriceContext, ResolvedPrice, VariantInfo};
+use crate::contracts::events::{EventEnvelope, StockChanged};
+use crate::db::{Db, DbConnection};
+use crate::events::Subscriber;
+use crate::gateway::rbac::{Access, RouteRule};
+use crate::http::{AppError, method_not_allowed};
+
+pub use service::search_words;
+
+/// Every route of the domain and who may call it.
+pub const ROUTES: &[RouteRule] = &[
+    RouteRule::new("GET", "/api/v1/catalog/products", Access::Public),
+    RouteRule::new(
+        "POST",
+        "/api/v1/catalog/products",
+        Access::Permission(Permission::CatalogWrite),
+    ),
+    RouteRule::new("GET", "/api/v1/catalog/products/{id}", Access::Public),
+    RouteRule::new(
+        "PATCH",
+        "/api/v1/catalog/products/{id}",
+        Access::Permission(Permission::CatalogWrite),
+    ),
+    RouteRule::new(
+        "DELETE",
+        "/api/v1/catalog/products/{id}",
+        Access::Permission(Permission::CatalogWrite),
+    ),
+    RouteRule::new(
+        "POST",
+        "/api/v1/catalog/products/{id}/variants",
+        Access::Permission(Permission::CatalogWrite),
+    ),
+    RouteRule::new(
+        "PATCH",
+        "/api/v1/catalog/variants/{id}",
+        Access::Permission(Permission::CatalogWrite),
+    ),
+    RouteRule::new(
+        "DELETE",
+        "/api/v1/catalog/variants/{id}",
+        Access::Permission(Permission::CatalogWrite),
+    ),
+    RouteRule::new(
+        "GET",
+        "/api/v1/catalog/lookup",
+        Access::Permission(Permission::PosOperate),
+    ),
+    RouteRule::new("GET", "/api/v1/catalog/categories", Access::Public),
+    RouteRule::new(
+        "POST",
+        "/api/v1/catalog/categories",
+        Access::Permission(Permission::CatalogManageAll),
+    ),
+    RouteRule::new(
+        "PATCH",
+        "/api/v1/catalog/categories/{id}",
+        Access::Permission(Permission::CatalogManageAll),
+    ),
+    RouteRule::new(
+        "DELETE",
+        "/api/v1/catalog/categories/{id}",
+        Access::Permission(Permission::CatalogManageAll),
+    ),
+];
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        routes::list_products, routes::create_product, routes::get_product,
+        routes::update_product, routes::archive_product, routes::add_variant,
+        routes::update_variant, routes::archive_variant, routes::lookup, routes::categories,
+        routes::create_category, routes::update_category, routes::delete_category
+    ),
+    tags((name = "catalog", description = "Products, variants, categories, search"))
+)]
+struct CatalogApiDoc;
+
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    CatalogApiDoc::openapi()
+}
+
+/// The domain as the application wires it.
+#[derive(Clone)]
+pub struct CatalogDomain {
+    catalog: web::Data<service::Catalog>,
+}
+
+impl CatalogDomain {
+    pub fn build(db: Db, settings: &Settings) -> Self {
+        Self {
+            catalog: web::Data::new(service::Catalog::new(db, settings.catalog.clone())),
+        }
+    }
+
+    pub fn api(&self) -> Arc<dyn CatalogApi> {
+        Arc::new(self.clone())
+    }
+
+    /// Keeps the catalog's stock flags from inventory's events.
+    pub fn stock_subscriber(&self) -> Arc<dyn Subscriber> {
+        Arc::new(StockFlags)
+    }
+
+    /// Routes under `/api` (the `/api` scope is the caller's).
+    pub fn configure_api(&self, cfg: &mut web::ServiceConfig) {
+        cfg.app_data(self.catalog.clone())
+            .service(
+                web::resource("/v1/catalog/products")
+                    .route(web::get().to(routes::list_products))
+                    .route(web::post().to(routes::create_product))
+                    .default_service(method_not_allowed(&["GET", "POST"])),
+            )
+            .service(
+                web::resource("/v1/catalog/products/{id}")
+                    .route(web::get().to(routes::get_product))
+                    .route(web::patch().to(routes::update_product))
+                    .route(web::delete().to(routes::archive_product))
+                    .default_service(method_not_allowed(&["GET", "PATCH", "DELETE"])),
+            )
+            .service(
+                web::resource("/v1/catalog/products/{id}/variants")
+                    .route(web::post().to(routes::add_variant))
+                    .default_service(method_not_allowed(&["POST"])),
+            )
+            .service(
+                web::resource("/v1/catalog/variants/{id}")
+                    .route(web::patch().to(routes::update_variant))
+                    .route(web::delete().to(routes::archive_variant))
+                    .default_service(method_not_allowed(&["PATCH", "DELETE"])),
+            )
+            .service(
+                web::resource("/v1/catalog/lookup")
+                    .route(web::get().to(routes::lookup))
+                    .default_service(method_not_allowed(&["GET"])),
+            )
+            .service(
+                web::resource("/v1/catalog/categories")
+                    .route(web::get().to(routes::categories))
+                    .route(web::post().to(routes::create_category))
+                    .default_service(method_not_allowed(&["GET", "POST"])),
+            )
+            .service(
+                web::resource("/v1/catalog/categories/{id}")
+                    .route(web::patch().to(routes::update_category))
+                    .route(web::delete().to(routes::delete_category))
+                    .default_service(method_not_allowed(&["PATCH", "DELETE"])),
+            );
+    }
+}
+
+#[async_trait::async_trait]
+impl CatalogApi for CatalogDomain {
+    async fn variants(&self, ids: &[String]) -> Result<Vec<VariantInfo>, AppError> {
+        self.catalog.variant_infos(ids.to_vec()).await
+    }
+
+    async fn variant_by_code(&self, code: &str) -> Result<Option<VariantInfo>, AppError> {
+        self.catalog.variant_info_by_code(code).await
+    }
+
+    async fn prices(
+        &self,
+        ids: &[String],
+        ctx: &PriceContext,
+    ) -> Result<Vec<ResolvedPrice>, AppError> {
+        self.catalog.prices(ids.to_vec(), ctx).await
+    }
+}
+
+struct StockFlags;
+
+impl Subscriber for StockFlags {
+    fn name(&self) -> &'static str {
+        "catalog.stock_flags"
+    }
+
+    fn interested_in(&self, event_type: &str) -> bool {
+        event_type == <StockChanged as crate::contracts::events::Event>::TYPE
+    }
+
+    fn handle(&self, conn: &mut DbConnection, event: &EventEnvelope) -> Result<(), AppError> {
+        let Some(decoded) = event.decode::<StockChanged>() else {
+            return Ok(());
+        };
+        let change = decoded.map_err(|e| AppError::internal(format!("bad event: {e}")))?;
+        if let Some(product_id) =
+            store::set_available(conn, &change.variant_id, change.available_total)?
+        {
+            store::refresh_product(conn, &product_id)?;
+        }
+        Ok(())
+    }
+}

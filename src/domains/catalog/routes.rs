@@ -1,0 +1,259 @@
+//! HTTP handlers of the catalog: parse, take the caller, call the service.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::model::{CategoryView, ProductStatus, ProductView};
+use super::service::{
+    Catalog, CategoryInput, CategoryPatch, ListRequest, LookupView, ProductInput, ProductPage,
+    ProductPatch, SortOrder, VariantInput, VariantPatch,
+};
+use crate::gateway::rbac::{Authorized, Viewer, perm};
+use crate::http::AppError;
+use crate::http::extract::{Json, Query};
+use crate::http::pagination::{DEFAULT_LIMIT, MAX_LIMIT};
+
+type CatalogData = web::Data<Catalog>;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Full-text search over name, description, SKUs and barcodes (every word must match).
+    pub q: Option<String>,
+    /// A category id or slug; its sub-categories are included.
+    pub category: Option<String>,
+    /// Lowest price in minor units (a product matches when any variant is in range).
+    pub min_price: Option<i64>,
+    pub max_price: Option<i64>,
+    pub in_stock: Option<bool>,
+    pub seller_id: Option<String>,
+    /// `active` (default); sellers and staff may ask for `draft` or `archived`.
+    pub status: Option<ProductStatus>,
+    pub sort: Option<SortOrder>,
+    pub limit: Option<usize>,
+    pub cursor: Option<String>,
+    /// Also count products per category, price band and in stock.
+    #[serde(default)]
+    pub facets: bool,
+}
+
+/// List and search products.
+#[utoipa::path(get, path = "/api/v1/catalog/products", tag = "catalog", params(ListQuery),
+    responses((status = 200, body = ProductPage), (status = 400, body = crate::http::Problem)))]
+pub async fn list_products(
+    catalog: CatalogData,
+    Viewer(viewer): Viewer,
+    Query(q): Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(AppError::invalid(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        ));
+    }
+    for (field, value) in [("min_price", q.min_price), ("max_price", q.max_price)] {
+        if value.is_some_and(|v| v < 0) {
+            return Err(AppError::invalid(field, "must not be negative"));
+        }
+    }
+    let page = catalog
+        .list(
+            viewer.as_ref(),
+            ListRequest {
+                q: q.q,
+                category: q.category,
+                min_price: q.min_price,
+                max_price: q.max_price,
+                in_stock: q.in_stock,
+                seller_id: q.seller_id,
+                status: q.status,
+                sort: q.sort.unwrap_or_default(),
+                limit,
+                cursor: q.cursor,
+                facets: q.facets,
+            },
+        )
+        .await?;
+    let cache = if viewer.is_some() {
+        "private, no-store"
+    } else {
+        "public, max-age=30"
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, cache))
+        .json(page))
+}
+
+/// Create a product with its variants (sellers own what they create).
+#[utoipa::path(post, path = "/api/v1/catalog/products", tag = "catalog", request_body = ProductInput,
+    responses((status = 201, body = ProductView), (status = 400, body = crate::http::Problem), (status = 403, body = crate::http::Problem)))]
+pub async fn create_product(
+    catalog: CatalogData,
+    who: Authorized<perm::CatalogWrite>,
+    Json(body): Json<ProductInput>,
+) -> Result<HttpResponse, AppError> {
+    let product = catalog.create_product(&who.principal, body).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/catalog/products/{}", product.id),
+        ))
+        .json(product))
+}
+
+/// A product by id or slug (drafts only for their seller and staff).
+#[utoipa::path(get, path = "/api/v1/catalog/products/{id}", tag = "catalog",
+    params(("id" = String, Path, description = "Id or slug")),
+    responses((status = 200, body = ProductView), (status = 404, body = crate::http::Problem)))]
+pub async fn get_product(
+    catalog: CatalogData,
+    Viewer(viewer): Viewer,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let product = catalog.product_for(viewer.as_ref(), &id).await?;
+    let cache = if viewer.is_some() {
+        "private, no-store"
+    } else {
+        "public, max-age=30"
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, cache))
+        .json(product))
+}
+
+/// Change a product (another seller's product is a 404).
+#[utoipa::path(patch, path = "/api/v1/catalog/products/{id}", tag = "catalog", request_body = ProductPatch,
+    params(("id" = String, Path)),
+    responses((status = 200, body = ProductView), (status = 400, body = crate::http::Problem), (status = 404, body = crate::http::Problem)))]
+pub async fn update_product(
+    catalog: CatalogData,
+    who: Authorized<perm::CatalogWrite>,
+    id: web::Path<String>,
+    Json(body): Json<ProductPatch>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(catalog.update_product(&who.principal, &id, body).await?))
+}
+
+/// Archive a product (it stays for past orders, hidden from the store).
+#[utoipa::path(delete, path = "/api/v1/catalog/products/{id}", tag = "catalog",
+    params(("id" = String, Path)),
+    responses((status = 204, description = "Archived"), (status = 404, body = crate::http::Problem)))]
+pub async fn archive_product(
+    catalog: CatalogData,
+    who: Authorized<perm::CatalogWrite>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    catalog.archive_product(&who.principal, &id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Add a variant to a product.
+#[utoipa::path(post, path = "/api/v1/catalog/products/{id}/variants", tag = "catalog", request_body = VariantInput,
+    params(("id" = String, Path)),
+    responses((status = 201, body = ProductView), (status = 400, body = crate::http::Problem), (status = 404, body = crate::http::Problem)))]
+pub async fn add_variant(
+    catalog: CatalogData,
+    who: Authorized<perm::CatalogWrite>,
+    id: web::Path<String>,
+    Json(body): Json<VariantInput>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Created().json(catalog.add_variant(&who.principal, &id, body).await?))
+}
+
+/// Change a variant: SKU, barcode, price, weight, dimensions.
+#[utoipa::path(patch, path = "/api/v1/catalog/variants/{id}", tag = "catalog", request_body = VariantPatch,
+    params(("id" = String, Path)),
+    responses((status = 200, body = ProductView), (status = 400, body = crate::http::Problem), (status = 404, body = crate::http::Problem)))]
+pub async fn update_variant(
+    catalog: CatalogData,
+    who: Authorized<perm::CatalogWrite>,
+    id: web::Path<String>,
+    Json(body): Json<VariantPatch>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(
+        catalog
+            .update_variant(&who.principal, &id, body, false)
+            .await?,
+    ))
+}
+
+/// Archive a variant.
+#[utoipa::path(delete, path = "/api/v1/catalog/variants/{id}", tag = "catalog",
+    params(("id" = String, Path)),
+    responses((status = 204, description = "Archived"), (status = 404, body = crate::http::Problem)))]
+pub async fn archive_variant(
+    catalog: CatalogData,
+    who: Authorized<perm::CatalogWrite>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    catalog
+        .update_variant(&who.principal, &id, VariantPatch::default(), true)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LookupQuery {
+    /// A barcode or SKU, exactly as scanned.
+    pub code: String,
+}
+
+/// The POS scanner: the active variant with this barcode or SKU.
+#[utoipa::path(get, path = "/api/v1/catalog/lookup", tag = "catalog", params(LookupQuery),
+    responses((status = 200, body = LookupView), (status = 404, body = crate::http::Problem)))]
+pub async fn lookup(
+    catalog: CatalogData,
+    _who: Authorized<perm::PosOperate>,
+    Query(q): Query<LookupQuery>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(catalog.lookup(&q.code).await?))
+}
+
+/// The category tree.
+#[utoipa::path(get, path = "/api/v1/catalog/categories", tag = "catalog",
+    responses((status = 200, body = Vec<CategoryView>)))]
+pub async fn categories(catalog: CatalogData) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+        .json(catalog.categories().await?))
+}
+
+/// Create a category.
+#[utoipa::path(post, path = "/api/v1/catalog/categories", tag = "catalog", request_body = CategoryInput,
+    responses((status = 201, body = CategoryView), (status = 400, body = crate::http::Problem)))]
+pub async fn create_category(
+    catalog: CatalogData,
+    _who: Authorized<perm::CatalogManageAll>,
+    Json(body): Json<CategoryInput>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Created().json(catalog.create_category(body).await?))
+}
+
+/// Rename, reorder or move a category (never under itself).
+#[utoipa::path(patch, path = "/api/v1/catalog/categories/{id}", tag = "catalog", request_body = CategoryPatch,
+    params(("id" = String, Path)),
+    responses((status = 200, body = CategoryView), (status = 400, body = crate::http::Problem), (status = 404, body = crate::http::Problem)))]
+pub async fn update_category(
+    catalog: CatalogData,
+    _who: Authorized<perm::CatalogManageAll>,
+    id: web::Path<String>,
+    Json(body): Json<CategoryPatch>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(catalog.update_category(&id, body).await?))
+}
+
+/// Delete a category without sub-categories (its products stay, unlinked).
+#[utoipa::path(delete, path = "/api/v1/catalog/categories/{id}", tag = "catalog",
+    params(("id" = String, Path)),
+    responses((status = 204, description = "Deleted"), (status = 409, body = crate::http::Problem)))]
+pub async fn delete_category(
+    catalog: CatalogData,
+    _who: Authorized<perm::CatalogManageAll>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    catalog.delete_category(&id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

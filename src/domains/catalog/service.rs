@@ -1,0 +1,1317 @@
+//! Catalog rules: products and variants with their checks, ownership (a seller acts only
+//! on their own products), visibility (the public sees active products), categories as a
+//! tree without cycles, listing and search, and the pricing function.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::model::{
+    Barcode, CategoryRow, CategoryView, Dimensions, Problems, ProductOption, ProductRow,
+    ProductStatus, ProductSummary, ProductView, Sku, Slug, VariantRow, VariantView, check_gst_rate,
+    check_hsn, check_price, check_text, utc,
+};
+use super::store::{self, Bind, NewProduct, NewVariant, ProductChanges, VariantChanges, Where};
+use crate::config::CatalogSettings;
+use crate::contracts::auth::{Permission, Principal, Scope};
+use crate::contracts::catalog::{PriceContext, ResolvedPrice, VariantInfo};
+use crate::db::{Db, DbConnection, new_id, now};
+use crate::http::AppError;
+use crate::http::pagination::encode_cursor;
+
+/// `Some(None)` when the field is `null`, `None` when it is absent.
+fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Some(Option::deserialize(d)?))
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VariantInput {
+    pub sku: String,
+    /// EAN-8, UPC-A, EAN-13 or GTIN-14, check digit verified.
+    pub barcode: Option<String>,
+    /// In minor units (paise).
+    pub price_minor: i64,
+    /// A higher "was" price, shown struck through.
+    pub compare_at_minor: Option<i64>,
+    /// One value per product option, e.g. {"Size": "M"}.
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
+    #[serde(default)]
+    pub weight_grams: i32,
+    pub dimensions_mm: Option<Dimensions>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProductInput {
+    pub name: String,
+    /// Made from the name when absent.
+    pub slug: Option<String>,
+    #[serde(default)]
+    pub description: String,
+    /// `draft` by default.
+    pub status: Option<ProductStatus>,
+    /// The owning seller; only with `catalog.manage_all` (others own what they create).
+    pub seller_id: Option<String>,
+    pub hsn_code: String,
+    /// GST rate in basis points (1800 = 18 %), one of `catalog.gst_rates_bp`.
+    pub gst_rate_bp: i32,
+    #[serde(default)]
+    pub category_ids: Vec<String>,
+    #[serde(default)]
+    pub options: Vec<ProductOption>,
+    pub variants: Vec<VariantInput>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProductPatch {
+    pub name: Option<String>,
+    pub slug: Option<String>,
+    pub description: Option<String>,
+    pub status: Option<ProductStatus>,
+    pub hsn_code: Option<String>,
+    pub gst_rate_bp: Option<i32>,
+    /// Replaces the product's categories.
+    pub category_ids: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VariantPatch {
+    pub sku: Option<String>,
+    /// `null` removes the barcode.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub barcode: Option<Option<String>>,
+    pub price_minor: Option<i64>,
+    /// `null` removes the compare-at price.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub compare_at_minor: Option<Option<i64>>,
+    pub weight_grams: Option<i32>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Dimensions>)]
+    pub dimensions_mm: Option<Option<Dimensions>>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryInput {
+    pub name: String,
+    pub slug: Option<String>,
+    pub parent_id: Option<String>,
+    #[serde(default)]
+    pub position: i32,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryPatch {
+    pub name: Option<String>,
+    pub slug: Option<String>,
+    /// Moves the category; `null` makes it a root. It cannot go under itself.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub parent_id: Option<Option<String>>,
+    pub position: Option<i32>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SortOrder {
+    /// Newest first (the default).
+    #[default]
+    Newest,
+    PriceAsc,
+    PriceDesc,
+    Name,
+}
+
+/// A checked product listing request.
+#[derive(Debug, Clone, Default)]
+pub struct ListRequest {
+    pub q: Option<String>,
+    pub category: Option<String>,
+    pub min_price: Option<i64>,
+    pub max_price: Option<i64>,
+    pub in_stock: Option<bool>,
+    pub seller_id: Option<String>,
+    pub status: Option<ProductStatus>,
+    pub sort: SortOrder,
+    pub limit: usize,
+    pub cursor: Option<String>,
+    pub facets: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FacetValue {
+    pub key: String,
+    pub count: i64,
+}
+
+/// Counts for the storefront's filters, under the other filters of the request.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Facets {
+    /// Products directly in each category.
+    pub categories: Vec<FacetValue>,
+    /// Products by lowest price band, keys `from-to` in minor units (`from-` = and up).
+    pub price_bands: Vec<FacetValue>,
+    pub in_stock: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProductPage {
+    pub items: Vec<ProductSummary>,
+    pub next_cursor: Option<String>,
+    pub facets: Option<Facets>,
+}
+
+/// A scanned code's variant with its product.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LookupView {
+    pub product_id: String,
+    pub product_name: String,
+    pub hsn_code: String,
+    pub gst_rate_bp: i32,
+    pub variant: VariantView,
+}
+
+/// The price bands of the facet counts, in minor units: under ₹500, ₹500–1,000,
+/// ₹1,000–5,000, ₹5,000 and up.
+const PRICE_BANDS: &[(i64, Option<i64>)] = &[
+    (0, Some(50_000)),
+    (50_000, Some(100_000)),
+    (100_000, Some(500_000)),
+    (500_000, None),
+];
+
+/// The sort key a cursor carries: the sort it belongs to, the last row's value, its id.
+#[derive(Debug, Serialize, Deserialize)]
+struct Cursor {
+    s: SortOrder,
+    v: serde_json::Value,
+    id: String,
+}
+
+pub struct Catalog {
+    db: Db,
+    settings: CatalogSettings,
+}
+
+/// Words of a search: lowercased runs of letters and digits, at most 8.
+pub fn search_words(q: &str) -> Vec<String> {
+    q.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_lowercase().chars().take(40).collect())
+        .take(8)
+        .collect()
+}
+
+impl Catalog {
+    pub fn new(db: Db, settings: CatalogSettings) -> Self {
+        Self { db, settings }
+    }
+
+    fn scope(principal: &Principal) -> Scope {
+        principal.scope(Permission::CatalogManageAll)
+    }
+
+    /// Whether `viewer` may see a product that is not active.
+    fn sees_unpublished(viewer: Option<&Principal>, product: &ProductRow) -> bool {
+        viewer.is_some_and(|p| {
+            p.has(Permission::CatalogWrite) && Self::scope(p).allows(&product.seller_id)
+        })
+    }
+
+    fn check_variant(
+        input: &VariantInput,
+        options: &[ProductOption],
+        field: &str,
+        problems: &mut Problems,
+    ) -> Option<NewVariant> {
+        let sku = problems.check(Sku::parse(&input.sku, &format!("{field}.sku")));
+        let barcode = match &input.barcode {
+            Some(b) => problems
+                .check(Barcode::parse(b, &format!("{field}.barcode")))
+                .map(Some),
+            None => Some(None),
+        };
+        let price = problems.check(check_price(
+            input.price_minor,
+            &format!("{field}.price_minor"),
+        ));
+        if let Some(compare) = input.compare_at_minor
+            && problems
+                .check(check_price(compare, &format!("{field}.compare_at_minor")))
+                .is_some()
+            && compare <= input.price_minor
+        {
+            problems.add(
+                format!("{field}.compare_at_minor"),
+                "must be above the price",
+            );
+        }
+        if !(0..=1_000_000).contains(&input.weight_grams) {
+            problems.add(
+                format!("{field}.weight_grams"),
+                "must be between 0 and 1000000",
+            );
+        }
+        if let Some(d) = input.dimensions_mm
+            && [d.length_mm, d.width_mm, d.height_mm]
+                .iter()
+                .any(|v| !(1..=10_000).contains(v))
+        {
+            problems.add(
+                format!("{field}.dimensions_mm"),
+                "each side must be 1 to 10000 mm",
+            );
+        }
+        let names: BTreeSet<&str> = options.iter().map(|o| o.name.as_str()).collect();
+        let given: BTreeSet<&str> = input.options.keys().map(String::as_str).collect();
+        if names != given {
+            problems.add(
+                format!("{field}.options"),
+                if names.is_empty() {
+                    "must be empty: the product has no options".to_string()
+                } else {
+                    format!(
+                        "must give one value for each of: {}",
+                        names.into_iter().collect::<Vec<_>>().join(", ")
+                    )
+                },
+            );
+        } else {
+            for o in options {
+                if let Some(v) = input.options.get(&o.name)
+                    && !o.values.contains(v)
+                {
+                    problems.add(
+                        format!("{field}.options.{}", o.name),
+                        format!(
+                            "must be one of the option's values: {}",
+                            o.values.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+        let title = options
+            .iter()
+            .filter_map(|o| input.options.get(&o.name).cloned())
+            .collect::<Vec<_>>()
+            .join(" / ");
+        Some(NewVariant {
+            id: new_id(),
+            sku: sku?.as_str().to_string(),
+            barcode: barcode?.map(|b| b.as_str().to_string()),
+            title,
+            options: serde_json::to_string(&input.options).unwrap_or_else(|_| "{}".into()),
+            price: price?,
+            compare_at_price: input.compare_at_minor,
+            weight_grams: input.weight_grams,
+            dimensions: input
+                .dimensions_mm
+                .map(|d| (d.length_mm, d.width_mm, d.height_mm)),
+            position: 0,
+        })
+    }
+
+    fn check_options(options: &[ProductOption], problems: &mut Problems) -> Vec<ProductOption> {
+        let mut seen = BTreeSet::new();
+        let mut out = Vec::new();
+        if options.len() > 3 {
+            problems.add("options", "at most 3 options");
+        }
+        for (i, o) in options.iter().enumerate() {
+            let name = problems.check(check_text(&o.name, 40, &format!("options[{i}].name")));
+            if let Some(n) = &name
+                && !seen.insert(n.to_lowercase())
+            {
+                problems.add(format!("options[{i}].name"), "is repeated");
+            }
+            let mut values = Vec::new();
+            let mut distinct = BTreeSet::new();
+            if o.values.is_empty() || o.values.len() > 100 {
+                problems.add(format!("options[{i}].values"), "must have 1 to 100 values");
+            }
+            for (j, v) in o.values.iter().enumerate() {
+                if let Some(v) =
+                    problems.check(check_text(v, 60, &format!("options[{i}].values[{j}]")))
+                {
+                    if !distinct.insert(v.to_lowercase()) {
+                        problems.add(format!("options[{i}].values[{j}]"), "is repeated");
+                    }
+                    values.push(v);
+                }
+            }
+            if let Some(name) = name {
+                out.push(ProductOption { name, values });
+            }
+        }
+        out
+    }
+
+    /// Checks that SKUs and barcodes are unique among `variants` and in the database.
+    fn check_codes_unique(
+        conn: &mut DbConnection,
+        variants: &[(usize, &NewVariant)],
+        except: Option<&str>,
+        field_prefix: &str,
+    ) -> Result<(), AppError> {
+        let mut problems = Problems::default();
+        let mut skus = HashMap::new();
+        let mut barcodes = HashMap::new();
+        for (i, v) in variants {
+            if skus.insert(v.sku.clone(), *i).is_some() {
+                problems.add(format!("{field_prefix}[{i}].sku"), "is repeated");
+            }
+            if let Some(b) = &v.barcode
+                && barcodes.insert(b.clone(), *i).is_some()
+            {
+                problems.add(format!("{field_prefix}[{i}].barcode"), "is repeated");
+            }
+        }
+        let sku_list: Vec<String> = skus.keys().cloned().collect();
+        for taken in store::skus_taken(conn, &sku_list, except)? {
+            if let Some(i) = skus.get(&taken) {
+                problems.add(
+                    format!("{field_prefix}[{i}].sku"),
+                    "is already used by another variant",
+                );
+            }
+        }
+        let code_list: Vec<String> = barcodes.keys().cloned().collect();
+        if !code_list.is_empty() {
+            for taken in store::barcodes_taken(conn, &code_list, except)? {
+                if let Some(i) = barcodes.get(&taken) {
+                    problems.add(
+                        format!("{field_prefix}[{i}].barcode"),
+                        "is already used by another variant",
+                    );
+                }
+            }
+        }
+        problems.finish()
+    }
+
+    fn check_categories(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<String>, AppError> {
+        let unique: Vec<String> = ids
+            .iter()
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if unique.len() > 20 {
+            return Err(AppError::invalid("category_ids", "at most 20 categories"));
+        }
+        let found: BTreeSet<String> = store::category_ids_existing(conn, &unique)?
+            .into_iter()
+            .collect();
+        if let Some((i, _)) = ids.iter().enumerate().find(|(_, id)| !found.contains(*id)) {
+            return Err(AppError::invalid(
+                format!("category_ids[{i}]"),
+                "is not a category",
+            ));
+        }
+        Ok(unique)
+    }
+
+    pub async fn create_product(
+        &self,
+        principal: &Principal,
+        input: ProductInput,
+    ) -> Result<ProductView, AppError> {
+        let mut problems = Problems::default();
+        let name = problems.check(check_text(&input.name, 200, "name"));
+        let slug = match &input.slug {
+            Some(s) => problems.check(Slug::parse(s, "slug")),
+            None => name.as_deref().map(Slug::from_name),
+        };
+        if input.description.chars().count() > 20_000 {
+            problems.add("description", "at most 20000 characters");
+        }
+        let hsn = problems.check(check_hsn(&input.hsn_code, "hsn_code"));
+        let rate = problems.check(check_gst_rate(
+            input.gst_rate_bp,
+            &self.settings.gst_rates_bp,
+            "gst_rate_bp",
+        ));
+        let seller_id = match &input.seller_id {
+            Some(id) if id != principal.user_id() => {
+                if !principal.has(Permission::CatalogManageAll) {
+                    problems.add(
+                        "seller_id",
+                        "only staff may create products for another seller",
+                    );
+                }
+                id.clone()
+            }
+            _ => principal.user_id().to_string(),
+        };
+        let options = Self::check_options(&input.options, &mut problems);
+        if input.variants.is_empty() || input.variants.len() > 100 {
+            problems.add("variants", "must have 1 to 100 variants");
+        }
+        if options.is_empty() && input.variants.len() > 1 {
+            problems.add(
+                "options",
+                "a product with several variants needs options to tell them apart",
+            );
+        }
+        let mut variants = Vec::new();
+        let mut combos = BTreeSet::new();
+        for (i, v) in input.variants.iter().enumerate() {
+            let field = format!("variants[{i}]");
+            if !combos.insert(v.options.clone()) && !options.is_empty() {
+                problems.add(
+                    format!("{field}.options"),
+                    "repeats another variant's options",
+                );
+            }
+            if let Some(mut nv) = Self::check_variant(v, &options, &field, &mut problems) {
+                nv.position = i as i32;
+                variants.push(nv);
+            }
+        }
+        problems.finish()?;
+        let (name, slug, hsn, rate) = match (name, slug, hsn, rate) {
+            (Some(n), Some(s), Some(h), Some(r)) => (n, s, h, r),
+            _ => return Err(AppError::internal("checked fields missing")),
+        };
+        let status = input.status.unwrap_or(ProductStatus::Draft);
+        let options_json = serde_json::to_string(&options)
+            .map_err(|e| AppError::internal(format!("options: {e}")))?;
+        let category_ids = input.category_ids;
+        let description = input.description.trim().to_string();
+        let id = new_id();
+        let product_id = id.clone();
+        self.db
+            .write(move |conn| {
+                let indexed: Vec<(usize, &NewVariant)> = variants.iter().enumerate().collect();
+                Self::check_codes_unique(conn, &indexed, None, "variants")?;
+                let categories = Self::check_categories(conn, &category_ids)?;
+                let mut slug = slug.as_str().to_string();
+                if store::slug_taken(conn, &slug, None)? {
+                    if input.slug.is_some() {
+                        return Err(AppError::invalid(
+                            "slug",
+                            "is already used by another product",
+                        ));
+                    }
+                    // A generated slug gets a short suffix from the id instead.
+                    slug = format!("{slug}-{}", &product_id[product_id.len() - 6..]);
+                }
+                let now = now();
+                store::insert_product(
+                    conn,
+                    NewProduct {
+                        id: &product_id,
+                        slug: &slug,
+                        name: &name,
+                        description: &description,
+                        status: status.as_str(),
+                        seller_id: &seller_id,
+                        hsn_code: &hsn,
+                        gst_rate_bp: rate,
+                        options: &options_json,
+                        now,
+                    },
+                )?;
+                for v in &variants {
+                    store::insert_variant(conn, &product_id, v, now)?;
+                }
+                store::set_product_categories(conn, &product_id, &categories)?;
+                store::refresh_product(conn, &product_id)
+            })
+            .await?;
+        self.product_for(Some(principal), &id).await
+    }
+
+    /// A product as `viewer` may see it: active ones for everybody, others only for the
+    /// seller who owns them and for staff. Anything else is a 404.
+    pub async fn product_for(
+        &self,
+        viewer: Option<&Principal>,
+        id_or_slug: &str,
+    ) -> Result<ProductView, AppError> {
+        let key = id_or_slug.to_string();
+        let (product, variants, categories) = self
+            .db
+            .read(move |conn| {
+                let Some(p) = store::product(conn, &key)? else {
+                    return Ok((None, Vec::new(), Vec::new()));
+                };
+                let ids = vec![p.id.clone()];
+                let variants = store::variants_of(conn, &ids)?;
+                let categories = store::product_categories(conn, &ids)?
+                    .remove(&p.id)
+                    .unwrap_or_default();
+                Ok((Some(p), variants, categories))
+            })
+            .await?;
+        let product = product
+            .filter(|p| p.status == "active" || Self::sees_unpublished(viewer, p))
+            .ok_or_else(|| AppError::NotFound("no such product".into()))?;
+        let public = product.status == "active"
+            && !viewer.is_some_and(|p| Self::sees_unpublished(Some(p), &product));
+        Ok(self.view(product, variants, categories, public))
+    }
+
+    fn view(
+        &self,
+        p: ProductRow,
+        variants: Vec<VariantRow>,
+        mut category_ids: Vec<String>,
+        public: bool,
+    ) -> ProductView {
+        category_ids.sort();
+        ProductView {
+            options: serde_json::from_str(&p.options).unwrap_or_default(),
+            variants: variants
+                .iter()
+                .filter(|v| !public || v.status == "active")
+                .map(VariantRow::view)
+                .collect(),
+            category_ids,
+            min_price_minor: p.min_price,
+            max_price_minor: p.max_price,
+            in_stock: p.in_stock,
+            prices_include_tax: self.settings.prices_include_tax,
+            created_at: utc(p.created_at),
+            updated_at: utc(p.updated_at),
+            id: p.id,
+            slug: p.slug,
+            name: p.name,
+            description: p.description,
+            status: p.status,
+            seller_id: p.seller_id,
+            hsn_code: p.hsn_code,
+            gst_rate_bp: p.gst_rate_bp,
+        }
+    }
+
+    /// Loads a product for a change by `principal`: another seller's is a 404.
+    fn owned(
+        conn: &mut DbConnection,
+        principal: &Principal,
+        id: &str,
+    ) -> Result<ProductRow, AppError> {
+        let product = store::product(conn, id)?
+            .ok_or_else(|| AppError::NotFound("no such product".into()))?;
+        Self::scope(principal).check(&product.seller_id)?;
+        Ok(product)
+    }
+
+    pub async fn update_product(
+        &self,
+        principal: &Principal,
+        id: &str,
+        patch: ProductPatch,
+    ) -> Result<ProductView, AppError> {
+        let mut problems = Problems::default();
+        let mut changes = ProductChanges::default();
+        if let Some(n) = &patch.name {
+            changes.name = problems.check(check_text(n, 200, "name"));
+        }
+        if let Some(s) = &patch.slug {
+            changes.slug = problems
+                .check(Slug::parse(s, "slug"))
+                .map(|s| s.as_str().to_string());
+        }
+        if let Some(d) = &patch.description {
+            if d.chars().count() > 20_000 {
+                problems.add("description", "at most 20000 characters");
+            }
+            changes.description = Some(d.trim().to_string());
+        }
+        if let Some(h) = &patch.hsn_code {
+            changes.hsn_code = problems.check(check_hsn(h, "hsn_code"));
+        }
+        if let Some(r) = patch.gst_rate_bp {
+            changes.gst_rate_bp = problems.check(check_gst_rate(
+                r,
+                &self.settings.gst_rates_bp,
+                "gst_rate_bp",
+            ));
+        }
+        changes.status = patch.status.map(|s| s.as_str().to_string());
+        problems.finish()?;
+        changes.updated_at = Some(now());
+        let principal_c = principal.clone();
+        let key = id.to_string();
+        let product_id = self
+            .db
+            .write(move |conn| {
+                let product = Self::owned(conn, &principal_c, &key)?;
+                if let Some(slug) = &changes.slug
+                    && store::slug_taken(conn, slug, Some(&product.id))?
+                {
+                    return Err(AppError::invalid(
+                        "slug",
+                        "is already used by another product",
+                    ));
+                }
+                if changes.status.as_deref() == Some("active") {
+                    let live = store::variants_of(conn, std::slice::from_ref(&product.id))?
+                        .iter()
+                        .any(|v| v.status == "active");
+                    if !live {
+                        return Err(AppError::invalid(
+                            "status",
+                            "a product needs an active variant to be active",
+                        ));
+                    }
+                }
+                if let Some(ids) = &patch.category_ids {
+                    let categories = Self::check_categories(conn, ids)?;
+                    store::set_product_categories(conn, &product.id, &categories)?;
+                }
+                store::update_product(conn, &product.id, &changes)?;
+                store::refresh_product(conn, &product.id)?;
+                Ok(product.id)
+            })
+            .await?;
+        self.product_for(Some(principal), &product_id).await
+    }
+
+    pub async fn archive_product(&self, principal: &Principal, id: &str) -> Result<(), AppError> {
+        self.update_product(
+            principal,
+            id,
+            ProductPatch {
+                status: Some(ProductStatus::Archived),
+                ..ProductPatch::default()
+            },
+        )
+        .await
+        .map(|_| ())
+    }
+
+    pub async fn add_variant(
+        &self,
+        principal: &Principal,
+        product_id: &str,
+        input: VariantInput,
+    ) -> Result<ProductView, AppError> {
+        let principal_c = principal.clone();
+        let key = product_id.to_string();
+        let id = self
+            .db
+            .write(move |conn| {
+                let product = Self::owned(conn, &principal_c, &key)?;
+                let options: Vec<ProductOption> =
+                    serde_json::from_str(&product.options).unwrap_or_default();
+                let existing = store::variants_of(conn, std::slice::from_ref(&product.id))?;
+                if options.is_empty() && !existing.is_empty() {
+                    return Err(AppError::invalid(
+                        "options",
+                        "the product has no options, so it cannot have a second variant",
+                    ));
+                }
+                let mut problems = Problems::default();
+                let nv = Self::check_variant(&input, &options, "variant", &mut problems);
+                problems.finish()?;
+                let mut nv = nv.ok_or_else(|| AppError::internal("checked variant missing"))?;
+                let opts = serde_json::to_string(&input.options).unwrap_or_default();
+                if existing.iter().any(|v| v.options == opts) {
+                    return Err(AppError::invalid(
+                        "options",
+                        "another variant has these options",
+                    ));
+                }
+                Self::check_codes_unique(conn, &[(0, &nv)], None, "variant")
+                    .map_err(|e| rename_field(e, "variant[0]", "variant"))?;
+                nv.position = store::max_variant_position(conn, &product.id)? + 1;
+                store::insert_variant(conn, &product.id, &nv, now())?;
+                store::refresh_product(conn, &product.id)?;
+                Ok(product.id)
+            })
+            .await?;
+        self.product_for(Some(principal), &id).await
+    }
+
+    pub async fn update_variant(
+        &self,
+        principal: &Principal,
+        variant_id: &str,
+        patch: VariantPatch,
+        archive: bool,
+    ) -> Result<ProductView, AppError> {
+        let mut problems = Problems::default();
+        let mut changes = VariantChanges::default();
+        if let Some(s) = &patch.sku {
+            changes.sku = problems
+                .check(Sku::parse(s, "sku"))
+                .map(|s| s.as_str().to_string());
+        }
+        if let Some(b) = &patch.barcode {
+            changes.barcode = match b {
+                Some(code) => problems
+                    .check(Barcode::parse(code, "barcode"))
+                    .map(|b| Some(b.as_str().to_string())),
+                None => Some(None),
+            };
+        }
+        if let Some(p) = patch.price_minor {
+            changes.price = problems.check(check_price(p, "price_minor"));
+        }
+        if let Some(c) = patch.compare_at_minor {
+            if let Some(c) = c {
+                problems.check(check_price(c, "compare_at_minor"));
+            }
+            changes.compare_at_price = Some(c);
+        }
+        if let Some(w) = patch.weight_grams {
+            if !(0..=1_000_000).contains(&w) {
+                problems.add("weight_grams", "must be between 0 and 1000000");
+            }
+            changes.weight_grams = Some(w);
+        }
+        if let Some(d) = patch.dimensions_mm {
+            if let Some(d) = d
+                && [d.length_mm, d.width_mm, d.height_mm]
+                    .iter()
+                    .any(|v| !(1..=10_000).contains(v))
+            {
+                problems.add("dimensions_mm", "each side must be 1 to 10000 mm");
+            }
+            changes.length_mm = Some(d.map(|d| d.length_mm));
+            changes.width_mm = Some(d.map(|d| d.width_mm));
+            changes.height_mm = Some(d.map(|d| d.height_mm));
+        }
+        problems.finish()?;
+        if archive {
+            changes.status = Some("archived".into());
+        }
+        changes.updated_at = Some(now());
+        let principal_c = principal.clone();
+        let key = variant_id.to_string();
+        let product_id = self
+            .db
+            .write(move |conn| {
+                let variant = store::variant(conn, &key)?
+                    .ok_or_else(|| AppError::NotFound("no such variant".into()))?;
+                let product = Self::owned(conn, &principal_c, &variant.product_id)?;
+                let price = changes.price.unwrap_or(variant.price);
+                let compare = changes.compare_at_price.unwrap_or(variant.compare_at_price);
+                if compare.is_some_and(|c| c <= price) {
+                    return Err(AppError::invalid(
+                        "compare_at_minor",
+                        "must be above the price",
+                    ));
+                }
+                if let Some(sku) = &changes.sku
+                    && !store::skus_taken(conn, std::slice::from_ref(sku), Some(&variant.id))?
+                        .is_empty()
+                {
+                    return Err(AppError::invalid(
+                        "sku",
+                        "is already used by another variant",
+                    ));
+                }
+                if let Some(Some(code)) = &changes.barcode
+                    && !store::barcodes_taken(conn, std::slice::from_ref(code), Some(&variant.id))?
+                        .is_empty()
+                {
+                    return Err(AppError::invalid(
+                        "barcode",
+                        "is already used by another variant",
+                    ));
+                }
+                store::update_variant(conn, &variant.id, &changes)?;
+                store::refresh_product(conn, &product.id)?;
+                Ok(product.id)
+            })
+            .await?;
+        self.product_for(Some(principal), &product_id).await
+    }
+
+    /// Lists products. The public sees active products only; sellers may list their own
+    /// in any status, staff everybody's.
+    pub async fn list(
+        &self,
+        viewer: Option<&Principal>,
+        req: ListRequest,
+    ) -> Result<ProductPage, AppError> {
+        let backend = self.db.backend();
+        let mut base = Where::default();
+        match req.status {
+            Some(ProductStatus::Active) | None => {
+                base.push("p.status = ?", [Bind::Text("active".into())]);
+            }
+            Some(status) => {
+                let Some(p) = viewer.filter(|p| p.has(Permission::CatalogWrite)) else {
+                    return Err(AppError::invalid(
+                        "status",
+                        "only sellers and staff may list products that are not active",
+                    ));
+                };
+                base.push("p.status = ?", [Bind::Text(status.as_str().into())]);
+                if let Scope::Owner(me) = Self::scope(p) {
+                    base.push("p.seller_id = ?", [Bind::Text(me)]);
+                }
+            }
+        }
+        if let Some(seller) = &req.seller_id {
+            base.push("p.seller_id = ?", [Bind::Text(seller.clone())]);
+        }
+        if let Some(min) = req.min_price {
+            base.push("p.max_price >= ?", [Bind::Int(min)]);
+        }
+        if let Some(max) = req.max_price {
+            base.push("p.min_price <= ?", [Bind::Int(max)]);
+        }
+        if let Some(in_stock) = req.in_stock {
+            base.push(
+                if in_stock {
+                    "p.in_stock <> 0"
+                } else {
+                    "p.in_stock = 0"
+                },
+                [],
+            );
+        }
+        if let Some(q) = &req.q {
+            let words = search_words(q);
+            if words.is_empty() {
+                return Err(AppError::invalid("q", "needs a word or code to search for"));
+            }
+            // Full-text indexes skip short words (MySQL's below 3 letters), so those match
+            // names and codes directly, the same on both backends.
+            let (long, short): (Vec<String>, Vec<String>) =
+                words.into_iter().partition(|w| w.chars().count() >= 3);
+            if !long.is_empty() {
+                let (sql, bind) = store::search_condition(backend, &long);
+                base.push(sql, [bind]);
+            }
+            for w in short {
+                base.push(
+                    "(LOWER(p.name) LIKE ? OR p.id IN (SELECT v.product_id FROM catalog_variants v WHERE v.sku = ? OR v.barcode = ?))",
+                    [Bind::Text(format!("%{w}%")), Bind::Text(w.clone()), Bind::Text(w)],
+                );
+            }
+        }
+        let category_ids = match &req.category {
+            Some(key) => {
+                let key = key.clone();
+                let ids = self
+                    .db
+                    .read(move |conn| {
+                        let all = store::categories(conn)?;
+                        let Some(root) = all.iter().find(|c| c.id == key || c.slug == key) else {
+                            return Err(AppError::invalid("category", "is not a category"));
+                        };
+                        Ok(all
+                            .iter()
+                            .filter(|c| c.path.starts_with(&root.path))
+                            .map(|c| c.id.clone())
+                            .collect::<Vec<_>>())
+                    })
+                    .await?;
+                Some(ids)
+            }
+            None => None,
+        };
+        let mut filter = base.clone();
+        if let Some(ids) = &category_ids {
+            let marks = vec!["?"; ids.len()].join(", ");
+            filter.push(
+                format!("p.id IN (SELECT pc.product_id FROM catalog_product_categories pc WHERE pc.category_id IN ({marks}))"),
+                ids.iter().map(|i| Bind::Text(i.clone())),
+            );
+        }
+        let mut page_filter = filter.clone();
+        if let Some(raw) = &req.cursor {
+            let cursor: Cursor = crate::http::pagination::decode_cursor(raw)
+                .filter(|c: &Cursor| c.s == req.sort)
+                .ok_or_else(|| AppError::invalid("cursor", "is not a cursor of this listing"))?;
+            let id = Bind::Text(cursor.id.clone());
+            match req.sort {
+                SortOrder::Newest => page_filter.push("p.id < ?", [id]),
+                SortOrder::PriceAsc | SortOrder::PriceDesc => {
+                    let v = cursor
+                        .v
+                        .as_i64()
+                        .ok_or_else(|| AppError::invalid("cursor", "is damaged"))?;
+                    let (cmp, id_cmp) = if req.sort == SortOrder::PriceAsc {
+                        (">", ">")
+                    } else {
+                        ("<", "<")
+                    };
+                    page_filter.push(
+                        format!("(p.min_price {cmp} ? OR (p.min_price = ? AND p.id {id_cmp} ?))"),
+                        [Bind::Int(v), Bind::Int(v), id],
+                    );
+                }
+                SortOrder::Name => {
+                    let v = cursor
+                        .v
+                        .as_str()
+                        .ok_or_else(|| AppError::invalid("cursor", "is damaged"))?
+                        .to_string();
+                    page_filter.push(
+                        "(p.name > ? OR (p.name = ? AND p.id > ?))",
+                        [Bind::Text(v.clone()), Bind::Text(v), id],
+                    );
+                }
+            }
+        }
+        let order_by = match req.sort {
+            SortOrder::Newest => "p.id DESC",
+            SortOrder::PriceAsc => "p.min_price ASC, p.id ASC",
+            SortOrder::PriceDesc => "p.min_price DESC, p.id DESC",
+            SortOrder::Name => "p.name ASC, p.id ASC",
+        };
+        let limit = req.limit;
+        let sort = req.sort;
+        let want_facets = req.facets;
+        let (mut rows, facets) = self
+            .db
+            .read(move |conn| {
+                let rows = store::list_products(conn, &page_filter, order_by, limit + 1)?;
+                let facets = if want_facets {
+                    let categories = store::category_counts(conn, &base)?;
+                    let bands = store::band_counts(conn, &filter, PRICE_BANDS)?;
+                    Some(Facets {
+                        categories: categories
+                            .into_iter()
+                            .map(|c| FacetValue {
+                                key: c.key,
+                                count: c.count,
+                            })
+                            .collect(),
+                        in_stock: bands
+                            .iter()
+                            .find(|b| b.key == "in_stock")
+                            .map_or(0, |b| b.count),
+                        price_bands: bands
+                            .into_iter()
+                            .filter(|b| b.key != "in_stock" && b.key != "other")
+                            .map(|b| FacetValue {
+                                key: b.key,
+                                count: b.count,
+                            })
+                            .collect(),
+                    })
+                } else {
+                    None
+                };
+                Ok((rows, facets))
+            })
+            .await?;
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let next_cursor = match (more, rows.last()) {
+            (true, Some(last)) => Some(encode_cursor(&Cursor {
+                s: sort,
+                v: match sort {
+                    SortOrder::Newest => serde_json::Value::Null,
+                    SortOrder::PriceAsc | SortOrder::PriceDesc => last.min_price_minor.into(),
+                    SortOrder::Name => last.name.clone().into(),
+                },
+                id: last.id.clone(),
+            })),
+            _ => None,
+        };
+        Ok(ProductPage {
+            items: rows,
+            next_cursor,
+            facets,
+        })
+    }
+
+    /// The POS scanner: an active variant by exact barcode or SKU.
+    pub async fn lookup(&self, code: &str) -> Result<LookupView, AppError> {
+        let code = code.trim().to_string();
+        if code.is_empty() || code.len() > 64 {
+            return Err(AppError::invalid("code", "must be a barcode or SKU"));
+        }
+        let found = self
+            .db
+            .read(move |conn| {
+                let Some(v) = store::variant_by_code(conn, &code)? else {
+                    return Ok(None);
+                };
+                let p = store::product(conn, &v.product_id)?;
+                Ok(p.map(|p| (v, p)))
+            })
+            .await?;
+        match found {
+            Some((v, p)) if v.status == "active" && p.status == "active" => Ok(LookupView {
+                product_id: p.id,
+                product_name: p.name,
+                hsn_code: p.hsn_code,
+                gst_rate_bp: p.gst_rate_bp,
+                variant: v.view(),
+            }),
+            _ => Err(AppError::NotFound("no active product has this code".into())),
+        }
+    }
+
+    pub async fn categories(&self) -> Result<Vec<CategoryView>, AppError> {
+        let rows = self.db.read(store::categories).await?;
+        Ok(tree(&rows, None))
+    }
+
+    pub async fn create_category(&self, input: CategoryInput) -> Result<CategoryView, AppError> {
+        let mut problems = Problems::default();
+        let name = problems.check(check_text(&input.name, 120, "name"));
+        let slug = match &input.slug {
+            Some(s) => problems.check(Slug::parse(s, "slug")),
+            None => name.as_deref().map(Slug::from_name),
+        };
+        problems.finish()?;
+        let (Some(name), Some(slug)) = (name, slug) else {
+            return Err(AppError::internal("checked fields missing"));
+        };
+        self.db
+            .write(move |conn| {
+                if store::category_slug_taken(conn, slug.as_str(), None)? {
+                    return Err(AppError::invalid(
+                        "slug",
+                        "is already used by another category",
+                    ));
+                }
+                let id = new_id();
+                let path = match &input.parent_id {
+                    Some(parent) => {
+                        let parent = store::category(conn, parent)?
+                            .ok_or_else(|| AppError::invalid("parent_id", "is not a category"))?;
+                        format!("{}{id}/", parent.path)
+                    }
+                    None => format!("/{id}/"),
+                };
+                if path.matches('/').count() > 9 {
+                    return Err(AppError::invalid(
+                        "parent_id",
+                        "categories nest at most 8 deep",
+                    ));
+                }
+                let now = now();
+                let row = CategoryRow {
+                    id,
+                    parent_id: input.parent_id.clone(),
+                    name,
+                    slug: slug.as_str().to_string(),
+                    position: input.position,
+                    path,
+                    created_at: now,
+                    updated_at: now,
+                };
+                store::insert_category(conn, &row)?;
+                Ok(category_view(&row))
+            })
+            .await
+    }
+
+    /// Renames, reorders or moves a category; a move carries its subtree along and is
+    /// refused when the new parent is the category itself or one of its descendants.
+    pub async fn update_category(
+        &self,
+        id: &str,
+        patch: CategoryPatch,
+    ) -> Result<CategoryView, AppError> {
+        let mut problems = Problems::default();
+        let name = patch
+            .name
+            .as_ref()
+            .and_then(|n| problems.check(check_text(n, 120, "name")));
+        let slug = patch
+            .slug
+            .as_ref()
+            .and_then(|s| problems.check(Slug::parse(s, "slug")));
+        problems.finish()?;
+        let id = id.to_string();
+        self.db
+            .write(move |conn| {
+                let mut row = store::category(conn, &id)?
+                    .ok_or_else(|| AppError::NotFound("no such category".into()))?;
+                if let Some(name) = name {
+                    row.name = name;
+                }
+                if let Some(slug) = slug {
+                    if store::category_slug_taken(conn, slug.as_str(), Some(&row.id))? {
+                        return Err(AppError::invalid(
+                            "slug",
+                            "is already used by another category",
+                        ));
+                    }
+                    row.slug = slug.as_str().to_string();
+                }
+                if let Some(position) = patch.position {
+                    row.position = position;
+                }
+                row.updated_at = now();
+                if let Some(parent) = patch.parent_id {
+                    let old_path = row.path.clone();
+                    let new_path = match &parent {
+                        Some(parent_id) => {
+                            let parent = store::category(conn, parent_id)?.ok_or_else(|| {
+                                AppError::invalid("parent_id", "is not a category")
+                            })?;
+                            if parent.path.starts_with(&old_path) {
+                                return Err(AppError::invalid(
+                                    "parent_id",
+                                    "would put the category under itself (a cycle)",
+                                ));
+                            }
+                            format!("{}{}/", parent.path, row.id)
+                        }
+                        None => format!("/{}/", row.id),
+                    };
+                    let all = store::categories(conn)?;
+                    let depth = |p: &str| p.matches('/').count();
+                    let deepest = all
+                        .iter()
+                        .filter(|c| c.path.starts_with(&old_path))
+                        .map(|c| depth(&c.path) - depth(&old_path))
+                        .max()
+                        .unwrap_or(0);
+                    if depth(&new_path) + deepest > 9 {
+                        return Err(AppError::invalid(
+                            "parent_id",
+                            "categories nest at most 8 deep",
+                        ));
+                    }
+                    for mut child in all
+                        .into_iter()
+                        .filter(|c| c.path.starts_with(&old_path) && c.id != row.id)
+                    {
+                        child.path = format!("{new_path}{}", &child.path[old_path.len()..]);
+                        store::save_category(conn, &child)?;
+                    }
+                    row.parent_id = parent;
+                    row.path = new_path;
+                }
+                store::save_category(conn, &row)?;
+                Ok(category_view(&row))
+            })
+            .await
+    }
+
+    pub async fn delete_category(&self, id: &str) -> Result<(), AppError> {
+        let id = id.to_string();
+        self.db
+            .write(move |conn| {
+                let row = store::category(conn, &id)?
+                    .ok_or_else(|| AppError::NotFound("no such category".into()))?;
+                let has_children = store::categories(conn)?
+                    .iter()
+                    .any(|c| c.parent_id.as_deref() == Some(row.id.as_str()));
+                if has_children {
+                    return Err(AppError::Conflict(
+                        "the category has sub-categories; move or delete them first".into(),
+                    ));
+                }
+                store::delete_category(conn, &row.id)
+            })
+            .await
+    }
+
+    pub async fn variant_infos(&self, ids: Vec<String>) -> Result<Vec<VariantInfo>, AppError> {
+        self.db
+            .read(move |conn| {
+                let variants = store::variants_by_ids(conn, &ids)?;
+                let product_ids: Vec<String> =
+                    variants.iter().map(|v| v.product_id.clone()).collect();
+                let products: HashMap<String, ProductRow> =
+                    store::products_by_ids(conn, &product_ids)?
+                        .into_iter()
+                        .map(|p| (p.id.clone(), p))
+                        .collect();
+                Ok(variants
+                    .iter()
+                    .filter_map(|v| products.get(&v.product_id).map(|p| v.info(p)))
+                    .collect())
+            })
+            .await
+    }
+
+    pub async fn variant_info_by_code(&self, code: &str) -> Result<Option<VariantInfo>, AppError> {
+        let code = code.trim().to_string();
+        self.db
+            .read(move |conn| {
+                let Some(v) = store::variant_by_code(conn, &code)? else {
+                    return Ok(None);
+                };
+                Ok(store::product(conn, &v.product_id)?.map(|p| v.info(&p)))
+            })
+            .await
+    }
+
+    /// The one pricing function: what each active variant sells at.
+    pub async fn prices(
+        &self,
+        ids: Vec<String>,
+        _ctx: &PriceContext,
+    ) -> Result<Vec<ResolvedPrice>, AppError> {
+        let include_tax = self.settings.prices_include_tax;
+        Ok(self
+            .variant_infos(ids)
+            .await?
+            .into_iter()
+            .filter(|v| v.status == "active")
+            .map(|v| ResolvedPrice {
+                variant_id: v.variant_id,
+                unit_price_minor: v.price_minor,
+                list_price_minor: v.price_minor,
+                source: "list".into(),
+                prices_include_tax: include_tax,
+            })
+            .collect())
+    }
+}
+
+/// Moves a field name in a validation error (`variant[0].sku` → `variant.sku`).
+fn rename_field(e: AppError, from: &str, to: &str) -> AppError {
+    match e {
+        AppError::Validation(errors) => AppError::Validation(
+            errors
+                .into_iter()
+                .map(|mut f| {
+                    f.field = f.field.replacen(from, to, 1);
+                    f
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+fn category_view(c: &CategoryRow) -> CategoryView {
+    CategoryView {
+        id: c.id.clone(),
+        parent_id: c.parent_id.clone(),
+        name: c.name.clone(),
+        slug: c.slug.clone(),
+        position: c.position,
+        children: Vec::new(),
+    }
+}
+
+fn tree(rows: &[CategoryRow], parent: Option<&str>) -> Vec<CategoryView> {
+    let mut level: Vec<&CategoryRow> = rows
+        .iter()
+        .filter(|c| c.parent_id.as_deref() == parent)
+        .collect();
+    level.sort_by(|a, b| {
+        a.position
+            .cmp(&b.position)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    level
+        .into_iter()
+        .map(|c| CategoryView {
+            children: tree(rows, Some(&c.id)),
+            ..category_view(c)
+        })
+        .collect()
+}

@@ -1,0 +1,581 @@
+//! Queries on the catalog's tables: products, variants, categories, the category links
+//! and the search index (FTS5 on SQLite, a FULLTEXT index on MySQL).
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+
+use super::model::{CategoryRow, ProductRow, ProductSummary, VariantRow};
+use crate::db::{Backend, DbConnection};
+use crate::http::AppError;
+use crate::schema::{
+    catalog_categories, catalog_product_categories, catalog_products, catalog_search,
+    catalog_variants,
+};
+
+pub fn product(conn: &mut DbConnection, id_or_slug: &str) -> Result<Option<ProductRow>, AppError> {
+    Ok(catalog_products::table
+        .filter(
+            catalog_products::id
+                .eq(id_or_slug)
+                .or(catalog_products::slug.eq(id_or_slug)),
+        )
+        .select(ProductRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn products_by_ids(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<Vec<ProductRow>, AppError> {
+    Ok(catalog_products::table
+        .filter(catalog_products::id.eq_any(ids))
+        .select(ProductRow::as_select())
+        .load(conn)?)
+}
+
+pub fn variants_of(
+    conn: &mut DbConnection,
+    product_ids: &[String],
+) -> Result<Vec<VariantRow>, AppError> {
+    Ok(catalog_variants::table
+        .filter(catalog_variants::product_id.eq_any(product_ids))
+        .order((catalog_variants::position, catalog_variants::id))
+        .select(VariantRow::as_select())
+        .load(conn)?)
+}
+
+pub fn variant(conn: &mut DbConnection, id: &str) -> Result<Option<VariantRow>, AppError> {
+    Ok(catalog_variants::table
+        .filter(catalog_variants::id.eq(id))
+        .select(VariantRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn variants_by_ids(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<Vec<VariantRow>, AppError> {
+    Ok(catalog_variants::table
+        .filter(catalog_variants::id.eq_any(ids))
+        .select(VariantRow::as_select())
+        .load(conn)?)
+}
+
+/// The variant with this barcode, else with this SKU: both unique indexes.
+pub fn variant_by_code(
+    conn: &mut DbConnection,
+    code: &str,
+) -> Result<Option<VariantRow>, AppError> {
+    let by_barcode = catalog_variants::table
+        .filter(catalog_variants::barcode.eq(code))
+        .select(VariantRow::as_select())
+        .first(conn)
+        .optional()?;
+    if by_barcode.is_some() {
+        return Ok(by_barcode);
+    }
+    Ok(catalog_variants::table
+        .filter(catalog_variants::sku.eq(code))
+        .select(VariantRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Which of `skus` are used by variants other than `except`.
+pub fn skus_taken(
+    conn: &mut DbConnection,
+    skus: &[String],
+    except: Option<&str>,
+) -> Result<Vec<String>, AppError> {
+    let mut query = catalog_variants::table
+        .filter(catalog_variants::sku.eq_any(skus))
+        .select(catalog_variants::sku)
+        .into_boxed();
+    if let Some(id) = except {
+        query = query.filter(catalog_variants::id.ne(id.to_string()));
+    }
+    Ok(query.load(conn)?)
+}
+
+pub fn barcodes_taken(
+    conn: &mut DbConnection,
+    codes: &[String],
+    except: Option<&str>,
+) -> Result<Vec<String>, AppError> {
+    let mut query = catalog_variants::table
+        .filter(catalog_variants::barcode.eq_any(codes))
+        .select(catalog_variants::barcode.assume_not_null())
+        .into_boxed();
+    if let Some(id) = except {
+        query = query.filter(catalog_variants::id.ne(id.to_string()));
+    }
+    Ok(query.load(conn)?)
+}
+
+pub fn slug_taken(
+    conn: &mut DbConnection,
+    slug: &str,
+    except: Option<&str>,
+) -> Result<bool, AppError> {
+    let mut query = catalog_products::table
+        .filter(catalog_products::slug.eq(slug))
+        .select(catalog_products::id)
+        .into_boxed();
+    if let Some(id) = except {
+        query = query.filter(catalog_products::id.ne(id.to_string()));
+    }
+    Ok(query.first::<String>(conn).optional()?.is_some())
+}
+
+pub struct NewProduct<'a> {
+    pub id: &'a str,
+    pub slug: &'a str,
+    pub name: &'a str,
+    pub description: &'a str,
+    pub status: &'a str,
+    pub seller_id: &'a str,
+    pub hsn_code: &'a str,
+    pub gst_rate_bp: i32,
+    pub options: &'a str,
+    pub now: NaiveDateTime,
+}
+
+pub fn insert_product(conn: &mut DbConnection, p: NewProduct<'_>) -> Result<(), AppError> {
+    diesel::insert_into(catalog_products::table)
+        .values((
+            catalog_products::id.eq(p.id),
+            catalog_products::slug.eq(p.slug),
+            catalog_products::name.eq(p.name),
+            catalog_products::description.eq(p.description),
+            catalog_products::status.eq(p.status),
+            catalog_products::seller_id.eq(p.seller_id),
+            catalog_products::hsn_code.eq(p.hsn_code),
+            catalog_products::gst_rate_bp.eq(p.gst_rate_bp),
+            catalog_products::options.eq(p.options),
+            catalog_products::created_at.eq(p.now),
+            catalog_products::updated_at.eq(p.now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(AsChangeset, Default)]
+#[diesel(table_name = catalog_products)]
+pub struct ProductChanges {
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub status: Option<String>,
+    pub hsn_code: Option<String>,
+    pub gst_rate_bp: Option<i32>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+pub fn update_product(
+    conn: &mut DbConnection,
+    id: &str,
+    c: &ProductChanges,
+) -> Result<(), AppError> {
+    diesel::update(catalog_products::table.filter(catalog_products::id.eq(id)))
+        .set(c)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub struct NewVariant {
+    pub id: String,
+    pub sku: String,
+    pub barcode: Option<String>,
+    pub title: String,
+    pub options: String,
+    pub price: i64,
+    pub compare_at_price: Option<i64>,
+    pub weight_grams: i32,
+    pub dimensions: Option<(i32, i32, i32)>,
+    pub position: i32,
+}
+
+pub fn insert_variant(
+    conn: &mut DbConnection,
+    product_id: &str,
+    v: &NewVariant,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    diesel::insert_into(catalog_variants::table)
+        .values((
+            catalog_variants::id.eq(&v.id),
+            catalog_variants::product_id.eq(product_id),
+            catalog_variants::sku.eq(&v.sku),
+            catalog_variants::barcode.eq(&v.barcode),
+            catalog_variants::title.eq(&v.title),
+            catalog_variants::options.eq(&v.options),
+            catalog_variants::price.eq(v.price),
+            catalog_variants::compare_at_price.eq(v.compare_at_price),
+            catalog_variants::weight_grams.eq(v.weight_grams),
+            catalog_variants::length_mm.eq(v.dimensions.map(|d| d.0)),
+            catalog_variants::width_mm.eq(v.dimensions.map(|d| d.1)),
+            catalog_variants::height_mm.eq(v.dimensions.map(|d| d.2)),
+            catalog_variants::position.eq(v.position),
+            catalog_variants::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(AsChangeset, Default)]
+#[diesel(table_name = catalog_variants)]
+pub struct VariantChanges {
+    pub sku: Option<String>,
+    pub barcode: Option<Option<String>>,
+    pub price: Option<i64>,
+    pub compare_at_price: Option<Option<i64>>,
+    pub weight_grams: Option<i32>,
+    pub length_mm: Option<Option<i32>>,
+    pub width_mm: Option<Option<i32>>,
+    pub height_mm: Option<Option<i32>>,
+    pub status: Option<String>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+pub fn update_variant(
+    conn: &mut DbConnection,
+    id: &str,
+    c: &VariantChanges,
+) -> Result<(), AppError> {
+    diesel::update(catalog_variants::table.filter(catalog_variants::id.eq(id)))
+        .set(c)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn max_variant_position(conn: &mut DbConnection, product_id: &str) -> Result<i32, AppError> {
+    Ok(catalog_variants::table
+        .filter(catalog_variants::product_id.eq(product_id))
+        .select(diesel::dsl::max(catalog_variants::position))
+        .first::<Option<i32>>(conn)?
+        .unwrap_or(-1))
+}
+
+/// Recomputes what a product keeps from its variants (price range, stock flag) and its
+/// search row. Called in every transaction that changes a product or its variants.
+pub fn refresh_product(conn: &mut DbConnection, product_id: &str) -> Result<(), AppError> {
+    let Some(p) = catalog_products::table
+        .filter(catalog_products::id.eq(product_id))
+        .select(ProductRow::as_select())
+        .first(conn)
+        .optional()?
+    else {
+        return Ok(());
+    };
+    let variants = variants_of(conn, &[product_id.to_string()])?;
+    let live: Vec<&VariantRow> = variants.iter().filter(|v| v.status == "active").collect();
+    let min = live.iter().map(|v| v.price).min().unwrap_or(0);
+    let max = live.iter().map(|v| v.price).max().unwrap_or(0);
+    let in_stock = live.iter().any(|v| v.available > 0);
+    diesel::update(catalog_products::table.filter(catalog_products::id.eq(product_id)))
+        .set((
+            catalog_products::min_price.eq(min),
+            catalog_products::max_price.eq(max),
+            catalog_products::in_stock.eq(in_stock),
+        ))
+        .execute(conn)?;
+    let codes: Vec<&str> = variants
+        .iter()
+        .flat_map(|v| std::iter::once(v.sku.as_str()).chain(v.barcode.as_deref()))
+        .collect();
+    diesel::delete(catalog_search::table.filter(catalog_search::product_id.eq(product_id)))
+        .execute(conn)?;
+    diesel::insert_into(catalog_search::table)
+        .values((
+            catalog_search::product_id.eq(product_id),
+            catalog_search::name.eq(&p.name),
+            catalog_search::description.eq(&p.description),
+            catalog_search::codes.eq(codes.join(" ")),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Keeps a variant's available units from inventory; returns its product id.
+pub fn set_available(
+    conn: &mut DbConnection,
+    variant_id: &str,
+    available: i64,
+) -> Result<Option<String>, AppError> {
+    diesel::update(catalog_variants::table.filter(catalog_variants::id.eq(variant_id)))
+        .set(catalog_variants::available.eq(available))
+        .execute(conn)?;
+    Ok(catalog_variants::table
+        .filter(catalog_variants::id.eq(variant_id))
+        .select(catalog_variants::product_id)
+        .first(conn)
+        .optional()?)
+}
+
+pub fn product_categories(
+    conn: &mut DbConnection,
+    product_ids: &[String],
+) -> Result<HashMap<String, Vec<String>>, AppError> {
+    let rows: Vec<(String, String)> = catalog_product_categories::table
+        .filter(catalog_product_categories::product_id.eq_any(product_ids))
+        .select((
+            catalog_product_categories::product_id,
+            catalog_product_categories::category_id,
+        ))
+        .load(conn)?;
+    let mut map: HashMap<String, Vec<String>> = HashMap::new();
+    for (p, c) in rows {
+        map.entry(p).or_default().push(c);
+    }
+    Ok(map)
+}
+
+pub fn set_product_categories(
+    conn: &mut DbConnection,
+    product_id: &str,
+    category_ids: &[String],
+) -> Result<(), AppError> {
+    diesel::delete(
+        catalog_product_categories::table
+            .filter(catalog_product_categories::product_id.eq(product_id)),
+    )
+    .execute(conn)?;
+    for category_id in category_ids {
+        diesel::insert_into(catalog_product_categories::table)
+            .values((
+                catalog_product_categories::product_id.eq(product_id),
+                catalog_product_categories::category_id.eq(category_id),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn categories(conn: &mut DbConnection) -> Result<Vec<CategoryRow>, AppError> {
+    Ok(catalog_categories::table
+        .order((catalog_categories::position, catalog_categories::name))
+        .select(CategoryRow::as_select())
+        .load(conn)?)
+}
+
+pub fn category(conn: &mut DbConnection, id: &str) -> Result<Option<CategoryRow>, AppError> {
+    Ok(catalog_categories::table
+        .filter(catalog_categories::id.eq(id))
+        .select(CategoryRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn category_ids_existing(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<Vec<String>, AppError> {
+    Ok(catalog_categories::table
+        .filter(catalog_categories::id.eq_any(ids))
+        .select(catalog_categories::id)
+        .load(conn)?)
+}
+
+pub fn category_slug_taken(
+    conn: &mut DbConnection,
+    slug: &str,
+    except: Option<&str>,
+) -> Result<bool, AppError> {
+    let mut query = catalog_categories::table
+        .filter(catalog_categories::slug.eq(slug))
+        .select(catalog_categories::id)
+        .into_boxed();
+    if let Some(id) = except {
+        query = query.filter(catalog_categories::id.ne(id.to_string()));
+    }
+    Ok(query.first::<String>(conn).optional()?.is_some())
+}
+
+pub fn insert_category(conn: &mut DbConnection, c: &CategoryRow) -> Result<(), AppError> {
+    diesel::insert_into(catalog_categories::table)
+        .values((
+            catalog_categories::id.eq(&c.id),
+            catalog_categories::parent_id.eq(&c.parent_id),
+            catalog_categories::name.eq(&c.name),
+            catalog_categories::slug.eq(&c.slug),
+            catalog_categories::position.eq(c.position),
+            catalog_categories::path.eq(&c.path),
+            catalog_categories::created_at.eq(c.created_at),
+            catalog_categories::updated_at.eq(c.updated_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn save_category(conn: &mut DbConnection, c: &CategoryRow) -> Result<(), AppError> {
+    diesel::update(catalog_categories::table.filter(catalog_categories::id.eq(&c.id)))
+        .set((
+            catalog_categories::parent_id.eq(&c.parent_id),
+            catalog_categories::name.eq(&c.name),
+            catalog_categories::slug.eq(&c.slug),
+            catalog_categories::position.eq(c.position),
+            catalog_categories::path.eq(&c.path),
+            catalog_categories::updated_at.eq(c.updated_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn delete_category(conn: &mut DbConnection, id: &str) -> Result<(), AppError> {
+    diesel::delete(
+        catalog_product_categories::table.filter(catalog_product_categories::category_id.eq(id)),
+    )
+    .execute(conn)?;
+    diesel::delete(catalog_categories::table.filter(catalog_categories::id.eq(id)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A value bound into a hand-written query.
+#[derive(Debug, Clone)]
+pub enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+/// The WHERE clause of a product listing, written once for both backends.
+#[derive(Debug, Default, Clone)]
+pub struct Where {
+    pub sql: Vec<String>,
+    pub binds: Vec<Bind>,
+}
+
+impl Where {
+    pub fn push(&mut self, sql: impl Into<String>, binds: impl IntoIterator<Item = Bind>) {
+        self.sql.push(sql.into());
+        self.binds.extend(binds);
+    }
+
+    fn clause(&self) -> String {
+        if self.sql.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.sql.join(" AND "))
+        }
+    }
+}
+
+/// The full-text condition for `words` (already split and lowercased): every word must
+/// match as a prefix, in name, description or codes.
+pub fn search_condition(backend: Backend, words: &[String]) -> (String, Bind) {
+    match backend {
+        Backend::Sqlite => {
+            let query: Vec<String> = words.iter().map(|w| format!("\"{w}\"*")).collect();
+            (
+                "p.id IN (SELECT product_id FROM catalog_search WHERE catalog_search MATCH ?)"
+                    .into(),
+                Bind::Text(query.join(" ")),
+            )
+        }
+        Backend::Mysql => {
+            let query: Vec<String> = words.iter().map(|w| format!("+{w}*")).collect();
+            (
+                "p.id IN (SELECT product_id FROM catalog_search WHERE MATCH(name, description, codes) AGAINST (? IN BOOLEAN MODE))"
+                    .into(),
+                Bind::Text(query.join(" ")),
+            )
+        }
+    }
+}
+
+fn bound<'a>(
+    mut query: diesel::query_builder::BoxedSqlQuery<
+        'a,
+        <DbConnection as Connection>::Backend,
+        diesel::query_builder::SqlQuery,
+    >,
+    binds: &[Bind],
+) -> diesel::query_builder::BoxedSqlQuery<
+    'a,
+    <DbConnection as Connection>::Backend,
+    diesel::query_builder::SqlQuery,
+> {
+    for b in binds {
+        query = match b {
+            Bind::Text(s) => query.bind::<Text, _>(s.clone()),
+            Bind::Int(i) => query.bind::<BigInt, _>(*i),
+        };
+    }
+    query
+}
+
+pub const SUMMARY_COLUMNS: &str = "p.id, p.slug, p.name, p.status, p.seller_id, \
+    p.min_price AS min_price_minor, p.max_price AS max_price_minor, p.in_stock";
+
+pub fn list_products(
+    conn: &mut DbConnection,
+    filter: &Where,
+    order_by: &str,
+    limit: usize,
+) -> Result<Vec<ProductSummary>, AppError> {
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS} FROM catalog_products p{} ORDER BY {order_by} LIMIT {}",
+        filter.clause(),
+        limit
+    );
+    let query = bound(diesel::sql_query(sql).into_boxed(), &filter.binds);
+    Ok(query.load(conn)?)
+}
+
+#[derive(QueryableByName)]
+pub struct FacetCount {
+    #[diesel(sql_type = Text)]
+    pub key: String,
+    #[diesel(sql_type = BigInt)]
+    pub count: i64,
+}
+
+/// Products per category under `filter` (which must not hold the category condition).
+pub fn category_counts(
+    conn: &mut DbConnection,
+    filter: &Where,
+) -> Result<Vec<FacetCount>, AppError> {
+    let sql = format!(
+        "SELECT pc.category_id AS `key`, COUNT(*) AS `count` FROM catalog_product_categories pc \
+         JOIN catalog_products p ON p.id = pc.product_id{} GROUP BY pc.category_id",
+        filter.clause()
+    );
+    Ok(bound(diesel::sql_query(sql).into_boxed(), &filter.binds).load(conn)?)
+}
+
+/// Products per price band (by lowest price, in minor units) and in stock.
+pub fn band_counts(
+    conn: &mut DbConnection,
+    filter: &Where,
+    bands: &[(i64, Option<i64>)],
+) -> Result<Vec<FacetCount>, AppError> {
+    let mut cases = String::from("CASE");
+    for (from, to) in bands {
+        match to {
+            Some(to) => cases.push_str(&format!(
+                " WHEN p.min_price >= {from} AND p.min_price < {to} THEN '{from}-{to}'"
+            )),
+            None => cases.push_str(&format!(" WHEN p.min_price >= {from} THEN '{from}-'")),
+        }
+    }
+    cases.push_str(" ELSE 'other' END");
+    let sql = format!(
+        "SELECT {cases} AS `key`, COUNT(*) AS `count` FROM catalog_products p{} GROUP BY {cases} \
+         UNION ALL SELECT 'in_stock' AS `key`, COUNT(*) AS `count` FROM catalog_products p{}{} p.in_stock <> 0",
+        filter.clause(),
+        filter.clause(),
+        if filter.sql.is_empty() {
+            " WHERE"
+        } else {
+            " AND"
+        }
+    );
+    let mut binds = filter.binds.clone();
+    binds.extend(filter.binds.iter().cloned());
+    Ok(bound(diesel::sql_query(sql).into_boxed(), &binds).load(conn)?)
+}
