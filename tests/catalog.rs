@@ -1,0 +1,708 @@
+//! The catalog through its HTTP API: products and variants with their checks, ownership,
+//! visibility, categories, listing, search, facets and the scanner lookup.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{TestApp, for_each_backend, register, with_role};
+use kirana::contracts::auth::Role;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn patch(app: &TestApp, token: &str, path: &str, body: Value) -> reqwest::Response {
+    app.client
+        .patch(app.url(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn get(app: &TestApp, token: Option<&str>, path: &str) -> reqwest::Response {
+    let mut request = app.client.get(app.url(path));
+    if let Some(t) = token {
+        request = request.bearer_auth(t);
+    }
+    request.send().await.unwrap()
+}
+
+fn rice(sku_prefix: &str) -> Value {
+    json!({
+        "name": "Basmati Rice",
+        "description": "Aged long-grain basmati from Dehradun",
+        "hsn_code": "1006",
+        "gst_rate_bp": 500,
+        "status": "active",
+        "options": [{"name": "Size", "values": ["1 kg", "5 kg"]}],
+        "variants": [
+            {"sku": format!("{sku_prefix}-1"), "barcode": "4006381333931", "price_minor": 12000, "options": {"Size": "1 kg"}, "weight_grams": 1000},
+            {"sku": format!("{sku_prefix}-5"), "price_minor": 55000, "compare_at_minor": 60000, "options": {"Size": "5 kg"}, "weight_grams": 5000}
+        ]
+    })
+}
+
+fn simple(name: &str, sku: &str, price: i64) -> Value {
+    json!({
+        "name": name, "hsn_code": "0902", "gst_rate_bp": 500, "status": "active",
+        "variants": [{"sku": sku, "price_minor": price}]
+    })
+}
+
+fn fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| e["field"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn product_count(app: &TestApp) -> i64 {
+    use diesel::prelude::*;
+    app.db
+        .read(|conn| {
+            Ok(kirana::schema::catalog_products::table
+                .count()
+                .get_result(conn)?)
+        })
+        .await
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn a_seller_creates_a_product_the_public_sees_once_active() {
+    for_each_backend(|backend| async move {
+        let app = TestApp::spawn(&backend).await;
+        let (seller_id, seller) = with_role(&app, "ravi@sellers.in", Role::Seller).await;
+        let mut draft = rice("RICE");
+        draft["status"] = json!("draft");
+        let created = post(&app, &seller, "/api/v1/catalog/products", draft).await;
+        assert_eq!(created.status(), StatusCode::CREATED);
+        let product: Value = created.json().await.unwrap();
+        assert_eq!(product["seller_id"], seller_id.as_str());
+        assert_eq!(product["slug"], "basmati-rice");
+        assert_eq!(product["min_price_minor"], 12000);
+        assert_eq!(product["max_price_minor"], 55000);
+        assert_eq!(product["variants"][0]["title"], "1 kg");
+        assert_eq!(product["variants"][1]["compare_at_minor"], 60000);
+        let id = product["id"].as_str().unwrap().to_string();
+
+        // A draft is invisible to the public (404), visible to its seller.
+        let path = format!("/api/v1/catalog/products/{id}");
+        assert_eq!(get(&app, None, &path).await.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            get(&app, Some(&seller), &path).await.status(),
+            StatusCode::OK
+        );
+        let listed: Value = get(&app, None, "/api/v1/catalog/products")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(listed["items"].as_array().unwrap().len(), 0);
+
+        let published = patch(&app, &seller, &path, json!({"status": "active"})).await;
+        assert_eq!(published.status(), StatusCode::OK);
+        let by_slug: Value = get(&app, None, "/api/v1/catalog/products/basmati-rice")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(by_slug["id"], id.as_str());
+        let listed: Value = get(&app, None, "/api/v1/catalog/products")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(listed["items"][0]["id"], id.as_str());
+
+        // A second product with the same name gets its own slug.
+        let mut twin = rice("TWIN");
+        twin["variants"][0]["barcode"] = json!("036000291452");
+        let twin = post(&app, &seller, "/api/v1/catalog/products", twin).await;
+        assert_eq!(twin.status(), StatusCode::CREATED);
+        let twin: Value = twin.json().await.unwrap();
+        assert_ne!(twin["slug"], "basmati-rice");
+        assert!(twin["slug"].as_str().unwrap().starts_with("basmati-rice-"));
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn bad_products_name_every_bad_field_and_change_nothing() {
+    for_each_backend(|backend| async move {
+        let app = TestApp::spawn(&backend).await;
+        let (_, staff) = with_role(&app, "meena@shop.in", Role::Staff).await;
+        assert_eq!(
+            post(&app, &staff, "/api/v1/catalog/products", rice("RICE"))
+                .await
+                .status(),
+            StatusCode::CREATED
+        );
+        let before = product_count(&app).await;
+
+        let mut bad = rice("OTHER");
+        bad["variants"][0]["price_minor"] = json!(-5);
+        bad["variants"][0]["barcode"] = json!("4006381333932");
+        bad["variants"][1]["compare_at_minor"] = json!(100);
+        bad["gst_rate_bp"] = json!(1500);
+        bad["hsn_code"] = json!("12");
+        let refused = post(&app, &staff, "/api/v1/catalog/products", bad).await;
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            refused.headers()["content-type"],
+            "application/problem+json"
+        );
+        let problem: Value = refused.json().await.unwrap();
+        let named = fields(&problem);
+        for field in [
+            "variants[0].price_minor",
+            "variants[0].barcode",
+            "variants[1].compare_at_minor",
+            "gst_rate_bp",
+            "hsn_code",
+        ] {
+            assert!(named.contains(&field.to_string()), "{field} in {named:?}");
+        }
+
+        // A SKU or barcode another variant uses.
+        let mut dup = rice("RICE");
+        dup["name"] = json!("Sona Masoori");
+        let refused = post(&app, &staff, "/api/v1/catalog/products", dup).await;
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+        let named = fields(&refused.json().await.unwrap());
+        assert!(named.contains(&"variants[0].sku".to_string()), "{named:?}");
+        assert!(
+            named.contains(&"variants[0].barcode".to_string()),
+            "{named:?}"
+        );
+        assert!(named.contains(&"variants[1].sku".to_string()), "{named:?}");
+
+        // Options that do not match the product's.
+        let mut odd = rice("ODD");
+        odd["variants"][1]["options"] = json!({"Size": "10 kg"});
+        let refused = post(&app, &staff, "/api/v1/catalog/products", odd).await;
+        let named = fields(&refused.json().await.unwrap());
+        assert_eq!(named, vec!["variants[1].options.Size".to_string()]);
+
+        // Unknown fields are refused rather than ignored.
+        let mut extra = simple("Tea", "TEA-1", 100);
+        extra["price"] = json!(5);
+        assert_eq!(
+            post(&app, &staff, "/api/v1/catalog/products", extra)
+                .await
+                .status(),
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(product_count(&app).await, before);
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn sellers_act_only_on_their_own_products() {
+    for_each_backend(|backend| async move {
+        let app = TestApp::spawn(&backend).await;
+        let (_, ravi) = with_role(&app, "ravi@sellers.in", Role::Seller).await;
+        let (_, sita) = with_role(&app, "sita@sellers.in", Role::Seller).await;
+        let (_, staff) = with_role(&app, "meena@shop.in", Role::Staff).await;
+        let created: Value = post(&app, &ravi, "/api/v1/catalog/products", rice("RICE"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let id = created["id"].as_str().unwrap();
+        let variant = created["variants"][0]["id"].as_str().unwrap();
+        let path = format!("/api/v1/catalog/products/{id}");
+
+        // Another seller: 404 on every write, as if the product did not exist.
+        let tries = [
+            patch(&app, &sita, &path, json!({"name": "Mine now"})).await,
+            app.client
+                .delete(app.url(&path))
+                .bearer_auth(&sita)
+                .send()
+                .await
+                .unwrap(),
+            post(
+                &app,
+                &sita,
+                &format!("{path}/variants"),
+                json!({"sku": "X-1", "price_minor": 1, "options": {"Size": "1 kg"}}),
+            )
+            .await,
+            patch(
+                &app,
+                &sita,
+                &format!("/api/v1/catalog/variants/{variant}"),
+                json!({"price_minor": 1}),
+            )
+            .await,
+        ];
+        for t in tries {
+            assert_eq!(t.status(), StatusCode::NOT_FOUND);
+        }
+        // Nor may she create one in his name.
+        let mut in_his_name = simple("Tea", "TEA-1", 100);
+        in_his_name["seller_id"] = created["seller_id"].clone();
+        let refused = post(&app, &sita, "/api/v1/catalog/products", in_his_name).await;
+        assert_eq!(fields(&refused.json().await.unwrap()), vec!["seller_id"]);
+
+        let unchanged: Value = get(&app, None, &path).await.json().await.unwrap();
+        assert_eq!(unchanged["name"], "Basmati Rice");
+        assert_eq!(unchanged["variants"][0]["price_minor"], 12000);
+
+        // Staff may change anyone's; a customer may change nothing.
+        let by_staff = patch(
+            &app,
+            &staff,
+            &format!("/api/v1/catalog/variants/{variant}"),
+            json!({"price_minor": 11500}),
+        )
+        .await;
+        assert_eq!(by_staff.status(), StatusCode::OK);
+        let body: Value = by_staff.json().await.unwrap();
+        assert_eq!(body["variants"][0]["price_minor"], 11500);
+        assert_eq!(body["min_price_minor"], 11500);
+
+        register(&app, "asha@example.com", common::PASSWORD).await;
+        let customer: Value = common::login(&app, "asha@example.com", common::PASSWORD)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let customer = customer["access_token"].as_str().unwrap();
+        assert_eq!(
+            patch(&app, customer, &path, json!({"name": "x"}))
+                .await
+                .status(),
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            post(
+                &app,
+                customer,
+                "/api/v1/catalog/products",
+                simple("T", "T-1", 1)
+            )
+            .await
+            .status(),
+            StatusCode::FORBIDDEN
+        );
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn categories_form_a_tree_that_refuses_cycles() {
+    for_each_backend(|backend| async move {
+        let app = TestApp::spawn(&backend).await;
+        let (_, staff) = with_role(&app, "meena@shop.in", Role::Staff).await;
+        let (_, seller) = with_role(&app, "ravi@sellers.in", Role::Seller).await;
+        let make = |name: &'static str, parent: Option<String>| {
+            let app = &app;
+            let staff = staff.clone();
+            async move {
+                let r = post(
+                    app,
+                    &staff,
+                    "/api/v1/catalog/categories",
+                    json!({"name": name, "parent_id": parent}),
+                )
+                .await;
+                assert_eq!(r.status(), StatusCode::CREATED);
+                let v: Value = r.json().await.unwrap();
+                v["id"].as_str().unwrap().to_string()
+            }
+        };
+        let grocery = make("Grocery", None).await;
+        let rice_cat = make("Rice", Some(grocery.clone())).await;
+        let basmati = make("Basmati", Some(rice_cat.clone())).await;
+        let snacks = make("Snacks", None).await;
+
+        // Sellers do not manage the store's categories.
+        assert_eq!(
+            post(
+                &app,
+                &seller,
+                "/api/v1/catalog/categories",
+                json!({"name": "Mine"})
+            )
+            .await
+            .status(),
+            StatusCode::FORBIDDEN
+        );
+        // Grocery under its own grandchild is a cycle.
+        let cycle = patch(
+            &app,
+            &staff,
+            &format!("/api/v1/catalog/categories/{grocery}"),
+            json!({"parent_id": basmati}),
+        )
+        .await;
+        assert_eq!(cycle.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(fields(&cycle.json().await.unwrap()), vec!["parent_id"]);
+        let itself = patch(
+            &app,
+            &staff,
+            &format!("/api/v1/catalog/categories/{rice_cat}"),
+            json!({"parent_id": rice_cat}),
+        )
+        .await;
+        assert_eq!(itself.status(), StatusCode::BAD_REQUEST);
+
+        // Moving Rice (with Basmati under it) to Snacks carries the subtree.
+        let moved = patch(
+            &app,
+            &staff,
+            &format!("/api/v1/catalog/categories/{rice_cat}"),
+            json!({"parent_id": snacks, "position": 2}),
+        )
+        .await;
+        assert_eq!(moved.status(), StatusCode::OK);
+        let tree: Value = get(&app, None, "/api/v1/catalog/categories")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let names = |v: &Value| -> Vec<String> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["name"].as_str().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(names(&tree), vec!["Grocery", "Snacks"]);
+        assert_eq!(tree[0]["children"].as_array().unwrap().len(), 0);
+        assert_eq!(names(&tree[1]["children"]), vec!["Rice"]);
+        assert_eq!(names(&tree[1]["children"][0]["children"]), vec!["Basmati"]);
+
+        // A product in Basmati is found under Snacks (the subtree) but not Grocery.
+        let mut product = rice("RICE");
+        product["category_ids"] = json!([basmati]);
+        assert_eq!(
+            post(&app, &staff, "/api/v1/catalog/products", product)
+                .await
+                .status(),
+            StatusCode::CREATED
+        );
+        let in_snacks: Value = get(
+            &app,
+            None,
+            &format!("/api/v1/catalog/products?category={snacks}"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(in_snacks["items"].as_array().unwrap().len(), 1);
+        let in_grocery: Value = get(
+            &app,
+            None,
+            &format!("/api/v1/catalog/products?category={grocery}"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(in_grocery["items"].as_array().unwrap().len(), 0);
+
+        // A category with sub-categories is not deleted.
+        let refused = app
+            .client
+            .delete(app.url(&format!("/api/v1/catalog/categories/{snacks}")))
+            .bearer_auth(&staff)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::CONFLICT);
+        // An unknown category in a product is named.
+        let mut orphan = simple("Tea", "TEA-1", 100);
+        orphan["category_ids"] = json!([grocery, "nope"]);
+        let refused = post(&app, &staff, "/api/v1/catalog/products", orphan).await;
+        assert_eq!(
+            fields(&refused.json().await.unwrap()),
+            vec!["category_ids[1]"]
+        );
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn listing_filters_sorts_pages_and_searches() {
+    for_each_backend(|backend| async move {
+        let app = TestApp::spawn(&backend).await;
+        let (_, staff) = with_role(&app, "meena@shop.in", Role::Staff).await;
+        let (ravi_id, ravi) = with_role(&app, "ravi@sellers.in", Role::Seller).await;
+        let items = [
+            ("Assam Tea Leaves", "TEA-ASSAM", 25000),
+            ("Darjeeling Tea", "TEA-DARJ", 90000),
+            ("Masala Chai Mix", "CHAI-MIX", 15000),
+            ("Filter Coffee Powder", "COF-FILT", 45000),
+            ("Green Tea Bags", "TEA-GREEN", 30000),
+        ];
+        for (name, sku, price) in items {
+            let mut body = simple(name, sku, price);
+            body["description"] = json!(format!("{name}, packed fresh in Coonoor"));
+            assert_eq!(
+                post(&app, &staff, "/api/v1/catalog/products", body)
+                    .await
+                    .status(),
+                StatusCode::CREATED
+            );
+        }
+        assert_eq!(
+            post(
+                &app,
+                &ravi,
+                "/api/v1/catalog/products",
+                simple("Ravi's Ginger Tea", "RAVI-TEA", 20000)
+            )
+            .await
+            .status(),
+            StatusCode::CREATED
+        );
+        let names = |v: &Value| -> Vec<String> {
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["name"].as_str().unwrap().to_string())
+                .collect()
+        };
+
+        // Price ascending, two per page, walked with the cursor.
+        let mut seen = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let page: Value = get(
+                &app,
+                None,
+                &format!("/api/v1/catalog/products?sort=price_asc&limit=2{cursor}"),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+            seen.extend(names(&page));
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = format!("&cursor={c}"),
+                None => break,
+            }
+        }
+        assert_eq!(
+            seen,
+            vec![
+                "Masala Chai Mix",
+                "Ravi's Ginger Tea",
+                "Assam Tea Leaves",
+                "Green Tea Bags",
+                "Filter Coffee Powder",
+                "Darjeeling Tea"
+            ]
+        );
+        // A cursor of another sort order is refused.
+        let first: Value = get(&app, None, "/api/v1/catalog/products?sort=name&limit=1")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(names(&first), vec!["Assam Tea Leaves"]);
+        let c = first["next_cursor"].as_str().unwrap();
+        let mixed = get(
+            &app,
+            None,
+            &format!("/api/v1/catalog/products?sort=price_asc&cursor={c}"),
+        )
+        .await;
+        assert_eq!(mixed.status(), StatusCode::BAD_REQUEST);
+
+        // Search: every word must match (as a prefix), in name, description or SKU.
+        let tea: Value = get(&app, None, "/api/v1/catalog/products?q=tea&sort=name")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            names(&tea),
+            vec![
+                "Assam Tea Leaves",
+                "Darjeeling Tea",
+                "Green Tea Bags",
+                "Ravi's Ginger Tea"
+            ]
+        );
+        let two_words: Value = get(&app, None, "/api/v1/catalog/products?q=green%20tea")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(names(&two_words), vec!["Green Tea Bags"]);
+        let prefix: Value = get(&app, None, "/api/v1/catalog/products?q=darj")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(names(&prefix), vec!["Darjeeling Tea"]);
+        let by_sku: Value = get(&app, None, "/api/v1/catalog/products?q=COF-FILT")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(names(&by_sku), vec!["Filter Coffee Powder"]);
+        let by_description: Value = get(
+            &app,
+            None,
+            "/api/v1/catalog/products?q=coonoor&sort=name&limit=10",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(names(&by_description).len(), 5);
+        let nothing: Value = get(&app, None, "/api/v1/catalog/products?q=biryani")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(names(&nothing).len(), 0);
+
+        // Filters: price range and seller, and together with search.
+        let mid: Value = get(
+            &app,
+            None,
+            "/api/v1/catalog/products?min_price=20000&max_price=30000&sort=price_asc",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(
+            names(&mid),
+            vec!["Ravi's Ginger Tea", "Assam Tea Leaves", "Green Tea Bags"]
+        );
+        let ravis: Value = get(
+            &app,
+            None,
+            &format!("/api/v1/catalog/products?q=tea&seller_id={ravi_id}"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(names(&ravis), vec!["Ravi's Ginger Tea"]);
+
+        // Facets count under the other filters.
+        let faceted: Value = get(&app, None, "/api/v1/catalog/products?q=tea&facets=true")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let bands = faceted["facets"]["price_bands"].as_array().unwrap();
+        let band = |key: &str| {
+            bands
+                .iter()
+                .find(|b| b["key"] == key)
+                .map_or(0, |b| b["count"].as_i64().unwrap())
+        };
+        assert_eq!(band("0-50000"), 3);
+        assert_eq!(band("50000-100000"), 1);
+        assert_eq!(faceted["facets"]["in_stock"], 0);
+
+        // Bad query parameters are named.
+        for (query, field) in [
+            ("limit=0", "limit"),
+            ("min_price=-1", "min_price"),
+            ("sort=cheapest", "sort"),
+            ("status=draft", "status"),
+            ("q=%20%21", "q"),
+        ] {
+            let r = get(&app, None, &format!("/api/v1/catalog/products?{query}")).await;
+            assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{query}");
+            let problem: Value = r.json().await.unwrap();
+            assert_eq!(fields(&problem), vec![field.to_string()], "{query}");
+        }
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn the_scanner_finds_variants_by_barcode_or_sku() {
+    for_each_backend(|backend| async move {
+        let app = TestApp::spawn(&backend).await;
+        let (_, staff) = with_role(&app, "meena@shop.in", Role::Staff).await;
+        let (_, seller) = with_role(&app, "ravi@sellers.in", Role::Seller).await;
+        let created: Value = post(&app, &staff, "/api/v1/catalog/products", rice("RICE"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let by_barcode: Value = get(
+            &app,
+            Some(&staff),
+            "/api/v1/catalog/lookup?code=4006381333931",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(by_barcode["variant"]["sku"], "RICE-1");
+        assert_eq!(by_barcode["product_id"], created["id"]);
+        assert_eq!(by_barcode["gst_rate_bp"], 500);
+        let by_sku: Value = get(&app, Some(&staff), "/api/v1/catalog/lookup?code=RICE-5")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(by_sku["variant"]["price_minor"], 55000);
+        assert_eq!(
+            get(&app, Some(&staff), "/api/v1/catalog/lookup?code=NOPE")
+                .await
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+        // The scanner is for the counter (pos.operate), and an archived variant is gone.
+        assert_eq!(
+            get(&app, Some(&seller), "/api/v1/catalog/lookup?code=RICE-5")
+                .await
+                .status(),
+            StatusCode::FORBIDDEN
+        );
+        let variant = created["variants"][1]["id"].as_str().unwrap();
+        let archived = app
+            .client
+            .delete(app.url(&format!("/api/v1/catalog/variants/{variant}")))
+            .bearer_auth(&staff)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(archived.status(), StatusCode::NO_CONTENT);
+        assert_eq!(
+            get(&app, Some(&staff), "/api/v1/catalog/lookup?code=RICE-5")
+                .await
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+        let public: Value = get(&app, None, "/api/v1/catalog/products/basmati-rice")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(public["variants"].as_array().unwrap().len(), 1);
+        assert_eq!(public["max_price_minor"], 12000);
+    })
+    .await;
+}
