@@ -50,6 +50,18 @@ enum Command {
     },
     /// Exit 0 if the local server answers /healthz (for container health checks).
     Health,
+    /// Fill an empty store: `--demo` for a store to explore (accounts, categories, about
+    /// 200 products), `--products N` for a large generated catalog (benchmarks).
+    Seed {
+        #[arg(
+            long,
+            conflicts_with = "products",
+            required_unless_present = "products"
+        )]
+        demo: bool,
+        #[arg(long)]
+        products: Option<usize>,
+    },
     /// Inspect and retry outbox events.
     Outbox {
         #[command(subcommand)]
@@ -131,6 +143,7 @@ fn main() -> ExitCode {
         Command::Migrate => migrate(&settings),
         Command::Outbox { command } => outbox(&settings, command),
         Command::Health => health(&settings),
+        Command::Seed { demo: _, products } => seed(&settings, products),
         Command::CreateAdmin {
             email,
             name,
@@ -226,6 +239,68 @@ fn create_admin(
         println!("created admin {email} ({id})");
         Ok(())
     })
+}
+
+#[cfg(all(feature = "users", feature = "catalog"))]
+fn seed(settings: &Settings, products: Option<usize>) -> anyhow::Result<()> {
+    use kirana::contracts::auth::Role;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let started = std::time::Instant::now();
+        let db = Db::open(settings)?;
+        db.migrate()?;
+        let keys = std::sync::Arc::new(kirana::gateway::tokens::KeyRing::load(
+            &settings.auth,
+            &settings.data_dir,
+        )?);
+        let users = kirana::domains::users::UsersDomain::build(
+            db.clone(),
+            keys,
+            settings,
+            std::sync::Arc::new(kirana::contracts::mail::LogMailer),
+        )
+        .await?;
+        let existing = kirana::domains::catalog::CatalogDomain::product_count(&db).await?;
+        if existing > 0 {
+            anyhow::bail!("the catalog already has {existing} products; seed an empty database");
+        }
+        // One random password for the demo accounts, shown once.
+        let password = kirana::domains::users::random_password()?;
+        let mut ids = Vec::new();
+        for (email, name, role) in [
+            ("admin@demo.kirana.in", "Demo Admin", Role::Admin),
+            ("seller@demo.kirana.in", "Ravi Traders", Role::Seller),
+            ("staff@demo.kirana.in", "Meena (counter)", Role::Staff),
+            ("customer@demo.kirana.in", "Asha Rao", Role::Customer),
+        ] {
+            let id = users
+                .create_account(email, password.clone(), name, role)
+                .await
+                .map_err(|e| anyhow::anyhow!("{email}: {e}"))?;
+            println!("account {email} ({})", role.as_str());
+            ids.push(id);
+        }
+        println!("password of the demo accounts: {password}");
+        let sellers = &ids[..2];
+        let report = kirana::domains::catalog::CatalogDomain::seed(&db, sellers, products)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        println!(
+            "catalog: {} categories, {} products, {} variants ({:.1} s)",
+            report.categories,
+            report.products,
+            report.variants,
+            started.elapsed().as_secs_f64()
+        );
+        Ok(())
+    })
+}
+
+#[cfg(not(all(feature = "users", feature = "catalog")))]
+fn seed(_: &Settings, _: Option<usize>) -> anyhow::Result<()> {
+    anyhow::bail!("seeding needs the users and catalog domains")
 }
 
 #[cfg(not(feature = "users"))]

@@ -139,6 +139,42 @@ diesel::table! {
 }
 
 diesel::table! {
+    catalog_price_lists (id) {
+        id -> Text,
+        name -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    catalog_price_list_prices (price_list_id, variant_id) {
+        price_list_id -> Text,
+        variant_id -> Text,
+        price -> BigInt,
+    }
+}
+
+diesel::table! {
+    catalog_price_list_members (price_list_id, user_id) {
+        price_list_id -> Text,
+        user_id -> Text,
+    }
+}
+
+diesel::table! {
+    catalog_sale_prices (id) {
+        id -> Text,
+        variant_id -> Text,
+        price -> BigInt,
+        starts_at -> Timestamp,
+        ends_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     catalog_products (id) {
         id -> Text,
         slug -> Text,
@@ -232,6 +268,8 @@ diesel::joinable!(addresses -> users (user_id));
 diesel::joinable!(api_keys -> users (owner_id));
 diesel::joinable!(catalog_product_categories -> catalog_categories (category_id));
 diesel::joinable!(catalog_product_categories -> catalog_products (product_id));
+diesel::joinable!(catalog_price_list_members -> catalog_price_lists (price_list_id));
+diesel::joinable!(catalog_price_list_prices -> catalog_price_lists (price_list_id));
 diesel::joinable!(catalog_products -> users (seller_id));
 diesel::joinable!(catalog_variants -> catalog_products (product_id));
 diesel::joinable!(oidc_identities -> users (user_id));
@@ -243,7 +281,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     addresses,
     api_keys,
     catalog_categories,
+    catalog_price_list_members,
+    catalog_price_list_prices,
+    catalog_price_lists,
     catalog_product_categories,
+    catalog_sale_prices,
     catalog_products,
     catalog_search,
     catalog_variants,

@@ -706,3 +706,163 @@ async fn the_scanner_finds_variants_by_barcode_or_sku() {
     })
     .await;
 }
+
+#[actix_web::test]
+async fn one_pricing_function_resolves_list_sale_and_price_list_prices() {
+    for_each_backend(|backend| async move {
+        let app = TestApp::spawn(&backend).await;
+        let (_, staff) = with_role(&app, "meena@shop.in", Role::Staff).await;
+        let (_, seller) = with_role(&app, "ravi@sellers.in", Role::Seller).await;
+        let (hotel_id, hotel) = with_role(&app, "hotel@annapoorna.in", Role::Customer).await;
+        let (_, walk_in) = with_role(&app, "asha@example.com", Role::Customer).await;
+        let product: Value = post(&app, &staff, "/api/v1/catalog/products", rice("RICE"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let small = product["variants"][0]["id"].as_str().unwrap().to_string();
+        let large = product["variants"][1]["id"].as_str().unwrap().to_string();
+        let prices = |token: String, extra: String| {
+            let app = &app;
+            let ids = format!("{small},{large}");
+            async move {
+                let r = get(
+                    app,
+                    Some(&token),
+                    &format!("/api/v1/catalog/prices?variant_ids={ids}{extra}"),
+                )
+                .await;
+                assert_eq!(r.status(), StatusCode::OK);
+                let v: Value = r.json().await.unwrap();
+                v.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|p| {
+                        (
+                            p["variant_id"].as_str().unwrap().to_string(),
+                            (
+                                p["unit_price_minor"].as_i64().unwrap(),
+                                p["source"].as_str().unwrap().to_string(),
+                            ),
+                        )
+                    })
+                    .collect::<Vec<(String, (i64, String))>>()
+            }
+        };
+        let find = |list: &Vec<(String, (i64, String))>, id: &str| {
+            list.iter().find(|(v, _)| v == id).map(|(_, p)| p.clone()).unwrap()
+        };
+
+        // A wholesale list for the hotel: cheaper 5 kg bags.
+        let list: Value = post(&app, &staff, "/api/v1/catalog/price-lists", json!({"name": "Wholesale"}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let list_id = list["id"].as_str().unwrap();
+        let set = app
+            .client
+            .put(app.url(&format!("/api/v1/catalog/price-lists/{list_id}/prices")))
+            .bearer_auth(&staff)
+            .json(&json!({"prices": [{"variant_id": large, "price_minor": 48000}]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(set.status(), StatusCode::OK);
+        let members = app
+            .client
+            .put(app.url(&format!("/api/v1/catalog/price-lists/{list_id}/members")))
+            .bearer_auth(&staff)
+            .json(&json!({"user_ids": [hotel_id]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(members.status(), StatusCode::OK);
+        // A member that is no account is named; sellers do not manage price lists.
+        let ghost = app
+            .client
+            .put(app.url(&format!("/api/v1/catalog/price-lists/{list_id}/members")))
+            .bearer_auth(&staff)
+            .json(&json!({"user_ids": [hotel_id, "01938e2a-0000-7000-8000-000000000000"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ghost.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(fields(&ghost.json().await.unwrap()), vec!["user_ids"]);
+        assert_eq!(
+            post(&app, &seller, "/api/v1/catalog/price-lists", json!({"name": "Mine"}))
+                .await
+                .status(),
+            StatusCode::FORBIDDEN
+        );
+
+        let hotel_prices = prices(hotel.clone(), String::new()).await;
+        let walk_in_prices = prices(walk_in.clone(), String::new()).await;
+        assert_eq!(find(&hotel_prices, &large), (48000, "price_list:Wholesale".to_string()));
+        assert_eq!(find(&hotel_prices, &small), (12000, "list".to_string()));
+        assert_eq!(find(&walk_in_prices, &large), (55000, "list".to_string()));
+
+        // A sale on the 5 kg bag, live now for an hour: everybody pays 50,000, the hotel
+        // still 48,000; the public product page shows the sale price.
+        let now = chrono::Utc::now();
+        let sale = post(
+            &app,
+            &staff,
+            &format!("/api/v1/catalog/variants/{large}/sales"),
+            json!({"price_minor": 50000, "starts_at": (now - chrono::TimeDelta::minutes(1)).to_rfc3339(), "ends_at": (now + chrono::TimeDelta::hours(1)).to_rfc3339()}),
+        )
+        .await;
+        assert_eq!(sale.status(), StatusCode::CREATED);
+        let walk_in_prices = prices(walk_in.clone(), String::new()).await;
+        assert_eq!(find(&walk_in_prices, &large), (50000, "sale".to_string()));
+        let hotel_prices = prices(hotel.clone(), String::new()).await;
+        assert_eq!(find(&hotel_prices, &large).0, 48000);
+        let page: Value = get(&app, None, "/api/v1/catalog/products/basmati-rice")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(page["variants"][1]["price_now_minor"], 50000);
+        assert_eq!(page["variants"][1]["price_minor"], 55000);
+        // Two hours on, the sale has ended.
+        let later = (now + chrono::TimeDelta::hours(2)).to_rfc3339().replace('+', "%2B");
+        let after = prices(walk_in.clone(), format!("&at={later}")).await;
+        assert_eq!(find(&after, &large), (55000, "list".to_string()));
+
+        // A sale above the price, or ending before it starts, is refused by field.
+        let bad = post(
+            &app,
+            &staff,
+            &format!("/api/v1/catalog/variants/{large}/sales"),
+            json!({"price_minor": 70000, "starts_at": now.to_rfc3339()}),
+        )
+        .await;
+        assert_eq!(fields(&bad.json().await.unwrap()), vec!["price_minor"]);
+        let backwards = post(
+            &app,
+            &staff,
+            &format!("/api/v1/catalog/variants/{large}/sales"),
+            json!({"price_minor": 100, "starts_at": now.to_rfc3339(), "ends_at": (now - chrono::TimeDelta::hours(1)).to_rfc3339()}),
+        )
+        .await;
+        assert_eq!(fields(&backwards.json().await.unwrap()), vec!["ends_at"]);
+        // Another seller cannot put someone else's variant on sale; a customer cannot ask
+        // for another customer's prices.
+        let foreign = post(
+            &app,
+            &seller,
+            &format!("/api/v1/catalog/variants/{large}/sales"),
+            json!({"price_minor": 100, "starts_at": now.to_rfc3339()}),
+        )
+        .await;
+        assert_eq!(foreign.status(), StatusCode::NOT_FOUND);
+        let snoop = get(
+            &app,
+            Some(&walk_in),
+            &format!("/api/v1/catalog/prices?variant_ids={large}&customer_id={hotel_id}"),
+        )
+        .await;
+        assert_eq!(snoop.status(), StatusCode::BAD_REQUEST);
+    })
+    .await;
+}

@@ -30,8 +30,8 @@ pub struct VariantInfo {
 /// Whom and when a price is for.
 #[derive(Debug, Clone, Default)]
 pub struct PriceContext {
-    /// The customer's price list group, if any (e.g. `wholesale`).
-    pub customer_group: Option<String>,
+    /// The customer, whose price lists (e.g. wholesale) apply.
+    pub customer_id: Option<String>,
     /// When the price applies (sale windows); `None` = now.
     pub at: Option<DateTime<Utc>>,
 }
@@ -45,7 +45,7 @@ pub struct ResolvedPrice {
     pub unit_price_minor: i64,
     /// The list price, for showing a strike-through when lower.
     pub list_price_minor: i64,
-    /// `list`, `sale` or `price_list:{group}`.
+    /// `list`, `sale` or `price_list:{name}`.
     pub source: String,
     pub prices_include_tax: bool,
 }
@@ -59,7 +59,7 @@ pub trait CatalogApi: Send + Sync {
     async fn variant_by_code(&self, code: &str) -> Result<Option<VariantInfo>, AppError>;
 
     /// Prices for `ids`: the lowest of the list price, a sale price live at `ctx.at`, and
-    /// the customer group's price list. Unknown or non-active variants are left out.
+    /// the prices of the customer's price lists. Unknown or non-active variants are left out.
     async fn prices(
         &self,
         ids: &[String],

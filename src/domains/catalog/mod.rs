@@ -4,6 +4,7 @@
 
 mod model;
 mod routes;
+mod seed;
 mod service;
 mod store;
 
@@ -21,6 +22,7 @@ use crate::events::Subscriber;
 use crate::gateway::rbac::{Access, RouteRule};
 use crate::http::{AppError, method_not_allowed};
 
+pub use seed::SeedReport;
 pub use service::search_words;
 
 /// Every route of the domain and who may call it.
@@ -62,6 +64,42 @@ pub const ROUTES: &[RouteRule] = &[
         "/api/v1/catalog/lookup",
         Access::Permission(Permission::PosOperate),
     ),
+    RouteRule::new("GET", "/api/v1/catalog/prices", Access::Authenticated),
+    RouteRule::new(
+        "GET",
+        "/api/v1/catalog/price-lists",
+        Access::Permission(Permission::CatalogManageAll),
+    ),
+    RouteRule::new(
+        "POST",
+        "/api/v1/catalog/price-lists",
+        Access::Permission(Permission::CatalogManageAll),
+    ),
+    RouteRule::new(
+        "PUT",
+        "/api/v1/catalog/price-lists/{id}/prices",
+        Access::Permission(Permission::CatalogManageAll),
+    ),
+    RouteRule::new(
+        "PUT",
+        "/api/v1/catalog/price-lists/{id}/members",
+        Access::Permission(Permission::CatalogManageAll),
+    ),
+    RouteRule::new(
+        "GET",
+        "/api/v1/catalog/variants/{id}/sales",
+        Access::Permission(Permission::CatalogWrite),
+    ),
+    RouteRule::new(
+        "POST",
+        "/api/v1/catalog/variants/{id}/sales",
+        Access::Permission(Permission::CatalogWrite),
+    ),
+    RouteRule::new(
+        "DELETE",
+        "/api/v1/catalog/sales/{id}",
+        Access::Permission(Permission::CatalogWrite),
+    ),
     RouteRule::new("GET", "/api/v1/catalog/categories", Access::Public),
     RouteRule::new(
         "POST",
@@ -86,7 +124,9 @@ pub const ROUTES: &[RouteRule] = &[
         routes::list_products, routes::create_product, routes::get_product,
         routes::update_product, routes::archive_product, routes::add_variant,
         routes::update_variant, routes::archive_variant, routes::lookup, routes::categories,
-        routes::create_category, routes::update_category, routes::delete_category
+        routes::create_category, routes::update_category, routes::delete_category,
+        routes::prices, routes::price_lists, routes::create_price_list, routes::set_list_prices,
+        routes::set_list_members, routes::sales, routes::add_sale, routes::delete_sale
     ),
     tags((name = "catalog", description = "Products, variants, categories, search"))
 )]
@@ -106,6 +146,29 @@ impl CatalogDomain {
     pub fn build(db: Db, settings: &Settings) -> Self {
         Self {
             catalog: web::Data::new(service::Catalog::new(db, settings.catalog.clone())),
+        }
+    }
+
+    pub async fn product_count(db: &Db) -> Result<i64, AppError> {
+        db.read(store::count_products).await
+    }
+
+    /// Fills an empty catalog: the demo store's shelves, or `generated` products for
+    /// benchmarks. Products belong to `sellers` in turn.
+    pub async fn seed(
+        db: &Db,
+        sellers: &[String],
+        generated: Option<usize>,
+    ) -> Result<SeedReport, AppError> {
+        let existing = db.read(store::count_products).await?;
+        if existing > 0 {
+            return Err(AppError::Conflict(format!(
+                "the catalog already has {existing} products; seed an empty database"
+            )));
+        }
+        match generated {
+            Some(count) => seed::generated(db, sellers, count).await,
+            None => seed::demo(db, sellers).await,
         }
     }
 
@@ -149,6 +212,38 @@ impl CatalogDomain {
                 web::resource("/v1/catalog/lookup")
                     .route(web::get().to(routes::lookup))
                     .default_service(method_not_allowed(&["GET"])),
+            )
+            .service(
+                web::resource("/v1/catalog/prices")
+                    .route(web::get().to(routes::prices))
+                    .default_service(method_not_allowed(&["GET"])),
+            )
+            .service(
+                web::resource("/v1/catalog/price-lists")
+                    .route(web::get().to(routes::price_lists))
+                    .route(web::post().to(routes::create_price_list))
+                    .default_service(method_not_allowed(&["GET", "POST"])),
+            )
+            .service(
+                web::resource("/v1/catalog/price-lists/{id}/prices")
+                    .route(web::put().to(routes::set_list_prices))
+                    .default_service(method_not_allowed(&["PUT"])),
+            )
+            .service(
+                web::resource("/v1/catalog/price-lists/{id}/members")
+                    .route(web::put().to(routes::set_list_members))
+                    .default_service(method_not_allowed(&["PUT"])),
+            )
+            .service(
+                web::resource("/v1/catalog/variants/{id}/sales")
+                    .route(web::get().to(routes::sales))
+                    .route(web::post().to(routes::add_sale))
+                    .default_service(method_not_allowed(&["GET", "POST"])),
+            )
+            .service(
+                web::resource("/v1/catalog/sales/{id}")
+                    .route(web::delete().to(routes::delete_sale))
+                    .default_service(method_not_allowed(&["DELETE"])),
             )
             .service(
                 web::resource("/v1/catalog/categories")

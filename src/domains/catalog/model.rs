@@ -301,6 +301,9 @@ pub struct VariantView {
     /// In minor units (paise).
     pub price_minor: i64,
     pub compare_at_minor: Option<i64>,
+    /// What it sells at now for everybody: the price, or a live sale's lower price.
+    /// (Customers on a price list may pay less: see `/api/v1/catalog/prices`.)
+    pub price_now_minor: i64,
     pub weight_grams: i32,
     pub dimensions_mm: Option<Dimensions>,
     pub status: String,
@@ -326,6 +329,7 @@ impl VariantRow {
             options: serde_json::from_str(&self.options).unwrap_or_default(),
             price_minor: self.price,
             compare_at_minor: self.compare_at_price,
+            price_now_minor: self.price,
             weight_grams: self.weight_grams,
             dimensions_mm,
             status: self.status.clone(),

@@ -6,8 +6,9 @@ use serde::Deserialize;
 
 use super::model::{CategoryView, ProductStatus, ProductView};
 use super::service::{
-    Catalog, CategoryInput, CategoryPatch, ListRequest, LookupView, ProductInput, ProductPage,
-    ProductPatch, SortOrder, VariantInput, VariantPatch,
+    Catalog, CategoryInput, CategoryPatch, ListRequest, LookupView, PriceListInput,
+    PriceListMembers, PriceListPrices, PriceListView, ProductInput, ProductPage, ProductPatch,
+    SaleInput, SaleView, SortOrder, VariantInput, VariantPatch,
 };
 use crate::gateway::rbac::{Authorized, Viewer, perm};
 use crate::http::AppError;
@@ -255,5 +256,168 @@ pub async fn delete_category(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     catalog.delete_category(&id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PricesQuery {
+    /// Comma-separated variant ids (at most 100).
+    pub variant_ids: String,
+    /// Whose price lists apply; staff may ask for any customer, others get their own.
+    pub customer_id: Option<String>,
+    /// When (RFC 3339); now by default.
+    pub at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// What variants sell at for a customer: list, sale or price-list price, the lowest.
+#[utoipa::path(get, path = "/api/v1/catalog/prices", tag = "catalog", params(PricesQuery),
+    responses((status = 200, body = Vec<PriceView>), (status = 400, body = crate::http::Problem)))]
+pub async fn prices(
+    catalog: CatalogData,
+    who: crate::gateway::rbac::Authenticated,
+    Query(q): Query<PricesQuery>,
+) -> Result<HttpResponse, AppError> {
+    let ids: Vec<String> = q
+        .variant_ids
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    if ids.is_empty() || ids.len() > 100 {
+        return Err(AppError::invalid(
+            "variant_ids",
+            "must list 1 to 100 variant ids",
+        ));
+    }
+    let me = who.0.user_id().to_string();
+    let customer = match q.customer_id {
+        Some(c) if c != me && !who.0.has(crate::contracts::auth::Permission::PosOperate) => {
+            return Err(AppError::invalid(
+                "customer_id",
+                "only staff may ask for another customer's prices",
+            ));
+        }
+        Some(c) => c,
+        None => me,
+    };
+    let prices = catalog
+        .prices(
+            ids,
+            &crate::contracts::catalog::PriceContext {
+                customer_id: Some(customer),
+                at: q.at,
+            },
+        )
+        .await?;
+    let views: Vec<PriceView> = prices
+        .into_iter()
+        .map(|p| PriceView {
+            variant_id: p.variant_id,
+            unit_price_minor: p.unit_price_minor,
+            list_price_minor: p.list_price_minor,
+            source: p.source,
+            prices_include_tax: p.prices_include_tax,
+        })
+        .collect();
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .json(views))
+}
+
+/// A resolved price.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct PriceView {
+    pub variant_id: String,
+    pub unit_price_minor: i64,
+    pub list_price_minor: i64,
+    /// `list`, `sale` or `price_list:{name}`.
+    pub source: String,
+    pub prices_include_tax: bool,
+}
+
+/// Price lists (e.g. wholesale) with their prices and members.
+#[utoipa::path(get, path = "/api/v1/catalog/price-lists", tag = "catalog",
+    responses((status = 200, body = Vec<PriceListView>)))]
+pub async fn price_lists(
+    catalog: CatalogData,
+    _who: Authorized<perm::CatalogManageAll>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(catalog.price_lists().await?))
+}
+
+/// Create a price list.
+#[utoipa::path(post, path = "/api/v1/catalog/price-lists", tag = "catalog", request_body = PriceListInput,
+    responses((status = 201, body = PriceListView), (status = 400, body = crate::http::Problem)))]
+pub async fn create_price_list(
+    catalog: CatalogData,
+    _who: Authorized<perm::CatalogManageAll>,
+    Json(body): Json<PriceListInput>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Created().json(catalog.create_price_list(body).await?))
+}
+
+/// Set variants' prices in a list (`null` removes one).
+#[utoipa::path(put, path = "/api/v1/catalog/price-lists/{id}/prices", tag = "catalog", request_body = PriceListPrices,
+    params(("id" = String, Path)),
+    responses((status = 200, body = PriceListView), (status = 400, body = crate::http::Problem), (status = 404, body = crate::http::Problem)))]
+pub async fn set_list_prices(
+    catalog: CatalogData,
+    _who: Authorized<perm::CatalogManageAll>,
+    id: web::Path<String>,
+    Json(body): Json<PriceListPrices>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(catalog.set_list_prices(&id, body).await?))
+}
+
+/// Replace the customers a price list applies to.
+#[utoipa::path(put, path = "/api/v1/catalog/price-lists/{id}/members", tag = "catalog", request_body = PriceListMembers,
+    params(("id" = String, Path)),
+    responses((status = 200, body = PriceListView), (status = 400, body = crate::http::Problem), (status = 404, body = crate::http::Problem)))]
+pub async fn set_list_members(
+    catalog: CatalogData,
+    _who: Authorized<perm::CatalogManageAll>,
+    id: web::Path<String>,
+    Json(body): Json<PriceListMembers>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(catalog.set_list_members(&id, body).await?))
+}
+
+/// A variant's scheduled sale prices.
+#[utoipa::path(get, path = "/api/v1/catalog/variants/{id}/sales", tag = "catalog",
+    params(("id" = String, Path)),
+    responses((status = 200, body = Vec<SaleView>), (status = 404, body = crate::http::Problem)))]
+pub async fn sales(
+    catalog: CatalogData,
+    who: Authorized<perm::CatalogWrite>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(catalog.sales(&who.principal, &id).await?))
+}
+
+/// Schedule a sale price (below the variant's price) from `starts_at` to `ends_at`.
+#[utoipa::path(post, path = "/api/v1/catalog/variants/{id}/sales", tag = "catalog", request_body = SaleInput,
+    params(("id" = String, Path)),
+    responses((status = 201, body = SaleView), (status = 400, body = crate::http::Problem), (status = 404, body = crate::http::Problem)))]
+pub async fn add_sale(
+    catalog: CatalogData,
+    who: Authorized<perm::CatalogWrite>,
+    id: web::Path<String>,
+    Json(body): Json<SaleInput>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Created().json(catalog.add_sale(&who.principal, &id, body).await?))
+}
+
+/// Cancel a scheduled sale.
+#[utoipa::path(delete, path = "/api/v1/catalog/sales/{id}", tag = "catalog",
+    params(("id" = String, Path)),
+    responses((status = 204, description = "Deleted"), (status = 404, body = crate::http::Problem)))]
+pub async fn delete_sale(
+    catalog: CatalogData,
+    who: Authorized<perm::CatalogWrite>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    catalog.delete_sale(&who.principal, &id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

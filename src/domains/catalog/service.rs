@@ -543,18 +543,20 @@ impl Catalog {
         id_or_slug: &str,
     ) -> Result<ProductView, AppError> {
         let key = id_or_slug.to_string();
-        let (product, variants, categories) = self
+        let (product, variants, categories, sales) = self
             .db
             .read(move |conn| {
                 let Some(p) = store::product(conn, &key)? else {
-                    return Ok((None, Vec::new(), Vec::new()));
+                    return Ok((None, Vec::new(), Vec::new(), Vec::new()));
                 };
                 let ids = vec![p.id.clone()];
                 let variants = store::variants_of(conn, &ids)?;
                 let categories = store::product_categories(conn, &ids)?
                     .remove(&p.id)
                     .unwrap_or_default();
-                Ok((Some(p), variants, categories))
+                let variant_ids: Vec<String> = variants.iter().map(|v| v.id.clone()).collect();
+                let sales = store::live_sales(conn, &variant_ids, now())?;
+                Ok((Some(p), variants, categories, sales))
             })
             .await?;
         let product = product
@@ -562,7 +564,18 @@ impl Catalog {
             .ok_or_else(|| AppError::NotFound("no such product".into()))?;
         let public = product.status == "active"
             && !viewer.is_some_and(|p| Self::sees_unpublished(Some(p), &product));
-        Ok(self.view(product, variants, categories, public))
+        let mut view = self.view(product, variants, categories, public);
+        for v in &mut view.variants {
+            if let Some(lowest) = sales
+                .iter()
+                .filter(|s| s.variant_id == v.id)
+                .map(|s| s.price)
+                .min()
+            {
+                v.price_now_minor = v.price_now_minor.min(lowest);
+            }
+        }
+        Ok(view)
     }
 
     fn view(
@@ -1247,26 +1260,325 @@ impl Catalog {
             .await
     }
 
-    /// The one pricing function: what each active variant sells at.
+    /// The one pricing function, which the cart and the POS both call: each active
+    /// variant's lowest price among its list price, a sale live at `ctx.at`, and the
+    /// prices of the price lists the customer belongs to.
     pub async fn prices(
         &self,
         ids: Vec<String>,
-        _ctx: &PriceContext,
+        ctx: &PriceContext,
     ) -> Result<Vec<ResolvedPrice>, AppError> {
         let include_tax = self.settings.prices_include_tax;
-        Ok(self
-            .variant_infos(ids)
-            .await?
+        let at = ctx.at.map_or_else(now, |t| t.naive_utc());
+        let customer = ctx.customer_id.clone();
+        let infos = self.variant_infos(ids.clone()).await?;
+        let (sales, lists) = self
+            .db
+            .read(move |conn| {
+                let sales = store::live_sales(conn, &ids, at)?;
+                let lists = match &customer {
+                    Some(c) => store::member_prices(conn, c, &ids)?,
+                    None => Vec::new(),
+                };
+                Ok((sales, lists))
+            })
+            .await?;
+        Ok(infos
             .into_iter()
             .filter(|v| v.status == "active")
-            .map(|v| ResolvedPrice {
-                variant_id: v.variant_id,
-                unit_price_minor: v.price_minor,
-                list_price_minor: v.price_minor,
-                source: "list".into(),
-                prices_include_tax: include_tax,
+            .map(|v| {
+                let mut best = (v.price_minor, "list".to_string());
+                for sale in sales.iter().filter(|s| s.variant_id == v.variant_id) {
+                    if sale.price < best.0 {
+                        best = (sale.price, "sale".into());
+                    }
+                }
+                for (_, price, list) in lists.iter().filter(|(id, _, _)| *id == v.variant_id) {
+                    if *price < best.0 {
+                        best = (*price, format!("price_list:{list}"));
+                    }
+                }
+                ResolvedPrice {
+                    variant_id: v.variant_id,
+                    unit_price_minor: best.0,
+                    list_price_minor: v.price_minor,
+                    source: best.1,
+                    prices_include_tax: include_tax,
+                }
             })
             .collect())
+    }
+
+    pub async fn price_lists(&self) -> Result<Vec<PriceListView>, AppError> {
+        self.db
+            .read(|conn| {
+                let lists = store::price_lists(conn)?;
+                lists
+                    .into_iter()
+                    .map(|l| price_list_view(conn, l))
+                    .collect()
+            })
+            .await
+    }
+
+    pub async fn create_price_list(
+        &self,
+        input: PriceListInput,
+    ) -> Result<PriceListView, AppError> {
+        let name = check_text(&input.name, 100, "name")?;
+        self.db
+            .write(move |conn| {
+                let now = now();
+                let row = store::PriceListRow {
+                    id: new_id(),
+                    name,
+                    active: input.active.unwrap_or(true),
+                    created_at: now,
+                    updated_at: now,
+                };
+                store::insert_price_list(conn, &row)?;
+                price_list_view(conn, row)
+            })
+            .await
+    }
+
+    /// Sets prices in a list; a `null` price takes the variant out of the list.
+    pub async fn set_list_prices(
+        &self,
+        list_id: &str,
+        input: PriceListPrices,
+    ) -> Result<PriceListView, AppError> {
+        let mut problems = Problems::default();
+        if input.prices.is_empty() || input.prices.len() > 1000 {
+            problems.add("prices", "must have 1 to 1000 entries");
+        }
+        for (i, p) in input.prices.iter().enumerate() {
+            if let Some(price) = p.price_minor {
+                problems.check(check_price(price, &format!("prices[{i}].price_minor")));
+            }
+        }
+        problems.finish()?;
+        let list_id = list_id.to_string();
+        self.db
+            .write(move |conn| {
+                let list = store::price_list(conn, &list_id)?
+                    .ok_or_else(|| AppError::NotFound("no such price list".into()))?;
+                let ids: Vec<String> = input.prices.iter().map(|p| p.variant_id.clone()).collect();
+                let known: BTreeSet<String> = store::variants_by_ids(conn, &ids)?
+                    .into_iter()
+                    .map(|v| v.id)
+                    .collect();
+                if let Some(i) = ids.iter().position(|id| !known.contains(id)) {
+                    return Err(AppError::invalid(
+                        format!("prices[{i}].variant_id"),
+                        "is not a variant",
+                    ));
+                }
+                for p in &input.prices {
+                    store::set_list_price(conn, &list.id, &p.variant_id, p.price_minor)?;
+                }
+                price_list_view(conn, list)
+            })
+            .await
+    }
+
+    /// Replaces the customers a price list applies to.
+    pub async fn set_list_members(
+        &self,
+        list_id: &str,
+        input: PriceListMembers,
+    ) -> Result<PriceListView, AppError> {
+        if input.user_ids.len() > 10_000 {
+            return Err(AppError::invalid("user_ids", "at most 10000 members"));
+        }
+        let list_id = list_id.to_string();
+        self.db
+            .write(move |conn| {
+                let list = store::price_list(conn, &list_id)?
+                    .ok_or_else(|| AppError::NotFound("no such price list".into()))?;
+                let unique: Vec<String> = input
+                    .user_ids
+                    .iter()
+                    .cloned()
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                // Accounts are the users domain's: the foreign key tells us which exist.
+                store::set_members(conn, &list.id, &unique).map_err(|e| match e {
+                    AppError::Internal(m) if m.to_lowercase().contains("foreign key") => {
+                        AppError::invalid("user_ids", "names an account that does not exist")
+                    }
+                    other => other,
+                })?;
+                price_list_view(conn, list)
+            })
+            .await
+    }
+
+    /// Schedules a sale price for a variant of the caller's (or, for staff, any) product.
+    pub async fn add_sale(
+        &self,
+        principal: &Principal,
+        variant_id: &str,
+        input: SaleInput,
+    ) -> Result<SaleView, AppError> {
+        let mut problems = Problems::default();
+        problems.check(check_price(input.price_minor, "price_minor"));
+        if let Some(end) = input.ends_at
+            && end <= input.starts_at
+        {
+            problems.add("ends_at", "must be after starts_at");
+        }
+        problems.finish()?;
+        let principal = principal.clone();
+        let variant_id = variant_id.to_string();
+        self.db
+            .write(move |conn| {
+                let variant = store::variant(conn, &variant_id)?
+                    .ok_or_else(|| AppError::NotFound("no such variant".into()))?;
+                Self::owned(conn, &principal, &variant.product_id)?;
+                if input.price_minor >= variant.price {
+                    return Err(AppError::invalid(
+                        "price_minor",
+                        "must be below the variant's price",
+                    ));
+                }
+                let row = store::SaleRow {
+                    id: new_id(),
+                    variant_id: variant.id,
+                    price: input.price_minor,
+                    starts_at: input.starts_at.naive_utc(),
+                    ends_at: input.ends_at.map(|t| t.naive_utc()),
+                    created_at: now(),
+                };
+                store::insert_sale(conn, &row)?;
+                Ok(sale_view(&row))
+            })
+            .await
+    }
+
+    pub async fn sales(
+        &self,
+        principal: &Principal,
+        variant_id: &str,
+    ) -> Result<Vec<SaleView>, AppError> {
+        let principal = principal.clone();
+        let variant_id = variant_id.to_string();
+        self.db
+            .read(move |conn| {
+                let variant = store::variant(conn, &variant_id)?
+                    .ok_or_else(|| AppError::NotFound("no such variant".into()))?;
+                Self::owned(conn, &principal, &variant.product_id)?;
+                Ok(store::sales_of(conn, &variant.id)?
+                    .iter()
+                    .map(sale_view)
+                    .collect())
+            })
+            .await
+    }
+
+    pub async fn delete_sale(&self, principal: &Principal, id: &str) -> Result<(), AppError> {
+        let principal = principal.clone();
+        let id = id.to_string();
+        self.db
+            .write(move |conn| {
+                let sale = store::sale(conn, &id)?
+                    .ok_or_else(|| AppError::NotFound("no such sale".into()))?;
+                let variant = store::variant(conn, &sale.variant_id)?
+                    .ok_or_else(|| AppError::NotFound("no such sale".into()))?;
+                Self::owned(conn, &principal, &variant.product_id)?;
+                store::delete_sale(conn, &sale.id)
+            })
+            .await
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PriceListInput {
+    pub name: String,
+    pub active: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PriceEntry {
+    pub variant_id: String,
+    /// `null` removes the variant from the list.
+    pub price_minor: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PriceListPrices {
+    pub prices: Vec<PriceEntry>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PriceListMembers {
+    pub user_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ListPrice {
+    pub variant_id: String,
+    pub price_minor: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PriceListView {
+    pub id: String,
+    pub name: String,
+    pub active: bool,
+    pub prices: Vec<ListPrice>,
+    pub member_ids: Vec<String>,
+}
+
+fn price_list_view(
+    conn: &mut DbConnection,
+    l: store::PriceListRow,
+) -> Result<PriceListView, AppError> {
+    Ok(PriceListView {
+        prices: store::list_prices(conn, &l.id)?
+            .into_iter()
+            .map(|(variant_id, price_minor)| ListPrice {
+                variant_id,
+                price_minor,
+            })
+            .collect(),
+        member_ids: store::members(conn, &l.id)?,
+        id: l.id,
+        name: l.name,
+        active: l.active,
+    })
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SaleInput {
+    pub price_minor: i64,
+    pub starts_at: chrono::DateTime<chrono::Utc>,
+    /// Open-ended when absent.
+    pub ends_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SaleView {
+    pub id: String,
+    pub variant_id: String,
+    pub price_minor: i64,
+    pub starts_at: chrono::DateTime<chrono::Utc>,
+    pub ends_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+fn sale_view(s: &store::SaleRow) -> SaleView {
+    SaleView {
+        id: s.id.clone(),
+        variant_id: s.variant_id.clone(),
+        price_minor: s.price,
+        starts_at: utc(s.starts_at),
+        ends_at: s.ends_at.map(utc),
     }
 }
 

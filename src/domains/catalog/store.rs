@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
 use super::model::{CategoryRow, ProductRow, ProductSummary, VariantRow};
 use crate::db::{Backend, DbConnection};
@@ -441,6 +441,9 @@ pub fn delete_category(conn: &mut DbConnection, id: &str) -> Result<(), AppError
 pub enum Bind {
     Text(String),
     Int(i64),
+    OptText(Option<String>),
+    OptInt(Option<i64>),
+    Time(NaiveDateTime),
 }
 
 /// The WHERE clause of a product listing, written once for both backends.
@@ -504,6 +507,9 @@ fn bound<'a>(
         query = match b {
             Bind::Text(s) => query.bind::<Text, _>(s.clone()),
             Bind::Int(i) => query.bind::<BigInt, _>(*i),
+            Bind::OptText(s) => query.bind::<Nullable<Text>, _>(s.clone()),
+            Bind::OptInt(i) => query.bind::<Nullable<BigInt>, _>(*i),
+            Bind::Time(t) => query.bind::<Timestamp, _>(*t),
         };
     }
     query
@@ -578,4 +584,415 @@ pub fn band_counts(
     let mut binds = filter.binds.clone();
     binds.extend(filter.binds.iter().cloned());
     Ok(bound(diesel::sql_query(sql).into_boxed(), &binds).load(conn)?)
+}
+
+pub struct SeedVariant {
+    pub id: String,
+    pub sku: String,
+    pub barcode: Option<String>,
+    pub title: String,
+    pub options: String,
+    pub price: i64,
+    pub compare_at_price: Option<i64>,
+    pub weight_grams: i32,
+}
+
+pub struct SeedProduct {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub status: String,
+    pub seller_id: String,
+    pub hsn_code: String,
+    pub gst_rate_bp: i32,
+    pub options: String,
+    pub category_ids: Vec<String>,
+    pub variants: Vec<SeedVariant>,
+}
+
+pub fn seed_category(
+    conn: &mut DbConnection,
+    id: &str,
+    parent: Option<&str>,
+    name: &str,
+    slug: &super::model::Slug,
+    position: i32,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let path = match parent {
+        Some(p) => {
+            let parent = category(conn, p)?
+                .ok_or_else(|| AppError::internal("seed parent category missing"))?;
+            format!("{}{id}/", parent.path)
+        }
+        None => format!("/{id}/"),
+    };
+    // A slug already taken (an earlier seed) gets the id's tail.
+    let slug = if category_slug_taken(conn, slug.as_str(), None)? {
+        format!("{}-{}", slug.as_str(), &id[id.len() - 6..])
+    } else {
+        slug.as_str().to_string()
+    };
+    insert_category(
+        conn,
+        &CategoryRow {
+            id: id.to_string(),
+            parent_id: parent.map(str::to_string),
+            name: name.to_string(),
+            slug,
+            position,
+            path,
+            created_at: now,
+            updated_at: now,
+        },
+    )
+}
+
+/// Inserts `rows` into `table` with one multi-row INSERT (diesel's batch insert is not
+/// available over the multi-backend connection).
+fn insert_rows(
+    conn: &mut DbConnection,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Bind>>,
+) -> Result<(), AppError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let one = format!("({})", vec!["?"; columns.len()].join(", "));
+    let sql = format!(
+        "INSERT INTO {table} ({}) VALUES {}",
+        columns.join(", "),
+        vec![one; rows.len()].join(", ")
+    );
+    let binds: Vec<Bind> = rows.into_iter().flatten().collect();
+    bound(diesel::sql_query(sql).into_boxed(), &binds).execute(conn)?;
+    Ok(())
+}
+
+/// Many products at once, several per INSERT statement, with the derived columns and
+/// search rows computed here rather than by `refresh_product`.
+pub fn seed_products(
+    conn: &mut DbConnection,
+    products: &[SeedProduct],
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    use Bind::{Int, OptInt, OptText, Text, Time};
+    for chunk in products.chunks(50) {
+        let rows = chunk
+            .iter()
+            .map(|p| {
+                let min = p.variants.iter().map(|v| v.price).min().unwrap_or(0);
+                let max = p.variants.iter().map(|v| v.price).max().unwrap_or(0);
+                vec![
+                    Text(p.id.clone()),
+                    Text(p.slug.clone()),
+                    Text(p.name.clone()),
+                    Text(p.description.clone()),
+                    Text(p.status.clone()),
+                    Text(p.seller_id.clone()),
+                    Text(p.hsn_code.clone()),
+                    Int(i64::from(p.gst_rate_bp)),
+                    Text(p.options.clone()),
+                    Int(min),
+                    Int(max),
+                    Int(0),
+                    Time(now),
+                    Time(now),
+                ]
+            })
+            .collect();
+        insert_rows(
+            conn,
+            "catalog_products",
+            &[
+                "id",
+                "slug",
+                "name",
+                "description",
+                "status",
+                "seller_id",
+                "hsn_code",
+                "gst_rate_bp",
+                "options",
+                "min_price",
+                "max_price",
+                "in_stock",
+                "created_at",
+                "updated_at",
+            ],
+            rows,
+        )?;
+        let rows = chunk
+            .iter()
+            .flat_map(|p| {
+                p.variants.iter().enumerate().map(move |(i, v)| {
+                    vec![
+                        Text(v.id.clone()),
+                        Text(p.id.clone()),
+                        Text(v.sku.clone()),
+                        OptText(v.barcode.clone()),
+                        Text(v.title.clone()),
+                        Text(v.options.clone()),
+                        Int(v.price),
+                        OptInt(v.compare_at_price),
+                        Int(i64::from(v.weight_grams)),
+                        Int(i as i64),
+                        Text("active".into()),
+                        Int(0),
+                        Time(now),
+                    ]
+                })
+            })
+            .collect();
+        insert_rows(
+            conn,
+            "catalog_variants",
+            &[
+                "id",
+                "product_id",
+                "sku",
+                "barcode",
+                "title",
+                "options",
+                "price",
+                "compare_at_price",
+                "weight_grams",
+                "position",
+                "status",
+                "available",
+                "updated_at",
+            ],
+            rows,
+        )?;
+        let rows = chunk
+            .iter()
+            .flat_map(|p| {
+                p.category_ids
+                    .iter()
+                    .map(move |c| vec![Text(p.id.clone()), Text(c.clone())])
+            })
+            .collect();
+        insert_rows(
+            conn,
+            "catalog_product_categories",
+            &["product_id", "category_id"],
+            rows,
+        )?;
+        let rows = chunk
+            .iter()
+            .map(|p| {
+                let codes: Vec<&str> = p
+                    .variants
+                    .iter()
+                    .flat_map(|v| std::iter::once(v.sku.as_str()).chain(v.barcode.as_deref()))
+                    .collect();
+                vec![
+                    Text(p.id.clone()),
+                    Text(p.name.clone()),
+                    Text(p.description.clone()),
+                    Text(codes.join(" ")),
+                ]
+            })
+            .collect();
+        insert_rows(
+            conn,
+            "catalog_search",
+            &["product_id", "name", "description", "codes"],
+            rows,
+        )?;
+    }
+    Ok(())
+}
+
+pub fn count_products(conn: &mut DbConnection) -> Result<i64, AppError> {
+    Ok(catalog_products::table.count().get_result(conn)?)
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct PriceListRow {
+    pub id: String,
+    pub name: String,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn price_lists(conn: &mut DbConnection) -> Result<Vec<PriceListRow>, AppError> {
+    use crate::schema::catalog_price_lists as l;
+    Ok(l::table.order(l::name).load(conn)?)
+}
+
+pub fn price_list(conn: &mut DbConnection, id: &str) -> Result<Option<PriceListRow>, AppError> {
+    use crate::schema::catalog_price_lists as l;
+    Ok(l::table.filter(l::id.eq(id)).first(conn).optional()?)
+}
+
+pub fn insert_price_list(conn: &mut DbConnection, row: &PriceListRow) -> Result<(), AppError> {
+    use crate::schema::catalog_price_lists as l;
+    let taken = l::table
+        .filter(l::name.eq(&row.name))
+        .select(l::id)
+        .first::<String>(conn)
+        .optional()?
+        .is_some();
+    if taken {
+        return Err(AppError::invalid(
+            "name",
+            "is already used by another price list",
+        ));
+    }
+    diesel::insert_into(l::table)
+        .values((
+            l::id.eq(&row.id),
+            l::name.eq(&row.name),
+            l::active.eq(row.active),
+            l::created_at.eq(row.created_at),
+            l::updated_at.eq(row.updated_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Sets (or with `None` removes) a variant's price in a list.
+pub fn set_list_price(
+    conn: &mut DbConnection,
+    list_id: &str,
+    variant_id: &str,
+    price: Option<i64>,
+) -> Result<(), AppError> {
+    use crate::schema::catalog_price_list_prices as p;
+    diesel::delete(
+        p::table
+            .filter(p::price_list_id.eq(list_id))
+            .filter(p::variant_id.eq(variant_id)),
+    )
+    .execute(conn)?;
+    if let Some(price) = price {
+        diesel::insert_into(p::table)
+            .values((
+                p::price_list_id.eq(list_id),
+                p::variant_id.eq(variant_id),
+                p::price.eq(price),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn list_prices(conn: &mut DbConnection, list_id: &str) -> Result<Vec<(String, i64)>, AppError> {
+    use crate::schema::catalog_price_list_prices as p;
+    Ok(p::table
+        .filter(p::price_list_id.eq(list_id))
+        .order(p::variant_id)
+        .select((p::variant_id, p::price))
+        .load(conn)?)
+}
+
+pub fn set_members(
+    conn: &mut DbConnection,
+    list_id: &str,
+    users: &[String],
+) -> Result<(), AppError> {
+    use crate::schema::catalog_price_list_members as m;
+    diesel::delete(m::table.filter(m::price_list_id.eq(list_id))).execute(conn)?;
+    for user in users {
+        diesel::insert_into(m::table)
+            .values((m::price_list_id.eq(list_id), m::user_id.eq(user)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn members(conn: &mut DbConnection, list_id: &str) -> Result<Vec<String>, AppError> {
+    use crate::schema::catalog_price_list_members as m;
+    Ok(m::table
+        .filter(m::price_list_id.eq(list_id))
+        .order(m::user_id)
+        .select(m::user_id)
+        .load(conn)?)
+}
+
+/// The lowest price each of `variant_ids` has in the active lists `user_id` belongs to,
+/// with the list's name.
+pub fn member_prices(
+    conn: &mut DbConnection,
+    user_id: &str,
+    variant_ids: &[String],
+) -> Result<Vec<(String, i64, String)>, AppError> {
+    use crate::schema::{
+        catalog_price_list_members as m, catalog_price_list_prices as p, catalog_price_lists as l,
+    };
+    Ok(p::table
+        .inner_join(l::table)
+        .filter(l::active.eq(true))
+        .filter(p::variant_id.eq_any(variant_ids))
+        .filter(
+            p::price_list_id.eq_any(
+                m::table
+                    .filter(m::user_id.eq(user_id))
+                    .select(m::price_list_id),
+            ),
+        )
+        .select((p::variant_id, p::price, l::name))
+        .load(conn)?)
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct SaleRow {
+    pub id: String,
+    pub variant_id: String,
+    pub price: i64,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_sale(conn: &mut DbConnection, row: &SaleRow) -> Result<(), AppError> {
+    use crate::schema::catalog_sale_prices as s;
+    diesel::insert_into(s::table)
+        .values((
+            s::id.eq(&row.id),
+            s::variant_id.eq(&row.variant_id),
+            s::price.eq(row.price),
+            s::starts_at.eq(row.starts_at),
+            s::ends_at.eq(row.ends_at),
+            s::created_at.eq(row.created_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn sales_of(conn: &mut DbConnection, variant_id: &str) -> Result<Vec<SaleRow>, AppError> {
+    use crate::schema::catalog_sale_prices as s;
+    Ok(s::table
+        .filter(s::variant_id.eq(variant_id))
+        .order(s::starts_at)
+        .load(conn)?)
+}
+
+pub fn sale(conn: &mut DbConnection, id: &str) -> Result<Option<SaleRow>, AppError> {
+    use crate::schema::catalog_sale_prices as s;
+    Ok(s::table.filter(s::id.eq(id)).first(conn).optional()?)
+}
+
+pub fn delete_sale(conn: &mut DbConnection, id: &str) -> Result<(), AppError> {
+    use crate::schema::catalog_sale_prices as s;
+    diesel::delete(s::table.filter(s::id.eq(id))).execute(conn)?;
+    Ok(())
+}
+
+/// Sales of `variant_ids` live at `at`.
+pub fn live_sales(
+    conn: &mut DbConnection,
+    variant_ids: &[String],
+    at: NaiveDateTime,
+) -> Result<Vec<SaleRow>, AppError> {
+    use crate::schema::catalog_sale_prices as s;
+    Ok(s::table
+        .filter(s::variant_id.eq_any(variant_ids))
+        .filter(s::starts_at.le(at))
+        .filter(s::ends_at.is_null().or(s::ends_at.gt(at)))
+        .load(conn)?)
 }

@@ -108,6 +108,11 @@ pub const ROUTES: &[RouteRule] = &[
 )]
 struct UsersApiDoc;
 
+/// A random password (24 URL-safe characters) for generated accounts.
+pub fn random_password() -> Result<String, AppError> {
+    Ok(service::random_token()?.chars().take(24).collect())
+}
+
 pub fn openapi() -> utoipa::openapi::OpenApi {
     UsersApiDoc::openapi()
 }
@@ -272,6 +277,21 @@ impl UsersDomain {
 
     pub fn identity(&self) -> Arc<dyn IdentityApi> {
         Arc::new(self.clone())
+    }
+
+    /// Creates an account with any role (seeding a demo store); returns its id.
+    pub async fn create_account(
+        &self,
+        email: &str,
+        password: String,
+        name: &str,
+        role: Role,
+    ) -> Result<String, AppError> {
+        Ok(self
+            .users
+            .create_user(email, Some(password), name, role)
+            .await?
+            .id)
     }
 
     /// Bootstraps an admin (the `create-admin` command); returns its id and e-mail.
