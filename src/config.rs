@@ -40,6 +40,10 @@ pub struct CatalogSettings {
     pub gst_rates_bp: Vec<i32>,
     /// The store's currency (ISO 4217); prices are integers in its minor unit.
     pub currency: String,
+    /// How long anonymous product lists, product pages and the category tree are served
+    /// from memory. Changes through this instance apply at once; other instances'
+    /// within this time. 0 = always ask the database.
+    pub page_cache_ms: u64,
 }
 
 impl Default for CatalogSettings {
@@ -48,6 +52,7 @@ impl Default for CatalogSettings {
             prices_include_tax: true,
             gst_rates_bp: vec![0, 25, 300, 500, 1200, 1800, 2800, 4000],
             currency: "INR".into(),
+            page_cache_ms: 5000,
         }
     }
 }

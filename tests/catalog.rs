@@ -866,3 +866,137 @@ async fn one_pricing_function_resolves_list_sale_and_price_list_prices() {
     })
     .await;
 }
+
+async fn import(app: &TestApp, token: &str, csv: &str, dry_run: bool) -> reqwest::Response {
+    app.client
+        .post(app.url(&format!("/api/v1/catalog/import?dry_run={dry_run}")))
+        .bearer_auth(token)
+        .header("content-type", "text/csv")
+        .body(csv.to_string())
+        .send()
+        .await
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn csv_import_checks_every_row_first_then_applies_all_and_export_round_trips() {
+    for_each_backend(|backend| async move {
+        let app = TestApp::spawn(&backend).await;
+        let (_, staff) = with_role(&app, "meena@shop.in", Role::Staff).await;
+        let (_, seller) = with_role(&app, "ravi@sellers.in", Role::Seller).await;
+        let cat = post(&app, &staff, "/api/v1/catalog/categories", json!({"name": "Tea", "slug": "tea"})).await;
+        assert_eq!(cat.status(), StatusCode::CREATED);
+
+        let bad = "product_slug,name,hsn_code,gst_rate_bp,categories,options,sku,barcode,price_minor\n\
+            assam-tea,Assam Tea,0902,500,tea,Size=250 g,ASSAM-250,4006381333931,14000\n\
+            assam-tea,,,,,Size=500 g,ASSAM-500,4006381333932,-3\n\
+            nilgiri-tea,Nilgiri Tea,09,1500,coffee,,NIL-1,,abc\n\
+            ooty-tea,Ooty Tea,0902,500,,,ASSAM-250,,100\n";
+        let refused = import(&app, &seller, bad, false).await;
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+        let named = fields(&refused.json().await.unwrap());
+        for field in [
+            "rows[2].barcode",
+            "rows[2].price_minor",
+            "rows[3].hsn_code",
+            "rows[3].gst_rate_bp",
+            "rows[3].categories",
+            "rows[3].price_minor",
+            "rows[4].sku",
+        ] {
+            assert!(named.contains(&field.to_string()), "{field} in {named:?}");
+        }
+        assert_eq!(product_count(&app).await, 0, "a bad file writes nothing");
+
+        let good = "product_slug,name,description,status,hsn_code,gst_rate_bp,categories,options,sku,barcode,price_minor,compare_at_minor,weight_grams\n\
+            assam-tea,Assam Tea,\"Strong, malty CTC\",active,0902,500,tea,Size=250 g,ASSAM-250,4006381333931,14000,,250\n\
+            assam-tea,,,,,,,Size=500 g,ASSAM-500,,26000,30000,500\n\
+            nilgiri-tea,Nilgiri Tea,,active,0902,500,tea,,NIL-1,,18000,,250\n";
+        let dry = import(&app, &seller, good, true).await;
+        assert_eq!(dry.status(), StatusCode::OK);
+        let summary: Value = dry.json().await.unwrap();
+        assert_eq!(summary["dry_run"], true);
+        assert_eq!(summary["products_created"], 2);
+        assert_eq!(summary["variants_created"], 3);
+        assert_eq!(product_count(&app).await, 0, "a dry run writes nothing");
+
+        let applied = import(&app, &seller, good, false).await;
+        assert_eq!(applied.status(), StatusCode::OK);
+        let summary: Value = applied.json().await.unwrap();
+        assert_eq!(summary["products_created"], 2);
+        assert_eq!(product_count(&app).await, 2);
+        let assam: Value = get(&app, None, "/api/v1/catalog/products/assam-tea")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(assam["description"], "Strong, malty CTC");
+        assert_eq!(assam["options"][0]["values"], json!(["250 g", "500 g"]));
+        assert_eq!(assam["variants"][1]["compare_at_minor"], 30000);
+        assert_eq!(assam["category_ids"].as_array().unwrap().len(), 1);
+        let found: Value = get(&app, None, "/api/v1/catalog/products?q=malty")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(found["items"][0]["slug"], "assam-tea");
+
+        // The export has one line per variant and imports back as updates.
+        let export = app
+            .client
+            .get(app.url("/api/v1/catalog/export"))
+            .bearer_auth(&seller)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(export.status(), StatusCode::OK);
+        assert!(export.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+        let text = export.text().await.unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 4, "{text}");
+        assert!(lines[0].starts_with("product_slug,name,"));
+        assert!(text.contains("\"Strong, malty CTC\""));
+        let repriced = text.replace(",14000,", ",13500,");
+        let again = import(&app, &seller, &repriced, false).await;
+        assert_eq!(again.status(), StatusCode::OK);
+        let summary: Value = again.json().await.unwrap();
+        assert_eq!(summary["products_updated"], 2);
+        assert_eq!(summary["variants_updated"], 3);
+        assert_eq!(summary["variants_created"], 0);
+        let assam: Value = get(&app, None, "/api/v1/catalog/products/assam-tea")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(assam["variants"][0]["price_minor"], 13500);
+
+        // Another seller can neither update these through a file nor see them exported.
+        let (_, sita) = with_role(&app, "sita@sellers.in", Role::Seller).await;
+        let theirs = import(&app, &sita, &repriced, false).await;
+        assert_eq!(theirs.status(), StatusCode::BAD_REQUEST);
+        let named = fields(&theirs.json().await.unwrap());
+        assert!(named.contains(&"rows[1].product_slug".to_string()), "{named:?}");
+        let mine = app
+            .client
+            .get(app.url("/api/v1/catalog/export"))
+            .bearer_auth(&sita)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(mine.lines().count(), 1, "{mine}");
+        // Not CSV at all.
+        let json_body = app
+            .client
+            .post(app.url("/api/v1/catalog/import"))
+            .bearer_auth(&seller)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(json_body.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    })
+    .await;
+}

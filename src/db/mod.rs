@@ -67,6 +67,11 @@ struct Inner {
     write: Pool,
     read: Pool,
     migrations: usize,
+    /// First come, first served turns at the pools: r2d2 wakes waiting threads in no
+    /// particular order, so under load some requests starved for hundreds of ms.
+    read_slots: Arc<tokio::sync::Semaphore>,
+    write_slots: Arc<tokio::sync::Semaphore>,
+    acquire_timeout: Duration,
     /// Sequences known to exist, so `ensure_sequence` touches the database once per name.
     sequences: std::sync::Mutex<std::collections::HashSet<String>>,
 }
@@ -136,11 +141,16 @@ impl Db {
                 (pool.clone(), pool)
             }
         };
+        let read_slots = Arc::new(tokio::sync::Semaphore::new(read.max_size() as usize));
+        let write_slots = Arc::new(tokio::sync::Semaphore::new(write.max_size() as usize));
         let db = Db {
             inner: Arc::new(Inner {
                 backend: url.backend,
                 write,
                 read,
+                read_slots,
+                write_slots,
+                acquire_timeout: acquire,
                 migrations: migrate::embedded_count(url.backend)?,
                 sequences: Default::default(),
             }),
@@ -251,6 +261,40 @@ impl Db {
         write_transaction(&mut conn, f)
     }
 
+    /// Runs `f` in a write transaction that is always rolled back: a dry run that sees
+    /// exactly what the real run would, and leaves nothing behind. Blocking.
+    pub fn dry_run_blocking<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError>,
+    {
+        let mut conn = Self::checkout(&self.inner.write)?;
+        let mut out = None;
+        let rolled_back = write_transaction(&mut conn, |conn| {
+            out = Some(f(conn));
+            Err::<(), AppError>(AppError::internal("dry run"))
+        });
+        match (out, rolled_back) {
+            (Some(result), Err(AppError::Internal(m))) if m == "dry run" => result,
+            (_, Err(e)) => Err(e),
+            (_, Ok(())) => Err(AppError::internal("a dry run committed")),
+        }
+    }
+
+    pub async fn dry_run<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let slot = self.turn(&self.inner.write_slots).await?;
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let _slot = slot;
+            db.dry_run_blocking(f)
+        })
+        .await
+        .map_err(|e| AppError::internal(format!("database task failed: {e}")))?
+    }
+
     /// Runs `f` on a read connection, blocking.
     pub fn read_blocking<T, F>(&self, f: F) -> Result<T, AppError>
     where
@@ -286,10 +330,32 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
+        let slot = self.turn(&self.inner.write_slots).await?;
         let db = self.clone();
-        tokio::task::spawn_blocking(move || db.write_blocking(f))
-            .await
-            .map_err(|e| AppError::internal(format!("database task failed: {e}")))?
+        tokio::task::spawn_blocking(move || {
+            let _slot = slot;
+            db.write_blocking(f)
+        })
+        .await
+        .map_err(|e| AppError::internal(format!("database task failed: {e}")))?
+    }
+
+    /// Waits, in arrival order, for a connection of the pool that `slots` guards.
+    async fn turn(
+        &self,
+        slots: &Arc<tokio::sync::Semaphore>,
+    ) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
+        match tokio::time::timeout(self.inner.acquire_timeout, slots.clone().acquire_owned()).await
+        {
+            Ok(Ok(permit)) => Ok(permit),
+            Ok(Err(_)) => Err(AppError::internal("database slots closed")),
+            Err(_) => {
+                tracing::warn!("no database connection available");
+                Err(AppError::Unavailable(
+                    "the database is busy; try again shortly".into(),
+                ))
+            }
+        }
     }
 
     /// Runs `f` on a read connection on the blocking pool.
@@ -298,10 +364,14 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
+        let slot = self.turn(&self.inner.read_slots).await?;
         let db = self.clone();
-        tokio::task::spawn_blocking(move || db.read_blocking(f))
-            .await
-            .map_err(|e| AppError::internal(format!("database task failed: {e}")))?
+        tokio::task::spawn_blocking(move || {
+            let _slot = slot;
+            db.read_blocking(f)
+        })
+        .await
+        .map_err(|e| AppError::internal(format!("database task failed: {e}")))?
     }
 }
 

@@ -25,6 +25,10 @@ pub trait Subscriber: Send + Sync + 'static {
     fn name(&self) -> &'static str;
     fn interested_in(&self, event_type: &str) -> bool;
     fn handle(&self, conn: &mut DbConnection, event: &EventEnvelope) -> Result<(), AppError>;
+
+    /// Runs after `handle`'s transaction committed (e.g. to drop caches of what it
+    /// changed). Not run when the event had been handled before.
+    fn committed(&self, _event: &EventEnvelope) {}
 }
 
 /// The in-process subscribers.
@@ -141,6 +145,7 @@ impl Dispatcher {
                     Ok(())
                 })
                 .map_err(|e| format!("{name}: {e}"))?;
+            subscriber.committed(&envelope);
         }
         Ok(())
     }

@@ -2,6 +2,8 @@
 //! function. It implements `CatalogApi` and keeps its "in stock" flags from inventory's
 //! `StockChanged` events.
 
+mod cache;
+mod csv_io;
 mod model;
 mod routes;
 mod seed;
@@ -63,6 +65,16 @@ pub const ROUTES: &[RouteRule] = &[
         "GET",
         "/api/v1/catalog/lookup",
         Access::Permission(Permission::PosOperate),
+    ),
+    RouteRule::new(
+        "POST",
+        "/api/v1/catalog/import",
+        Access::Permission(Permission::CatalogWrite),
+    ),
+    RouteRule::new(
+        "GET",
+        "/api/v1/catalog/export",
+        Access::Permission(Permission::CatalogWrite),
     ),
     RouteRule::new("GET", "/api/v1/catalog/prices", Access::Authenticated),
     RouteRule::new(
@@ -126,7 +138,8 @@ pub const ROUTES: &[RouteRule] = &[
         routes::update_variant, routes::archive_variant, routes::lookup, routes::categories,
         routes::create_category, routes::update_category, routes::delete_category,
         routes::prices, routes::price_lists, routes::create_price_list, routes::set_list_prices,
-        routes::set_list_members, routes::sales, routes::add_sale, routes::delete_sale
+        routes::set_list_members, routes::sales, routes::add_sale, routes::delete_sale,
+        routes::import_csv, routes::export_csv
     ),
     tags((name = "catalog", description = "Products, variants, categories, search"))
 )]
@@ -178,7 +191,9 @@ impl CatalogDomain {
 
     /// Keeps the catalog's stock flags from inventory's events.
     pub fn stock_subscriber(&self) -> Arc<dyn Subscriber> {
-        Arc::new(StockFlags)
+        Arc::new(StockFlags {
+            cache: self.catalog.cache.clone(),
+        })
     }
 
     /// Routes under `/api` (the `/api` scope is the caller's).
@@ -211,6 +226,18 @@ impl CatalogDomain {
             .service(
                 web::resource("/v1/catalog/lookup")
                     .route(web::get().to(routes::lookup))
+                    .default_service(method_not_allowed(&["GET"])),
+            )
+            .service(
+                web::resource("/v1/catalog/import")
+                    // Catalog files are larger than API bodies.
+                    .app_data(web::PayloadConfig::new(20 * 1024 * 1024))
+                    .route(web::post().to(routes::import_csv))
+                    .default_service(method_not_allowed(&["POST"])),
+            )
+            .service(
+                web::resource("/v1/catalog/export")
+                    .route(web::get().to(routes::export_csv))
                     .default_service(method_not_allowed(&["GET"])),
             )
             .service(
@@ -279,7 +306,9 @@ impl CatalogApi for CatalogDomain {
     }
 }
 
-struct StockFlags;
+struct StockFlags {
+    cache: Arc<cache::PageCache>,
+}
 
 impl Subscriber for StockFlags {
     fn name(&self) -> &'static str {
@@ -301,5 +330,9 @@ impl Subscriber for StockFlags {
             store::refresh_product(conn, &product_id)?;
         }
         Ok(())
+    }
+
+    fn committed(&self, _event: &EventEnvelope) {
+        self.cache.invalidate();
     }
 }

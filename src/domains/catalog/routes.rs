@@ -17,6 +17,43 @@ use crate::http::pagination::{DEFAULT_LIMIT, MAX_LIMIT};
 
 type CatalogData = web::Data<Catalog>;
 
+/// A JSON body already serialized (from the page cache or just computed).
+fn json_bytes(body: web::Bytes, cache_control: &'static str) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "application/json"))
+        .insert_header((header::CACHE_CONTROL, cache_control))
+        .body(body)
+}
+
+/// Serves an anonymous read from the page cache, or computes, stores and serves it.
+/// Signed-in callers (who may see drafts) always get a fresh answer.
+async fn storefront_read<T, F>(
+    catalog: &Catalog,
+    req: &actix_web::HttpRequest,
+    anonymous: bool,
+    compute: F,
+) -> Result<HttpResponse, AppError>
+where
+    T: serde::Serialize,
+    F: std::future::Future<Output = Result<T, AppError>>,
+{
+    let key = req.uri().to_string();
+    if anonymous && let Some(body) = catalog.cache.get(&key) {
+        return Ok(json_bytes(body, "public, max-age=30"));
+    }
+    let generation = catalog.cache.generation();
+    let value = compute.await?;
+    let body = web::Bytes::from(
+        serde_json::to_vec(&value).map_err(|e| AppError::internal(format!("json: {e}")))?,
+    );
+    if anonymous {
+        catalog.cache.put(key, generation, body.clone());
+        Ok(json_bytes(body, "public, max-age=30"))
+    } else {
+        Ok(json_bytes(body, "private, no-store"))
+    }
+}
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
@@ -43,6 +80,7 @@ pub struct ListQuery {
 #[utoipa::path(get, path = "/api/v1/catalog/products", tag = "catalog", params(ListQuery),
     responses((status = 200, body = ProductPage), (status = 400, body = crate::http::Problem)))]
 pub async fn list_products(
+    req: actix_web::HttpRequest,
     catalog: CatalogData,
     Viewer(viewer): Viewer,
     Query(q): Query<ListQuery>,
@@ -59,32 +97,26 @@ pub async fn list_products(
             return Err(AppError::invalid(field, "must not be negative"));
         }
     }
-    let page = catalog
-        .list(
-            viewer.as_ref(),
-            ListRequest {
-                q: q.q,
-                category: q.category,
-                min_price: q.min_price,
-                max_price: q.max_price,
-                in_stock: q.in_stock,
-                seller_id: q.seller_id,
-                status: q.status,
-                sort: q.sort.unwrap_or_default(),
-                limit,
-                cursor: q.cursor,
-                facets: q.facets,
-            },
-        )
-        .await?;
-    let cache = if viewer.is_some() {
-        "private, no-store"
-    } else {
-        "public, max-age=30"
+    let request = ListRequest {
+        q: q.q,
+        category: q.category,
+        min_price: q.min_price,
+        max_price: q.max_price,
+        in_stock: q.in_stock,
+        seller_id: q.seller_id,
+        status: q.status,
+        sort: q.sort.unwrap_or_default(),
+        limit,
+        cursor: q.cursor,
+        facets: q.facets,
     };
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, cache))
-        .json(page))
+    storefront_read(
+        &catalog,
+        &req,
+        viewer.is_none(),
+        catalog.list(viewer.as_ref(), request),
+    )
+    .await
 }
 
 /// Create a product with its variants (sellers own what they create).
@@ -109,19 +141,18 @@ pub async fn create_product(
     params(("id" = String, Path, description = "Id or slug")),
     responses((status = 200, body = ProductView), (status = 404, body = crate::http::Problem)))]
 pub async fn get_product(
+    req: actix_web::HttpRequest,
     catalog: CatalogData,
     Viewer(viewer): Viewer,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let product = catalog.product_for(viewer.as_ref(), &id).await?;
-    let cache = if viewer.is_some() {
-        "private, no-store"
-    } else {
-        "public, max-age=30"
-    };
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, cache))
-        .json(product))
+    storefront_read(
+        &catalog,
+        &req,
+        viewer.is_none(),
+        catalog.product_for(viewer.as_ref(), &id),
+    )
+    .await
 }
 
 /// Change a product (another seller's product is a 404).
@@ -216,10 +247,11 @@ pub async fn lookup(
 /// The category tree.
 #[utoipa::path(get, path = "/api/v1/catalog/categories", tag = "catalog",
     responses((status = 200, body = Vec<CategoryView>)))]
-pub async fn categories(catalog: CatalogData) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
-        .json(catalog.categories().await?))
+pub async fn categories(
+    req: actix_web::HttpRequest,
+    catalog: CatalogData,
+) -> Result<HttpResponse, AppError> {
+    storefront_read(&catalog, &req, true, catalog.categories()).await
 }
 
 /// Create a category.
@@ -420,4 +452,81 @@ pub async fn delete_sale(
 ) -> Result<HttpResponse, AppError> {
     catalog.delete_sale(&who.principal, &id).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ImportQuery {
+    /// Check every row and report what would happen, writing nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// Import products and variants from CSV (one row per variant; see the export's columns).
+/// Rows are matched by `product_slug` and `sku`: new ones are created, known ones updated.
+/// Every bad cell is reported as `rows[N].column`; nothing is written unless all rows are
+/// good, and then all of them are written in one transaction.
+#[utoipa::path(post, path = "/api/v1/catalog/import", tag = "catalog", params(ImportQuery),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = super::csv_io::ImportSummary), (status = 400, body = crate::http::Problem), (status = 415, body = crate::http::Problem)))]
+pub async fn import_csv(
+    req: actix_web::HttpRequest,
+    catalog: CatalogData,
+    who: Authorized<perm::CatalogWrite>,
+    Query(q): Query<ImportQuery>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !content_type.starts_with("text/csv") {
+        return Err(AppError::UnsupportedMediaType(
+            "send the file as text/csv".into(),
+        ));
+    }
+    let summary = catalog
+        .import_csv(&who.principal, body.to_vec(), q.dry_run)
+        .await?;
+    Ok(HttpResponse::Ok().json(summary))
+}
+
+/// Export products and variants as CSV (sellers get their own), streamed page by page.
+#[utoipa::path(get, path = "/api/v1/catalog/export", tag = "catalog",
+    responses((status = 200, description = "CSV, one row per variant", content_type = "text/csv")))]
+pub async fn export_csv(
+    catalog: CatalogData,
+    who: Authorized<perm::CatalogWrite>,
+) -> Result<HttpResponse, AppError> {
+    let principal = who.principal;
+    let first = super::csv_io::header_line();
+    let stream = futures_util::stream::unfold(
+        (Some(first), Some(None::<String>)),
+        move |(pending, next)| {
+            let catalog = catalog.clone();
+            let principal = principal.clone();
+            async move {
+                if let Some(header) = pending {
+                    return Some((Ok::<_, AppError>(web::Bytes::from(header)), (None, next)));
+                }
+                let after = next?;
+                match catalog.export_page(&principal, after).await {
+                    Ok((text, last)) => {
+                        let following = last.map(Some);
+                        Some((Ok(web::Bytes::from(text)), (None, following)))
+                    }
+                    Err(e) => Some((Err(e), (None, None))),
+                }
+            }
+        },
+    );
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"products.csv\"",
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .streaming(stream))
 }

@@ -203,6 +203,7 @@ struct Cursor {
 pub struct Catalog {
     db: Db,
     settings: CatalogSettings,
+    pub cache: std::sync::Arc<super::cache::PageCache>,
 }
 
 /// Words of a search: lowercased runs of letters and digits, at most 8.
@@ -216,7 +217,12 @@ pub fn search_words(q: &str) -> Vec<String> {
 
 impl Catalog {
     pub fn new(db: Db, settings: CatalogSettings) -> Self {
-        Self { db, settings }
+        let ttl = std::time::Duration::from_millis(settings.page_cache_ms);
+        Self {
+            db,
+            settings,
+            cache: std::sync::Arc::new(super::cache::PageCache::new(ttl)),
+        }
     }
 
     fn scope(principal: &Principal) -> Scope {
@@ -532,6 +538,7 @@ impl Catalog {
                 store::refresh_product(conn, &product_id)
             })
             .await?;
+        self.cache.invalidate();
         self.product_for(Some(principal), &id).await
     }
 
@@ -692,6 +699,7 @@ impl Catalog {
                 Ok(product.id)
             })
             .await?;
+        self.cache.invalidate();
         self.product_for(Some(principal), &product_id).await
     }
 
@@ -748,6 +756,7 @@ impl Catalog {
                 Ok(product.id)
             })
             .await?;
+        self.cache.invalidate();
         self.product_for(Some(principal), &id).await
     }
 
@@ -844,6 +853,7 @@ impl Catalog {
                 Ok(product.id)
             })
             .await?;
+        self.cache.invalidate();
         self.product_for(Some(principal), &product_id).await
     }
 
@@ -1085,7 +1095,8 @@ impl Catalog {
         let (Some(name), Some(slug)) = (name, slug) else {
             return Err(AppError::internal("checked fields missing"));
         };
-        self.db
+        let out = self
+            .db
             .write(move |conn| {
                 if store::category_slug_taken(conn, slug.as_str(), None)? {
                     return Err(AppError::invalid(
@@ -1122,7 +1133,11 @@ impl Catalog {
                 store::insert_category(conn, &row)?;
                 Ok(category_view(&row))
             })
-            .await
+            .await;
+        if out.is_ok() {
+            self.cache.invalidate();
+        }
+        out
     }
 
     /// Renames, reorders or moves a category; a move carries its subtree along and is
@@ -1143,7 +1158,8 @@ impl Catalog {
             .and_then(|s| problems.check(Slug::parse(s, "slug")));
         problems.finish()?;
         let id = id.to_string();
-        self.db
+        let out = self
+            .db
             .write(move |conn| {
                 let mut row = store::category(conn, &id)?
                     .ok_or_else(|| AppError::NotFound("no such category".into()))?;
@@ -1207,12 +1223,17 @@ impl Catalog {
                 store::save_category(conn, &row)?;
                 Ok(category_view(&row))
             })
-            .await
+            .await;
+        if out.is_ok() {
+            self.cache.invalidate();
+        }
+        out
     }
 
     pub async fn delete_category(&self, id: &str) -> Result<(), AppError> {
         let id = id.to_string();
-        self.db
+        let out = self
+            .db
             .write(move |conn| {
                 let row = store::category(conn, &id)?
                     .ok_or_else(|| AppError::NotFound("no such category".into()))?;
@@ -1226,7 +1247,11 @@ impl Catalog {
                 }
                 store::delete_category(conn, &row.id)
             })
-            .await
+            .await;
+        if out.is_ok() {
+            self.cache.invalidate();
+        }
+        out
     }
 
     pub async fn variant_infos(&self, ids: Vec<String>) -> Result<Vec<VariantInfo>, AppError> {
@@ -1307,6 +1332,58 @@ impl Catalog {
                 }
             })
             .collect())
+    }
+
+    /// Imports products from CSV: every row is checked and all errors returned; a clean
+    /// file is applied in one transaction (or only tried, and rolled back, on a dry run).
+    pub async fn import_csv(
+        &self,
+        principal: &Principal,
+        body: Vec<u8>,
+        dry_run: bool,
+    ) -> Result<super::csv_io::ImportSummary, AppError> {
+        let principal = principal.clone();
+        let rates = self.settings.gst_rates_bp.clone();
+        let run =
+            move |conn: &mut DbConnection| super::csv_io::import(conn, &principal, &body, &rates);
+        let mut summary = if dry_run {
+            self.db.dry_run(run).await?
+        } else {
+            let applied = self.db.write(run).await?;
+            self.cache.invalidate();
+            applied
+        };
+        summary.dry_run = dry_run;
+        Ok(summary)
+    }
+
+    /// One page of the CSV export (products after `after`, by id), and the last id.
+    pub async fn export_page(
+        &self,
+        principal: &Principal,
+        after: Option<String>,
+    ) -> Result<(String, Option<String>), AppError> {
+        let seller = match Self::scope(principal) {
+            Scope::All => None,
+            Scope::Owner(me) => Some(me),
+        };
+        self.db
+            .read(move |conn| {
+                let products =
+                    store::products_after(conn, after.as_deref(), seller.as_deref(), 500)?;
+                let slugs: HashMap<String, String> = store::categories(conn)?
+                    .into_iter()
+                    .map(|c| (c.id, c.slug))
+                    .collect();
+                let text = super::csv_io::lines(conn, &products, &slugs)?;
+                let last = if products.len() == 500 {
+                    products.last().map(|p| p.id.clone())
+                } else {
+                    None
+                };
+                Ok((text, last))
+            })
+            .await
     }
 
     pub async fn price_lists(&self) -> Result<Vec<PriceListView>, AppError> {
@@ -1432,7 +1509,8 @@ impl Catalog {
         problems.finish()?;
         let principal = principal.clone();
         let variant_id = variant_id.to_string();
-        self.db
+        let out = self
+            .db
             .write(move |conn| {
                 let variant = store::variant(conn, &variant_id)?
                     .ok_or_else(|| AppError::NotFound("no such variant".into()))?;
@@ -1454,7 +1532,11 @@ impl Catalog {
                 store::insert_sale(conn, &row)?;
                 Ok(sale_view(&row))
             })
-            .await
+            .await;
+        if out.is_ok() {
+            self.cache.invalidate();
+        }
+        out
     }
 
     pub async fn sales(
@@ -1480,7 +1562,8 @@ impl Catalog {
     pub async fn delete_sale(&self, principal: &Principal, id: &str) -> Result<(), AppError> {
         let principal = principal.clone();
         let id = id.to_string();
-        self.db
+        let out = self
+            .db
             .write(move |conn| {
                 let sale = store::sale(conn, &id)?
                     .ok_or_else(|| AppError::NotFound("no such sale".into()))?;
@@ -1489,7 +1572,11 @@ impl Catalog {
                 Self::owned(conn, &principal, &variant.product_id)?;
                 store::delete_sale(conn, &sale.id)
             })
-            .await
+            .await;
+        if out.is_ok() {
+            self.cache.invalidate();
+        }
+        out
     }
 }
 

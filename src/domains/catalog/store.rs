@@ -996,3 +996,35 @@ pub fn live_sales(
         .filter(s::ends_at.is_null().or(s::ends_at.gt(at)))
         .load(conn)?)
 }
+
+pub fn set_options(
+    conn: &mut DbConnection,
+    product_id: &str,
+    options: &str,
+) -> Result<(), AppError> {
+    diesel::update(catalog_products::table.filter(catalog_products::id.eq(product_id)))
+        .set(catalog_products::options.eq(options))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A page of products for export, by id, optionally of one seller.
+pub fn products_after(
+    conn: &mut DbConnection,
+    after: Option<&str>,
+    seller: Option<&str>,
+    limit: i64,
+) -> Result<Vec<ProductRow>, AppError> {
+    let mut query = catalog_products::table
+        .select(ProductRow::as_select())
+        .order(catalog_products::id)
+        .limit(limit)
+        .into_boxed();
+    if let Some(id) = after {
+        query = query.filter(catalog_products::id.gt(id.to_string()));
+    }
+    if let Some(s) = seller {
+        query = query.filter(catalog_products::seller_id.eq(s.to_string()));
+    }
+    Ok(query.load(conn)?)
+}
