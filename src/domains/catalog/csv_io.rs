@@ -468,10 +468,9 @@ pub fn import(
         if let Some(ids) = &category_ids {
             store::set_product_categories(conn, &product_id, ids)?;
         }
-        let mut position = store::max_variant_position(conn, &product_id)? + 1;
-        for mut v in new_variants {
+        let first_position = store::max_variant_position(conn, &product_id)? + 1;
+        for (position, mut v) in (first_position..).zip(new_variants) {
             v.position = position;
-            position += 1;
             store::insert_variant(conn, &product_id, &v, stamp)?;
             summary.variants_created += 1;
         }
