@@ -1,6 +1,7 @@
 //! Kirana: the online store, point of sale and back office of a small merchant, in one
 //! process. `Application::build` starts it, for `kirana serve` and for the tests alike.
 
+pub mod blob;
 pub mod config;
 pub mod contracts;
 pub mod db;
@@ -131,7 +132,11 @@ impl AppBuilder {
         };
 
         #[cfg(feature = "catalog")]
-        let catalog = domains::catalog::CatalogDomain::build(db.clone(), &settings);
+        let catalog = domains::catalog::CatalogDomain::build(
+            db.clone(),
+            &settings,
+            Arc::new(blob::LocalBlobStore::new(settings.data_dir.join("blobs"))),
+        );
         #[cfg(feature = "catalog")]
         let mut subscribers = {
             let mut all = self.subscribers;
@@ -191,7 +196,7 @@ impl AppBuilder {
             #[cfg(feature = "users")]
             let (users_api, users_root) = (users.clone(), users.clone());
             #[cfg(feature = "catalog")]
-            let catalog_api = catalog.clone();
+            let (catalog_api, catalog_root) = (catalog.clone(), catalog.clone());
             #[cfg(feature = "inventory")]
             let inventory_api = inventory.clone();
             App::new()
@@ -217,6 +222,8 @@ impl AppBuilder {
                 .configure(move |cfg| {
                     #[cfg(feature = "users")]
                     users_root.configure_root(cfg);
+                    #[cfg(feature = "catalog")]
+                    catalog_root.configure_root(cfg);
                     let _ = cfg;
                 })
                 .service(

@@ -139,6 +139,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    catalog_images (id) {
+        id -> Text,
+        product_id -> Text,
+        blob_key -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        alt -> Text,
+        position -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     catalog_price_lists (id) {
         id -> Text,
         name -> Text,
@@ -268,6 +281,7 @@ diesel::joinable!(addresses -> users (user_id));
 diesel::joinable!(api_keys -> users (owner_id));
 diesel::joinable!(catalog_product_categories -> catalog_categories (category_id));
 diesel::joinable!(catalog_product_categories -> catalog_products (product_id));
+diesel::joinable!(catalog_images -> catalog_products (product_id));
 diesel::joinable!(catalog_price_list_members -> catalog_price_lists (price_list_id));
 diesel::joinable!(catalog_price_list_prices -> catalog_price_lists (price_list_id));
 diesel::joinable!(catalog_products -> users (seller_id));
@@ -281,6 +295,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     addresses,
     api_keys,
     catalog_categories,
+    catalog_images,
     catalog_price_list_members,
     catalog_price_list_prices,
     catalog_price_lists,

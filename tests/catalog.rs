@@ -1000,3 +1000,114 @@ async fn csv_import_checks_every_row_first_then_applies_all_and_export_round_tri
     })
     .await;
 }
+
+#[actix_web::test]
+async fn product_images_are_checked_stored_by_hash_and_served_for_a_year() {
+    let app = TestApp::spawn(&common::Backend::Sqlite).await;
+    let (_, seller) = with_role(&app, "ravi@sellers.in", Role::Seller).await;
+    let (_, sita) = with_role(&app, "sita@sellers.in", Role::Seller).await;
+    let product: Value = post(&app, &seller, "/api/v1/catalog/products", rice("RICE"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = product["id"].as_str().unwrap();
+    let png: Vec<u8> = [
+        &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A][..],
+        b"rest of a png",
+    ]
+    .concat();
+    let upload = |token: String, content_type: &'static str, body: Vec<u8>| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url(&format!(
+                    "/api/v1/catalog/products/{id}/images?alt=Rice%20bag"
+                )))
+                .bearer_auth(token)
+                .header("content-type", content_type)
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // A PNG that says it is a JPEG, and a text file, are refused.
+    assert_eq!(
+        upload(seller.clone(), "image/jpeg", png.clone())
+            .await
+            .status(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+    assert_eq!(
+        upload(seller.clone(), "text/plain", b"hello".to_vec())
+            .await
+            .status(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+    // Another seller's product is a 404.
+    assert_eq!(
+        upload(sita.clone(), "image/png", png.clone())
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let stored = upload(seller.clone(), "image/png", png.clone()).await;
+    assert_eq!(stored.status(), StatusCode::CREATED);
+    let image: Value = stored.json().await.unwrap();
+    let url = image["url"].as_str().unwrap().to_string();
+    assert!(
+        url.starts_with("/media/products/") && url.ends_with(".png"),
+        "{url}"
+    );
+    assert_eq!(image["alt"], "Rice bag");
+
+    let served = app.client.get(app.url(&url)).send().await.unwrap();
+    assert_eq!(served.status(), StatusCode::OK);
+    assert_eq!(served.headers()["content-type"], "image/png");
+    assert!(
+        served.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    assert_eq!(served.bytes().await.unwrap().to_vec(), png);
+    let page: Value = get(&app, None, &format!("/api/v1/catalog/products/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["images"][0]["url"], url.as_str());
+    // Paths that try to leave the folder are not files.
+    assert_eq!(
+        app.client
+            .get(app.url("/media/products/..%2F..%2Fkirana.db"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+
+    let image_id = image["id"].as_str().unwrap();
+    let by_other = app
+        .client
+        .delete(app.url(&format!("/api/v1/catalog/images/{image_id}")))
+        .bearer_auth(&sita)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_other.status(), StatusCode::NOT_FOUND);
+    let removed = app
+        .client
+        .delete(app.url(&format!("/api/v1/catalog/images/{image_id}")))
+        .bearer_auth(&seller)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.client.get(app.url(&url)).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+}

@@ -2,6 +2,7 @@
 //! so a domain can be swapped for a remote client implementing the same trait.
 
 pub mod auth;
+pub mod blob;
 pub mod catalog;
 pub mod events;
 pub mod gst;

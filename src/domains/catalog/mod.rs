@@ -17,6 +17,7 @@ use utoipa::OpenApi;
 
 use crate::config::Settings;
 use crate::contracts::auth::Permission;
+use crate::contracts::blob::BlobStore;
 use crate::contracts::catalog::{CatalogApi, PriceContext, ResolvedPrice, VariantInfo};
 use crate::contracts::events::{EventEnvelope, StockChanged};
 use crate::db::{Db, DbConnection};
@@ -65,6 +66,16 @@ pub const ROUTES: &[RouteRule] = &[
         "GET",
         "/api/v1/catalog/lookup",
         Access::Permission(Permission::PosOperate),
+    ),
+    RouteRule::new(
+        "POST",
+        "/api/v1/catalog/products/{id}/images",
+        Access::Permission(Permission::CatalogWrite),
+    ),
+    RouteRule::new(
+        "DELETE",
+        "/api/v1/catalog/images/{id}",
+        Access::Permission(Permission::CatalogWrite),
     ),
     RouteRule::new(
         "POST",
@@ -139,7 +150,7 @@ pub const ROUTES: &[RouteRule] = &[
         routes::create_category, routes::update_category, routes::delete_category,
         routes::prices, routes::price_lists, routes::create_price_list, routes::set_list_prices,
         routes::set_list_members, routes::sales, routes::add_sale, routes::delete_sale,
-        routes::import_csv, routes::export_csv
+        routes::import_csv, routes::export_csv, routes::add_image, routes::delete_image
     ),
     tags((name = "catalog", description = "Products, variants, categories, search"))
 )]
@@ -156,10 +167,20 @@ pub struct CatalogDomain {
 }
 
 impl CatalogDomain {
-    pub fn build(db: Db, settings: &Settings) -> Self {
+    pub fn build(db: Db, settings: &Settings, blobs: Arc<dyn BlobStore>) -> Self {
         Self {
-            catalog: web::Data::new(service::Catalog::new(db, settings.catalog.clone())),
+            catalog: web::Data::new(service::Catalog::new(db, settings.catalog.clone(), blobs)),
         }
+    }
+
+    /// Routes outside `/api`: the image files.
+    pub fn configure_root(&self, cfg: &mut web::ServiceConfig) {
+        cfg.service(
+            web::resource("/media/{folder}/{file}")
+                .app_data(self.catalog.clone())
+                .route(web::get().to(routes::media))
+                .default_service(method_not_allowed(&["GET"])),
+        );
     }
 
     pub async fn product_count(db: &Db) -> Result<i64, AppError> {
@@ -227,6 +248,17 @@ impl CatalogDomain {
                 web::resource("/v1/catalog/lookup")
                     .route(web::get().to(routes::lookup))
                     .default_service(method_not_allowed(&["GET"])),
+            )
+            .service(
+                web::resource("/v1/catalog/products/{id}/images")
+                    .app_data(web::PayloadConfig::new(service::MAX_IMAGE_BYTES + 1024))
+                    .route(web::post().to(routes::add_image))
+                    .default_service(method_not_allowed(&["POST"])),
+            )
+            .service(
+                web::resource("/v1/catalog/images/{id}")
+                    .route(web::delete().to(routes::delete_image))
+                    .default_service(method_not_allowed(&["DELETE"])),
             )
             .service(
                 web::resource("/v1/catalog/import")

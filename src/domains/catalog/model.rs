@@ -378,6 +378,7 @@ pub struct ProductView {
     pub gst_rate_bp: i32,
     pub options: Vec<ProductOption>,
     pub variants: Vec<VariantView>,
+    pub images: Vec<super::service::ImageView>,
     pub category_ids: Vec<String>,
     pub min_price_minor: i64,
     pub max_price_minor: i64,

@@ -530,3 +530,64 @@ pub async fn export_csv(
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .streaming(stream))
 }
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ImageQuery {
+    /// Text for screen readers.
+    pub alt: Option<String>,
+}
+
+/// Upload a product image: the body is the file, with its Content-Type (JPEG, PNG or
+/// WebP, at most 5 MiB).
+#[utoipa::path(post, path = "/api/v1/catalog/products/{id}/images", tag = "catalog",
+    params(("id" = String, Path), ImageQuery),
+    request_body(content = Vec<u8>, content_type = "image/png"),
+    responses((status = 201, body = super::service::ImageView), (status = 400, body = crate::http::Problem),
+        (status = 404, body = crate::http::Problem), (status = 415, body = crate::http::Problem)))]
+pub async fn add_image(
+    req: actix_web::HttpRequest,
+    catalog: CatalogData,
+    who: Authorized<perm::CatalogWrite>,
+    id: web::Path<String>,
+    Query(q): Query<ImageQuery>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let image = catalog
+        .add_image(&who.principal, &id, &content_type, body, q.alt)
+        .await?;
+    Ok(HttpResponse::Created().json(image))
+}
+
+/// Remove a product image.
+#[utoipa::path(delete, path = "/api/v1/catalog/images/{id}", tag = "catalog",
+    params(("id" = String, Path)),
+    responses((status = 204, description = "Removed"), (status = 404, body = crate::http::Problem)))]
+pub async fn delete_image(
+    catalog: CatalogData,
+    who: Authorized<perm::CatalogWrite>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    catalog.delete_image(&who.principal, &id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A stored image. Names are content hashes, so browsers may keep them for a year.
+pub async fn media(
+    catalog: CatalogData,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (folder, file) = path.into_inner();
+    let blob = catalog.media(&format!("{folder}/{file}")).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, blob.content_type))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .body(blob.bytes))
+}

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
+use sha2::Digest;
 use utoipa::ToSchema;
 
 use super::model::{
@@ -204,6 +205,46 @@ pub struct Catalog {
     db: Db,
     settings: CatalogSettings,
     pub cache: std::sync::Arc<super::cache::PageCache>,
+    blobs: std::sync::Arc<dyn crate::contracts::blob::BlobStore>,
+}
+
+/// Largest product image accepted.
+pub const MAX_IMAGE_BYTES: usize = 5 * 1024 * 1024;
+
+/// An image as the API shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImageView {
+    pub id: String,
+    /// Served with a year-long cache lifetime: the name is the file's SHA-256.
+    pub url: String,
+    pub alt: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+}
+
+fn image_view(row: &store::ImageRow) -> ImageView {
+    ImageView {
+        id: row.id.clone(),
+        url: format!("/media/{}", row.blob_key),
+        alt: row.alt.clone(),
+        content_type: row.content_type.clone(),
+        size_bytes: row.size_bytes,
+    }
+}
+
+/// The file extension for an image whose bytes really are of `content_type`.
+fn image_kind(content_type: &str, bytes: &[u8]) -> Option<&'static str> {
+    let base = content_type.split(';').next().unwrap_or("").trim();
+    match base {
+        "image/jpeg" if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) => Some("jpg"),
+        "image/png" if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) => {
+            Some("png")
+        }
+        "image/webp" if bytes.len() > 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" => {
+            Some("webp")
+        }
+        _ => None,
+    }
 }
 
 /// Words of a search: lowercased runs of letters and digits, at most 8.
@@ -216,13 +257,117 @@ pub fn search_words(q: &str) -> Vec<String> {
 }
 
 impl Catalog {
-    pub fn new(db: Db, settings: CatalogSettings) -> Self {
+    pub fn new(
+        db: Db,
+        settings: CatalogSettings,
+        blobs: std::sync::Arc<dyn crate::contracts::blob::BlobStore>,
+    ) -> Self {
         let ttl = std::time::Duration::from_millis(settings.page_cache_ms);
         Self {
             db,
             settings,
             cache: std::sync::Arc::new(super::cache::PageCache::new(ttl)),
+            blobs,
         }
+    }
+
+    /// Adds an image to a product: JPEG, PNG or WebP whose bytes match the declared
+    /// type, up to 5 MiB, stored under its SHA-256.
+    pub async fn add_image(
+        &self,
+        principal: &Principal,
+        product_id: &str,
+        content_type: &str,
+        bytes: bytes::Bytes,
+        alt: Option<String>,
+    ) -> Result<ImageView, AppError> {
+        if bytes.is_empty() || bytes.len() > MAX_IMAGE_BYTES {
+            return Err(AppError::invalid(
+                "body",
+                "an image must be 1 byte to 5 MiB",
+            ));
+        }
+        let Some(ext) = image_kind(content_type, &bytes) else {
+            return Err(AppError::UnsupportedMediaType(
+                "send a JPEG, PNG or WebP image with its own Content-Type".into(),
+            ));
+        };
+        let alt = match alt {
+            Some(a) if a.chars().count() > 200 => {
+                return Err(AppError::invalid("alt", "at most 200 characters"));
+            }
+            Some(a) => a.trim().to_string(),
+            None => String::new(),
+        };
+        // Ownership first, so nobody stores files against another seller's product.
+        let principal_c = principal.clone();
+        let key = product_id.to_string();
+        let product = self
+            .db
+            .read(move |conn| Self::owned(conn, &principal_c, &key))
+            .await?;
+        let digest = hex::encode(sha2::Sha256::digest(&bytes));
+        let blob_key = format!("products/{digest}.{ext}");
+        let content_type = match ext {
+            "jpg" => "image/jpeg",
+            "png" => "image/png",
+            _ => "image/webp",
+        };
+        let size = bytes.len() as i64;
+        self.blobs.put(&blob_key, bytes, content_type).await?;
+        let row = self
+            .db
+            .write(move |conn| {
+                let position = store::images_of(conn, &product.id)?.len() as i32;
+                let row = store::ImageRow {
+                    id: new_id(),
+                    product_id: product.id,
+                    blob_key,
+                    content_type: content_type.to_string(),
+                    size_bytes: size,
+                    alt,
+                    position,
+                    created_at: now(),
+                };
+                store::insert_image(conn, &row)?;
+                Ok(row)
+            })
+            .await?;
+        self.cache.invalidate();
+        Ok(image_view(&row))
+    }
+
+    pub async fn delete_image(
+        &self,
+        principal: &Principal,
+        image_id: &str,
+    ) -> Result<(), AppError> {
+        let principal = principal.clone();
+        let id = image_id.to_string();
+        let (key, still_used) = self
+            .db
+            .write(move |conn| {
+                let image = store::image(conn, &id)?
+                    .ok_or_else(|| AppError::NotFound("no such image".into()))?;
+                Self::owned(conn, &principal, &image.product_id)
+                    .map_err(|_| AppError::NotFound("no such image".into()))?;
+                let still_used = store::delete_image(conn, &image)?;
+                Ok((image.blob_key, still_used))
+            })
+            .await?;
+        self.cache.invalidate();
+        if still_used == 0 {
+            self.blobs.delete(&key).await?;
+        }
+        Ok(())
+    }
+
+    /// A stored image file, for `/media/...`.
+    pub async fn media(&self, key: &str) -> Result<crate::contracts::blob::Blob, AppError> {
+        self.blobs
+            .get(key)
+            .await?
+            .ok_or_else(|| AppError::NotFound("no such file".into()))
     }
 
     fn scope(principal: &Principal) -> Scope {
@@ -550,11 +695,11 @@ impl Catalog {
         id_or_slug: &str,
     ) -> Result<ProductView, AppError> {
         let key = id_or_slug.to_string();
-        let (product, variants, categories, sales) = self
+        let (product, variants, categories, (sales, images)) = self
             .db
             .read(move |conn| {
                 let Some(p) = store::product(conn, &key)? else {
-                    return Ok((None, Vec::new(), Vec::new(), Vec::new()));
+                    return Ok((None, Vec::new(), Vec::new(), (Vec::new(), Vec::new())));
                 };
                 let ids = vec![p.id.clone()];
                 let variants = store::variants_of(conn, &ids)?;
@@ -563,7 +708,8 @@ impl Catalog {
                     .unwrap_or_default();
                 let variant_ids: Vec<String> = variants.iter().map(|v| v.id.clone()).collect();
                 let sales = store::live_sales(conn, &variant_ids, now())?;
-                Ok((Some(p), variants, categories, sales))
+                let images = store::images_of(conn, &p.id)?;
+                Ok((Some(p), variants, categories, (sales, images)))
             })
             .await?;
         let product = product
@@ -572,6 +718,7 @@ impl Catalog {
         let public = product.status == "active"
             && !viewer.is_some_and(|p| Self::sees_unpublished(Some(p), &product));
         let mut view = self.view(product, variants, categories, public);
+        view.images = images.iter().map(image_view).collect();
         for v in &mut view.variants {
             if let Some(lowest) = sales
                 .iter()
@@ -600,6 +747,7 @@ impl Catalog {
                 .filter(|v| !public || v.status == "active")
                 .map(VariantRow::view)
                 .collect(),
+            images: Vec::new(),
             category_ids,
             min_price_minor: p.min_price,
             max_price_minor: p.max_price,

@@ -1028,3 +1028,55 @@ pub fn products_after(
     }
     Ok(query.load(conn)?)
 }
+
+#[derive(Debug, Clone, Queryable)]
+pub struct ImageRow {
+    pub id: String,
+    pub product_id: String,
+    pub blob_key: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub alt: String,
+    pub position: i32,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn images_of(conn: &mut DbConnection, product_id: &str) -> Result<Vec<ImageRow>, AppError> {
+    use crate::schema::catalog_images as i;
+    Ok(i::table
+        .filter(i::product_id.eq(product_id))
+        .order((i::position, i::id))
+        .load(conn)?)
+}
+
+pub fn image(conn: &mut DbConnection, id: &str) -> Result<Option<ImageRow>, AppError> {
+    use crate::schema::catalog_images as i;
+    Ok(i::table.filter(i::id.eq(id)).first(conn).optional()?)
+}
+
+pub fn insert_image(conn: &mut DbConnection, row: &ImageRow) -> Result<(), AppError> {
+    use crate::schema::catalog_images as i;
+    diesel::insert_into(i::table)
+        .values((
+            i::id.eq(&row.id),
+            i::product_id.eq(&row.product_id),
+            i::blob_key.eq(&row.blob_key),
+            i::content_type.eq(&row.content_type),
+            i::size_bytes.eq(row.size_bytes),
+            i::alt.eq(&row.alt),
+            i::position.eq(row.position),
+            i::created_at.eq(row.created_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Deletes an image row; returns how many rows still use its file.
+pub fn delete_image(conn: &mut DbConnection, row: &ImageRow) -> Result<i64, AppError> {
+    use crate::schema::catalog_images as i;
+    diesel::delete(i::table.filter(i::id.eq(&row.id))).execute(conn)?;
+    Ok(i::table
+        .filter(i::blob_key.eq(&row.blob_key))
+        .count()
+        .get_result(conn)?)
+}
