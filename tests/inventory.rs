@@ -85,7 +85,11 @@ async fn post(
     key: Option<&str>,
     body: Value,
 ) -> reqwest::Response {
-    let mut req = app.client.post(app.url(path)).bearer_auth(token).json(&body);
+    let mut req = app
+        .client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .json(&body);
     if let Some(key) = key {
         req = req.header("Idempotency-Key", key);
     }
@@ -120,11 +124,15 @@ async fn adjust(
 
 /// (on_hand, reserved, available) of a variant at a location.
 async fn level(app: &TestApp, token: &str, variant: &str, location: &str) -> (i64, i64, i64) {
-    let body: Value = get(app, token, &format!("/api/v1/inventory/variants/{variant}/stock"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let body: Value = get(
+        app,
+        token,
+        &format!("/api/v1/inventory/variants/{variant}/stock"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
     body["locations"]
         .as_array()
         .unwrap()
@@ -162,7 +170,10 @@ async fn verify(app: &TestApp) -> Vec<LedgerMismatch> {
 }
 
 fn field_of(body: &Value) -> String {
-    body["errors"][0]["field"].as_str().unwrap_or("").to_string()
+    body["errors"][0]["field"]
+        .as_str()
+        .unwrap_or("")
+        .to_string()
 }
 
 #[actix_web::test]
@@ -237,16 +248,35 @@ async fn adjustments_write_the_ledger_and_stock_never_goes_negative() {
 
         // The same key and body replay the first response without a second movement.
         let body = json!({"variant_id": v, "location_id": loc, "quantity": 5, "reason": "found"});
-        let first = post(&app, &token, "/api/v1/inventory/adjustments", Some("k-1"), body.clone()).await;
+        let first = post(
+            &app,
+            &token,
+            "/api/v1/inventory/adjustments",
+            Some("k-1"),
+            body.clone(),
+        )
+        .await;
         assert_eq!(first.status(), 201);
         let first: Value = first.json().await.unwrap();
-        let again = post(&app, &token, "/api/v1/inventory/adjustments", Some("k-1"), body).await;
+        let again = post(
+            &app,
+            &token,
+            "/api/v1/inventory/adjustments",
+            Some("k-1"),
+            body,
+        )
+        .await;
         assert_eq!(again.status(), 201);
         assert_eq!(again.headers()["idempotent-replayed"], "true");
         let again: Value = again.json().await.unwrap();
         assert_eq!(first["movement_id"], again["movement_id"]);
         assert_eq!(level(&app, &token, v, &loc).await, (12, 0, 12));
-        assert_eq!(movements(&app, &token, &format!("variant_id={v}")).await.len(), 3);
+        assert_eq!(
+            movements(&app, &token, &format!("variant_id={v}"))
+                .await
+                .len(),
+            3
+        );
 
         assert_eq!(verify(&app).await, vec![]);
     })
@@ -278,11 +308,20 @@ async fn sellers_adjust_only_their_own_variants() {
         assert_eq!(adjust(&app, &staff_token, v, &loc, 2).await.status(), 201);
         assert_eq!(level(&app, &alice, v, &loc).await, (7, 0, 7));
         // Sellers read the ledger of their own variants only.
-        assert_eq!(movements(&app, &alice, &format!("variant_id={v}")).await.len(), 2);
         assert_eq!(
-            get(&app, &bob, &format!("/api/v1/inventory/movements?variant_id={v}"))
+            movements(&app, &alice, &format!("variant_id={v}"))
                 .await
-                .status(),
+                .len(),
+            2
+        );
+        assert_eq!(
+            get(
+                &app,
+                &bob,
+                &format!("/api/v1/inventory/movements?variant_id={v}")
+            )
+            .await
+            .status(),
             404
         );
         // Locations belong to the store: sellers cannot create them.
@@ -320,11 +359,15 @@ async fn locations_are_renamed_deactivated_and_list_their_stock_by_page() {
         for v in &variants {
             assert_eq!(adjust(&app, &token, v, &loc, 4).await.status(), 201);
         }
-        let first: Value = get(&app, &token, &format!("/api/v1/inventory/locations/{loc}/stock?limit=2"))
-            .await
-            .json()
-            .await
-            .unwrap();
+        let first: Value = get(
+            &app,
+            &token,
+            &format!("/api/v1/inventory/locations/{loc}/stock?limit=2"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
         assert_eq!(first["items"].as_array().unwrap().len(), 2);
         let cursor = first["next_cursor"].as_str().unwrap();
         let second: Value = get(
@@ -363,7 +406,11 @@ async fn locations_are_renamed_deactivated_and_list_their_stock_by_page() {
             .unwrap();
         assert_eq!(renamed["name"], "Back room");
         assert_eq!(renamed["active"], false);
-        let list: Value = get(&app, &token, "/api/v1/inventory/locations").await.json().await.unwrap();
+        let list: Value = get(&app, &token, "/api/v1/inventory/locations")
+            .await
+            .json()
+            .await
+            .unwrap();
         assert_eq!(list["items"][0]["name"], "Back room");
         // A deactivated location takes no new stock.
         let resp = adjust(&app, &token, &variants[0], &loc, 1).await;
@@ -425,7 +472,12 @@ async fn suppliers_need_a_valid_gstin() {
     for_each_backend(|backend| async move {
         let app = spawn(&backend).await;
         let (_, token) = staff(&app).await;
-        for bad in ["27AAPFU0939F1ZW", "99AAPFU0939F1Z", "42AAPFU0939F1ZV", "27AAPF10939F1ZV"] {
+        for bad in [
+            "27AAPFU0939F1ZW",
+            "99AAPFU0939F1Z",
+            "42AAPFU0939F1ZV",
+            "27AAPF10939F1ZV",
+        ] {
             let resp = post(
                 &app,
                 &token,
@@ -448,7 +500,11 @@ async fn suppliers_need_a_valid_gstin() {
         assert_eq!(resp.status(), 201);
         let body: Value = resp.json().await.unwrap();
         assert_eq!(body["gstin"], "27AAPFU0939F1ZV");
-        let list: Value = get(&app, &token, "/api/v1/inventory/suppliers").await.json().await.unwrap();
+        let list: Value = get(&app, &token, "/api/v1/inventory/suppliers")
+            .await
+            .json()
+            .await
+            .unwrap();
         assert_eq!(list["items"].as_array().unwrap().len(), 1);
     })
     .await;
@@ -509,11 +565,15 @@ async fn receive(app: &TestApp, token: &str, po: &str, body: Value) -> reqwest::
 }
 
 async fn avg_cost(app: &TestApp, token: &str, variant: &str) -> i64 {
-    let body: Value = get(app, token, &format!("/api/v1/inventory/variants/{variant}/stock"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let body: Value = get(
+        app,
+        token,
+        &format!("/api/v1/inventory/variants/{variant}/stock"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
     body["avg_unit_cost_minor"].as_i64().unwrap()
 }
 
@@ -642,7 +702,14 @@ async fn reservations_take_all_lines_or_none_and_commit_and_release_once() {
         assert_eq!(level(&app, &token, v2, &loc).await, (2, 2, 0));
 
         for _ in 0..2 {
-            let resp = post(&app, &token, "/api/v1/inventory/reservations/order-1/commit", None, json!({})).await;
+            let resp = post(
+                &app,
+                &token,
+                "/api/v1/inventory/reservations/order-1/commit",
+                None,
+                json!({}),
+            )
+            .await;
             assert_eq!(resp.status(), 200);
             assert_eq!(resp.json::<Value>().await.unwrap()["status"], "committed");
             assert_eq!(level(&app, &token, v1, &loc).await, (5, 0, 5));
@@ -650,27 +717,65 @@ async fn reservations_take_all_lines_or_none_and_commit_and_release_once() {
         }
         let sales = movements(&app, &token, "reference=order-1").await;
         assert_eq!(sales.iter().filter(|m| m["kind"] == "sale").count(), 2);
-        let resp = post(&app, &token, "/api/v1/inventory/reservations/order-1/release", None, json!({})).await;
+        let resp = post(
+            &app,
+            &token,
+            "/api/v1/inventory/reservations/order-1/release",
+            None,
+            json!({}),
+        )
+        .await;
         assert_eq!(resp.status(), 409);
 
-        let resp = reserve(&app, &token, json!({"reference": "order-2", "location_id": loc, "lines": [
-            {"variant_id": v1, "quantity": 2}]})).await;
+        let resp = reserve(
+            &app,
+            &token,
+            json!({"reference": "order-2", "location_id": loc, "lines": [
+            {"variant_id": v1, "quantity": 2}]}),
+        )
+        .await;
         assert_eq!(resp.status(), 201);
         assert_eq!(level(&app, &token, v1, &loc).await, (5, 2, 3));
         for _ in 0..2 {
-            let resp = post(&app, &token, "/api/v1/inventory/reservations/order-2/release", None, json!({})).await;
+            let resp = post(
+                &app,
+                &token,
+                "/api/v1/inventory/reservations/order-2/release",
+                None,
+                json!({}),
+            )
+            .await;
             assert_eq!(resp.status(), 200);
             assert_eq!(level(&app, &token, v1, &loc).await, (5, 0, 5));
         }
-        let resp = post(&app, &token, "/api/v1/inventory/reservations/order-2/commit", None, json!({})).await;
+        let resp = post(
+            &app,
+            &token,
+            "/api/v1/inventory/reservations/order-2/commit",
+            None,
+            json!({}),
+        )
+        .await;
         assert_eq!(resp.status(), 409);
-        let resp = post(&app, &token, "/api/v1/inventory/reservations/nope/commit", None, json!({})).await;
+        let resp = post(
+            &app,
+            &token,
+            "/api/v1/inventory/reservations/nope/commit",
+            None,
+            json!({}),
+        )
+        .await;
         assert_eq!(resp.status(), 404);
 
         // Sellers do not reserve: that is for orders and the POS.
         let (_, seller) = with_role(&app, "s@sellers.in", Role::Seller).await;
-        let resp = reserve(&app, &seller, json!({"reference": "x", "location_id": loc, "lines": [
-            {"variant_id": v1, "quantity": 1}]})).await;
+        let resp = reserve(
+            &app,
+            &seller,
+            json!({"reference": "x", "location_id": loc, "lines": [
+            {"variant_id": v1, "quantity": 1}]}),
+        )
+        .await;
         assert_eq!(resp.status(), 403);
         assert_eq!(verify(&app).await, vec![]);
     })
@@ -686,8 +791,13 @@ async fn expired_reservations_are_released_by_themselves() {
         let v = &variants[0];
         let loc = location(&app, &token, "Store").await;
         assert_eq!(adjust(&app, &token, v, &loc, 3).await.status(), 201);
-        let resp = reserve(&app, &token, json!({"reference": "cart-9", "location_id": loc, "ttl_secs": 1,
-            "lines": [{"variant_id": v, "quantity": 3}]})).await;
+        let resp = reserve(
+            &app,
+            &token,
+            json!({"reference": "cart-9", "location_id": loc, "ttl_secs": 1,
+            "lines": [{"variant_id": v, "quantity": 3}]}),
+        )
+        .await;
         assert_eq!(resp.status(), 201);
         assert_eq!(level(&app, &token, v, &loc).await, (3, 3, 0));
 
@@ -735,8 +845,10 @@ async fn fifty_concurrent_reservations_of_ten_units_reserve_exactly_ten() {
                     .post(url)
                     .bearer_auth(token)
                     .header("Idempotency-Key", format!("rush-{i}"))
-                    .json(&json!({"reference": format!("order-{i}"), "location_id": loc,
-                        "lines": [{"variant_id": v, "quantity": 1}]}))
+                    .json(
+                        &json!({"reference": format!("order-{i}"), "location_id": loc,
+                        "lines": [{"variant_id": v, "quantity": 1}]}),
+                    )
                     .send()
                     .await
                     .unwrap()
@@ -776,19 +888,30 @@ async fn stock_changes_reach_the_catalog() {
         let before: Value = get(&app, &token, &path).await.json().await.unwrap();
         assert_eq!(before["in_stock"], false);
 
-        assert_eq!(adjust(&app, &token, &variants[0], &loc, 5).await.status(), 201);
+        assert_eq!(
+            adjust(&app, &token, &variants[0], &loc, 5).await.status(),
+            201
+        );
         let started = Instant::now();
         loop {
             let p: Value = get(&app, &token, &path).await.json().await.unwrap();
             if p["in_stock"] == true && p["variants"][0]["available"] == 5 {
                 break;
             }
-            assert!(started.elapsed() < Duration::from_secs(5), "catalog not updated: {p}");
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "catalog not updated: {p}"
+            );
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
         // Reserving everything takes it out of stock again.
-        let resp = reserve(&app, &token, json!({"reference": "o-1", "location_id": loc,
-            "lines": [{"variant_id": variants[0], "quantity": 5}]})).await;
+        let resp = reserve(
+            &app,
+            &token,
+            json!({"reference": "o-1", "location_id": loc,
+            "lines": [{"variant_id": variants[0], "quantity": 5}]}),
+        )
+        .await;
         assert_eq!(resp.status(), 201);
         let started = Instant::now();
         loop {
@@ -796,7 +919,10 @@ async fn stock_changes_reach_the_catalog() {
             if p["in_stock"] == false && p["variants"][0]["available"] == 0 {
                 break;
             }
-            assert!(started.elapsed() < Duration::from_secs(5), "catalog not updated: {p}");
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "catalog not updated: {p}"
+            );
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
     })
@@ -838,7 +964,11 @@ async fn the_verify_command_exits_non_zero_listing_each_mismatch() {
         assert_eq!(adjust(&app, &token, &v, &loc, 8).await.status(), 201);
 
         let ok = run_verify(&app).await;
-        assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+        assert!(
+            ok.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ok.stderr)
+        );
 
         // Someone edits a level behind the ledger's back.
         let (vv, ll) = (v.clone(), loc.clone());

@@ -54,7 +54,11 @@ pub const ROUTES: &[RouteRule] = &[
     RouteRule::new("GET", "/api/v1/inventory/purchase-orders", MANAGE_ALL),
     RouteRule::new("POST", "/api/v1/inventory/purchase-orders", MANAGE_ALL),
     RouteRule::new("GET", "/api/v1/inventory/purchase-orders/{id}", MANAGE_ALL),
-    RouteRule::new("PATCH", "/api/v1/inventory/purchase-orders/{id}", MANAGE_ALL),
+    RouteRule::new(
+        "PATCH",
+        "/api/v1/inventory/purchase-orders/{id}",
+        MANAGE_ALL,
+    ),
     RouteRule::new(
         "POST",
         "/api/v1/inventory/purchase-orders/{id}/receipts",

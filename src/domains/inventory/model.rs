@@ -106,7 +106,10 @@ impl PoStatus {
         use PoStatus::*;
         matches!(
             (self, next),
-            (Draft, Ordered) | (Draft, Cancelled) | (Ordered, Cancelled) | (PartiallyReceived, Cancelled)
+            (Draft, Ordered)
+                | (Draft, Cancelled)
+                | (Ordered, Cancelled)
+                | (PartiallyReceived, Cancelled)
         )
     }
 }

@@ -133,7 +133,13 @@ pub async fn movements(
     };
     Ok(HttpResponse::Ok().json(
         inventory
-            .movements(&who.principal, q.variant_id, q.location_id, q.reference, page)
+            .movements(
+                &who.principal,
+                q.variant_id,
+                q.location_id,
+                q.reference,
+                page,
+            )
             .await?,
     ))
 }
@@ -152,9 +158,14 @@ pub async fn adjust(
     Json(body): Json<AdjustmentInput>,
 ) -> Result<HttpResponse, AppError> {
     let principal = who.principal;
-    once(&idempotency, &principal, key, "adjustments", &body.clone(), || async {
-        Ok(HttpResponse::Created().json(inventory.adjust(&principal, body).await?))
-    })
+    once(
+        &idempotency,
+        &principal,
+        key,
+        "adjustments",
+        &body.clone(),
+        || async { Ok(HttpResponse::Created().json(inventory.adjust(&principal, body).await?)) },
+    )
     .await
 }
 
@@ -171,9 +182,14 @@ pub async fn transfer(
     Json(body): Json<TransferInput>,
 ) -> Result<HttpResponse, AppError> {
     let principal = who.principal;
-    once(&idempotency, &principal, key, "transfers", &body.clone(), || async {
-        Ok(HttpResponse::Created().json(inventory.transfer(&principal, body).await?))
-    })
+    once(
+        &idempotency,
+        &principal,
+        key,
+        "transfers",
+        &body.clone(),
+        || async { Ok(HttpResponse::Created().json(inventory.transfer(&principal, body).await?)) },
+    )
     .await
 }
 
@@ -191,38 +207,45 @@ pub async fn reserve(
     Json(body): Json<ReservationInput>,
 ) -> Result<HttpResponse, AppError> {
     let principal = who.principal;
-    once(&idempotency, &principal, key, "reservations", &body.clone(), || async {
-        let lines: Vec<StockLine> = body
-            .lines
-            .iter()
-            .map(|l| StockLine {
-                variant_id: l.variant_id.clone(),
-                quantity: l.quantity,
-            })
-            .collect();
-        match inventory
-            .reserve(
-                principal.user_id(),
-                &body.reference,
-                &body.location_id,
-                &lines,
-                body.ttl_secs,
-            )
-            .await?
-        {
-            Ok(view) => Ok(HttpResponse::Created().json(view)),
-            Err((index, short)) => Err(AppError::FieldConflict(
-                "not enough stock; nothing was reserved".into(),
-                vec![FieldError::new(
-                    format!("lines[{index}].quantity"),
-                    format!(
-                        "{} requested but {} available",
-                        short.requested, short.available
-                    ),
-                )],
-            )),
-        }
-    })
+    once(
+        &idempotency,
+        &principal,
+        key,
+        "reservations",
+        &body.clone(),
+        || async {
+            let lines: Vec<StockLine> = body
+                .lines
+                .iter()
+                .map(|l| StockLine {
+                    variant_id: l.variant_id.clone(),
+                    quantity: l.quantity,
+                })
+                .collect();
+            match inventory
+                .reserve(
+                    principal.user_id(),
+                    &body.reference,
+                    &body.location_id,
+                    &lines,
+                    body.ttl_secs,
+                )
+                .await?
+            {
+                Ok(view) => Ok(HttpResponse::Created().json(view)),
+                Err((index, short)) => Err(AppError::FieldConflict(
+                    "not enough stock; nothing was reserved".into(),
+                    vec![FieldError::new(
+                        format!("lines[{index}].quantity"),
+                        format!(
+                            "{} requested but {} available",
+                            short.requested, short.available
+                        ),
+                    )],
+                )),
+            }
+        },
+    )
     .await
 }
 
@@ -370,8 +393,15 @@ pub async fn receive(
 ) -> Result<HttpResponse, AppError> {
     let principal = who.principal;
     let route = format!("purchase-orders/{id}/receipts");
-    once(&idempotency, &principal, key, &route, &body.clone(), || async {
-        Ok(HttpResponse::Created().json(inventory.receive(&principal, &id, body).await?))
-    })
+    once(
+        &idempotency,
+        &principal,
+        key,
+        &route,
+        &body.clone(),
+        || async {
+            Ok(HttpResponse::Created().json(inventory.receive(&principal, &id, body).await?))
+        },
+    )
     .await
 }

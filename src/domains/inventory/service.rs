@@ -203,22 +203,23 @@ pub fn verify(conn: &mut DbConnection) -> Result<Vec<LedgerMismatch>, AppError> 
         .collect();
     let mut totals: BTreeMap<String, (i64, i64)> = BTreeMap::new();
     let mut out = Vec::new();
-    let mut compare = |variant: &str, location: Option<&str>, recorded: (i64, i64), want: (i64, i64)| {
-        for (column, r, e) in [
-            ("on_hand", recorded.0, want.0),
-            ("reserved", recorded.1, want.1),
-        ] {
-            if r != e {
-                out.push(LedgerMismatch {
-                    variant_id: variant.to_string(),
-                    location_id: location.map(str::to_string),
-                    column,
-                    recorded: r,
-                    expected: e,
-                });
+    let mut compare =
+        |variant: &str, location: Option<&str>, recorded: (i64, i64), want: (i64, i64)| {
+            for (column, r, e) in [
+                ("on_hand", recorded.0, want.0),
+                ("reserved", recorded.1, want.1),
+            ] {
+                if r != e {
+                    out.push(LedgerMismatch {
+                        variant_id: variant.to_string(),
+                        location_id: location.map(str::to_string),
+                        column,
+                        recorded: r,
+                        expected: e,
+                    });
+                }
             }
-        }
-    };
+        };
     for level in store::all_levels(conn)? {
         let want = expected
             .remove(&(level.variant_id.clone(), level.location_id.clone()))
@@ -284,7 +285,11 @@ fn apply_or_refuse(
 ) -> Result<String, AppError> {
     match store::apply(conn, change, now)? {
         Ok(id) => {
-            touched.note(change.variant_id, change.on_hand_delta, change.reserved_delta);
+            touched.note(
+                change.variant_id,
+                change.on_hand_delta,
+                change.reserved_delta,
+            );
             Ok(id)
         }
         Err(available) => Err(AppError::FieldConflict(
@@ -582,7 +587,11 @@ impl Inventory {
             }
             Err(e) => return Err(e),
         };
-        let reference = match input.reference.as_deref().map(|r| check_text(r, "reference", 120)) {
+        let reference = match input
+            .reference
+            .as_deref()
+            .map(|r| check_text(r, "reference", 120))
+        {
             Some(Err(AppError::Validation(e))) => {
                 problems.extend(e);
                 None
@@ -594,11 +603,18 @@ impl Inventory {
         if !problems.is_empty() {
             return Err(AppError::Validation(problems));
         }
-        self.check_variants(Some(who), &[(input.variant_id.clone(), "variant_id".into())])
+        self.check_variants(
+            Some(who),
+            &[(input.variant_id.clone(), "variant_id".into())],
+        )
+        .await?;
+        self.check_location(&input.location_id, "location_id")
             .await?;
-        self.check_location(&input.location_id, "location_id").await?;
-        self.ensure_rows(vec![(input.variant_id.clone(), vec![input.location_id.clone()])])
-            .await?;
+        self.ensure_rows(vec![(
+            input.variant_id.clone(),
+            vec![input.location_id.clone()],
+        )])
+        .await?;
         let actor = who.user_id().to_string();
         self.db
             .write(move |conn| {
@@ -645,7 +661,11 @@ impl Inventory {
             ));
         }
         let lines = check_lines(&input.lines, &mut problems);
-        let reason = match input.reason.as_deref().map(|r| check_text(r, "reason", 500)) {
+        let reason = match input
+            .reason
+            .as_deref()
+            .map(|r| check_text(r, "reason", 500))
+        {
             Some(Err(AppError::Validation(e))) => {
                 problems.extend(e);
                 None
@@ -758,8 +778,11 @@ impl Inventory {
         self.check_location(location_id, "location_id").await?;
         let shortage: Arc<Mutex<Option<(usize, Shortage)>>> = Arc::default();
         let slot = shortage.clone();
-        let (actor, location, reference_owned) =
-            (actor.to_string(), location_id.to_string(), reference.clone());
+        let (actor, location, reference_owned) = (
+            actor.to_string(),
+            location_id.to_string(),
+            reference.clone(),
+        );
         let outcome = self
             .db
             .write(move |conn| {
@@ -768,8 +791,8 @@ impl Inventory {
                     return Ok(());
                 }
                 let id = new_id();
-                let expires_at = (ttl_secs > 0)
-                    .then(|| now + chrono::TimeDelta::seconds(ttl_secs as i64));
+                let expires_at =
+                    (ttl_secs > 0).then(|| now + chrono::TimeDelta::seconds(ttl_secs as i64));
                 let rows: Vec<(String, i64)> =
                     lines.iter().map(|(v, (_, q))| (v.clone(), *q)).collect();
                 // The row claims the reference: a concurrent reservation of the same
@@ -859,7 +882,12 @@ impl Inventory {
 
     /// Ends an active reservation: `commit` sells it, otherwise it returns to stock.
     /// Repeating the same ending is a no-op; the other ending after it is a 409.
-    pub async fn close(&self, actor: &str, reference: &str, commit: bool) -> Result<ReservationView, AppError> {
+    pub async fn close(
+        &self,
+        actor: &str,
+        reference: &str,
+        commit: bool,
+    ) -> Result<ReservationView, AppError> {
         let (actor, reference_owned) = (actor.to_string(), reference.to_string());
         let status = if commit { "committed" } else { "released" };
         self.db
@@ -966,7 +994,10 @@ impl Inventory {
                 if p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) {
                     Ok(p)
                 } else {
-                    Err(AppError::invalid("phone", "digits, spaces and + - ( ) only"))
+                    Err(AppError::invalid(
+                        "phone",
+                        "digits, spaces and + - ( ) only",
+                    ))
                 }
             }))
         });
@@ -979,7 +1010,10 @@ impl Inventory {
                 if let Some(g) = &gstin
                     && store::gstin_taken(conn, g)?
                 {
-                    return Err(AppError::invalid("gstin", "another supplier has this GSTIN"));
+                    return Err(AppError::invalid(
+                        "gstin",
+                        "another supplier has this GSTIN",
+                    ));
                 }
                 let id = new_id();
                 store::insert_supplier(
@@ -1087,7 +1121,12 @@ impl Inventory {
         let rows = self
             .db
             .read(move |c| {
-                store::list_pos(c, status.map(PoStatus::as_str), req.after.as_deref(), req.limit)
+                store::list_pos(
+                    c,
+                    status.map(PoStatus::as_str),
+                    req.after.as_deref(),
+                    req.limit,
+                )
             })
             .await?;
         let page = Page::from_rows(rows, req.limit, |(p, _)| p.id.clone());
@@ -1111,21 +1150,31 @@ impl Inventory {
         let id = id.to_string();
         self.db
             .write(move |conn| {
-                let (row, _) =
-                    store::po(conn, &id)?.ok_or_else(|| AppError::NotFound("no such purchase order".into()))?;
+                let (row, _) = store::po(conn, &id)?
+                    .ok_or_else(|| AppError::NotFound("no such purchase order".into()))?;
                 let current = PoStatus::parse(&row.status)
                     .ok_or_else(|| AppError::internal("unknown purchase order status"))?;
                 if current == patch.status {
                     return po_view(conn, &id);
                 }
                 if !current.can_become(patch.status)
-                    || !store::set_po_status(conn, &id, current.as_str(), patch.status.as_str(), now())?
+                    || !store::set_po_status(
+                        conn,
+                        &id,
+                        current.as_str(),
+                        patch.status.as_str(),
+                        now(),
+                    )?
                 {
                     return Err(AppError::FieldConflict(
                         "the purchase order cannot move to this status".into(),
                         vec![FieldError::new(
                             "status",
-                            format!("a {} order cannot become {}", current.as_str(), patch.status.as_str()),
+                            format!(
+                                "a {} order cannot become {}",
+                                current.as_str(),
+                                patch.status.as_str()
+                            ),
                         )],
                     ));
                 }
@@ -1148,7 +1197,8 @@ impl Inventory {
         if !problems.is_empty() {
             return Err(AppError::Validation(problems));
         }
-        self.check_location(&input.location_id, "location_id").await?;
+        self.check_location(&input.location_id, "location_id")
+            .await?;
         let po_owned = po_id.to_string();
         let existing = self.db.read(move |c| store::po(c, &po_owned)).await?;
         let Some((_, po_lines)) = existing else {
@@ -1290,11 +1340,16 @@ fn check_lines(
         problems.push(FieldError::new("lines", "must not be empty"));
     }
     for (i, l) in lines.iter().enumerate() {
-        if let Err(AppError::Validation(e)) = check_positive(l.quantity, &format!("lines[{i}].quantity")) {
+        if let Err(AppError::Validation(e)) =
+            check_positive(l.quantity, &format!("lines[{i}].quantity"))
+        {
             problems.extend(e);
         }
         if l.variant_id.trim().is_empty() {
-            problems.push(FieldError::new(format!("lines[{i}].variant_id"), "must not be empty"));
+            problems.push(FieldError::new(
+                format!("lines[{i}].variant_id"),
+                "must not be empty",
+            ));
         } else if out.insert(l.variant_id.clone(), (i, l.quantity)).is_some() {
             problems.push(FieldError::new(
                 format!("lines[{i}].variant_id"),
@@ -1311,10 +1366,11 @@ fn same_lines(
     lines: &BTreeMap<String, (usize, i64)>,
 ) -> Result<ReservationView, AppError> {
     let same = existing.lines.len() == lines.len()
-        && existing
-            .lines
-            .iter()
-            .all(|l| lines.get(&l.variant_id).is_some_and(|(_, q)| *q == l.quantity));
+        && existing.lines.iter().all(|l| {
+            lines
+                .get(&l.variant_id)
+                .is_some_and(|(_, q)| *q == l.quantity)
+        });
     if same {
         Ok(existing)
     } else {

@@ -6,8 +6,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
 use super::model::{
-    LevelRow, LocationRow, MovementKind, MovementRow, PoLineRow, PoRow, ReservationRow,
-    SupplierRow,
+    LevelRow, LocationRow, MovementKind, MovementRow, PoLineRow, PoRow, ReservationRow, SupplierRow,
 };
 use crate::db::{Backend, DbConnection, new_id};
 use crate::http::AppError;
@@ -232,7 +231,10 @@ pub fn apply(
 }
 
 /// (on_hand, reserved, avg_unit_cost) of a variant over every location.
-pub fn item(conn: &mut DbConnection, variant_id: &str) -> Result<Option<(i64, i64, i64)>, AppError> {
+pub fn item(
+    conn: &mut DbConnection,
+    variant_id: &str,
+) -> Result<Option<(i64, i64, i64)>, AppError> {
     Ok(items::table
         .filter(items::variant_id.eq(variant_id))
         .select((items::on_hand, items::reserved, items::avg_unit_cost))
@@ -619,9 +621,13 @@ pub fn set_po_status(
     to: &str,
     now: NaiveDateTime,
 ) -> Result<bool, AppError> {
-    let n = diesel::update(pos::table.filter(pos::id.eq(id)).filter(pos::status.eq(from)))
-        .set((pos::status.eq(to), pos::updated_at.eq(now)))
-        .execute(conn)?;
+    let n = diesel::update(
+        pos::table
+            .filter(pos::id.eq(id))
+            .filter(pos::status.eq(from)),
+    )
+    .set((pos::status.eq(to), pos::updated_at.eq(now)))
+    .execute(conn)?;
     Ok(n == 1)
 }
 
