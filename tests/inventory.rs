@@ -997,3 +997,166 @@ async fn the_verify_command_exits_non_zero_listing_each_mismatch() {
     })
     .await;
 }
+
+#[actix_web::test]
+async fn the_inventory_api_reserves_all_or_nothing_under_fifty_concurrent_callers() {
+    use kirana::contracts::inventory::{InventoryApi, StockLine};
+    use std::sync::Arc;
+    for_each_backend(|backend| async move {
+        let app = spawn(&backend).await;
+        let (_, token) = staff(&app).await;
+        let (_, variants) = product(&app, &token, &["API-1", "API-2"]).await;
+        let loc = location(&app, &token, "Store").await;
+        assert_eq!(
+            adjust(&app, &token, &variants[0], &loc, 10).await.status(),
+            201
+        );
+        assert_eq!(
+            adjust(&app, &token, &variants[1], &loc, 100).await.status(),
+            201
+        );
+
+        // The same contract orders and the POS will hold, on the test's database.
+        let settings = app.test_db.settings();
+        let catalog = kirana::domains::catalog::CatalogDomain::build(app.db.clone(), &settings);
+        let inventory: Arc<dyn InventoryApi> = kirana::domains::inventory::InventoryDomain::build(
+            app.db.clone(),
+            catalog.api(),
+            &settings,
+        )
+        .await
+        .unwrap()
+        .api();
+
+        let mut tasks = Vec::new();
+        for i in 0..50 {
+            let (inventory, loc) = (inventory.clone(), loc.clone());
+            let lines = vec![
+                StockLine {
+                    variant_id: variants[1].clone(),
+                    quantity: 1,
+                },
+                StockLine {
+                    variant_id: variants[0].clone(),
+                    quantity: 1,
+                },
+            ];
+            tasks.push(tokio::spawn(async move {
+                inventory
+                    .reserve(&format!("pos-{i}"), &loc, &lines, 0)
+                    .await
+            }));
+        }
+        let mut held = 0;
+        let mut short = 0;
+        for t in tasks {
+            match t.await.unwrap().unwrap() {
+                Ok(()) => held += 1,
+                Err(shortage) => {
+                    assert_eq!(shortage.variant_id, variants[0]);
+                    short += 1;
+                }
+            }
+        }
+        assert_eq!((held, short), (10, 40));
+        let levels = inventory.availability(&variants, Some(&loc)).await.unwrap();
+        let of = |v: &str| levels.iter().find(|a| a.variant_id == v).unwrap().clone();
+        assert_eq!(
+            (of(&variants[0]).reserved, of(&variants[0]).available),
+            (10, 0)
+        );
+        // The refused reservations did not keep their first line either.
+        assert_eq!(of(&variants[1]).reserved, 10);
+
+        // A repeated reference is the first outcome, not a second hold.
+        let again = vec![
+            StockLine {
+                variant_id: variants[1].clone(),
+                quantity: 1,
+            },
+            StockLine {
+                variant_id: variants[0].clone(),
+                quantity: 1,
+            },
+        ];
+        let held_refs: Vec<String> =
+            movements(&app, &token, &format!("variant_id={}", variants[0]))
+                .await
+                .into_iter()
+                .filter(|m| m["kind"] == "reservation")
+                .map(|m| m["reference"].as_str().unwrap().to_string())
+                .collect();
+        assert_eq!(held_refs.len(), 10);
+        assert_eq!(
+            inventory
+                .reserve(&held_refs[0], &loc, &again, 0)
+                .await
+                .unwrap(),
+            Ok(())
+        );
+        let mut other = again.clone();
+        other[0].quantity = 2;
+        assert!(
+            inventory
+                .reserve(&held_refs[0], &loc, &other, 0)
+                .await
+                .is_err()
+        );
+        assert_eq!(
+            inventory
+                .availability(&variants[..1], Some(&loc))
+                .await
+                .unwrap()[0]
+                .reserved,
+            10
+        );
+
+        inventory.commit(&held_refs[0]).await.unwrap();
+        inventory.commit(&held_refs[0]).await.unwrap();
+        inventory.release(&held_refs[1]).await.unwrap();
+        inventory.release(&held_refs[1]).await.unwrap();
+        assert!(inventory.release(&held_refs[0]).await.is_err());
+        let a = &inventory
+            .availability(&variants[..1], Some(&loc))
+            .await
+            .unwrap()[0];
+        assert_eq!((a.on_hand, a.reserved, a.available), (9, 8, 1));
+        assert_eq!(verify(&app).await, vec![]);
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn stock_can_leave_a_deactivated_location_but_not_arrive() {
+    for_each_backend(|backend| async move {
+        let app = spawn(&backend).await;
+        let (_, token) = staff(&app).await;
+        let (_, variants) = product(&app, &token, &["D-1"]).await;
+        let v = &variants[0];
+        let (old, new) = (
+            location(&app, &token, "Old shop").await,
+            location(&app, &token, "New shop").await,
+        );
+        assert_eq!(adjust(&app, &token, v, &old, 6).await.status(), 201);
+        let resp = app
+            .client
+            .patch(app.url(&format!("/api/v1/inventory/locations/{old}")))
+            .bearer_auth(&token)
+            .json(&json!({"active": false}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        let back = json!({"from_location_id": new, "to_location_id": old, "lines": [{"variant_id": v, "quantity": 1}]});
+        let resp = post(&app, &token, "/api/v1/inventory/transfers", Some("d-1"), back).await;
+        assert_eq!(resp.status(), 400);
+        assert_eq!(field_of(&resp.json().await.unwrap()), "to_location_id");
+        let out = json!({"from_location_id": old, "to_location_id": new, "lines": [{"variant_id": v, "quantity": 5}]});
+        let resp = post(&app, &token, "/api/v1/inventory/transfers", Some("d-2"), out).await;
+        assert_eq!(resp.status(), 201);
+        assert_eq!(adjust(&app, &token, v, &old, -1).await.status(), 201);
+        assert_eq!(level(&app, &token, v, &old).await, (0, 0, 0));
+        assert_eq!(level(&app, &token, v, &new).await, (5, 0, 5));
+    })
+    .await;
+}

@@ -345,12 +345,13 @@ impl Inventory {
         }
     }
 
-    /// The location must exist and take stock.
-    async fn check_location(&self, id: &str, field: &str) -> Result<(), AppError> {
+    /// The location must exist, and take stock unless `leaving` (stock may still be moved
+    /// out of a deactivated location, to empty it).
+    async fn check_location(&self, id: &str, field: &str, leaving: bool) -> Result<(), AppError> {
         let owned = id.to_string();
         let row = self.db.read(move |c| store::location(c, &owned)).await?;
         match row {
-            Some(l) if l.active => Ok(()),
+            Some(l) if l.active || leaving => Ok(()),
             Some(_) => Err(AppError::invalid(field, "this location is deactivated")),
             None => Err(AppError::invalid(field, "no such location")),
         }
@@ -451,7 +452,10 @@ impl Inventory {
     ) -> Result<VariantStockView, AppError> {
         self.check_variants(Some(who), &[(variant_id.to_string(), "variant_id".into())])
             .await
-            .map_err(|_| AppError::NotFound("no such variant".into()))?;
+            .map_err(|e| match e {
+                AppError::Validation(_) => AppError::NotFound("no such variant".into()),
+                other => other,
+            })?;
         let id = variant_id.to_string();
         self.db
             .read(move |conn| {
@@ -608,7 +612,7 @@ impl Inventory {
             &[(input.variant_id.clone(), "variant_id".into())],
         )
         .await?;
-        self.check_location(&input.location_id, "location_id")
+        self.check_location(&input.location_id, "location_id", input.quantity < 0)
             .await?;
         self.ensure_rows(vec![(
             input.variant_id.clone(),
@@ -684,9 +688,9 @@ impl Inventory {
             .map(|(i, l)| (l.variant_id.clone(), format!("lines[{i}].variant_id")))
             .collect();
         self.check_variants(Some(who), &ids).await?;
-        self.check_location(&input.from_location_id, "from_location_id")
+        self.check_location(&input.from_location_id, "from_location_id", true)
             .await?;
-        self.check_location(&input.to_location_id, "to_location_id")
+        self.check_location(&input.to_location_id, "to_location_id", false)
             .await?;
         let (from, to) = (input.from_location_id.clone(), input.to_location_id.clone());
         self.ensure_rows(
@@ -773,9 +777,10 @@ impl Inventory {
             return Err(AppError::Validation(problems));
         }
         if let Some(existing) = self.reservation(&reference).await? {
-            return same_lines(existing, &lines).map(Ok);
+            return same_lines(existing, location_id, &lines).map(Ok);
         }
-        self.check_location(location_id, "location_id").await?;
+        self.check_location(location_id, "location_id", false)
+            .await?;
         let shortage: Arc<Mutex<Option<(usize, Shortage)>>> = Arc::default();
         let slot = shortage.clone();
         let (actor, location, reference_owned) = (
@@ -1197,7 +1202,7 @@ impl Inventory {
         if !problems.is_empty() {
             return Err(AppError::Validation(problems));
         }
-        self.check_location(&input.location_id, "location_id")
+        self.check_location(&input.location_id, "location_id", false)
             .await?;
         let po_owned = po_id.to_string();
         let existing = self.db.read(move |c| store::po(c, &po_owned)).await?;
@@ -1363,9 +1368,11 @@ fn check_lines(
 /// A repeated reservation must ask for what the first one holds.
 fn same_lines(
     existing: ReservationView,
+    location_id: &str,
     lines: &BTreeMap<String, (usize, i64)>,
 ) -> Result<ReservationView, AppError> {
-    let same = existing.lines.len() == lines.len()
+    let same = existing.location_id == location_id
+        && existing.lines.len() == lines.len()
         && existing.lines.iter().all(|l| {
             lines
                 .get(&l.variant_id)
@@ -1375,7 +1382,8 @@ fn same_lines(
         Ok(existing)
     } else {
         Err(AppError::Conflict(
-            "this reference already holds a reservation with other lines".into(),
+            "this reference already holds a reservation of other lines or at another location"
+                .into(),
         ))
     }
 }
