@@ -278,6 +278,32 @@ async fn adjustments_write_the_ledger_and_stock_never_goes_negative() {
             3
         );
 
+        // A customer return adds stock as its own kind, with the order it came from.
+        let resp = post(
+            &app,
+            &token,
+            "/api/v1/inventory/adjustments",
+            Some("k-return"),
+            json!({"variant_id": v, "location_id": loc, "quantity": 1, "reason": "damaged box",
+                "kind": "return", "reference": "KR-000123"}),
+        )
+        .await;
+        assert_eq!(resp.status(), 201);
+        let ledger = movements(&app, &token, "reference=KR-000123").await;
+        assert_eq!(ledger.len(), 1);
+        assert_eq!(ledger[0]["kind"], "return");
+        let sale = post(
+            &app,
+            &token,
+            "/api/v1/inventory/adjustments",
+            Some("k-sale"),
+            json!({"variant_id": v, "location_id": loc, "quantity": -1, "reason": "x", "kind": "sale"}),
+        )
+        .await;
+        assert_eq!(sale.status(), 400);
+        assert_eq!(field_of(&sale.json().await.unwrap()), "kind");
+        assert_eq!(level(&app, &token, v, &loc).await, (13, 0, 13));
+
         assert_eq!(verify(&app).await, vec![]);
     })
     .await;
@@ -757,6 +783,14 @@ async fn reservations_take_all_lines_or_none_and_commit_and_release_once() {
         )
         .await;
         assert_eq!(resp.status(), 409);
+        let resp = reserve(
+            &app,
+            &token,
+            json!({"reference": "a/b", "location_id": loc, "lines": [{"variant_id": v1, "quantity": 1}]}),
+        )
+        .await;
+        assert_eq!(resp.status(), 400);
+        assert_eq!(field_of(&resp.json().await.unwrap()), "reference");
         let resp = post(
             &app,
             &token,

@@ -757,7 +757,7 @@ impl Inventory {
         lines: &[StockLine],
         ttl_secs: u64,
     ) -> Result<Result<ReservationView, (usize, Shortage)>, AppError> {
-        let reference = check_text(reference, "reference", 120)?;
+        let reference = check_reference(reference)?;
         let mut problems = Vec::new();
         let input: Vec<TransferLineInput> = lines
             .iter()
@@ -1363,6 +1363,24 @@ fn check_lines(
         }
     }
     out
+}
+
+/// A reservation reference (an order number or id): 1 to 120 visible ASCII characters
+/// that need no escaping in a URL path, since it names the reservation there.
+fn check_reference(raw: &str) -> Result<String, AppError> {
+    let r = raw.trim();
+    let ok = !r.is_empty()
+        && r.len() <= 120
+        && r.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:~".contains(&b));
+    if ok {
+        Ok(r.to_string())
+    } else {
+        Err(AppError::invalid(
+            "reference",
+            "must be 1 to 120 letters, digits and - _ . : ~",
+        ))
+    }
 }
 
 /// A repeated reservation must ask for what the first one holds.
