@@ -1102,6 +1102,27 @@ async fn the_inventory_api_reserves_all_or_nothing_under_fifty_concurrent_caller
         // The refused reservations did not keep their first line either.
         assert_eq!(of(&variants[1]).reserved, 10);
 
+        // Twenty callers racing with one reference hold its stock once, and all see it.
+        let mut racers = Vec::new();
+        for _ in 0..20 {
+            let (inventory, loc) = (inventory.clone(), loc.clone());
+            let lines = vec![StockLine {
+                variant_id: variants[1].clone(),
+                quantity: 3,
+            }];
+            racers.push(tokio::spawn(async move {
+                inventory.reserve("pos-dup", &loc, &lines, 0).await
+            }));
+        }
+        for r in racers {
+            assert_eq!(r.await.unwrap().unwrap(), Ok(()));
+        }
+        let a = inventory
+            .availability(&variants[1..], Some(&loc))
+            .await
+            .unwrap();
+        assert_eq!(a[0].reserved, 13);
+
         // A repeated reference is the first outcome, not a second hold.
         let again = vec![
             StockLine {

@@ -783,6 +783,7 @@ impl Inventory {
             .await?;
         let shortage: Arc<Mutex<Option<(usize, Shortage)>>> = Arc::default();
         let slot = shortage.clone();
+        let wanted = lines.clone();
         let (actor, location, reference_owned) = (
             actor.to_string(),
             location_id.to_string(),
@@ -849,7 +850,7 @@ impl Inventory {
             // Lost the race for the reference to a concurrent request: its outcome stands.
             (Err(AppError::Conflict(_)), None) | (Ok(()), None) => {
                 match self.reservation(&reference).await? {
-                    Some(view) => Ok(Ok(view)),
+                    Some(view) => same_lines(view, location_id, &wanted).map(Ok),
                     None => Err(AppError::Unavailable(
                         "a concurrent reservation conflicted; try again".into(),
                     )),
