@@ -151,6 +151,8 @@ impl AppBuilder {
                 .await?;
         #[cfg(feature = "inventory")]
         subscribers.extend(inventory.subscribers());
+        #[cfg(feature = "inventory")]
+        let inventory_tasks = inventory.clone();
         let subscribers = std::mem::take(&mut subscribers);
 
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
@@ -269,6 +271,10 @@ impl AppBuilder {
             idempotency.get_ref().clone(),
             stop_rx.clone(),
         )));
+        #[cfg(feature = "inventory")]
+        tasks.push(tokio::spawn(
+            inventory_tasks.release_expired_reservations(stop_rx.clone()),
+        ));
         tasks.push(tokio::spawn(shrink_limiters(limiters.clone(), stop_rx)));
 
         Ok(Application {

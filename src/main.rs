@@ -67,6 +67,18 @@ enum Command {
         #[command(subcommand)]
         command: OutboxCommand,
     },
+    /// Stock commands.
+    Inventory {
+        #[command(subcommand)]
+        command: InventoryCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum InventoryCommand {
+    /// Check that every stock level equals the sum of its ledger movements; exits 1 and
+    /// lists each mismatch otherwise.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -142,6 +154,9 @@ fn main() -> ExitCode {
         Command::Serve => serve(settings),
         Command::Migrate => migrate(&settings),
         Command::Outbox { command } => outbox(&settings, command),
+        Command::Inventory {
+            command: InventoryCommand::Verify,
+        } => inventory_verify(&settings),
         Command::Health => health(&settings),
         Command::Seed { demo: _, products } => seed(&settings, products),
         Command::CreateAdmin {
@@ -340,6 +355,26 @@ fn migrate(settings: &Settings) -> anyhow::Result<()> {
         println!("applied {name}");
     }
     Ok(())
+}
+
+#[cfg(feature = "inventory")]
+fn inventory_verify(settings: &Settings) -> anyhow::Result<()> {
+    let db = Db::open(settings)?;
+    db.migrate()?;
+    let mismatches = kirana::domains::inventory::verify(&db)?;
+    if mismatches.is_empty() {
+        println!("stock levels match the ledger");
+        return Ok(());
+    }
+    for m in &mismatches {
+        println!("{m}");
+    }
+    anyhow::bail!("{} stock figures differ from the ledger", mismatches.len())
+}
+
+#[cfg(not(feature = "inventory"))]
+fn inventory_verify(_: &Settings) -> anyhow::Result<()> {
+    anyhow::bail!("this build has no inventory domain (feature `inventory`)")
 }
 
 fn outbox(settings: &Settings, command: OutboxCommand) -> anyhow::Result<()> {

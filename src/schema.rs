@@ -277,6 +277,112 @@ diesel::table! {
     }
 }
 
+// ---- inventory domain ----
+
+diesel::table! {
+    inventory_locations (id) {
+        id -> Text,
+        name -> Text,
+        kind -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    inventory_items (variant_id) {
+        variant_id -> Text,
+        on_hand -> BigInt,
+        reserved -> BigInt,
+        avg_unit_cost -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    inventory_levels (variant_id, location_id) {
+        variant_id -> Text,
+        location_id -> Text,
+        on_hand -> BigInt,
+        reserved -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    inventory_movements (id) {
+        id -> Text,
+        variant_id -> Text,
+        location_id -> Text,
+        kind -> Text,
+        on_hand_delta -> BigInt,
+        reserved_delta -> BigInt,
+        unit_cost -> Nullable<BigInt>,
+        reason -> Nullable<Text>,
+        reference -> Nullable<Text>,
+        actor -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    inventory_reservations (id) {
+        id -> Text,
+        reference -> Text,
+        location_id -> Text,
+        status -> Text,
+        expires_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    inventory_reservation_lines (reservation_id, variant_id) {
+        reservation_id -> Text,
+        variant_id -> Text,
+        quantity -> BigInt,
+    }
+}
+
+diesel::table! {
+    inventory_suppliers (id) {
+        id -> Text,
+        name -> Text,
+        gstin -> Nullable<Text>,
+        contact_name -> Nullable<Text>,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    inventory_purchase_orders (id) {
+        id -> Text,
+        supplier_id -> Text,
+        status -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    inventory_purchase_order_lines (purchase_order_id, variant_id) {
+        purchase_order_id -> Text,
+        variant_id -> Text,
+        quantity_ordered -> BigInt,
+        quantity_received -> BigInt,
+        unit_cost -> BigInt,
+        position -> Integer,
+    }
+}
+
+// ---- end of inventory domain ----
+
 diesel::joinable!(addresses -> users (user_id));
 diesel::joinable!(api_keys -> users (owner_id));
 diesel::joinable!(catalog_product_categories -> catalog_categories (category_id));
@@ -286,6 +392,14 @@ diesel::joinable!(catalog_price_list_members -> catalog_price_lists (price_list_
 diesel::joinable!(catalog_price_list_prices -> catalog_price_lists (price_list_id));
 diesel::joinable!(catalog_products -> users (seller_id));
 diesel::joinable!(catalog_variants -> catalog_products (product_id));
+diesel::joinable!(inventory_items -> catalog_variants (variant_id));
+diesel::joinable!(inventory_levels -> catalog_variants (variant_id));
+diesel::joinable!(inventory_levels -> inventory_locations (location_id));
+diesel::joinable!(inventory_movements -> inventory_locations (location_id));
+diesel::joinable!(inventory_purchase_order_lines -> inventory_purchase_orders (purchase_order_id));
+diesel::joinable!(inventory_purchase_orders -> inventory_suppliers (supplier_id));
+diesel::joinable!(inventory_reservation_lines -> inventory_reservations (reservation_id));
+diesel::joinable!(inventory_reservations -> inventory_locations (location_id));
 diesel::joinable!(oidc_identities -> users (user_id));
 diesel::joinable!(oidc_links -> users (user_id));
 diesel::joinable!(password_resets -> users (user_id));
@@ -305,6 +419,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     catalog_search,
     catalog_variants,
     idempotency_keys,
+    inventory_items,
+    inventory_levels,
+    inventory_locations,
+    inventory_movements,
+    inventory_purchase_order_lines,
+    inventory_purchase_orders,
+    inventory_reservation_lines,
+    inventory_reservations,
+    inventory_suppliers,
     login_throttle,
     oidc_identities,
     oidc_links,

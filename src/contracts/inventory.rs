@@ -41,7 +41,9 @@ pub trait InventoryApi: Send + Sync {
     ) -> Result<Vec<Availability>, AppError>;
 
     /// Reserves every line at `location_id` for `reference` (an order id), or none of them.
-    /// Repeating a reservation for the same reference returns the first one's outcome.
+    /// Repeating a reservation for the same reference returns the first one's outcome
+    /// without holding more (the same lines and location, else a 409). A refusal records
+    /// nothing, so the same reference may try again once stock arrives.
     /// `ttl_secs`: when an unconfirmed reservation is released by itself (0 = never).
     /// A shortage is `Ok(Err(shortage))`; only failures of the system are `Err`.
     async fn reserve(

@@ -59,6 +59,10 @@ pub enum AppError {
     MethodNotAllowed { allow: Vec<&'static str> },
     #[error("{0}")]
     Conflict(String),
+    /// A 409 naming the fields whose values the current state refuses (a quantity that
+    /// would take stock below zero).
+    #[error("{0}")]
+    FieldConflict(String, Vec<FieldError>),
     #[error("request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
@@ -95,7 +99,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not-found",
             AppError::MethodNotAllowed { .. } => "method-not-allowed",
-            AppError::Conflict(_) => "conflict",
+            AppError::Conflict(_) | AppError::FieldConflict(..) => "conflict",
             AppError::PayloadTooLarge { .. } => "payload-too-large",
             AppError::UnsupportedMediaType(_) => "unsupported-media-type",
             AppError::Unprocessable(_) => "unprocessable",
@@ -116,7 +120,7 @@ impl AppError {
             other => other.to_string(),
         };
         let errors = match self {
-            AppError::Validation(errors) => errors.clone(),
+            AppError::Validation(errors) | AppError::FieldConflict(_, errors) => errors.clone(),
             _ => Vec::new(),
         };
         Problem {
@@ -138,7 +142,7 @@ impl ResponseError for AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::FieldConflict(..) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,

@@ -1,0 +1,20 @@
+CREATE TABLE inventory_movements (
+    id VARCHAR(36) NOT NULL PRIMARY KEY,
+    variant_id VARCHAR(36) NOT NULL,
+    location_id VARCHAR(36) NOT NULL,
+    kind VARCHAR(16) NOT NULL,
+    on_hand_delta BIGINT NOT NULL,
+    reserved_delta BIGINT NOT NULL,
+    unit_cost BIGINT,
+    reason VARCHAR(500),
+    reference VARCHAR(120),
+    actor VARCHAR(36) NOT NULL,
+    created_at DATETIME(6) NOT NULL,
+    KEY inventory_movements_variant (variant_id, id),
+    KEY inventory_movements_location (location_id, id),
+    KEY inventory_movements_reference (reference),
+    CONSTRAINT inventory_movements_kind CHECK (kind IN ('receipt', 'sale', 'return', 'adjustment',
+        'transfer_out', 'transfer_in', 'reservation', 'release')),
+    CONSTRAINT inventory_movements_variant_fk FOREIGN KEY (variant_id) REFERENCES catalog_variants (id),
+    CONSTRAINT inventory_movements_location_fk FOREIGN KEY (location_id) REFERENCES inventory_locations (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;

@@ -1,0 +1,9 @@
+DROP TABLE inventory_purchase_order_lines;
+DROP TABLE inventory_purchase_orders;
+DROP TABLE inventory_suppliers;
+DROP TABLE inventory_reservation_lines;
+DROP TABLE inventory_reservations;
+DROP TABLE inventory_movements;
+DROP TABLE inventory_levels;
+DROP TABLE inventory_items;
+DROP TABLE inventory_locations;

@@ -1,0 +1,1408 @@
+//! Inventory rules: who may move which stock, stock never below zero, every change a
+//! ledger row with its `StockChanged` event in the same transaction, reservations all or
+//! nothing, purchase orders received no further than ordered unless asked.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::model::{
+    Gstin, LevelView, LocationKind, LocationView, MAX_QUANTITY, MovementKind, MovementView,
+    PoStatus, PurchaseOrderView, SupplierView, VariantStockView, check_positive, check_text,
+    weighted_average,
+};
+use super::store::{self, Change, MovementFilter};
+use crate::contracts::auth::{Permission, Principal, Scope};
+use crate::contracts::catalog::CatalogApi;
+use crate::contracts::events::StockChanged;
+use crate::contracts::inventory::{Availability, Shortage, StockLine};
+use crate::db::{Db, DbConnection, new_id, now};
+use crate::http::pagination::{Page, PageQuery};
+use crate::http::{AppError, FieldError};
+
+/// The actor of changes nobody asked for directly (expiry, other domains).
+pub const SYSTEM: &str = "system";
+/// The longest a reservation may live before it is released by itself.
+const MAX_TTL_SECS: u64 = 30 * 86_400;
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocationInput {
+    pub name: String,
+    pub kind: LocationKind,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocationPatch {
+    pub name: Option<String>,
+    /// `false` deactivates: no new stock may arrive or be reserved there.
+    pub active: Option<bool>,
+}
+
+/// A manual correction or a customer return at one location.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdjustmentInput {
+    pub variant_id: String,
+    pub location_id: String,
+    /// The change of on-hand stock: positive adds, negative removes; never zero.
+    pub quantity: i64,
+    /// Why (a count, damage, theft, a return): required.
+    pub reason: String,
+    /// `adjustment` (default) or `return`.
+    pub kind: Option<MovementKind>,
+    /// An order or document the change belongs to.
+    pub reference: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdjustmentView {
+    pub movement_id: String,
+    pub level: LevelView,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferLineInput {
+    pub variant_id: String,
+    pub quantity: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferInput {
+    pub from_location_id: String,
+    pub to_location_id: String,
+    pub lines: Vec<TransferLineInput>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransferView {
+    /// The reference on the transfer's ledger rows.
+    pub transfer_id: String,
+    pub from: Vec<LevelView>,
+    pub to: Vec<LevelView>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReservationInput {
+    /// The order (or cart) the stock is held for; one reservation per reference.
+    pub reference: String,
+    pub location_id: String,
+    pub lines: Vec<TransferLineInput>,
+    /// Seconds until an unconfirmed reservation is released by itself; 0 = never.
+    #[serde(default)]
+    pub ttl_secs: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReservationView {
+    pub reference: String,
+    pub location_id: String,
+    /// active, committed or released.
+    pub status: String,
+    pub lines: Vec<TransferLineView>,
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransferLineView {
+    pub variant_id: String,
+    pub quantity: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SupplierInput {
+    pub name: String,
+    /// 15 characters: state code, PAN, registration number, `Z`, check character.
+    pub gstin: Option<String>,
+    pub contact_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PoLineInput {
+    pub variant_id: String,
+    pub quantity: i64,
+    /// In paise.
+    pub unit_cost_minor: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PurchaseOrderInput {
+    pub supplier_id: String,
+    pub lines: Vec<PoLineInput>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PurchaseOrderPatch {
+    /// `ordered` (from draft) or `cancelled`.
+    pub status: PoStatus,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptInput {
+    pub location_id: String,
+    pub lines: Vec<TransferLineInput>,
+    /// Accept more than ordered (the supplier sent extra and it is kept).
+    #[serde(default)]
+    pub allow_over_receipt: bool,
+}
+
+/// One difference between the stock tables and the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LedgerMismatch {
+    pub variant_id: String,
+    /// `None` for the variant's totals over every location.
+    pub location_id: Option<String>,
+    /// `on_hand` or `reserved`.
+    pub column: &'static str,
+    /// What the stock table holds.
+    pub recorded: i64,
+    /// What the ledger (or the levels, for totals) add up to.
+    pub expected: i64,
+}
+
+impl std::fmt::Display for LedgerMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "variant {} at {}: {} is {} but the {} sum to {}",
+            self.variant_id,
+            self.location_id.as_deref().unwrap_or("all locations"),
+            self.column,
+            self.recorded,
+            if self.location_id.is_some() {
+                "movements"
+            } else {
+                "levels"
+            },
+            self.expected
+        )
+    }
+}
+
+/// Compares every level with its ledger rows and every variant's totals with its levels.
+/// Run it in one transaction so it sees one state.
+pub fn verify(conn: &mut DbConnection) -> Result<Vec<LedgerMismatch>, AppError> {
+    let mut expected: BTreeMap<(String, String), (i64, i64)> = store::ledger_sums(conn)?
+        .into_iter()
+        .map(|s| ((s.variant_id, s.location_id), (s.on_hand, s.reserved)))
+        .collect();
+    let mut totals: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    let mut out = Vec::new();
+    let mut compare =
+        |variant: &str, location: Option<&str>, recorded: (i64, i64), want: (i64, i64)| {
+            for (column, r, e) in [
+                ("on_hand", recorded.0, want.0),
+                ("reserved", recorded.1, want.1),
+            ] {
+                if r != e {
+                    out.push(LedgerMismatch {
+                        variant_id: variant.to_string(),
+                        location_id: location.map(str::to_string),
+                        column,
+                        recorded: r,
+                        expected: e,
+                    });
+                }
+            }
+        };
+    for level in store::all_levels(conn)? {
+        let want = expected
+            .remove(&(level.variant_id.clone(), level.location_id.clone()))
+            .unwrap_or((0, 0));
+        compare(
+            &level.variant_id,
+            Some(&level.location_id),
+            (level.on_hand, level.reserved),
+            want,
+        );
+        let t = totals.entry(level.variant_id.clone()).or_default();
+        t.0 += level.on_hand;
+        t.1 += level.reserved;
+    }
+    // Movements at a location that has no level row at all.
+    for ((variant, location), want) in expected {
+        compare(&variant, Some(&location), (0, 0), want);
+    }
+    for (variant, on_hand, reserved) in store::all_items(conn)? {
+        let want = totals.remove(&variant).unwrap_or((0, 0));
+        compare(&variant, None, (on_hand, reserved), want);
+    }
+    for (variant, want) in totals {
+        compare(&variant, None, (0, 0), want);
+    }
+    Ok(out)
+}
+
+/// Variants whose total available stock a transaction changed, published at its end.
+#[derive(Default)]
+struct Touched(BTreeMap<String, i64>);
+
+impl Touched {
+    fn note(&mut self, variant_id: &str, on_hand_delta: i64, reserved_delta: i64) {
+        *self.0.entry(variant_id.to_string()).or_default() += on_hand_delta - reserved_delta;
+    }
+
+    fn publish(self, conn: &mut DbConnection) -> Result<(), AppError> {
+        for (variant_id, delta) in self.0 {
+            if delta == 0 {
+                continue;
+            }
+            let (on_hand, reserved, _) = store::item(conn, &variant_id)?.unwrap_or((0, 0, 0));
+            crate::events::enqueue(
+                conn,
+                &StockChanged {
+                    variant_id,
+                    available_total: on_hand - reserved,
+                },
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Applies a change and notes it; a shortage becomes a 409 naming `field`.
+fn apply_or_refuse(
+    conn: &mut DbConnection,
+    touched: &mut Touched,
+    change: &Change<'_>,
+    field: &str,
+    now: NaiveDateTime,
+) -> Result<String, AppError> {
+    match store::apply(conn, change, now)? {
+        Ok(id) => {
+            touched.note(
+                change.variant_id,
+                change.on_hand_delta,
+                change.reserved_delta,
+            );
+            Ok(id)
+        }
+        Err(available) => Err(AppError::FieldConflict(
+            "stock may not go below zero".into(),
+            vec![FieldError::new(
+                field,
+                format!(
+                    "would take available stock below zero ({available} available at this location)"
+                ),
+            )],
+        )),
+    }
+}
+
+pub struct Inventory {
+    db: Db,
+    catalog: Arc<dyn CatalogApi>,
+}
+
+impl Inventory {
+    pub fn new(db: Db, catalog: Arc<dyn CatalogApi>) -> Self {
+        Self { db, catalog }
+    }
+
+    /// Checks that every variant exists and that the caller may act on it: another
+    /// seller's variant is a 404, as if it did not exist.
+    async fn check_variants(
+        &self,
+        who: Option<&Principal>,
+        ids: &[(String, String)],
+    ) -> Result<(), AppError> {
+        let wanted: Vec<String> = ids.iter().map(|(id, _)| id.clone()).collect();
+        let known = self.catalog.variants(&wanted).await?;
+        let scope = who.map(|p| p.scope(Permission::CatalogManageAll));
+        let mut problems = Vec::new();
+        for (id, field) in ids {
+            let visible = known.iter().find(|v| &v.variant_id == id).is_some_and(|v| {
+                scope
+                    .as_ref()
+                    .is_none_or(|s: &Scope| s.allows(&v.seller_id))
+            });
+            if !visible {
+                problems.push(FieldError::new(field.clone(), "no such variant"));
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else if who.is_some_and(|p| !p.has(Permission::CatalogManageAll)) {
+            // A seller learns nothing about variants that are not theirs.
+            Err(AppError::NotFound("no such variant".into()))
+        } else {
+            Err(AppError::Validation(problems))
+        }
+    }
+
+    /// The location must exist, and take stock unless `leaving` (stock may still be moved
+    /// out of a deactivated location, to empty it).
+    async fn check_location(&self, id: &str, field: &str, leaving: bool) -> Result<(), AppError> {
+        let owned = id.to_string();
+        let row = self.db.read(move |c| store::location(c, &owned)).await?;
+        match row {
+            Some(l) if l.active || leaving => Ok(()),
+            Some(_) => Err(AppError::invalid(field, "this location is deactivated")),
+            None => Err(AppError::invalid(field, "no such location")),
+        }
+    }
+
+    /// Creates missing item and level rows before the transaction that moves stock, so
+    /// that transaction only updates rows (two instances inserting the same row at once
+    /// would otherwise make one of them fail).
+    async fn ensure_rows(&self, pairs: Vec<(String, Vec<String>)>) -> Result<(), AppError> {
+        for attempt in 0..2 {
+            let pairs = pairs.clone();
+            let result = self
+                .db
+                .write(move |conn| {
+                    let now = now();
+                    for (variant, locations) in &pairs {
+                        let refs: Vec<&str> = locations.iter().map(String::as_str).collect();
+                        store::ensure_rows(conn, variant, &refs, now)?;
+                    }
+                    Ok(())
+                })
+                .await;
+            match result {
+                Err(AppError::Conflict(_)) if attempt == 0 => continue,
+                other => return other,
+            }
+        }
+        Ok(())
+    }
+
+    // ---- locations ----
+
+    pub async fn create_location(&self, input: LocationInput) -> Result<LocationView, AppError> {
+        let name = check_text(&input.name, "name", 120)?;
+        let kind = input.kind;
+        self.db
+            .write(move |conn| {
+                if store::location_name_taken(conn, &name, None)? {
+                    return Err(AppError::invalid("name", "another location has this name"));
+                }
+                let id = new_id();
+                store::insert_location(conn, &id, &name, kind.as_str(), now())?;
+                store::location(conn, &id)?
+                    .map(|l| l.view())
+                    .ok_or_else(|| AppError::internal("location vanished"))
+            })
+            .await
+    }
+
+    pub async fn update_location(
+        &self,
+        id: &str,
+        patch: LocationPatch,
+    ) -> Result<LocationView, AppError> {
+        let name = patch
+            .name
+            .as_deref()
+            .map(|n| check_text(n, "name", 120))
+            .transpose()?;
+        let id = id.to_string();
+        self.db
+            .write(move |conn| {
+                if store::location(conn, &id)?.is_none() {
+                    return Err(AppError::NotFound("no such location".into()));
+                }
+                if let Some(name) = &name
+                    && store::location_name_taken(conn, name, Some(&id))?
+                {
+                    return Err(AppError::invalid("name", "another location has this name"));
+                }
+                store::update_location(conn, &id, name.as_deref(), patch.active, now())?;
+                store::location(conn, &id)?
+                    .map(|l| l.view())
+                    .ok_or_else(|| AppError::internal("location vanished"))
+            })
+            .await
+    }
+
+    pub async fn locations(&self, page: PageQuery) -> Result<Page<LocationView>, AppError> {
+        let req = page.parse::<String>()?;
+        let rows = self
+            .db
+            .read(move |c| store::list_locations(c, req.after.as_deref(), req.limit))
+            .await?;
+        let page = Page::from_rows(rows, req.limit, |l| l.id.clone());
+        Ok(Page {
+            items: page.items.iter().map(|l| l.view()).collect(),
+            next_cursor: page.next_cursor,
+        })
+    }
+
+    // ---- reading stock ----
+
+    pub async fn variant_stock(
+        &self,
+        who: &Principal,
+        variant_id: &str,
+    ) -> Result<VariantStockView, AppError> {
+        self.check_variants(Some(who), &[(variant_id.to_string(), "variant_id".into())])
+            .await
+            .map_err(|e| match e {
+                AppError::Validation(_) => AppError::NotFound("no such variant".into()),
+                other => other,
+            })?;
+        let id = variant_id.to_string();
+        self.db
+            .read(move |conn| {
+                let (on_hand, reserved, avg) = store::item(conn, &id)?.unwrap_or((0, 0, 0));
+                let levels = store::levels_of(conn, std::slice::from_ref(&id), None)?;
+                Ok(VariantStockView {
+                    variant_id: id,
+                    on_hand,
+                    reserved,
+                    available: on_hand - reserved,
+                    avg_unit_cost_minor: avg,
+                    locations: levels.iter().map(|l| l.view()).collect(),
+                })
+            })
+            .await
+    }
+
+    pub async fn location_stock(
+        &self,
+        location_id: &str,
+        page: PageQuery,
+    ) -> Result<Page<LevelView>, AppError> {
+        let req = page.parse::<String>()?;
+        let id = location_id.to_string();
+        let rows = self
+            .db
+            .read(move |conn| {
+                if store::location(conn, &id)?.is_none() {
+                    return Err(AppError::NotFound("no such location".into()));
+                }
+                store::levels_at(conn, &id, req.after.as_deref(), req.limit)
+            })
+            .await?;
+        let page = Page::from_rows(rows, req.limit, |l| l.variant_id.clone());
+        Ok(Page {
+            items: page.items.iter().map(|l| l.view()).collect(),
+            next_cursor: page.next_cursor,
+        })
+    }
+
+    /// The ledger, oldest first. Sellers must name one of their variants.
+    pub async fn movements(
+        &self,
+        who: &Principal,
+        variant_id: Option<String>,
+        location_id: Option<String>,
+        reference: Option<String>,
+        page: PageQuery,
+    ) -> Result<Page<MovementView>, AppError> {
+        let req = page.parse::<String>()?;
+        match &variant_id {
+            Some(v) => {
+                self.check_variants(Some(who), &[(v.clone(), "variant_id".into())])
+                    .await?
+            }
+            None if !who.has(Permission::CatalogManageAll) => {
+                return Err(AppError::invalid(
+                    "variant_id",
+                    "required unless you manage every seller's stock",
+                ));
+            }
+            None => {}
+        }
+        let rows = self
+            .db
+            .read(move |conn| {
+                store::list_movements(
+                    conn,
+                    &MovementFilter {
+                        variant_id: variant_id.as_deref(),
+                        location_id: location_id.as_deref(),
+                        reference: reference.as_deref(),
+                    },
+                    req.after.as_deref(),
+                    req.limit,
+                )
+            })
+            .await?;
+        let page = Page::from_rows(rows, req.limit, |m| m.id.clone());
+        Ok(Page {
+            items: page.items.iter().map(|m| m.view()).collect(),
+            next_cursor: page.next_cursor,
+        })
+    }
+
+    pub async fn availability(
+        &self,
+        variant_ids: Vec<String>,
+        location_id: Option<String>,
+    ) -> Result<Vec<Availability>, AppError> {
+        let rows = self
+            .db
+            .read(move |conn| store::levels_of(conn, &variant_ids, location_id.as_deref()))
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|l| Availability {
+                available: l.on_hand - l.reserved,
+                variant_id: l.variant_id,
+                location_id: l.location_id,
+                on_hand: l.on_hand,
+                reserved: l.reserved,
+            })
+            .collect())
+    }
+
+    // ---- changing stock ----
+
+    pub async fn adjust(
+        &self,
+        who: &Principal,
+        input: AdjustmentInput,
+    ) -> Result<AdjustmentView, AppError> {
+        let kind = input.kind.unwrap_or(MovementKind::Adjustment);
+        let mut problems = Vec::new();
+        if !matches!(kind, MovementKind::Adjustment | MovementKind::Return) {
+            problems.push(FieldError::new("kind", "must be adjustment or return"));
+        }
+        if input.quantity == 0 || input.quantity.abs() > MAX_QUANTITY {
+            problems.push(FieldError::new(
+                "quantity",
+                format!("must be non-zero and at most {MAX_QUANTITY} either way"),
+            ));
+        }
+        if kind == MovementKind::Return && input.quantity < 0 {
+            problems.push(FieldError::new("quantity", "a return adds stock"));
+        }
+        let reason = match check_text(&input.reason, "reason", 500) {
+            Ok(r) => Some(r),
+            Err(AppError::Validation(e)) => {
+                problems.extend(e);
+                None
+            }
+            Err(e) => return Err(e),
+        };
+        let reference = match input
+            .reference
+            .as_deref()
+            .map(|r| check_text(r, "reference", 120))
+        {
+            Some(Err(AppError::Validation(e))) => {
+                problems.extend(e);
+                None
+            }
+            Some(Err(e)) => return Err(e),
+            Some(Ok(r)) => Some(r),
+            None => None,
+        };
+        if !problems.is_empty() {
+            return Err(AppError::Validation(problems));
+        }
+        self.check_variants(
+            Some(who),
+            &[(input.variant_id.clone(), "variant_id".into())],
+        )
+        .await?;
+        self.check_location(&input.location_id, "location_id", input.quantity < 0)
+            .await?;
+        self.ensure_rows(vec![(
+            input.variant_id.clone(),
+            vec![input.location_id.clone()],
+        )])
+        .await?;
+        let actor = who.user_id().to_string();
+        self.db
+            .write(move |conn| {
+                let now = now();
+                let mut touched = Touched::default();
+                let movement_id = apply_or_refuse(
+                    conn,
+                    &mut touched,
+                    &Change {
+                        variant_id: &input.variant_id,
+                        location_id: &input.location_id,
+                        kind,
+                        on_hand_delta: input.quantity,
+                        reserved_delta: 0,
+                        unit_cost: None,
+                        reason: reason.as_deref(),
+                        reference: reference.as_deref(),
+                        actor: &actor,
+                    },
+                    "quantity",
+                    now,
+                )?;
+                touched.publish(conn)?;
+                let level = store::level(conn, &input.variant_id, &input.location_id)?
+                    .ok_or_else(|| AppError::internal("level vanished"))?;
+                Ok(AdjustmentView {
+                    movement_id,
+                    level: level.view(),
+                })
+            })
+            .await
+    }
+
+    pub async fn transfer(
+        &self,
+        who: &Principal,
+        input: TransferInput,
+    ) -> Result<TransferView, AppError> {
+        let mut problems = Vec::new();
+        if input.from_location_id == input.to_location_id {
+            problems.push(FieldError::new(
+                "to_location_id",
+                "must differ from from_location_id",
+            ));
+        }
+        let lines = check_lines(&input.lines, &mut problems);
+        let reason = match input
+            .reason
+            .as_deref()
+            .map(|r| check_text(r, "reason", 500))
+        {
+            Some(Err(AppError::Validation(e))) => {
+                problems.extend(e);
+                None
+            }
+            Some(Err(e)) => return Err(e),
+            Some(Ok(r)) => Some(r),
+            None => None,
+        };
+        if !problems.is_empty() {
+            return Err(AppError::Validation(problems));
+        }
+        let ids: Vec<(String, String)> = input
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.variant_id.clone(), format!("lines[{i}].variant_id")))
+            .collect();
+        self.check_variants(Some(who), &ids).await?;
+        self.check_location(&input.from_location_id, "from_location_id", true)
+            .await?;
+        self.check_location(&input.to_location_id, "to_location_id", false)
+            .await?;
+        let (from, to) = (input.from_location_id.clone(), input.to_location_id.clone());
+        self.ensure_rows(
+            lines
+                .keys()
+                .map(|v| (v.clone(), vec![from.clone(), to.clone()]))
+                .collect(),
+        )
+        .await?;
+        let actor = who.user_id().to_string();
+        self.db
+            .write(move |conn| {
+                let now = now();
+                let transfer_id = new_id();
+                let mut touched = Touched::default();
+                // Sorted by variant: concurrent writers take the item rows in one order.
+                for (variant_id, (index, quantity)) in &lines {
+                    let field = format!("lines[{index}].quantity");
+                    for (location, kind, delta) in [
+                        (&from, MovementKind::TransferOut, -quantity),
+                        (&to, MovementKind::TransferIn, *quantity),
+                    ] {
+                        apply_or_refuse(
+                            conn,
+                            &mut touched,
+                            &Change {
+                                variant_id,
+                                location_id: location,
+                                kind,
+                                on_hand_delta: delta,
+                                reserved_delta: 0,
+                                unit_cost: None,
+                                reason: reason.as_deref(),
+                                reference: Some(&transfer_id),
+                                actor: &actor,
+                            },
+                            &field,
+                            now,
+                        )?;
+                    }
+                }
+                touched.publish(conn)?;
+                let variants: Vec<String> = lines.keys().cloned().collect();
+                let from_levels = store::levels_of(conn, &variants, Some(&from))?;
+                let to_levels = store::levels_of(conn, &variants, Some(&to))?;
+                Ok(TransferView {
+                    transfer_id,
+                    from: from_levels.iter().map(|l| l.view()).collect(),
+                    to: to_levels.iter().map(|l| l.view()).collect(),
+                })
+            })
+            .await
+    }
+
+    // ---- reservations ----
+
+    /// Reserves every line or none. `Ok(Err(shortage))` names the first line short of
+    /// stock; nothing is recorded then, so the same reference may try again later.
+    pub async fn reserve(
+        &self,
+        actor: &str,
+        reference: &str,
+        location_id: &str,
+        lines: &[StockLine],
+        ttl_secs: u64,
+    ) -> Result<Result<ReservationView, (usize, Shortage)>, AppError> {
+        let reference = check_reference(reference)?;
+        let mut problems = Vec::new();
+        let input: Vec<TransferLineInput> = lines
+            .iter()
+            .map(|l| TransferLineInput {
+                variant_id: l.variant_id.clone(),
+                quantity: l.quantity,
+            })
+            .collect();
+        let lines = check_lines(&input, &mut problems);
+        if ttl_secs > MAX_TTL_SECS {
+            problems.push(FieldError::new(
+                "ttl_secs",
+                format!("must be at most {MAX_TTL_SECS}"),
+            ));
+        }
+        if !problems.is_empty() {
+            return Err(AppError::Validation(problems));
+        }
+        if let Some(existing) = self.reservation(&reference).await? {
+            return same_lines(existing, location_id, &lines).map(Ok);
+        }
+        self.check_location(location_id, "location_id", false)
+            .await?;
+        let shortage: Arc<Mutex<Option<(usize, Shortage)>>> = Arc::default();
+        let slot = shortage.clone();
+        let wanted = lines.clone();
+        let (actor, location, reference_owned) = (
+            actor.to_string(),
+            location_id.to_string(),
+            reference.clone(),
+        );
+        let outcome = self
+            .db
+            .write(move |conn| {
+                let now = now();
+                if store::reservation(conn, &reference_owned)?.is_some() {
+                    return Ok(());
+                }
+                let id = new_id();
+                let expires_at =
+                    (ttl_secs > 0).then(|| now + chrono::TimeDelta::seconds(ttl_secs as i64));
+                let rows: Vec<(String, i64)> =
+                    lines.iter().map(|(v, (_, q))| (v.clone(), *q)).collect();
+                // The row claims the reference: a concurrent reservation of the same
+                // reference waits on it and then fails on the unique key.
+                store::insert_reservation(
+                    conn,
+                    &id,
+                    &reference_owned,
+                    &location,
+                    expires_at,
+                    &rows,
+                    now,
+                )?;
+                let mut touched = Touched::default();
+                for (variant_id, (index, quantity)) in &lines {
+                    let change = Change {
+                        variant_id,
+                        location_id: &location,
+                        kind: MovementKind::Reservation,
+                        on_hand_delta: 0,
+                        reserved_delta: *quantity,
+                        unit_cost: None,
+                        reason: None,
+                        reference: Some(&reference_owned),
+                        actor: &actor,
+                    };
+                    if let Err(available) = store::apply(conn, &change, now)? {
+                        if let Ok(mut s) = slot.lock() {
+                            *s = Some((
+                                *index,
+                                Shortage {
+                                    variant_id: variant_id.clone(),
+                                    requested: *quantity,
+                                    available,
+                                },
+                            ));
+                        }
+                        // Rolls back every line reserved so far and the reservation row.
+                        return Err(AppError::Conflict("insufficient stock".into()));
+                    }
+                    touched.note(variant_id, 0, *quantity);
+                }
+                touched.publish(conn)
+            })
+            .await;
+        let short = shortage.lock().ok().and_then(|mut s| s.take());
+        match (outcome, short) {
+            (Err(_), Some(short)) => Ok(Err(short)),
+            // Lost the race for the reference to a concurrent request: its outcome stands.
+            (Err(AppError::Conflict(_)), None) | (Ok(()), None) => {
+                match self.reservation(&reference).await? {
+                    Some(view) => same_lines(view, location_id, &wanted).map(Ok),
+                    None => Err(AppError::Unavailable(
+                        "a concurrent reservation conflicted; try again".into(),
+                    )),
+                }
+            }
+            (Err(e), None) => Err(e),
+            (Ok(()), Some(short)) => Ok(Err(short)),
+        }
+    }
+
+    pub async fn reservation(&self, reference: &str) -> Result<Option<ReservationView>, AppError> {
+        let reference = reference.to_string();
+        self.db
+            .read(move |conn| {
+                let Some(row) = store::reservation(conn, &reference)? else {
+                    return Ok(None);
+                };
+                let lines = store::reservation_lines(conn, &row.id)?;
+                Ok(Some(ReservationView {
+                    reference: row.reference,
+                    location_id: row.location_id,
+                    status: row.status,
+                    expires_at: row.expires_at.map(|t| t.and_utc()),
+                    lines: lines
+                        .into_iter()
+                        .map(|(variant_id, quantity)| TransferLineView {
+                            variant_id,
+                            quantity,
+                        })
+                        .collect(),
+                }))
+            })
+            .await
+    }
+
+    /// Ends an active reservation: `commit` sells it, otherwise it returns to stock.
+    /// Repeating the same ending is a no-op; the other ending after it is a 409.
+    pub async fn close(
+        &self,
+        actor: &str,
+        reference: &str,
+        commit: bool,
+    ) -> Result<ReservationView, AppError> {
+        let (actor, reference_owned) = (actor.to_string(), reference.to_string());
+        let status = if commit { "committed" } else { "released" };
+        self.db
+            .write(move |conn| {
+                let now = now();
+                if !store::close_reservation(conn, &reference_owned, status, now)? {
+                    return match store::reservation(conn, &reference_owned)? {
+                        None => Err(AppError::NotFound("no such reservation".into())),
+                        Some(r) if r.status == status => Ok(()),
+                        Some(r) => Err(AppError::Conflict(format!(
+                            "the reservation is already {}",
+                            r.status
+                        ))),
+                    };
+                }
+                let row = store::reservation(conn, &reference_owned)?
+                    .ok_or_else(|| AppError::internal("reservation vanished"))?;
+                let mut touched = Touched::default();
+                for (variant_id, quantity) in store::reservation_lines(conn, &row.id)? {
+                    let (kind, on_hand_delta) = if commit {
+                        (MovementKind::Sale, -quantity)
+                    } else {
+                        (MovementKind::Release, 0)
+                    };
+                    apply_or_refuse(
+                        conn,
+                        &mut touched,
+                        &Change {
+                            variant_id: &variant_id,
+                            location_id: &row.location_id,
+                            kind,
+                            on_hand_delta,
+                            reserved_delta: -quantity,
+                            unit_cost: None,
+                            reason: None,
+                            reference: Some(&reference_owned),
+                            actor: &actor,
+                        },
+                        "reference",
+                        now,
+                    )?;
+                }
+                touched.publish(conn)
+            })
+            .await?;
+        self.reservation(reference)
+            .await?
+            .ok_or_else(|| AppError::NotFound("no such reservation".into()))
+    }
+
+    /// Releases reservations whose time ran out; returns how many.
+    pub async fn release_expired(&self) -> Result<usize, AppError> {
+        let due = self
+            .db
+            .read(|conn| store::expired_references(conn, now(), 100))
+            .await?;
+        let mut released = 0;
+        for reference in due {
+            match self.close(SYSTEM, &reference, false).await {
+                Ok(_) => released += 1,
+                // Committed in the meantime: nothing to release.
+                Err(AppError::Conflict(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(released)
+    }
+
+    // ---- suppliers ----
+
+    pub async fn create_supplier(&self, input: SupplierInput) -> Result<SupplierView, AppError> {
+        let mut problems = Vec::new();
+        let mut take = |r: Result<String, AppError>| match r {
+            Ok(v) => Some(v),
+            Err(AppError::Validation(e)) => {
+                problems.extend(e);
+                None
+            }
+            Err(e) => {
+                problems.push(FieldError::new("", e.to_string()));
+                None
+            }
+        };
+        let name = take(check_text(&input.name, "name", 200));
+        let gstin = input
+            .gstin
+            .as_deref()
+            .and_then(|g| take(Gstin::parse(g, "gstin").map(|g| g.as_str().to_string())));
+        let contact_name = input
+            .contact_name
+            .as_deref()
+            .and_then(|c| take(check_text(c, "contact_name", 200)));
+        let email = input.email.as_deref().and_then(|e| {
+            take(check_text(e, "email", 254).and_then(|e| {
+                if e.contains('@') && !e.starts_with('@') && !e.ends_with('@') {
+                    Ok(e)
+                } else {
+                    Err(AppError::invalid("email", "is not an e-mail address"))
+                }
+            }))
+        });
+        let phone = input.phone.as_deref().and_then(|p| {
+            take(check_text(p, "phone", 20).and_then(|p| {
+                if p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) {
+                    Ok(p)
+                } else {
+                    Err(AppError::invalid(
+                        "phone",
+                        "digits, spaces and + - ( ) only",
+                    ))
+                }
+            }))
+        });
+        if !problems.is_empty() {
+            return Err(AppError::Validation(problems));
+        }
+        let name = name.unwrap_or_default();
+        self.db
+            .write(move |conn| {
+                if let Some(g) = &gstin
+                    && store::gstin_taken(conn, g)?
+                {
+                    return Err(AppError::invalid(
+                        "gstin",
+                        "another supplier has this GSTIN",
+                    ));
+                }
+                let id = new_id();
+                store::insert_supplier(
+                    conn,
+                    &store::NewSupplier {
+                        id: &id,
+                        name: &name,
+                        gstin: gstin.as_deref(),
+                        contact_name: contact_name.as_deref(),
+                        email: email.as_deref(),
+                        phone: phone.as_deref(),
+                    },
+                    now(),
+                )?;
+                store::supplier(conn, &id)?
+                    .map(|s| s.view())
+                    .ok_or_else(|| AppError::internal("supplier vanished"))
+            })
+            .await
+    }
+
+    pub async fn suppliers(&self, page: PageQuery) -> Result<Page<SupplierView>, AppError> {
+        let req = page.parse::<String>()?;
+        let rows = self
+            .db
+            .read(move |c| store::list_suppliers(c, req.after.as_deref(), req.limit))
+            .await?;
+        let page = Page::from_rows(rows, req.limit, |s| s.id.clone());
+        Ok(Page {
+            items: page.items.iter().map(|s| s.view()).collect(),
+            next_cursor: page.next_cursor,
+        })
+    }
+
+    // ---- purchase orders ----
+
+    pub async fn create_po(
+        &self,
+        who: &Principal,
+        input: PurchaseOrderInput,
+    ) -> Result<PurchaseOrderView, AppError> {
+        let mut problems = Vec::new();
+        if input.lines.is_empty() {
+            problems.push(FieldError::new("lines", "must not be empty"));
+        }
+        let mut seen = BTreeSet::new();
+        for (i, l) in input.lines.iter().enumerate() {
+            if let Err(AppError::Validation(e)) =
+                check_positive(l.quantity, &format!("lines[{i}].quantity"))
+            {
+                problems.extend(e);
+            }
+            if !(0..=1_000_000_000_000).contains(&l.unit_cost_minor) {
+                problems.push(FieldError::new(
+                    format!("lines[{i}].unit_cost_minor"),
+                    "must be between 0 and 1000000000000",
+                ));
+            }
+            if !seen.insert(l.variant_id.clone()) {
+                problems.push(FieldError::new(
+                    format!("lines[{i}].variant_id"),
+                    "appears on another line",
+                ));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(AppError::Validation(problems));
+        }
+        let ids: Vec<(String, String)> = input
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.variant_id.clone(), format!("lines[{i}].variant_id")))
+            .collect();
+        self.check_variants(None, &ids).await?;
+        let created_by = who.user_id().to_string();
+        self.db
+            .write(move |conn| {
+                if store::supplier(conn, &input.supplier_id)?.is_none() {
+                    return Err(AppError::invalid("supplier_id", "no such supplier"));
+                }
+                let id = new_id();
+                let lines: Vec<(String, i64, i64)> = input
+                    .lines
+                    .iter()
+                    .map(|l| (l.variant_id.clone(), l.quantity, l.unit_cost_minor))
+                    .collect();
+                store::insert_po(conn, &id, &input.supplier_id, &created_by, &lines, now())?;
+                po_view(conn, &id)
+            })
+            .await
+    }
+
+    pub async fn po(&self, id: &str) -> Result<PurchaseOrderView, AppError> {
+        let id = id.to_string();
+        self.db.read(move |conn| po_view(conn, &id)).await
+    }
+
+    pub async fn pos(
+        &self,
+        status: Option<PoStatus>,
+        page: PageQuery,
+    ) -> Result<Page<PurchaseOrderView>, AppError> {
+        let req = page.parse::<String>()?;
+        let rows = self
+            .db
+            .read(move |c| {
+                store::list_pos(
+                    c,
+                    status.map(PoStatus::as_str),
+                    req.after.as_deref(),
+                    req.limit,
+                )
+            })
+            .await?;
+        let page = Page::from_rows(rows, req.limit, |(p, _)| p.id.clone());
+        Ok(Page {
+            items: page.items.iter().map(|(p, l)| p.view(l)).collect(),
+            next_cursor: page.next_cursor,
+        })
+    }
+
+    pub async fn set_po_status(
+        &self,
+        id: &str,
+        patch: PurchaseOrderPatch,
+    ) -> Result<PurchaseOrderView, AppError> {
+        if !matches!(patch.status, PoStatus::Ordered | PoStatus::Cancelled) {
+            return Err(AppError::invalid(
+                "status",
+                "may only be set to ordered or cancelled; receiving sets the others",
+            ));
+        }
+        let id = id.to_string();
+        self.db
+            .write(move |conn| {
+                let (row, _) = store::po(conn, &id)?
+                    .ok_or_else(|| AppError::NotFound("no such purchase order".into()))?;
+                let current = PoStatus::parse(&row.status)
+                    .ok_or_else(|| AppError::internal("unknown purchase order status"))?;
+                if current == patch.status {
+                    return po_view(conn, &id);
+                }
+                if !current.can_become(patch.status)
+                    || !store::set_po_status(
+                        conn,
+                        &id,
+                        current.as_str(),
+                        patch.status.as_str(),
+                        now(),
+                    )?
+                {
+                    return Err(AppError::FieldConflict(
+                        "the purchase order cannot move to this status".into(),
+                        vec![FieldError::new(
+                            "status",
+                            format!(
+                                "a {} order cannot become {}",
+                                current.as_str(),
+                                patch.status.as_str()
+                            ),
+                        )],
+                    ));
+                }
+                po_view(conn, &id)
+            })
+            .await
+    }
+
+    /// Receives goods against an ordered purchase order into a location: receipt
+    /// movements at the line's unit cost, the weighted-average cost, the received
+    /// quantities and the order's status, in one transaction.
+    pub async fn receive(
+        &self,
+        who: &Principal,
+        po_id: &str,
+        input: ReceiptInput,
+    ) -> Result<PurchaseOrderView, AppError> {
+        let mut problems = Vec::new();
+        let lines = check_lines(&input.lines, &mut problems);
+        if !problems.is_empty() {
+            return Err(AppError::Validation(problems));
+        }
+        self.check_location(&input.location_id, "location_id", false)
+            .await?;
+        let po_owned = po_id.to_string();
+        let existing = self.db.read(move |c| store::po(c, &po_owned)).await?;
+        let Some((_, po_lines)) = existing else {
+            return Err(AppError::NotFound("no such purchase order".into()));
+        };
+        let mut unknown = Vec::new();
+        for (variant, (index, _)) in &lines {
+            if !po_lines.iter().any(|l| &l.variant_id == variant) {
+                unknown.push(FieldError::new(
+                    format!("lines[{index}].variant_id"),
+                    "is not on this purchase order",
+                ));
+            }
+        }
+        if !unknown.is_empty() {
+            return Err(AppError::Validation(unknown));
+        }
+        let location = input.location_id.clone();
+        self.ensure_rows(
+            lines
+                .keys()
+                .map(|v| (v.clone(), vec![location.clone()]))
+                .collect(),
+        )
+        .await?;
+        let (actor, po_id, allow_over) = (
+            who.user_id().to_string(),
+            po_id.to_string(),
+            input.allow_over_receipt,
+        );
+        self.db
+            .write(move |conn| {
+                let now = now();
+                // Locks the order first, so two receipts of it queue and each sees what
+                // the other received.
+                let mut status = None;
+                for s in [PoStatus::Ordered, PoStatus::PartiallyReceived] {
+                    if store::set_po_status(conn, &po_id, s.as_str(), s.as_str(), now)? {
+                        status = Some(s);
+                        break;
+                    }
+                }
+                if status.is_none() {
+                    let current = store::po(conn, &po_id)?.map(|(p, _)| p.status).unwrap_or_default();
+                    return Err(AppError::FieldConflict(
+                        "only an ordered purchase order can be received".into(),
+                        vec![FieldError::new(
+                            "status",
+                            format!("the purchase order is {current}"),
+                        )],
+                    ));
+                }
+                let (_, po_lines) = store::po(conn, &po_id)?
+                    .ok_or_else(|| AppError::NotFound("no such purchase order".into()))?;
+                let mut over = Vec::new();
+                for (variant, (index, quantity)) in &lines {
+                    if let Some(l) = po_lines.iter().find(|l| &l.variant_id == variant)
+                        && l.quantity_received + quantity > l.quantity_ordered
+                        && !allow_over
+                    {
+                        over.push(FieldError::new(
+                            format!("lines[{index}].quantity"),
+                            format!(
+                                "{} of {} already received: receiving {quantity} more exceeds the order (send allow_over_receipt: true to accept it)",
+                                l.quantity_received, l.quantity_ordered
+                            ),
+                        ));
+                    }
+                }
+                if !over.is_empty() {
+                    return Err(AppError::FieldConflict(
+                        "more than ordered".into(),
+                        over,
+                    ));
+                }
+                let mut touched = Touched::default();
+                for (variant, (index, quantity)) in &lines {
+                    let cost = po_lines
+                        .iter()
+                        .find(|l| &l.variant_id == variant)
+                        .map(|l| l.unit_cost)
+                        .unwrap_or(0);
+                    apply_or_refuse(
+                        conn,
+                        &mut touched,
+                        &Change {
+                            variant_id: variant,
+                            location_id: &location,
+                            kind: MovementKind::Receipt,
+                            on_hand_delta: *quantity,
+                            reserved_delta: 0,
+                            unit_cost: Some(cost),
+                            reason: None,
+                            reference: Some(&po_id),
+                            actor: &actor,
+                        },
+                        &format!("lines[{index}].quantity"),
+                        now,
+                    )?;
+                    // The item row is ours (locked) since the change above.
+                    let (on_hand, _, average) = store::item(conn, variant)?.unwrap_or((0, 0, 0));
+                    let average = weighted_average(average, on_hand - quantity, *quantity, cost);
+                    store::set_avg_cost(conn, variant, average)?;
+                    store::add_received(conn, &po_id, variant, *quantity)?;
+                }
+                touched.publish(conn)?;
+                let (_, after) = store::po(conn, &po_id)?
+                    .ok_or_else(|| AppError::NotFound("no such purchase order".into()))?;
+                let next = if after.iter().all(|l| l.quantity_received >= l.quantity_ordered) {
+                    PoStatus::Received
+                } else {
+                    PoStatus::PartiallyReceived
+                };
+                if let Some(current) = status
+                    && current != next
+                {
+                    store::set_po_status(conn, &po_id, current.as_str(), next.as_str(), now)?;
+                }
+                po_view(conn, &po_id)
+            })
+            .await
+    }
+}
+
+fn po_view(conn: &mut DbConnection, id: &str) -> Result<PurchaseOrderView, AppError> {
+    let (row, lines) =
+        store::po(conn, id)?.ok_or_else(|| AppError::NotFound("no such purchase order".into()))?;
+    Ok(row.view(&lines))
+}
+
+/// Checks quantity lines: non-empty, positive quantities, each variant once. Returns them
+/// sorted by variant id with their index in the request.
+fn check_lines(
+    lines: &[TransferLineInput],
+    problems: &mut Vec<FieldError>,
+) -> BTreeMap<String, (usize, i64)> {
+    let mut out = BTreeMap::new();
+    if lines.is_empty() {
+        problems.push(FieldError::new("lines", "must not be empty"));
+    }
+    for (i, l) in lines.iter().enumerate() {
+        if let Err(AppError::Validation(e)) =
+            check_positive(l.quantity, &format!("lines[{i}].quantity"))
+        {
+            problems.extend(e);
+        }
+        if l.variant_id.trim().is_empty() {
+            problems.push(FieldError::new(
+                format!("lines[{i}].variant_id"),
+                "must not be empty",
+            ));
+        } else if out.insert(l.variant_id.clone(), (i, l.quantity)).is_some() {
+            problems.push(FieldError::new(
+                format!("lines[{i}].variant_id"),
+                "appears on another line",
+            ));
+        }
+    }
+    out
+}
+
+/// A reservation reference (an order number or id): 1 to 120 visible ASCII characters
+/// that need no escaping in a URL path, since it names the reservation there.
+fn check_reference(raw: &str) -> Result<String, AppError> {
+    let r = raw.trim();
+    let ok = !r.is_empty()
+        && r.len() <= 120
+        && r.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:~".contains(&b));
+    if ok {
+        Ok(r.to_string())
+    } else {
+        Err(AppError::invalid(
+            "reference",
+            "must be 1 to 120 letters, digits and - _ . : ~",
+        ))
+    }
+}
+
+/// A repeated reservation must ask for what the first one holds.
+fn same_lines(
+    existing: ReservationView,
+    location_id: &str,
+    lines: &BTreeMap<String, (usize, i64)>,
+) -> Result<ReservationView, AppError> {
+    let same = existing.location_id == location_id
+        && existing.lines.len() == lines.len()
+        && existing.lines.iter().all(|l| {
+            lines
+                .get(&l.variant_id)
+                .is_some_and(|(_, q)| *q == l.quantity)
+        });
+    if same {
+        Ok(existing)
+    } else {
+        Err(AppError::Conflict(
+            "this reference already holds a reservation of other lines or at another location"
+                .into(),
+        ))
+    }
+}
