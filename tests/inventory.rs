@@ -1052,7 +1052,13 @@ async fn the_inventory_api_reserves_all_or_nothing_under_fifty_concurrent_caller
 
         // The same contract orders and the POS will hold, on the test's database.
         let settings = app.test_db.settings();
-        let catalog = kirana::domains::catalog::CatalogDomain::build(app.db.clone(), &settings);
+        let catalog = kirana::domains::catalog::CatalogDomain::build(
+            app.db.clone(),
+            &settings,
+            Arc::new(kirana::blob::LocalBlobStore::new(
+                settings.data_dir.join("blobs"),
+            )),
+        );
         let inventory: Arc<dyn InventoryApi> = kirana::domains::inventory::InventoryDomain::build(
             app.db.clone(),
             catalog.api(),
