@@ -139,6 +139,26 @@ diesel::table! {
 }
 
 diesel::table! {
+    catalog_collections (id) {
+        id -> Text,
+        name -> Text,
+        slug -> Text,
+        description -> Text,
+        position -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    catalog_collection_products (collection_id, product_id) {
+        collection_id -> Text,
+        product_id -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
     catalog_images (id) {
         id -> Text,
         product_id -> Text,
@@ -387,6 +407,8 @@ diesel::joinable!(addresses -> users (user_id));
 diesel::joinable!(api_keys -> users (owner_id));
 diesel::joinable!(catalog_product_categories -> catalog_categories (category_id));
 diesel::joinable!(catalog_product_categories -> catalog_products (product_id));
+diesel::joinable!(catalog_collection_products -> catalog_collections (collection_id));
+diesel::joinable!(catalog_collection_products -> catalog_products (product_id));
 diesel::joinable!(catalog_images -> catalog_products (product_id));
 diesel::joinable!(catalog_price_list_members -> catalog_price_lists (price_list_id));
 diesel::joinable!(catalog_price_list_prices -> catalog_price_lists (price_list_id));
@@ -409,6 +431,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     addresses,
     api_keys,
     catalog_categories,
+    catalog_collection_products,
+    catalog_collections,
     catalog_images,
     catalog_price_list_members,
     catalog_price_list_prices,

@@ -1111,3 +1111,104 @@ async fn product_images_are_checked_stored_by_hash_and_served_for_a_year() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[actix_web::test]
+async fn collections_show_their_active_products_in_the_merchants_order() {
+    for_each_backend(|backend| async move {
+        let app = TestApp::spawn(&backend).await;
+        let (_, staff) = with_role(&app, "meena@shop.in", Role::Staff).await;
+        let (_, seller) = with_role(&app, "ravi@sellers.in", Role::Seller).await;
+        let mut ids = Vec::new();
+        for (name, sku) in [
+            ("Kaju Katli", "KAJU"),
+            ("Soan Papdi", "SOAN"),
+            ("Diya Set", "DIYA"),
+        ] {
+            let p: Value = post(
+                &app,
+                &staff,
+                "/api/v1/catalog/products",
+                simple(name, sku, 20000),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+            ids.push(p["id"].as_str().unwrap().to_string());
+        }
+        let created = post(
+            &app,
+            &staff,
+            "/api/v1/catalog/collections",
+            json!({"name": "Diwali Specials", "description": "Sweets and lights"}),
+        )
+        .await;
+        assert_eq!(created.status(), StatusCode::CREATED);
+        let collection: Value = created.json().await.unwrap();
+        assert_eq!(collection["slug"], "diwali-specials");
+        let id = collection["id"].as_str().unwrap();
+        assert_eq!(
+            post(
+                &app,
+                &seller,
+                "/api/v1/catalog/collections",
+                json!({"name": "Mine"})
+            )
+            .await
+            .status(),
+            StatusCode::FORBIDDEN
+        );
+        let set = app
+            .client
+            .put(app.url(&format!("/api/v1/catalog/collections/{id}/products")))
+            .bearer_auth(&staff)
+            .json(&json!({"product_ids": [ids[2], ids[0], ids[1]]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(set.status(), StatusCode::OK);
+        // The Soan Papdi goes back to draft: it leaves the storefront's collection.
+        assert_eq!(
+            patch(
+                &app,
+                &staff,
+                &format!("/api/v1/catalog/products/{}", ids[1]),
+                json!({"status": "draft"})
+            )
+            .await
+            .status(),
+            StatusCode::OK
+        );
+        let shown: Value = get(&app, None, "/api/v1/catalog/collections/diwali-specials")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let names: Vec<&str> = shown["products"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, vec!["Diya Set", "Kaju Katli"]);
+        let unknown = app
+            .client
+            .put(app.url(&format!("/api/v1/catalog/collections/{id}/products")))
+            .bearer_auth(&staff)
+            .json(&json!({"product_ids": [ids[0], "nope"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            fields(&unknown.json().await.unwrap()),
+            vec!["product_ids[1]"]
+        );
+        let all: Value = get(&app, None, "/api/v1/catalog/collections")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(all.as_array().unwrap().len(), 1);
+    })
+    .await;
+}

@@ -123,6 +123,28 @@ pub const ROUTES: &[RouteRule] = &[
         "/api/v1/catalog/sales/{id}",
         Access::Permission(Permission::CatalogWrite),
     ),
+    RouteRule::new("GET", "/api/v1/catalog/collections", Access::Public),
+    RouteRule::new("GET", "/api/v1/catalog/collections/{id}", Access::Public),
+    RouteRule::new(
+        "POST",
+        "/api/v1/catalog/collections",
+        Access::Permission(Permission::CatalogManageAll),
+    ),
+    RouteRule::new(
+        "PATCH",
+        "/api/v1/catalog/collections/{id}",
+        Access::Permission(Permission::CatalogManageAll),
+    ),
+    RouteRule::new(
+        "DELETE",
+        "/api/v1/catalog/collections/{id}",
+        Access::Permission(Permission::CatalogManageAll),
+    ),
+    RouteRule::new(
+        "PUT",
+        "/api/v1/catalog/collections/{id}/products",
+        Access::Permission(Permission::CatalogManageAll),
+    ),
     RouteRule::new("GET", "/api/v1/catalog/categories", Access::Public),
     RouteRule::new(
         "POST",
@@ -150,7 +172,9 @@ pub const ROUTES: &[RouteRule] = &[
         routes::create_category, routes::update_category, routes::delete_category,
         routes::prices, routes::price_lists, routes::create_price_list, routes::set_list_prices,
         routes::set_list_members, routes::sales, routes::add_sale, routes::delete_sale,
-        routes::import_csv, routes::export_csv, routes::add_image, routes::delete_image
+        routes::import_csv, routes::export_csv, routes::add_image, routes::delete_image,
+        routes::collections, routes::collection, routes::create_collection,
+        routes::update_collection, routes::delete_collection, routes::set_collection_products
     ),
     tags((name = "catalog", description = "Products, variants, categories, search"))
 )]
@@ -303,6 +327,24 @@ impl CatalogDomain {
                 web::resource("/v1/catalog/sales/{id}")
                     .route(web::delete().to(routes::delete_sale))
                     .default_service(method_not_allowed(&["DELETE"])),
+            )
+            .service(
+                web::resource("/v1/catalog/collections")
+                    .route(web::get().to(routes::collections))
+                    .route(web::post().to(routes::create_collection))
+                    .default_service(method_not_allowed(&["GET", "POST"])),
+            )
+            .service(
+                web::resource("/v1/catalog/collections/{id}")
+                    .route(web::get().to(routes::collection))
+                    .route(web::patch().to(routes::update_collection))
+                    .route(web::delete().to(routes::delete_collection))
+                    .default_service(method_not_allowed(&["GET", "PATCH", "DELETE"])),
+            )
+            .service(
+                web::resource("/v1/catalog/collections/{id}/products")
+                    .route(web::put().to(routes::set_collection_products))
+                    .default_service(method_not_allowed(&["PUT"])),
             )
             .service(
                 web::resource("/v1/catalog/categories")

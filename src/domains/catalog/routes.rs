@@ -6,9 +6,10 @@ use serde::Deserialize;
 
 use super::model::{CategoryView, ProductStatus, ProductView};
 use super::service::{
-    Catalog, CategoryInput, CategoryPatch, ListRequest, LookupView, PriceListInput,
-    PriceListMembers, PriceListPrices, PriceListView, ProductInput, ProductPage, ProductPatch,
-    SaleInput, SaleView, SortOrder, VariantInput, VariantPatch,
+    Catalog, CategoryInput, CategoryPatch, CollectionInput, CollectionProducts, CollectionView,
+    ListRequest, LookupView, PriceListInput, PriceListMembers, PriceListPrices, PriceListView,
+    ProductInput, ProductPage, ProductPatch, SaleInput, SaleView, SortOrder, VariantInput,
+    VariantPatch,
 };
 use crate::gateway::rbac::{Authorized, Viewer, perm};
 use crate::http::AppError;
@@ -590,4 +591,76 @@ pub async fn media(
         .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .body(blob.bytes))
+}
+
+/// Collections for merchandising.
+#[utoipa::path(get, path = "/api/v1/catalog/collections", tag = "catalog",
+    responses((status = 200, body = Vec<CollectionView>)))]
+pub async fn collections(
+    req: actix_web::HttpRequest,
+    catalog: CatalogData,
+) -> Result<HttpResponse, AppError> {
+    storefront_read(&catalog, &req, true, catalog.collections()).await
+}
+
+/// A collection (by id or slug) with its active products in the merchant's order.
+#[utoipa::path(get, path = "/api/v1/catalog/collections/{id}", tag = "catalog",
+    params(("id" = String, Path, description = "Id or slug")),
+    responses((status = 200, body = CollectionView), (status = 404, body = crate::http::Problem)))]
+pub async fn collection(
+    req: actix_web::HttpRequest,
+    catalog: CatalogData,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    storefront_read(&catalog, &req, true, catalog.collection(&id)).await
+}
+
+/// Create a collection.
+#[utoipa::path(post, path = "/api/v1/catalog/collections", tag = "catalog", request_body = CollectionInput,
+    responses((status = 201, body = CollectionView), (status = 400, body = crate::http::Problem)))]
+pub async fn create_collection(
+    catalog: CatalogData,
+    _who: Authorized<perm::CatalogManageAll>,
+    Json(body): Json<CollectionInput>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Created().json(catalog.save_collection(None, body).await?))
+}
+
+/// Rename, describe or reorder a collection.
+#[utoipa::path(patch, path = "/api/v1/catalog/collections/{id}", tag = "catalog", request_body = CollectionInput,
+    params(("id" = String, Path)),
+    responses((status = 200, body = CollectionView), (status = 400, body = crate::http::Problem), (status = 404, body = crate::http::Problem)))]
+pub async fn update_collection(
+    catalog: CatalogData,
+    _who: Authorized<perm::CatalogManageAll>,
+    id: web::Path<String>,
+    Json(body): Json<CollectionInput>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(catalog.save_collection(Some(&id), body).await?))
+}
+
+/// Delete a collection (its products stay).
+#[utoipa::path(delete, path = "/api/v1/catalog/collections/{id}", tag = "catalog",
+    params(("id" = String, Path)),
+    responses((status = 204, description = "Deleted"), (status = 404, body = crate::http::Problem)))]
+pub async fn delete_collection(
+    catalog: CatalogData,
+    _who: Authorized<perm::CatalogManageAll>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    catalog.delete_collection(&id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Set a collection's products, in order.
+#[utoipa::path(put, path = "/api/v1/catalog/collections/{id}/products", tag = "catalog", request_body = CollectionProducts,
+    params(("id" = String, Path)),
+    responses((status = 200, body = CollectionView), (status = 400, body = crate::http::Problem), (status = 404, body = crate::http::Problem)))]
+pub async fn set_collection_products(
+    catalog: CatalogData,
+    _who: Authorized<perm::CatalogManageAll>,
+    id: web::Path<String>,
+    Json(body): Json<CollectionProducts>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(catalog.set_collection_products(&id, body).await?))
 }

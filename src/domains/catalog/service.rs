@@ -1534,6 +1534,166 @@ impl Catalog {
             .await
     }
 
+    pub async fn collections(&self) -> Result<Vec<CollectionView>, AppError> {
+        let rows = self.db.read(store::collections).await?;
+        Ok(rows.iter().map(|c| collection_view(c, None)).collect())
+    }
+
+    /// A collection with its active products in order (public).
+    pub async fn collection(&self, id_or_slug: &str) -> Result<CollectionView, AppError> {
+        let key = id_or_slug.to_string();
+        self.db
+            .read(move |conn| {
+                let row = store::collection(conn, &key)?
+                    .ok_or_else(|| AppError::NotFound("no such collection".into()))?;
+                let products = store::collection_products(conn, &row.id)?;
+                Ok(collection_view(&row, Some(products)))
+            })
+            .await
+    }
+
+    pub async fn save_collection(
+        &self,
+        id: Option<&str>,
+        input: CollectionInput,
+    ) -> Result<CollectionView, AppError> {
+        let mut problems = Problems::default();
+        let name = input
+            .name
+            .as_deref()
+            .and_then(|n| problems.check(check_text(n, 120, "name")));
+        if id.is_none() && input.name.is_none() {
+            problems.add("name", "is required");
+        }
+        let slug = match (&input.slug, &name) {
+            (Some(s), _) => problems.check(Slug::parse(s, "slug")),
+            (None, Some(n)) if id.is_none() => Some(Slug::from_name(n)),
+            _ => None,
+        };
+        if input
+            .description
+            .as_ref()
+            .is_some_and(|d| d.chars().count() > 5_000)
+        {
+            problems.add("description", "at most 5000 characters");
+        }
+        problems.finish()?;
+        let id = id.map(str::to_string);
+        let out = self
+            .db
+            .write(move |conn| {
+                let now = now();
+                let (mut row, new) = match &id {
+                    Some(id) => (
+                        store::collection(conn, id)?
+                            .ok_or_else(|| AppError::NotFound("no such collection".into()))?,
+                        false,
+                    ),
+                    None => (
+                        store::CollectionRow {
+                            id: new_id(),
+                            name: String::new(),
+                            slug: String::new(),
+                            description: String::new(),
+                            position: 0,
+                            created_at: now,
+                            updated_at: now,
+                        },
+                        true,
+                    ),
+                };
+                if let Some(n) = name {
+                    row.name = n;
+                }
+                if let Some(s) = slug {
+                    if store::collection_slug_taken(conn, s.as_str(), Some(&row.id))? {
+                        return Err(AppError::invalid(
+                            "slug",
+                            "is already used by another collection",
+                        ));
+                    }
+                    row.slug = s.as_str().to_string();
+                }
+                if let Some(d) = input.description {
+                    row.description = d.trim().to_string();
+                }
+                if let Some(p) = input.position {
+                    row.position = p;
+                }
+                row.updated_at = now;
+                store::save_collection(conn, &row, new)?;
+                Ok(collection_view(&row, None))
+            })
+            .await;
+        if out.is_ok() {
+            self.cache.invalidate();
+        }
+        out
+    }
+
+    /// Replaces a collection's products, in the given order.
+    pub async fn set_collection_products(
+        &self,
+        id: &str,
+        input: CollectionProducts,
+    ) -> Result<CollectionView, AppError> {
+        if input.product_ids.len() > 500 {
+            return Err(AppError::invalid("product_ids", "at most 500 products"));
+        }
+        let mut seen = BTreeSet::new();
+        if let Some(i) = input
+            .product_ids
+            .iter()
+            .position(|p| !seen.insert(p.clone()))
+        {
+            return Err(AppError::invalid(
+                format!("product_ids[{i}]"),
+                "is repeated",
+            ));
+        }
+        let id = id.to_string();
+        let out = self
+            .db
+            .write(move |conn| {
+                let row = store::collection(conn, &id)?
+                    .ok_or_else(|| AppError::NotFound("no such collection".into()))?;
+                let found: BTreeSet<String> = store::products_by_ids(conn, &input.product_ids)?
+                    .into_iter()
+                    .map(|p| p.id)
+                    .collect();
+                if let Some(i) = input.product_ids.iter().position(|p| !found.contains(p)) {
+                    return Err(AppError::invalid(
+                        format!("product_ids[{i}]"),
+                        "is not a product",
+                    ));
+                }
+                store::set_collection_products(conn, &row.id, &input.product_ids)?;
+                let products = store::collection_products(conn, &row.id)?;
+                Ok(collection_view(&row, Some(products)))
+            })
+            .await;
+        if out.is_ok() {
+            self.cache.invalidate();
+        }
+        out
+    }
+
+    pub async fn delete_collection(&self, id: &str) -> Result<(), AppError> {
+        let id = id.to_string();
+        let out = self
+            .db
+            .write(move |conn| {
+                let row = store::collection(conn, &id)?
+                    .ok_or_else(|| AppError::NotFound("no such collection".into()))?;
+                store::delete_collection(conn, &row.id)
+            })
+            .await;
+        if out.is_ok() {
+            self.cache.invalidate();
+        }
+        out
+    }
+
     pub async fn price_lists(&self) -> Result<Vec<PriceListView>, AppError> {
         self.db
             .read(|conn| {
@@ -1725,6 +1885,48 @@ impl Catalog {
             self.cache.invalidate();
         }
         out
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CollectionInput {
+    /// Required when creating.
+    pub name: Option<String>,
+    pub slug: Option<String>,
+    pub description: Option<String>,
+    pub position: Option<i32>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CollectionProducts {
+    /// In the order the storefront shows them.
+    pub product_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CollectionView {
+    pub id: String,
+    pub name: String,
+    pub slug: String,
+    pub description: String,
+    pub position: i32,
+    /// The active products, in order (on a single collection's page).
+    pub products: Option<Vec<ProductSummary>>,
+}
+
+fn collection_view(
+    c: &store::CollectionRow,
+    products: Option<Vec<ProductSummary>>,
+) -> CollectionView {
+    CollectionView {
+        id: c.id.clone(),
+        name: c.name.clone(),
+        slug: c.slug.clone(),
+        description: c.description.clone(),
+        position: c.position,
+        products,
     }
 }
 

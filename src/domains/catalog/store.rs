@@ -1080,3 +1080,117 @@ pub fn delete_image(conn: &mut DbConnection, row: &ImageRow) -> Result<i64, AppE
         .count()
         .get_result(conn)?)
 }
+
+#[derive(Debug, Clone, Queryable)]
+pub struct CollectionRow {
+    pub id: String,
+    pub name: String,
+    pub slug: String,
+    pub description: String,
+    pub position: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn collections(conn: &mut DbConnection) -> Result<Vec<CollectionRow>, AppError> {
+    use crate::schema::catalog_collections as c;
+    Ok(c::table.order((c::position, c::name)).load(conn)?)
+}
+
+pub fn collection(
+    conn: &mut DbConnection,
+    id_or_slug: &str,
+) -> Result<Option<CollectionRow>, AppError> {
+    use crate::schema::catalog_collections as c;
+    Ok(c::table
+        .filter(c::id.eq(id_or_slug).or(c::slug.eq(id_or_slug)))
+        .first(conn)
+        .optional()?)
+}
+
+pub fn collection_slug_taken(
+    conn: &mut DbConnection,
+    slug: &str,
+    except: Option<&str>,
+) -> Result<bool, AppError> {
+    use crate::schema::catalog_collections as c;
+    let mut query = c::table.filter(c::slug.eq(slug)).select(c::id).into_boxed();
+    if let Some(id) = except {
+        query = query.filter(c::id.ne(id.to_string()));
+    }
+    Ok(query.first::<String>(conn).optional()?.is_some())
+}
+
+pub fn save_collection(
+    conn: &mut DbConnection,
+    row: &CollectionRow,
+    new: bool,
+) -> Result<(), AppError> {
+    use crate::schema::catalog_collections as c;
+    if new {
+        diesel::insert_into(c::table)
+            .values((
+                c::id.eq(&row.id),
+                c::name.eq(&row.name),
+                c::slug.eq(&row.slug),
+                c::description.eq(&row.description),
+                c::position.eq(row.position),
+                c::created_at.eq(row.created_at),
+                c::updated_at.eq(row.updated_at),
+            ))
+            .execute(conn)?;
+    } else {
+        diesel::update(c::table.filter(c::id.eq(&row.id)))
+            .set((
+                c::name.eq(&row.name),
+                c::slug.eq(&row.slug),
+                c::description.eq(&row.description),
+                c::position.eq(row.position),
+                c::updated_at.eq(row.updated_at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn delete_collection(conn: &mut DbConnection, id: &str) -> Result<(), AppError> {
+    use crate::schema::{catalog_collection_products as cp, catalog_collections as c};
+    diesel::delete(cp::table.filter(cp::collection_id.eq(id))).execute(conn)?;
+    diesel::delete(c::table.filter(c::id.eq(id))).execute(conn)?;
+    Ok(())
+}
+
+pub fn set_collection_products(
+    conn: &mut DbConnection,
+    id: &str,
+    product_ids: &[String],
+) -> Result<(), AppError> {
+    use crate::schema::catalog_collection_products as cp;
+    diesel::delete(cp::table.filter(cp::collection_id.eq(id))).execute(conn)?;
+    for (position, product) in product_ids.iter().enumerate() {
+        diesel::insert_into(cp::table)
+            .values((
+                cp::collection_id.eq(id),
+                cp::product_id.eq(product),
+                cp::position.eq(position as i32),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The collection's active products, in the merchant's order.
+pub fn collection_products(
+    conn: &mut DbConnection,
+    id: &str,
+) -> Result<Vec<ProductSummary>, AppError> {
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS} FROM catalog_collection_products cp \
+         JOIN catalog_products p ON p.id = cp.product_id \
+         WHERE cp.collection_id = ? AND p.status = 'active' ORDER BY cp.position LIMIT 500"
+    );
+    Ok(diesel::sql_query(sql)
+        .into_boxed()
+        .bind::<Text, _>(id.to_string())
+        .load(conn)?)
+}

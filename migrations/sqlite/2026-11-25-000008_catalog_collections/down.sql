@@ -1,0 +1,2 @@
+DROP TABLE catalog_collection_products;
+DROP TABLE catalog_collections;
