@@ -4,6 +4,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
+use super::cache::Lookup;
 use super::model::{CategoryView, ProductStatus, ProductView};
 use super::service::{
     Catalog, CategoryInput, CategoryPatch, CollectionInput, CollectionProducts, CollectionView,
@@ -38,21 +39,42 @@ where
     T: serde::Serialize,
     F: std::future::Future<Output = Result<T, AppError>>,
 {
+    if !anonymous || !catalog.cache.enabled() {
+        let body = serialize(&compute.await?)?;
+        let cache_control = if anonymous {
+            "public, max-age=30"
+        } else {
+            "private, no-store"
+        };
+        return Ok(json_bytes(body, cache_control));
+    }
     let key = req.uri().to_string();
-    if anonymous && let Some(body) = catalog.cache.get(&key) {
-        return Ok(json_bytes(body, "public, max-age=30"));
-    }
+    let flight = catalog.cache.flight(&key);
+    let _turn = match catalog.cache.lookup(&key) {
+        Lookup::Fresh(body) => return Ok(json_bytes(body, "public, max-age=30")),
+        // One request renews a stale page; the others serve it meanwhile.
+        Lookup::Stale(body) => match flight.try_lock() {
+            Ok(turn) => turn,
+            Err(_) => return Ok(json_bytes(body, "public, max-age=30")),
+        },
+        Lookup::Miss => {
+            let turn = flight.lock().await;
+            if let Lookup::Fresh(body) = catalog.cache.lookup(&key) {
+                return Ok(json_bytes(body, "public, max-age=30"));
+            }
+            turn
+        }
+    };
     let generation = catalog.cache.generation();
-    let value = compute.await?;
-    let body = web::Bytes::from(
-        serde_json::to_vec(&value).map_err(|e| AppError::internal(format!("json: {e}")))?,
-    );
-    if anonymous {
-        catalog.cache.put(key, generation, body.clone());
-        Ok(json_bytes(body, "public, max-age=30"))
-    } else {
-        Ok(json_bytes(body, "private, no-store"))
-    }
+    let body = serialize(&compute.await?)?;
+    catalog.cache.put(key, generation, body.clone());
+    Ok(json_bytes(body, "public, max-age=30"))
+}
+
+fn serialize<T: serde::Serialize>(value: &T) -> Result<web::Bytes, AppError> {
+    Ok(web::Bytes::from(
+        serde_json::to_vec(value).map_err(|e| AppError::internal(format!("json: {e}")))?,
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
