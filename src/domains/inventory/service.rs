@@ -1037,6 +1037,10 @@ impl Inventory {
                 let now = now();
                 let mut touched = Touched::default();
                 let mut out = Vec::new();
+                // The differences must be from current on-hand values, not from a snapshot
+                // (MySQL's repeatable read) that a concurrent change has moved past.
+                let variants: Vec<String> = lines.keys().cloned().collect();
+                store::lock_items(conn, &variants, now)?;
                 for (variant_id, (index, counted)) in &lines {
                     let level = store::level(conn, variant_id, &location)?
                         .ok_or_else(|| AppError::internal("level vanished"))?;

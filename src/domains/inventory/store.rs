@@ -232,6 +232,19 @@ pub fn apply(
     Ok(Ok(id))
 }
 
+/// Locks the variants' item rows (every stock change updates its item row first), so the
+/// levels read after this are current and stay so until the transaction ends.
+pub fn lock_items(
+    conn: &mut DbConnection,
+    variant_ids: &[String],
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    diesel::update(items::table.filter(items::variant_id.eq_any(variant_ids)))
+        .set(items::updated_at.eq(now))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// (on_hand, reserved, avg_unit_cost) of a variant over every location.
 pub fn item(
     conn: &mut DbConnection,
