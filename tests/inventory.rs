@@ -530,6 +530,51 @@ async fn transfers_ship_then_receive_once() {
 }
 
 #[actix_web::test]
+async fn ten_concurrent_receipts_of_a_transfer_receive_it_once() {
+    for_each_backend(|backend| async move {
+        let app = spawn(&backend).await;
+        let (_, token) = staff(&app).await;
+        let (_, v) = product(&app, &token, &["TC-1"]).await;
+        let (a, b) = (
+            location(&app, &token, "Warehouse").await,
+            location(&app, &token, "Shop").await,
+        );
+        assert_eq!(adjust(&app, &token, &v[0], &a, 9).await.status(), 201);
+        let body = json!({"from_location_id": a, "to_location_id": b,
+            "lines": [{"variant_id": v[0], "quantity": 7}]});
+        let resp = post(
+            &app,
+            &token,
+            "/api/v1/inventory/transfers",
+            Some("tc"),
+            body,
+        )
+        .await;
+        let id = resp.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let path = format!("/api/v1/inventory/transfers/{id}/receive");
+        let attempts = (0..10).map(|i| {
+            let (app, token, path) = (&app, &token, &path);
+            async move {
+                post(app, token, path, Some(&format!("rc-{i}")), json!(null))
+                    .await
+                    .status()
+                    .as_u16()
+            }
+        });
+        let mut statuses = futures_util::future::join_all(attempts).await;
+        statuses.sort();
+        assert_eq!(statuses, [vec![200], vec![409; 9]].concat());
+        assert_eq!(level(&app, &token, &v[0], &b).await, (7, 0, 7));
+        assert_eq!(level(&app, &token, &v[0], &a).await, (2, 0, 2));
+        assert_eq!(verify(&app).await, vec![]);
+    })
+    .await;
+}
+
+#[actix_web::test]
 async fn cycle_counts_adjust_the_difference_and_never_below_reserved() {
     for_each_backend(|backend| async move {
         let app = spawn(&backend).await;
