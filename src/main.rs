@@ -158,7 +158,7 @@ fn main() -> ExitCode {
             command: InventoryCommand::Verify,
         } => inventory_verify(&settings),
         Command::Health => health(&settings),
-        Command::Seed { demo: _, products } => seed(&settings, products),
+        Command::Seed { demo, products } => seed(&settings, demo, products),
         Command::CreateAdmin {
             email,
             name,
@@ -257,7 +257,7 @@ fn create_admin(
 }
 
 #[cfg(all(feature = "users", feature = "catalog"))]
-fn seed(settings: &Settings, products: Option<usize>) -> anyhow::Result<()> {
+fn seed(settings: &Settings, demo: bool, products: Option<usize>) -> anyhow::Result<()> {
     use kirana::contracts::auth::Role;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -309,12 +309,28 @@ fn seed(settings: &Settings, products: Option<usize>) -> anyhow::Result<()> {
             report.variants,
             started.elapsed().as_secs_f64()
         );
+        #[cfg(feature = "inventory")]
+        if demo {
+            let stock = kirana::domains::inventory::seed_demo(
+                &db,
+                report.variant_ids.clone(),
+                ids[0].clone(),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "inventory: {} locations, {} stocked variants, {} received purchase order",
+                stock.locations, stock.stocked_variants, stock.received_purchase_orders
+            );
+        }
+        #[cfg(not(feature = "inventory"))]
+        let _ = demo;
         Ok(())
     })
 }
 
 #[cfg(not(all(feature = "users", feature = "catalog")))]
-fn seed(_: &Settings, _: Option<usize>) -> anyhow::Result<()> {
+fn seed(_: &Settings, _: bool, _: Option<usize>) -> anyhow::Result<()> {
     anyhow::bail!("seeding needs the users and catalog domains")
 }
 

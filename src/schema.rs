@@ -376,6 +376,38 @@ diesel::table! {
         phone -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        lead_time_days -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    inventory_transfers (id) {
+        id -> Text,
+        from_location_id -> Text,
+        to_location_id -> Text,
+        status -> Text,
+        reason -> Nullable<Text>,
+        shipped_by -> Text,
+        shipped_at -> Timestamp,
+        received_by -> Nullable<Text>,
+        received_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    inventory_transfer_lines (transfer_id, variant_id) {
+        transfer_id -> Text,
+        variant_id -> Text,
+        quantity -> BigInt,
+    }
+}
+
+diesel::table! {
+    inventory_thresholds (variant_id, location_id) {
+        variant_id -> Text,
+        location_id -> Text,
+        threshold -> BigInt,
+        updated_at -> Timestamp,
     }
 }
 
@@ -420,6 +452,7 @@ diesel::joinable!(inventory_levels -> inventory_locations (location_id));
 diesel::joinable!(inventory_movements -> inventory_locations (location_id));
 diesel::joinable!(inventory_purchase_order_lines -> inventory_purchase_orders (purchase_order_id));
 diesel::joinable!(inventory_purchase_orders -> inventory_suppliers (supplier_id));
+diesel::joinable!(inventory_transfer_lines -> inventory_transfers (transfer_id));
 diesel::joinable!(inventory_reservation_lines -> inventory_reservations (reservation_id));
 diesel::joinable!(inventory_reservations -> inventory_locations (location_id));
 diesel::joinable!(oidc_identities -> users (user_id));
@@ -452,6 +485,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     inventory_reservation_lines,
     inventory_reservations,
     inventory_suppliers,
+    inventory_thresholds,
+    inventory_transfer_lines,
+    inventory_transfers,
     login_throttle,
     oidc_identities,
     oidc_links,

@@ -448,7 +448,7 @@ async fn locations_are_renamed_deactivated_and_list_their_stock_by_page() {
 }
 
 #[actix_web::test]
-async fn transfers_move_stock_out_and_in_together() {
+async fn transfers_ship_then_receive_once() {
     for_each_backend(|backend| async move {
         let app = spawn(&backend).await;
         let (_, token) = staff(&app).await;
@@ -462,26 +462,62 @@ async fn transfers_move_stock_out_and_in_together() {
 
         let body = json!({"from_location_id": a, "to_location_id": b, "lines": [
             {"variant_id": variants[0], "quantity": 4}, {"variant_id": variants[1], "quantity": 3}]});
-        let resp = post(&app, &token, "/api/v1/inventory/transfers", Some("t-1"), body).await;
+        let resp = post(&app, &token, "/api/v1/inventory/transfers", Some("t-1"), body.clone()).await;
         assert_eq!(resp.status(), 201);
         let transfer: Value = resp.json().await.unwrap();
-        let id = transfer["transfer_id"].as_str().unwrap();
+        let id = transfer["id"].as_str().unwrap().to_string();
+        assert_eq!(transfer["status"], "in_transit");
+        // The same key and body: the same transfer, shipped once.
+        let again = post(&app, &token, "/api/v1/inventory/transfers", Some("t-1"), body).await;
+        assert_eq!(again.json::<Value>().await.unwrap()["id"], id.as_str());
+        // In transit: in neither location.
         assert_eq!(level(&app, &token, &variants[0], &a).await, (6, 0, 6));
-        assert_eq!(level(&app, &token, &variants[0], &b).await, (4, 0, 4));
-        assert_eq!(level(&app, &token, &variants[1], &b).await, (3, 0, 3));
+        assert_eq!(level(&app, &token, &variants[0], &b).await, (0, 0, 0));
+        let stock: Value = get(&app, &token, &format!("/api/v1/inventory/variants/{}/stock", variants[0]))
+            .await.json().await.unwrap();
+        assert_eq!(stock["on_hand"], 6, "{stock}");
         let rows = movements(&app, &token, &format!("reference={id}")).await;
         let kinds: Vec<&str> = rows.iter().map(|m| m["kind"].as_str().unwrap()).collect();
-        assert_eq!(kinds.iter().filter(|k| **k == "transfer_out").count(), 2);
-        assert_eq!(kinds.iter().filter(|k| **k == "transfer_in").count(), 2);
+        assert_eq!(kinds, vec!["transfer_out", "transfer_out"]);
+        let listed: Value = get(&app, &token, "/api/v1/inventory/transfers?status=in_transit")
+            .await.json().await.unwrap();
+        assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+        assert_eq!(verify(&app).await, vec![]);
 
-        // One line short: neither line moves.
+        let receive_path = format!("/api/v1/inventory/transfers/{id}/receive");
+        let resp = post(&app, &token, &receive_path, Some("r-1"), json!(null)).await;
+        assert_eq!(resp.status(), 200);
+        let received: Value = resp.json().await.unwrap();
+        assert_eq!(received["status"], "received");
+        assert_eq!(level(&app, &token, &variants[0], &b).await, (4, 0, 4));
+        assert_eq!(level(&app, &token, &variants[1], &b).await, (3, 0, 3));
+        // The same key: the first response, nothing received twice.
+        let resp = post(&app, &token, &receive_path, Some("r-1"), json!(null)).await;
+        assert_eq!(resp.status(), 200);
+        assert_eq!(level(&app, &token, &variants[0], &b).await, (4, 0, 4));
+        // Another key: the transfer was received already.
+        let resp = post(&app, &token, &receive_path, Some("r-2"), json!(null)).await;
+        assert_eq!(resp.status(), 409);
+        assert_eq!(level(&app, &token, &variants[0], &b).await, (4, 0, 4));
+        let rows = movements(&app, &token, &format!("reference={id}")).await;
+        assert_eq!(rows.iter().filter(|m| m["kind"] == "transfer_in").count(), 2);
+        let shown: Value = get(&app, &token, &format!("/api/v1/inventory/transfers/{id}"))
+            .await.json().await.unwrap();
+        assert_eq!(shown["status"], "received");
+        assert_eq!(shown["lines"].as_array().unwrap().len(), 2);
+        assert_eq!(get(&app, &token, "/api/v1/inventory/transfers/nope").await.status(), 404);
+        let resp = app.client.delete(app.url(&receive_path)).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(resp.status(), 405);
+
+        // One line short: nothing ships, no transfer is left behind.
         let body = json!({"from_location_id": a, "to_location_id": b, "lines": [
             {"variant_id": variants[0], "quantity": 1}, {"variant_id": variants[1], "quantity": 1}]});
         let resp = post(&app, &token, "/api/v1/inventory/transfers", Some("t-2"), body).await;
         assert_eq!(resp.status(), 409);
         assert_eq!(field_of(&resp.json().await.unwrap()), "lines[1].quantity");
         assert_eq!(level(&app, &token, &variants[0], &a).await, (6, 0, 6));
-        assert_eq!(level(&app, &token, &variants[0], &b).await, (4, 0, 4));
+        let listed: Value = get(&app, &token, "/api/v1/inventory/transfers").await.json().await.unwrap();
+        assert_eq!(listed["items"].as_array().unwrap().len(), 1);
 
         let same = json!({"from_location_id": a, "to_location_id": a, "lines": [
             {"variant_id": variants[0], "quantity": 1}]});
@@ -489,6 +525,281 @@ async fn transfers_move_stock_out_and_in_together() {
         assert_eq!(resp.status(), 400);
         assert_eq!(field_of(&resp.json().await.unwrap()), "to_location_id");
         assert_eq!(verify(&app).await, vec![]);
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn ten_concurrent_receipts_of_a_transfer_receive_it_once() {
+    for_each_backend(|backend| async move {
+        let app = spawn(&backend).await;
+        let (_, token) = staff(&app).await;
+        let (_, v) = product(&app, &token, &["TC-1"]).await;
+        let (a, b) = (
+            location(&app, &token, "Warehouse").await,
+            location(&app, &token, "Shop").await,
+        );
+        assert_eq!(adjust(&app, &token, &v[0], &a, 9).await.status(), 201);
+        let body = json!({"from_location_id": a, "to_location_id": b,
+            "lines": [{"variant_id": v[0], "quantity": 7}]});
+        let resp = post(
+            &app,
+            &token,
+            "/api/v1/inventory/transfers",
+            Some("tc"),
+            body,
+        )
+        .await;
+        let id = resp.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let path = format!("/api/v1/inventory/transfers/{id}/receive");
+        let attempts = (0..10).map(|i| {
+            let (app, token, path) = (&app, &token, &path);
+            async move {
+                post(app, token, path, Some(&format!("rc-{i}")), json!(null))
+                    .await
+                    .status()
+                    .as_u16()
+            }
+        });
+        let mut statuses = futures_util::future::join_all(attempts).await;
+        statuses.sort();
+        assert_eq!(statuses, [vec![200], vec![409; 9]].concat());
+        assert_eq!(level(&app, &token, &v[0], &b).await, (7, 0, 7));
+        assert_eq!(level(&app, &token, &v[0], &a).await, (2, 0, 2));
+        assert_eq!(verify(&app).await, vec![]);
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn cycle_counts_adjust_the_difference_and_never_below_reserved() {
+    for_each_backend(|backend| async move {
+        let app = spawn(&backend).await;
+        let (_, token) = staff(&app).await;
+        let (_, v) = product(&app, &token, &["C-1", "C-2", "C-3"]).await;
+        let loc = location(&app, &token, "Store").await;
+        for (variant, q) in [(&v[0], 10), (&v[1], 5), (&v[2], 8)] {
+            assert_eq!(adjust(&app, &token, variant, &loc, q).await.status(), 201);
+        }
+        let held = json!({"reference": "o-1", "location_id": loc, "lines": [{"variant_id": v[2], "quantity": 6}]});
+        assert_eq!(reserve(&app, &token, held).await.status(), 201);
+
+        // Counted below reserved: refused, naming the line; nothing changes.
+        let body = json!({"location_id": loc, "lines": [
+            {"variant_id": v[0], "counted": 7}, {"variant_id": v[2], "counted": 5}]});
+        let resp = post(&app, &token, "/api/v1/inventory/counts", Some("c-0"), body).await;
+        assert_eq!(resp.status(), 409);
+        assert_eq!(field_of(&resp.json().await.unwrap()), "lines[1].counted");
+        assert_eq!(level(&app, &token, &v[0], &loc).await, (10, 0, 10));
+
+        let body = json!({"location_id": loc, "lines": [
+            {"variant_id": v[0], "counted": 7}, {"variant_id": v[1], "counted": 5},
+            {"variant_id": v[2], "counted": 9}]});
+        let resp = post(&app, &token, "/api/v1/inventory/counts", Some("c-1"), body.clone()).await;
+        assert_eq!(resp.status(), 201);
+        let counted: Value = resp.json().await.unwrap();
+        assert_eq!(counted["lines"][0]["difference"], -3);
+        assert_eq!(counted["lines"][1]["difference"], 0);
+        assert!(counted["lines"][1]["movement_id"].is_null());
+        assert_eq!(counted["lines"][2]["difference"], 1);
+        // Replayed with the key: counted once.
+        let resp = post(&app, &token, "/api/v1/inventory/counts", Some("c-1"), body).await;
+        assert_eq!(resp.status(), 201);
+        assert_eq!(level(&app, &token, &v[0], &loc).await, (7, 0, 7));
+        assert_eq!(level(&app, &token, &v[1], &loc).await, (5, 0, 5));
+        assert_eq!(level(&app, &token, &v[2], &loc).await, (9, 6, 3));
+        let rows = movements(&app, &token, &format!("variant_id={}", v[0])).await;
+        let last = rows.last().unwrap();
+        assert_eq!(last["reason"], "cycle count");
+        assert_eq!(last["kind"], "adjustment");
+        assert_eq!(last["on_hand_delta"], -3);
+        // No movement for an equal count.
+        assert_eq!(movements(&app, &token, &format!("variant_id={}", v[1])).await.len(), 1);
+
+        let bad = json!({"location_id": loc, "lines": [{"variant_id": v[0], "counted": -1}]});
+        let resp = post(&app, &token, "/api/v1/inventory/counts", Some("c-2"), bad).await;
+        assert_eq!(resp.status(), 400);
+        assert_eq!(field_of(&resp.json().await.unwrap()), "lines[0].counted");
+        let resp = post(&app, &token, "/api/v1/inventory/counts", None,
+            json!({"location_id": loc, "lines": [{"variant_id": v[0], "counted": 1}]})).await;
+        assert_eq!(resp.status(), 400);
+        assert_eq!(level(&app, &token, &v[0], &loc).await, (7, 0, 7));
+        assert_eq!(verify(&app).await, vec![]);
+    })
+    .await;
+}
+
+async fn stock_low_events(app: &TestApp) -> Vec<Value> {
+    use kirana::schema::outbox;
+    app.db
+        .read(|c| {
+            Ok(outbox::table
+                .filter(outbox::event_type.eq("inventory.stock_low"))
+                .order(outbox::id.asc())
+                .select(outbox::payload)
+                .load::<String>(c)?)
+        })
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| serde_json::from_str(p).unwrap())
+        .collect()
+}
+
+async fn put_thresholds(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
+    app.client
+        .put(app.url("/api/v1/inventory/thresholds"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn crossing_a_threshold_announces_low_stock_once() {
+    for_each_backend(|backend| async move {
+        let app = spawn(&backend).await;
+        let (_, token) = staff(&app).await;
+        let (_, v) = product(&app, &token, &["L-1", "L-2"]).await;
+        let loc = location(&app, &token, "Store").await;
+        assert_eq!(adjust(&app, &token, &v[0], &loc, 10).await.status(), 201);
+        assert_eq!(adjust(&app, &token, &v[1], &loc, 10).await.status(), 201);
+
+        let resp = put_thresholds(&app, &token, json!({"thresholds": [
+            {"variant_id": v[0], "location_id": loc, "threshold": -1}]})).await;
+        assert_eq!(resp.status(), 400);
+        assert_eq!(field_of(&resp.json().await.unwrap()), "thresholds[0].threshold");
+        let resp = put_thresholds(&app, &token, json!({"thresholds": [
+            {"variant_id": v[0], "location_id": loc, "threshold": 4}]})).await;
+        assert_eq!(resp.status(), 200);
+
+        // 10 → 6: still above.
+        assert_eq!(adjust(&app, &token, &v[0], &loc, -4).await.status(), 201);
+        assert!(stock_low_events(&app).await.is_empty());
+        // A reservation takes it to 4: the crossing.
+        let held = json!({"reference": "o-1", "location_id": loc, "lines": [{"variant_id": v[0], "quantity": 2}]});
+        assert_eq!(reserve(&app, &token, held).await.status(), 201);
+        let events = stock_low_events(&app).await;
+        assert_eq!(events, vec![json!({"variant_id": v[0], "location_id": loc, "available": 4, "threshold": 4})]);
+        // Further down while low: no new event.
+        assert_eq!(adjust(&app, &token, &v[0], &loc, -1).await.status(), 201);
+        assert_eq!(stock_low_events(&app).await.len(), 1);
+        let low: Value = get(&app, &token, &format!("/api/v1/inventory/low-stock?location_id={loc}"))
+            .await.json().await.unwrap();
+        assert_eq!(low.as_array().unwrap().len(), 1, "{low}");
+        assert_eq!(low[0]["variant_id"], v[0].as_str());
+        assert_eq!(low[0]["available"], 3);
+        // Back above, then down again: a second crossing.
+        assert_eq!(adjust(&app, &token, &v[0], &loc, 5).await.status(), 201);
+        let low: Value = get(&app, &token, "/api/v1/inventory/low-stock").await.json().await.unwrap();
+        assert!(low.as_array().unwrap().is_empty());
+        assert_eq!(adjust(&app, &token, &v[0], &loc, -5).await.status(), 201);
+        assert_eq!(stock_low_events(&app).await.len(), 2);
+        // No threshold for the other variant: no event.
+        assert_eq!(adjust(&app, &token, &v[1], &loc, -10).await.status(), 201);
+        assert_eq!(stock_low_events(&app).await.len(), 2);
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn reorder_suggestions_cover_lead_time_from_sales_velocity() {
+    for_each_backend(|backend| async move {
+        let app = spawn(&backend).await;
+        let (_, token) = staff(&app).await;
+        let (_, v) = product(&app, &token, &["S-1", "S-2"]).await;
+        let loc = location(&app, &token, "Store").await;
+        assert_eq!(adjust(&app, &token, &v[0], &loc, 40).await.status(), 201);
+        assert_eq!(adjust(&app, &token, &v[1], &loc, 100).await.status(), 201);
+        let resp = post(
+            &app,
+            &token,
+            "/api/v1/inventory/suppliers",
+            None,
+            json!({"name": "Quick Foods", "lead_time_days": 10, "email": "orders@quick.in"}),
+        )
+        .await;
+        assert_eq!(resp.status(), 201);
+        let supplier_id = resp.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        purchase_order(
+            &app,
+            &token,
+            &supplier_id,
+            json!([{"variant_id": v[0], "quantity": 1, "unit_cost_minor": 100}]),
+        )
+        .await;
+        // 30 units of each sold (reserved and committed).
+        for (i, variant) in v.iter().enumerate() {
+            let body = json!({"reference": format!("sale-{i}"), "location_id": loc,
+                "lines": [{"variant_id": variant, "quantity": 30}]});
+            assert_eq!(reserve(&app, &token, body).await.status(), 201);
+            let resp = post(
+                &app,
+                &token,
+                &format!("/api/v1/inventory/reservations/sale-{i}/commit"),
+                None,
+                json!(null),
+            )
+            .await;
+            assert_eq!(resp.status(), 200);
+        }
+        assert_eq!(
+            put_thresholds(
+                &app,
+                &token,
+                json!({"thresholds": [
+            {"variant_id": v[0], "location_id": loc, "threshold": 5}]})
+            )
+            .await
+            .status(),
+            200
+        );
+
+        let list: Value = get(
+            &app,
+            &token,
+            &format!("/api/v1/inventory/reorder-suggestions?location_id={loc}&days=30"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        // S-1: 1/day × 10 days lead + 5 threshold − 10 available = 5. S-2: 70 available
+        // covers 14 days (no lead time known) at 1/day: not listed.
+        let list = list.as_array().unwrap();
+        assert_eq!(list.len(), 1, "{list:?}");
+        assert_eq!(list[0]["variant_id"], v[0].as_str());
+        assert_eq!(list[0]["sold"], 30);
+        assert_eq!(list[0]["available"], 10);
+        assert_eq!(list[0]["lead_time_days"], 10);
+        assert_eq!(list[0]["suggested_quantity"], 5);
+        assert_eq!(list[0]["days_of_cover"], 10.0);
+
+        let resp = get(
+            &app,
+            &token,
+            &format!("/api/v1/inventory/reorder-suggestions?location_id={loc}&days=0"),
+        )
+        .await;
+        assert_eq!(resp.status(), 400);
+        assert_eq!(field_of(&resp.json().await.unwrap()), "days");
+        let resp = post(
+            &app,
+            &token,
+            "/api/v1/inventory/suppliers",
+            None,
+            json!({"name": "Slow Foods", "lead_time_days": 400}),
+        )
+        .await;
+        assert_eq!(resp.status(), 400);
+        assert_eq!(field_of(&resp.json().await.unwrap()), "lead_time_days");
     })
     .await;
 }
@@ -572,7 +883,7 @@ async fn place(app: &TestApp, token: &str, po: &str) {
         .client
         .patch(app.url(&format!("/api/v1/inventory/purchase-orders/{po}")))
         .bearer_auth(token)
-        .json(&json!({"status": "ordered"}))
+        .json(&json!({"status": "sent"}))
         .send()
         .await
         .unwrap();
@@ -1215,9 +1526,121 @@ async fn stock_can_leave_a_deactivated_location_but_not_arrive() {
         let out = json!({"from_location_id": old, "to_location_id": new, "lines": [{"variant_id": v, "quantity": 5}]});
         let resp = post(&app, &token, "/api/v1/inventory/transfers", Some("d-2"), out).await;
         assert_eq!(resp.status(), 201);
+        let id = resp.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(level(&app, &token, v, &new).await, (0, 0, 0));
+        let path = format!("/api/v1/inventory/transfers/{id}/receive");
+        let resp = post(&app, &token, &path, Some("d-3"), json!(null)).await;
+        assert_eq!(resp.status(), 200);
         assert_eq!(adjust(&app, &token, v, &old, -1).await.status(), 201);
         assert_eq!(level(&app, &token, v, &old).await, (0, 0, 0));
         assert_eq!(level(&app, &token, v, &new).await, (5, 0, 5));
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn the_demo_seed_stocks_two_locations_and_receives_one_purchase_order() {
+    use kirana::schema::{
+        inventory_locations as locations, inventory_movements as movements,
+        inventory_purchase_orders as pos,
+    };
+    for_each_backend(|backend| async move {
+        let test_db = TestDb::new(&backend);
+        let url = test_db.url.clone();
+        let out = tokio::task::spawn_blocking(move || {
+            let dir = tempfile::tempdir().unwrap();
+            let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_kirana"));
+            cmd.current_dir(dir.path())
+                .env_remove("RUST_LOG")
+                .env_remove("KIRANA_PROFILE");
+            for (name, _) in std::env::vars() {
+                if name.starts_with("KIRANA__") {
+                    cmd.env_remove(name);
+                }
+            }
+            cmd.env("KIRANA__DATABASE__URL", &url)
+                .args(["seed", "--demo"])
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            out.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let catalog_line = stdout.lines().find(|l| l.starts_with("catalog:")).unwrap();
+        let products: usize = catalog_line
+            .split(", ")
+            .find(|p| p.ends_with(" products"))
+            .and_then(|p| p.trim_end_matches(" products").parse().ok())
+            .unwrap();
+        assert!(products > 150, "{catalog_line}");
+        let inventory_line = stdout
+            .lines()
+            .find(|l| l.starts_with("inventory:"))
+            .unwrap();
+        assert!(
+            inventory_line.starts_with("inventory: 2 locations, ")
+                && inventory_line.ends_with(" stocked variants, 1 received purchase order"),
+            "{inventory_line}"
+        );
+
+        let url = test_db.url.clone();
+        let verified = tokio::task::spawn_blocking(move || verify_command(&url))
+            .await
+            .unwrap();
+        assert!(
+            verified.status.success(),
+            "{}",
+            String::from_utf8_lossy(&verified.stdout)
+        );
+
+        let app = TestApp::start(test_db, |_| {}, |b| b).await;
+        let (names, received, opening) = app
+            .db
+            .read(|c| {
+                let names: Vec<String> = locations::table
+                    .select(locations::name)
+                    .order(locations::name.asc())
+                    .load(c)?;
+                let received: Vec<String> = pos::table.select(pos::status).load(c)?;
+                let opening: i64 = movements::table
+                    .filter(movements::reason.eq("opening stock"))
+                    .count()
+                    .get_result(c)?;
+                Ok((names, received, opening))
+            })
+            .await
+            .unwrap();
+        assert_eq!(names, vec!["Main Warehouse", "Shop Counter"]);
+        assert_eq!(received, vec!["received"]);
+        assert!(opening > 300, "{opening} opening-stock movements");
+
+        // The dispatcher delivers the seed's StockChanged events: the catalog shows stock.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let listed: Value = app
+                .client
+                .get(app.url("/api/v1/catalog/products?limit=20"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let items = listed["items"].as_array().unwrap();
+            if !items.is_empty() && items.iter().all(|p| p["in_stock"] == true) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "not in stock: {listed}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     })
     .await;
 }

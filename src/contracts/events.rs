@@ -47,3 +47,21 @@ impl Event for StockChanged {
         Some(self.variant_id.clone())
     }
 }
+
+/// Inventory: available stock of a variant at a location fell to or below the threshold
+/// set for it there (sent once per crossing, not on every change while low).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct StockLow {
+    pub variant_id: String,
+    pub location_id: String,
+    pub available: i64,
+    pub threshold: i64,
+}
+
+impl Event for StockLow {
+    const TYPE: &'static str = "inventory.stock_low";
+
+    fn aggregate_id(&self) -> Option<String> {
+        Some(self.variant_id.clone())
+    }
+}

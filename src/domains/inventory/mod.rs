@@ -21,7 +21,7 @@ use crate::db::Db;
 use crate::gateway::rbac::{Access, RouteRule};
 use crate::http::{AppError, method_not_allowed};
 
-pub use service::LedgerMismatch;
+pub use service::{DemoStock, LedgerMismatch};
 
 const MANAGE_ALL: Access = Access::Permission(Permission::CatalogManageAll);
 const ADJUST: Access = Access::Permission(Permission::InventoryAdjust);
@@ -36,7 +36,14 @@ pub const ROUTES: &[RouteRule] = &[
     RouteRule::new("GET", "/api/v1/inventory/variants/{id}/stock", ADJUST),
     RouteRule::new("GET", "/api/v1/inventory/movements", ADJUST),
     RouteRule::new("POST", "/api/v1/inventory/adjustments", ADJUST),
+    RouteRule::new("GET", "/api/v1/inventory/transfers", ADJUST),
     RouteRule::new("POST", "/api/v1/inventory/transfers", ADJUST),
+    RouteRule::new("GET", "/api/v1/inventory/transfers/{id}", ADJUST),
+    RouteRule::new("POST", "/api/v1/inventory/transfers/{id}/receive", ADJUST),
+    RouteRule::new("POST", "/api/v1/inventory/counts", ADJUST),
+    RouteRule::new("PUT", "/api/v1/inventory/thresholds", MANAGE_ALL),
+    RouteRule::new("GET", "/api/v1/inventory/low-stock", MANAGE_ALL),
+    RouteRule::new("GET", "/api/v1/inventory/reorder-suggestions", MANAGE_ALL),
     RouteRule::new("POST", "/api/v1/inventory/reservations", ORDERS),
     RouteRule::new("GET", "/api/v1/inventory/reservations/{reference}", ORDERS),
     RouteRule::new(
@@ -71,7 +78,9 @@ pub const ROUTES: &[RouteRule] = &[
     paths(
         routes::list_locations, routes::create_location, routes::update_location,
         routes::location_stock, routes::variant_stock, routes::movements, routes::adjust,
-        routes::transfer, routes::reserve, routes::get_reservation, routes::commit,
+        routes::transfer, routes::receive_transfer, routes::list_transfers,
+        routes::get_transfer, routes::count, routes::set_thresholds, routes::low_stock,
+        routes::reorder_suggestions, routes::reserve, routes::get_reservation, routes::commit,
         routes::release, routes::list_suppliers, routes::create_supplier, routes::list_pos,
         routes::create_po, routes::get_po, routes::update_po, routes::receive
     ),
@@ -90,6 +99,16 @@ const EXPIRY_SWEEP_EVERY: Duration = Duration::from_secs(1);
 /// Blocking (the `kirana inventory verify` command and tests).
 pub fn verify(db: &Db) -> Result<Vec<LedgerMismatch>, AppError> {
     db.write_blocking(service::verify)
+}
+
+/// Stocks the demo catalog (`kirana seed --demo`): see `service::seed_demo`.
+pub async fn seed_demo(
+    db: &Db,
+    variant_ids: Vec<String>,
+    actor_id: String,
+) -> Result<DemoStock, AppError> {
+    db.write(move |conn| service::seed_demo(conn, &variant_ids, &actor_id))
+        .await
 }
 
 /// The domain as the application wires it.
@@ -164,8 +183,39 @@ impl InventoryDomain {
             )
             .service(
                 web::resource("/v1/inventory/transfers")
+                    .route(web::get().to(routes::list_transfers))
                     .route(web::post().to(routes::transfer))
+                    .default_service(method_not_allowed(&["GET", "POST"])),
+            )
+            .service(
+                web::resource("/v1/inventory/transfers/{id}")
+                    .route(web::get().to(routes::get_transfer))
+                    .default_service(method_not_allowed(&["GET"])),
+            )
+            .service(
+                web::resource("/v1/inventory/transfers/{id}/receive")
+                    .route(web::post().to(routes::receive_transfer))
                     .default_service(method_not_allowed(&["POST"])),
+            )
+            .service(
+                web::resource("/v1/inventory/counts")
+                    .route(web::post().to(routes::count))
+                    .default_service(method_not_allowed(&["POST"])),
+            )
+            .service(
+                web::resource("/v1/inventory/thresholds")
+                    .route(web::put().to(routes::set_thresholds))
+                    .default_service(method_not_allowed(&["PUT"])),
+            )
+            .service(
+                web::resource("/v1/inventory/low-stock")
+                    .route(web::get().to(routes::low_stock))
+                    .default_service(method_not_allowed(&["GET"])),
+            )
+            .service(
+                web::resource("/v1/inventory/reorder-suggestions")
+                    .route(web::get().to(routes::reorder_suggestions))
+                    .default_service(method_not_allowed(&["GET"])),
             )
             .service(
                 web::resource("/v1/inventory/reservations")

@@ -65,13 +65,13 @@ impl LocationKind {
     }
 }
 
-/// The life of a purchase order: draft → ordered → partially_received → received, or
+/// The life of a purchase order: draft → sent → partially_received → received, or
 /// cancelled before it is fully received.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PoStatus {
     Draft,
-    Ordered,
+    Sent,
     PartiallyReceived,
     Received,
     Cancelled,
@@ -81,7 +81,7 @@ impl PoStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             PoStatus::Draft => "draft",
-            PoStatus::Ordered => "ordered",
+            PoStatus::Sent => "sent",
             PoStatus::PartiallyReceived => "partially_received",
             PoStatus::Received => "received",
             PoStatus::Cancelled => "cancelled",
@@ -91,7 +91,7 @@ impl PoStatus {
     pub fn parse(s: &str) -> Option<PoStatus> {
         [
             PoStatus::Draft,
-            PoStatus::Ordered,
+            PoStatus::Sent,
             PoStatus::PartiallyReceived,
             PoStatus::Received,
             PoStatus::Cancelled,
@@ -106,10 +106,7 @@ impl PoStatus {
         use PoStatus::*;
         matches!(
             (self, next),
-            (Draft, Ordered)
-                | (Draft, Cancelled)
-                | (Ordered, Cancelled)
-                | (PartiallyReceived, Cancelled)
+            (Draft, Sent) | (Draft, Cancelled) | (Sent, Cancelled) | (PartiallyReceived, Cancelled)
         )
     }
 }
@@ -354,6 +351,7 @@ pub struct SupplierRow {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub created_at: NaiveDateTime,
+    pub lead_time_days: Option<i32>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -364,6 +362,8 @@ pub struct SupplierView {
     pub contact_name: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
+    /// Days from sending an order to the goods arriving.
+    pub lead_time_days: Option<i32>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -376,6 +376,7 @@ impl SupplierRow {
             contact_name: self.contact_name.clone(),
             email: self.email.clone(),
             phone: self.phone.clone(),
+            lead_time_days: self.lead_time_days,
             created_at: utc(self.created_at),
         }
     }
@@ -415,7 +416,7 @@ pub struct PoLineView {
 pub struct PurchaseOrderView {
     pub id: String,
     pub supplier_id: String,
-    /// draft, ordered, partially_received, received or cancelled.
+    /// draft, sent, partially_received, received or cancelled.
     pub status: String,
     pub created_by: String,
     pub lines: Vec<PoLineView>,
@@ -516,9 +517,9 @@ mod tests {
 
     #[test]
     fn purchase_orders_move_forward_only() {
-        assert!(PoStatus::Draft.can_become(PoStatus::Ordered));
+        assert!(PoStatus::Draft.can_become(PoStatus::Sent));
         assert!(!PoStatus::Received.can_become(PoStatus::Cancelled));
-        assert!(!PoStatus::Cancelled.can_become(PoStatus::Ordered));
-        assert!(!PoStatus::Ordered.can_become(PoStatus::Draft));
+        assert!(!PoStatus::Cancelled.can_become(PoStatus::Sent));
+        assert!(!PoStatus::Sent.can_become(PoStatus::Draft));
     }
 }

@@ -11,9 +11,10 @@ use super::model::{
     VariantStockView,
 };
 use super::service::{
-    AdjustmentInput, AdjustmentView, Inventory, LocationInput, LocationPatch, PurchaseOrderInput,
-    PurchaseOrderPatch, ReceiptInput, ReservationInput, ReservationView, SupplierInput,
-    TransferInput, TransferView,
+    AdjustmentInput, AdjustmentView, CountInput, CountView, Inventory, LocationInput,
+    LocationPatch, LowStockView, PurchaseOrderInput, PurchaseOrderPatch, ReceiptInput,
+    ReorderSuggestion, ReservationInput, ReservationView, SupplierInput, ThresholdInput,
+    ThresholdsInput, TransferInput, TransferView,
 };
 use crate::contracts::auth::Principal;
 use crate::contracts::inventory::StockLine;
@@ -169,7 +170,8 @@ pub async fn adjust(
     .await
 }
 
-/// Move stock between locations: out and in, in one transaction (`Idempotency-Key`).
+/// Ship stock from one location to another (`Idempotency-Key`): `transfer_out` movements
+/// now; the stock is in transit until the transfer is received.
 #[utoipa::path(post, path = "/api/v1/inventory/transfers", tag = "inventory", request_body = TransferInput,
     params(("Idempotency-Key" = String, Header)),
     responses((status = 201, body = TransferView), (status = 400, body = crate::http::Problem),
@@ -188,9 +190,151 @@ pub async fn transfer(
         key,
         "transfers",
         &body.clone(),
-        || async { Ok(HttpResponse::Created().json(inventory.transfer(&principal, body).await?)) },
+        || async {
+            Ok(HttpResponse::Created().json(inventory.ship_transfer(&principal, body).await?))
+        },
     )
     .await
+}
+
+/// Receive an in-transit transfer at its destination (`Idempotency-Key`): `transfer_in`
+/// movements. A transfer is received once; receiving it again is a 409.
+#[utoipa::path(post, path = "/api/v1/inventory/transfers/{id}/receive", tag = "inventory",
+    params(("id" = String, Path), ("Idempotency-Key" = String, Header)),
+    responses((status = 200, body = TransferView), (status = 404, body = crate::http::Problem),
+        (status = 409, body = crate::http::Problem)))]
+pub async fn receive_transfer(
+    inventory: InventoryData,
+    idempotency: web::Data<Idempotency>,
+    who: Authorized<perm::InventoryAdjust>,
+    key: IdempotencyKey,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let principal = who.principal;
+    let id = id.into_inner();
+    once(
+        &idempotency,
+        &principal,
+        key,
+        "transfer-receipts",
+        &id,
+        || async {
+            Ok(HttpResponse::Ok().json(inventory.receive_transfer(&principal, &id).await?))
+        },
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct TransferQuery {
+    /// in_transit or received.
+    pub status: Option<String>,
+    pub limit: Option<usize>,
+    pub cursor: Option<String>,
+}
+
+/// Transfers, by id.
+#[utoipa::path(get, path = "/api/v1/inventory/transfers", tag = "inventory", params(TransferQuery),
+    responses((status = 200, body = Page<TransferView>), (status = 400, body = crate::http::Problem)))]
+pub async fn list_transfers(
+    inventory: InventoryData,
+    _who: Authorized<perm::InventoryAdjust>,
+    Query(q): Query<TransferQuery>,
+) -> Result<HttpResponse, AppError> {
+    let page = PageQuery {
+        limit: q.limit,
+        cursor: q.cursor,
+    };
+    Ok(HttpResponse::Ok().json(inventory.transfers(q.status, page).await?))
+}
+
+/// One transfer.
+#[utoipa::path(get, path = "/api/v1/inventory/transfers/{id}", tag = "inventory",
+    params(("id" = String, Path)),
+    responses((status = 200, body = TransferView), (status = 404, body = crate::http::Problem)))]
+pub async fn get_transfer(
+    inventory: InventoryData,
+    _who: Authorized<perm::InventoryAdjust>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(inventory.transfer(&id).await?))
+}
+
+/// Record a cycle count at a location (`Idempotency-Key`): each difference from on hand
+/// becomes an adjustment with reason `cycle count`.
+#[utoipa::path(post, path = "/api/v1/inventory/counts", tag = "inventory", request_body = CountInput,
+    params(("Idempotency-Key" = String, Header)),
+    responses((status = 201, body = CountView), (status = 400, body = crate::http::Problem),
+        (status = 404, body = crate::http::Problem), (status = 409, body = crate::http::Problem)))]
+pub async fn count(
+    inventory: InventoryData,
+    idempotency: web::Data<Idempotency>,
+    who: Authorized<perm::InventoryAdjust>,
+    key: IdempotencyKey,
+    Json(body): Json<CountInput>,
+) -> Result<HttpResponse, AppError> {
+    let principal = who.principal;
+    once(
+        &idempotency,
+        &principal,
+        key,
+        "counts",
+        &body.clone(),
+        || async { Ok(HttpResponse::Created().json(inventory.count(&principal, body).await?)) },
+    )
+    .await
+}
+
+/// Set or remove low-stock thresholds per variant and location.
+#[utoipa::path(put, path = "/api/v1/inventory/thresholds", tag = "inventory", request_body = ThresholdsInput,
+    responses((status = 200, body = Vec<ThresholdInput>), (status = 400, body = crate::http::Problem)))]
+pub async fn set_thresholds(
+    inventory: InventoryData,
+    _who: Authorized<perm::CatalogManageAll>,
+    Json(body): Json<ThresholdsInput>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(inventory.set_thresholds(body).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LowStockQuery {
+    pub location_id: Option<String>,
+}
+
+/// Levels whose available stock is at or below their threshold.
+#[utoipa::path(get, path = "/api/v1/inventory/low-stock", tag = "inventory", params(LowStockQuery),
+    responses((status = 200, body = Vec<LowStockView>)))]
+pub async fn low_stock(
+    inventory: InventoryData,
+    _who: Authorized<perm::CatalogManageAll>,
+    Query(q): Query<LowStockQuery>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(inventory.low_stock(q.location_id).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ReorderQuery {
+    pub location_id: String,
+    /// The sales window in days (1 to 365, default 30).
+    pub days: Option<i64>,
+}
+
+/// What to reorder at a location, from recent sales velocity, lead time and threshold.
+#[utoipa::path(get, path = "/api/v1/inventory/reorder-suggestions", tag = "inventory", params(ReorderQuery),
+    responses((status = 200, body = Vec<ReorderSuggestion>), (status = 400, body = crate::http::Problem)))]
+pub async fn reorder_suggestions(
+    inventory: InventoryData,
+    _who: Authorized<perm::CatalogManageAll>,
+    Query(q): Query<ReorderQuery>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(
+        inventory
+            .reorder_suggestions(q.location_id, q.days.unwrap_or(30))
+            .await?,
+    ))
 }
 
 /// Reserve every line at a location for a reference, or nothing (`Idempotency-Key`).
@@ -364,7 +508,7 @@ pub async fn get_po(
     Ok(HttpResponse::Ok().json(inventory.po(&id).await?))
 }
 
-/// Place (`ordered`) or cancel a purchase order.
+/// Place (`sent`) or cancel a purchase order.
 #[utoipa::path(patch, path = "/api/v1/inventory/purchase-orders/{id}", tag = "inventory", request_body = PurchaseOrderPatch,
     params(("id" = String, Path)),
     responses((status = 200, body = PurchaseOrderView), (status = 400, body = crate::http::Problem), (status = 409, body = crate::http::Problem)))]

@@ -17,7 +17,7 @@ use super::model::{
 use super::store::{self, Change, MovementFilter};
 use crate::contracts::auth::{Permission, Principal, Scope};
 use crate::contracts::catalog::CatalogApi;
-use crate::contracts::events::StockChanged;
+use crate::contracts::events::{StockChanged, StockLow};
 use crate::contracts::inventory::{Availability, Shortage, StockLine};
 use crate::db::{Db, DbConnection, new_id, now};
 use crate::http::pagination::{Page, PageQuery};
@@ -81,12 +81,121 @@ pub struct TransferInput {
     pub reason: Option<String>,
 }
 
+/// A transfer: shipped (stock left `from` and is in neither location) and, later,
+/// received at `to`. Its id is the reference on its ledger rows.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TransferView {
-    /// The reference on the transfer's ledger rows.
-    pub transfer_id: String,
-    pub from: Vec<LevelView>,
-    pub to: Vec<LevelView>,
+    pub id: String,
+    pub from_location_id: String,
+    pub to_location_id: String,
+    /// in_transit or received.
+    pub status: String,
+    pub reason: Option<String>,
+    pub lines: Vec<TransferLineView>,
+    pub shipped_by: String,
+    pub shipped_at: chrono::DateTime<chrono::Utc>,
+    pub received_by: Option<String>,
+    pub received_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+fn transfer_view((row, lines): store::TransferWithLines) -> TransferView {
+    TransferView {
+        id: row.id,
+        from_location_id: row.from_location_id,
+        to_location_id: row.to_location_id,
+        status: row.status,
+        reason: row.reason,
+        lines: lines
+            .into_iter()
+            .map(|(variant_id, quantity)| TransferLineView {
+                variant_id,
+                quantity,
+            })
+            .collect(),
+        shipped_by: row.shipped_by,
+        shipped_at: row.shipped_at.and_utc(),
+        received_by: row.received_by,
+        received_at: row.received_at.map(|t| t.and_utc()),
+    }
+}
+
+/// A cycle count at one location: what was counted of each variant.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CountInput {
+    pub location_id: String,
+    pub lines: Vec<CountLineInput>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CountLineInput {
+    pub variant_id: String,
+    pub counted: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CountLineView {
+    pub variant_id: String,
+    pub counted: i64,
+    /// On hand before the count.
+    pub previous: i64,
+    /// counted − previous; an `adjustment` movement with reason `cycle count` unless 0.
+    pub difference: i64,
+    pub movement_id: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CountView {
+    pub location_id: String,
+    pub lines: Vec<CountLineView>,
+}
+
+/// Low-stock thresholds to set (or, with `threshold: null`, remove).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ThresholdsInput {
+    pub thresholds: Vec<ThresholdInput>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ThresholdInput {
+    pub variant_id: String,
+    pub location_id: String,
+    /// Available at or below this is low stock; null removes the threshold.
+    pub threshold: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LowStockView {
+    pub variant_id: String,
+    pub location_id: String,
+    pub on_hand: i64,
+    pub reserved: i64,
+    pub available: i64,
+    pub threshold: i64,
+}
+
+/// The default lead time when no supplier of the variant states one.
+pub const DEFAULT_LEAD_TIME_DAYS: i64 = 14;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReorderSuggestion {
+    pub variant_id: String,
+    pub location_id: String,
+    /// Units sold (sale movements) at the location in the window.
+    pub sold: i64,
+    pub window_days: i64,
+    /// sold / window_days.
+    pub daily_velocity: f64,
+    pub available: i64,
+    /// available / daily_velocity; null when nothing sold.
+    pub days_of_cover: Option<f64>,
+    pub lead_time_days: i64,
+    pub threshold: i64,
+    /// ceil(daily_velocity × lead_time_days) + threshold − available.
+    pub suggested_quantity: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -126,6 +235,8 @@ pub struct SupplierInput {
     pub contact_name: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
+    /// Days from sending an order to the goods arriving (0 to 365).
+    pub lead_time_days: Option<i32>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -147,7 +258,7 @@ pub struct PurchaseOrderInput {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PurchaseOrderPatch {
-    /// `ordered` (from draft) or `cancelled`.
+    /// `sent` (from draft) or `cancelled`.
     pub status: PoStatus,
 }
 
@@ -275,6 +386,36 @@ impl Touched {
     }
 }
 
+/// After a change was applied: when it took the location's available stock from above
+/// the variant's threshold there to at or below it, `StockLow` goes to the outbox in the
+/// same transaction. Only the crossing is announced, not every change while low.
+fn note_low_stock(conn: &mut DbConnection, change: &Change<'_>) -> Result<(), AppError> {
+    let delta = change.on_hand_delta - change.reserved_delta;
+    if delta >= 0 {
+        return Ok(());
+    }
+    let Some(threshold) = store::threshold(conn, change.variant_id, change.location_id)? else {
+        return Ok(());
+    };
+    let Some(level) = store::level(conn, change.variant_id, change.location_id)? else {
+        return Ok(());
+    };
+    let after = level.on_hand - level.reserved;
+    let before = after - delta;
+    if before > threshold && after <= threshold {
+        crate::events::enqueue(
+            conn,
+            &StockLow {
+                variant_id: change.variant_id.to_string(),
+                location_id: change.location_id.to_string(),
+                available: after,
+                threshold,
+            },
+        )?;
+    }
+    Ok(())
+}
+
 /// Applies a change and notes it; a shortage becomes a 409 naming `field`.
 fn apply_or_refuse(
     conn: &mut DbConnection,
@@ -285,6 +426,7 @@ fn apply_or_refuse(
 ) -> Result<String, AppError> {
     match store::apply(conn, change, now)? {
         Ok(id) => {
+            note_low_stock(conn, change)?;
             touched.note(
                 change.variant_id,
                 change.on_hand_delta,
@@ -652,7 +794,9 @@ impl Inventory {
             .await
     }
 
-    pub async fn transfer(
+    /// Creates a transfer and ships it: `transfer_out` movements at the origin; the stock
+    /// is in transit (in neither location) until the transfer is received.
+    pub async fn ship_transfer(
         &self,
         who: &Principal,
         input: TransferInput,
@@ -706,41 +850,399 @@ impl Inventory {
                 let now = now();
                 let transfer_id = new_id();
                 let mut touched = Touched::default();
+                let rows: Vec<(String, i64)> =
+                    lines.iter().map(|(v, (_, q))| (v.clone(), *q)).collect();
+                store::insert_transfer(
+                    conn,
+                    &store::NewTransfer {
+                        id: &transfer_id,
+                        from: &from,
+                        to: &to,
+                        reason: reason.as_deref(),
+                        actor: &actor,
+                    },
+                    &rows,
+                    now,
+                )?;
                 // Sorted by variant: concurrent writers take the item rows in one order.
                 for (variant_id, (index, quantity)) in &lines {
-                    let field = format!("lines[{index}].quantity");
-                    for (location, kind, delta) in [
-                        (&from, MovementKind::TransferOut, -quantity),
-                        (&to, MovementKind::TransferIn, *quantity),
-                    ] {
-                        apply_or_refuse(
+                    apply_or_refuse(
+                        conn,
+                        &mut touched,
+                        &Change {
+                            variant_id,
+                            location_id: &from,
+                            kind: MovementKind::TransferOut,
+                            on_hand_delta: -quantity,
+                            reserved_delta: 0,
+                            unit_cost: None,
+                            reason: reason.as_deref(),
+                            reference: Some(&transfer_id),
+                            actor: &actor,
+                        },
+                        &format!("lines[{index}].quantity"),
+                        now,
+                    )?;
+                }
+                touched.publish(conn)?;
+                store::transfer(conn, &transfer_id)?
+                    .map(transfer_view)
+                    .ok_or_else(|| AppError::internal("transfer vanished"))
+            })
+            .await
+    }
+
+    /// Receives an in-transit transfer at its destination: `transfer_in` movements of
+    /// every line. A transfer is received once; a second receipt is a 409.
+    pub async fn receive_transfer(
+        &self,
+        who: &Principal,
+        id: &str,
+    ) -> Result<TransferView, AppError> {
+        let owned = id.to_string();
+        let Some((row, lines)) = self.db.read(move |c| store::transfer(c, &owned)).await? else {
+            return Err(AppError::NotFound("no such transfer".into()));
+        };
+        self.check_location(&row.to_location_id, "to_location_id", false)
+            .await?;
+        self.ensure_rows(
+            lines
+                .iter()
+                .map(|(v, _)| (v.clone(), vec![row.to_location_id.clone()]))
+                .collect(),
+        )
+        .await?;
+        let (actor, id) = (who.user_id().to_string(), id.to_string());
+        self.db
+            .write(move |conn| {
+                let now = now();
+                if !store::mark_transfer_received(conn, &id, &actor, now)? {
+                    return Err(AppError::FieldConflict(
+                        "this transfer was already received".into(),
+                        vec![FieldError::new("status", "the transfer is received")],
+                    ));
+                }
+                let mut touched = Touched::default();
+                for (variant_id, quantity) in &lines {
+                    apply_or_refuse(
+                        conn,
+                        &mut touched,
+                        &Change {
+                            variant_id,
+                            location_id: &row.to_location_id,
+                            kind: MovementKind::TransferIn,
+                            on_hand_delta: *quantity,
+                            reserved_delta: 0,
+                            unit_cost: None,
+                            reason: row.reason.as_deref(),
+                            reference: Some(&id),
+                            actor: &actor,
+                        },
+                        "lines",
+                        now,
+                    )?;
+                }
+                touched.publish(conn)?;
+                store::transfer(conn, &id)?
+                    .map(transfer_view)
+                    .ok_or_else(|| AppError::internal("transfer vanished"))
+            })
+            .await
+    }
+
+    pub async fn transfer(&self, id: &str) -> Result<TransferView, AppError> {
+        let id = id.to_string();
+        self.db
+            .read(move |c| store::transfer(c, &id))
+            .await?
+            .map(transfer_view)
+            .ok_or_else(|| AppError::NotFound("no such transfer".into()))
+    }
+
+    pub async fn transfers(
+        &self,
+        status: Option<String>,
+        page: PageQuery,
+    ) -> Result<Page<TransferView>, AppError> {
+        if let Some(s) = &status
+            && !["in_transit", "received"].contains(&s.as_str())
+        {
+            return Err(AppError::invalid(
+                "status",
+                "must be in_transit or received",
+            ));
+        }
+        let req = page.parse::<String>()?;
+        let rows = self
+            .db
+            .read(move |c| {
+                store::list_transfers(c, status.as_deref(), req.after.as_deref(), req.limit)
+            })
+            .await?;
+        let page = Page::from_rows(rows, req.limit, |(t, _)| t.id.clone());
+        Ok(Page {
+            items: page.items.into_iter().map(transfer_view).collect(),
+            next_cursor: page.next_cursor,
+        })
+    }
+
+    // ---- cycle counts ----
+
+    /// Records what was counted at a location: each difference from on hand becomes an
+    /// `adjustment` with reason `cycle count`, all lines in one transaction. A count below
+    /// what is reserved there is refused (the reservations would have nothing to take).
+    pub async fn count(&self, who: &Principal, input: CountInput) -> Result<CountView, AppError> {
+        let mut problems = Vec::new();
+        if input.lines.is_empty() {
+            problems.push(FieldError::new("lines", "must not be empty"));
+        }
+        let mut lines: BTreeMap<String, (usize, i64)> = BTreeMap::new();
+        for (i, l) in input.lines.iter().enumerate() {
+            if !(0..=MAX_QUANTITY).contains(&l.counted) {
+                problems.push(FieldError::new(
+                    format!("lines[{i}].counted"),
+                    format!("must be between 0 and {MAX_QUANTITY}"),
+                ));
+            }
+            if lines.insert(l.variant_id.clone(), (i, l.counted)).is_some() {
+                problems.push(FieldError::new(
+                    format!("lines[{i}].variant_id"),
+                    "appears on another line",
+                ));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(AppError::Validation(problems));
+        }
+        let ids: Vec<(String, String)> = input
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.variant_id.clone(), format!("lines[{i}].variant_id")))
+            .collect();
+        self.check_variants(Some(who), &ids).await?;
+        self.check_location(&input.location_id, "location_id", true)
+            .await?;
+        let location = input.location_id.clone();
+        self.ensure_rows(
+            lines
+                .keys()
+                .map(|v| (v.clone(), vec![location.clone()]))
+                .collect(),
+        )
+        .await?;
+        let actor = who.user_id().to_string();
+        self.db
+            .write(move |conn| {
+                let now = now();
+                let mut touched = Touched::default();
+                let mut out = Vec::new();
+                // The differences must be from current on-hand values, not from a snapshot
+                // (MySQL's repeatable read) that a concurrent change has moved past.
+                let variants: Vec<String> = lines.keys().cloned().collect();
+                store::lock_items(conn, &variants, now)?;
+                for (variant_id, (index, counted)) in &lines {
+                    let level = store::level(conn, variant_id, &location)?
+                        .ok_or_else(|| AppError::internal("level vanished"))?;
+                    if *counted < level.reserved {
+                        return Err(AppError::FieldConflict(
+                            "counted below reserved".into(),
+                            vec![FieldError::new(
+                                format!("lines[{index}].counted"),
+                                format!(
+                                    "{} are reserved here; release or commit them before counting fewer",
+                                    level.reserved
+                                ),
+                            )],
+                        ));
+                    }
+                    let difference = counted - level.on_hand;
+                    let movement_id = if difference == 0 {
+                        None
+                    } else {
+                        Some(apply_or_refuse(
                             conn,
                             &mut touched,
                             &Change {
                                 variant_id,
-                                location_id: location,
-                                kind,
-                                on_hand_delta: delta,
+                                location_id: &location,
+                                kind: MovementKind::Adjustment,
+                                on_hand_delta: difference,
                                 reserved_delta: 0,
                                 unit_cost: None,
-                                reason: reason.as_deref(),
-                                reference: Some(&transfer_id),
+                                reason: Some("cycle count"),
+                                reference: None,
                                 actor: &actor,
                             },
-                            &field,
+                            &format!("lines[{index}].counted"),
                             now,
-                        )?;
-                    }
+                        )?)
+                    };
+                    out.push((
+                        *index,
+                        CountLineView {
+                            variant_id: variant_id.clone(),
+                            counted: *counted,
+                            previous: level.on_hand,
+                            difference,
+                            movement_id,
+                        },
+                    ));
                 }
                 touched.publish(conn)?;
-                let variants: Vec<String> = lines.keys().cloned().collect();
-                let from_levels = store::levels_of(conn, &variants, Some(&from))?;
-                let to_levels = store::levels_of(conn, &variants, Some(&to))?;
-                Ok(TransferView {
-                    transfer_id,
-                    from: from_levels.iter().map(|l| l.view()).collect(),
-                    to: to_levels.iter().map(|l| l.view()).collect(),
+                out.sort_by_key(|(i, _)| *i);
+                Ok(CountView {
+                    location_id: location,
+                    lines: out.into_iter().map(|(_, l)| l).collect(),
                 })
+            })
+            .await
+    }
+
+    // ---- thresholds, low stock, reordering ----
+
+    pub async fn set_thresholds(
+        &self,
+        input: ThresholdsInput,
+    ) -> Result<Vec<ThresholdInput>, AppError> {
+        let mut problems = Vec::new();
+        if input.thresholds.is_empty() || input.thresholds.len() > 500 {
+            problems.push(FieldError::new("thresholds", "must hold 1 to 500 entries"));
+        }
+        let mut seen = BTreeSet::new();
+        for (i, t) in input.thresholds.iter().enumerate() {
+            if let Some(v) = t.threshold
+                && !(0..=MAX_QUANTITY).contains(&v)
+            {
+                problems.push(FieldError::new(
+                    format!("thresholds[{i}].threshold"),
+                    format!("must be between 0 and {MAX_QUANTITY}"),
+                ));
+            }
+            if !seen.insert((t.variant_id.clone(), t.location_id.clone())) {
+                problems.push(FieldError::new(
+                    format!("thresholds[{i}].variant_id"),
+                    "appears twice for this location",
+                ));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(AppError::Validation(problems));
+        }
+        let ids: Vec<(String, String)> = input
+            .thresholds
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.variant_id.clone(), format!("thresholds[{i}].variant_id")))
+            .collect();
+        self.check_variants(None, &ids).await?;
+        for (i, t) in input.thresholds.iter().enumerate() {
+            self.check_location(
+                &t.location_id,
+                &format!("thresholds[{i}].location_id"),
+                true,
+            )
+            .await?;
+        }
+        let entries = input.thresholds.clone();
+        self.db
+            .write(move |conn| {
+                let now = now();
+                for t in &entries {
+                    store::set_threshold(conn, &t.variant_id, &t.location_id, t.threshold, now)?;
+                }
+                Ok(())
+            })
+            .await?;
+        Ok(input.thresholds)
+    }
+
+    /// Levels at or below their threshold, by location then variant.
+    pub async fn low_stock(
+        &self,
+        location_id: Option<String>,
+    ) -> Result<Vec<LowStockView>, AppError> {
+        self.db
+            .read(move |conn| {
+                let mut out = Vec::new();
+                for (variant, location, threshold) in
+                    store::thresholds_at(conn, location_id.as_deref())?
+                {
+                    let (on_hand, reserved) = store::level(conn, &variant, &location)?
+                        .map(|l| (l.on_hand, l.reserved))
+                        .unwrap_or((0, 0));
+                    if on_hand - reserved <= threshold {
+                        out.push(LowStockView {
+                            variant_id: variant,
+                            location_id: location,
+                            on_hand,
+                            reserved,
+                            available: on_hand - reserved,
+                            threshold,
+                        });
+                    }
+                }
+                Ok(out)
+            })
+            .await
+    }
+
+    /// Variants at a location that need reordering: those sold in the last `days` days or
+    /// with a threshold there, whose available stock is below what covers the supplier's
+    /// lead time at the recent daily velocity plus the threshold.
+    pub async fn reorder_suggestions(
+        &self,
+        location_id: String,
+        days: i64,
+    ) -> Result<Vec<ReorderSuggestion>, AppError> {
+        if !(1..=365).contains(&days) {
+            return Err(AppError::invalid("days", "must be between 1 and 365"));
+        }
+        self.check_location(&location_id, "location_id", true)
+            .await?;
+        self.db
+            .read(move |conn| {
+                let since = now() - chrono::Duration::days(days);
+                let mut sold: BTreeMap<String, i64> = store::sold_since(conn, &location_id, since)?
+                    .into_iter()
+                    .map(|s| (s.variant_id, s.sold))
+                    .collect();
+                let thresholds: BTreeMap<String, i64> =
+                    store::thresholds_at(conn, Some(&location_id))?
+                        .into_iter()
+                        .map(|(v, _, t)| (v, t))
+                        .collect();
+                for v in thresholds.keys() {
+                    sold.entry(v.clone()).or_insert(0);
+                }
+                let mut out = Vec::new();
+                for (variant, sold) in sold {
+                    let threshold = thresholds.get(&variant).copied().unwrap_or(0);
+                    let available = store::level(conn, &variant, &location_id)?
+                        .map(|l| l.on_hand - l.reserved)
+                        .unwrap_or(0);
+                    let lead = store::lead_time_of(conn, &variant)?
+                        .map(i64::from)
+                        .unwrap_or(DEFAULT_LEAD_TIME_DAYS);
+                    let suggested = reorder_quantity(sold, days, lead, threshold, available);
+                    if suggested <= 0 {
+                        continue;
+                    }
+                    let velocity = sold as f64 / days as f64;
+                    out.push(ReorderSuggestion {
+                        variant_id: variant,
+                        location_id: location_id.clone(),
+                        sold,
+                        window_days: days,
+                        daily_velocity: velocity,
+                        available,
+                        days_of_cover: (sold > 0).then(|| available as f64 / velocity),
+                        lead_time_days: lead,
+                        threshold,
+                        suggested_quantity: suggested,
+                    });
+                }
+                Ok(out)
             })
             .await
     }
@@ -839,6 +1341,7 @@ impl Inventory {
                         // Rolls back every line reserved so far and the reservation row.
                         return Err(AppError::Conflict("insufficient stock".into()));
                     }
+                    note_low_stock(conn, &change)?;
                     touched.note(variant_id, 0, *quantity);
                 }
                 touched.publish(conn)
@@ -1007,10 +1510,19 @@ impl Inventory {
                 }
             }))
         });
+        if let Some(days) = input.lead_time_days
+            && !(0..=365).contains(&days)
+        {
+            problems.push(FieldError::new(
+                "lead_time_days",
+                "must be between 0 and 365",
+            ));
+        }
         if !problems.is_empty() {
             return Err(AppError::Validation(problems));
         }
         let name = name.unwrap_or_default();
+        let lead_time_days = input.lead_time_days;
         self.db
             .write(move |conn| {
                 if let Some(g) = &gstin
@@ -1031,6 +1543,7 @@ impl Inventory {
                         contact_name: contact_name.as_deref(),
                         email: email.as_deref(),
                         phone: phone.as_deref(),
+                        lead_time_days,
                     },
                     now(),
                 )?;
@@ -1147,10 +1660,10 @@ impl Inventory {
         id: &str,
         patch: PurchaseOrderPatch,
     ) -> Result<PurchaseOrderView, AppError> {
-        if !matches!(patch.status, PoStatus::Ordered | PoStatus::Cancelled) {
+        if !matches!(patch.status, PoStatus::Sent | PoStatus::Cancelled) {
             return Err(AppError::invalid(
                 "status",
-                "may only be set to ordered or cancelled; receiving sets the others",
+                "may only be set to sent or cancelled; receiving sets the others",
             ));
         }
         let id = id.to_string();
@@ -1189,7 +1702,7 @@ impl Inventory {
             .await
     }
 
-    /// Receives goods against an ordered purchase order into a location: receipt
+    /// Receives goods against a sent purchase order into a location: receipt
     /// movements at the line's unit cost, the weighted-average cost, the received
     /// quantities and the order's status, in one transaction.
     pub async fn receive(
@@ -1241,7 +1754,7 @@ impl Inventory {
                 // Locks the order first, so two receipts of it queue and each sees what
                 // the other received.
                 let mut status = None;
-                for s in [PoStatus::Ordered, PoStatus::PartiallyReceived] {
+                for s in [PoStatus::Sent, PoStatus::PartiallyReceived] {
                     if store::set_po_status(conn, &po_id, s.as_str(), s.as_str(), now)? {
                         status = Some(s);
                         break;
@@ -1250,7 +1763,7 @@ impl Inventory {
                 if status.is_none() {
                     let current = store::po(conn, &po_id)?.map(|(p, _)| p.status).unwrap_or_default();
                     return Err(AppError::FieldConflict(
-                        "only an ordered purchase order can be received".into(),
+                        "only a sent or partially received purchase order can be received".into(),
                         vec![FieldError::new(
                             "status",
                             format!("the purchase order is {current}"),
@@ -1329,6 +1842,131 @@ impl Inventory {
     }
 }
 
+/// What `seed_demo` created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoStock {
+    pub locations: usize,
+    pub stocked_variants: usize,
+    pub received_purchase_orders: usize,
+}
+
+/// Demo stock for `kirana seed --demo`, in one transaction: two locations, a supplier with
+/// a valid GSTIN, one purchase order sent and fully received into the warehouse (receipt
+/// movements at cost, so average costs exist), then opening stock of every variant at
+/// both locations. Every change goes through the ledger and publishes `StockChanged`, so
+/// the catalog shows the variants in stock once the outbox is dispatched.
+pub fn seed_demo(
+    conn: &mut DbConnection,
+    variant_ids: &[String],
+    actor: &str,
+) -> Result<DemoStock, AppError> {
+    let now = now();
+    let mut location_ids = Vec::new();
+    for (name, kind) in [
+        ("Main Warehouse", LocationKind::Warehouse),
+        ("Shop Counter", LocationKind::Shop),
+    ] {
+        if store::location_name_taken(conn, name, None)? {
+            return Err(AppError::Conflict(format!(
+                "a location named {name} exists already; seed an empty database"
+            )));
+        }
+        let id = new_id();
+        store::insert_location(conn, &id, name, kind.as_str(), now)?;
+        location_ids.push(id);
+    }
+    let (warehouse, shop) = (&location_ids[0], &location_ids[1]);
+    for variant in variant_ids {
+        store::ensure_rows(conn, variant, &[warehouse, shop], now)?;
+    }
+
+    let first14 = "27AAPFU0939F1Z";
+    let check =
+        super::model::gstin_check_char(first14).ok_or_else(|| AppError::internal("demo GSTIN"))?;
+    let supplier_id = new_id();
+    store::insert_supplier(
+        conn,
+        &store::NewSupplier {
+            id: &supplier_id,
+            name: "Deccan Wholesale Foods",
+            gstin: Some(&format!("{first14}{check}")),
+            contact_name: Some("Suresh Patil"),
+            email: Some("orders@deccanwholesale.in"),
+            phone: Some("+91 20 2612 3456"),
+            lead_time_days: Some(7),
+        },
+        now,
+    )?;
+
+    let mut touched = Touched::default();
+    let po_id = new_id();
+    let po_lines: Vec<(String, i64, i64)> = variant_ids
+        .iter()
+        .take(5)
+        .enumerate()
+        .map(|(i, v)| (v.clone(), 24, 4_500 + 500 * i as i64))
+        .collect();
+    if !po_lines.is_empty() {
+        store::insert_po(conn, &po_id, &supplier_id, actor, &po_lines, now)?;
+        store::set_po_status(conn, &po_id, "draft", "sent", now)?;
+        for (variant, quantity, cost) in &po_lines {
+            apply_or_refuse(
+                conn,
+                &mut touched,
+                &Change {
+                    variant_id: variant,
+                    location_id: warehouse,
+                    kind: MovementKind::Receipt,
+                    on_hand_delta: *quantity,
+                    reserved_delta: 0,
+                    unit_cost: Some(*cost),
+                    reason: None,
+                    reference: Some(&po_id),
+                    actor,
+                },
+                "lines",
+                now,
+            )?;
+            let (on_hand, _, average) = store::item(conn, variant)?.unwrap_or((0, 0, 0));
+            let average = weighted_average(average, on_hand - quantity, *quantity, *cost);
+            store::set_avg_cost(conn, variant, average)?;
+            store::add_received(conn, &po_id, variant, *quantity)?;
+        }
+        store::set_po_status(conn, &po_id, "sent", "received", now)?;
+    }
+
+    for (i, variant) in variant_ids.iter().enumerate() {
+        for (location, quantity) in [
+            (warehouse, 20 + (i as i64 * 7) % 40),
+            (shop, 4 + (i as i64 % 9)),
+        ] {
+            apply_or_refuse(
+                conn,
+                &mut touched,
+                &Change {
+                    variant_id: variant,
+                    location_id: location,
+                    kind: MovementKind::Adjustment,
+                    on_hand_delta: quantity,
+                    reserved_delta: 0,
+                    unit_cost: None,
+                    reason: Some("opening stock"),
+                    reference: None,
+                    actor,
+                },
+                "quantity",
+                now,
+            )?;
+        }
+    }
+    touched.publish(conn)?;
+    Ok(DemoStock {
+        locations: location_ids.len(),
+        stocked_variants: variant_ids.len(),
+        received_purchase_orders: usize::from(!po_lines.is_empty()),
+    })
+}
+
 fn po_view(conn: &mut DbConnection, id: &str) -> Result<PurchaseOrderView, AppError> {
     let (row, lines) =
         store::po(conn, id)?.ok_or_else(|| AppError::NotFound("no such purchase order".into()))?;
@@ -1404,5 +2042,34 @@ fn same_lines(
             "this reference already holds a reservation of other lines or at another location"
                 .into(),
         ))
+    }
+}
+
+/// Units to order so that available stock covers the lead time at the recent velocity and
+/// still keeps the threshold: ceil(sold × lead_time_days / window_days) + threshold −
+/// available (integer arithmetic, no floats in the decision).
+fn reorder_quantity(
+    sold: i64,
+    window_days: i64,
+    lead_days: i64,
+    threshold: i64,
+    available: i64,
+) -> i64 {
+    let demand = (sold.saturating_mul(lead_days) + window_days - 1) / window_days.max(1);
+    demand + threshold - available
+}
+
+#[cfg(test)]
+mod reorder_tests {
+    use super::reorder_quantity;
+
+    #[test]
+    fn reorder_covers_lead_time_and_threshold() {
+        // 30 sold in 30 days, 14 days lead: 14 + 5 threshold − 4 available.
+        assert_eq!(reorder_quantity(30, 30, 14, 5, 4), 15);
+        // Rounds demand up: 10 × 7 / 30 = 2.33 → 3.
+        assert_eq!(reorder_quantity(10, 30, 7, 0, 0), 3);
+        // Enough stock: nothing (or negative) to order.
+        assert!(reorder_quantity(30, 30, 14, 5, 19) <= 0);
     }
 }

@@ -15,6 +15,8 @@ use crate::schema::{
     inventory_movements as movements, inventory_purchase_order_lines as po_lines,
     inventory_purchase_orders as pos, inventory_reservation_lines as res_lines,
     inventory_reservations as reservations, inventory_suppliers as suppliers,
+    inventory_thresholds as thresholds, inventory_transfer_lines as transfer_lines,
+    inventory_transfers as transfers,
 };
 
 // ---- locations ----
@@ -228,6 +230,19 @@ pub fn apply(
         ))
         .execute(conn)?;
     Ok(Ok(id))
+}
+
+/// Locks the variants' item rows (every stock change updates its item row first), so the
+/// levels read after this are current and stay so until the transaction ends.
+pub fn lock_items(
+    conn: &mut DbConnection,
+    variant_ids: &[String],
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    diesel::update(items::table.filter(items::variant_id.eq_any(variant_ids)))
+        .set(items::updated_at.eq(now))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// (on_hand, reserved, avg_unit_cost) of a variant over every location.
@@ -469,6 +484,7 @@ pub struct NewSupplier<'a> {
     pub contact_name: Option<&'a str>,
     pub email: Option<&'a str>,
     pub phone: Option<&'a str>,
+    pub lead_time_days: Option<i32>,
 }
 
 pub fn insert_supplier(
@@ -484,6 +500,7 @@ pub fn insert_supplier(
             suppliers::contact_name.eq(s.contact_name),
             suppliers::email.eq(s.email),
             suppliers::phone.eq(s.phone),
+            suppliers::lead_time_days.eq(s.lead_time_days),
             suppliers::created_at.eq(now),
             suppliers::updated_at.eq(now),
         ))
@@ -645,4 +662,260 @@ pub fn add_received(
     .set(po_lines::quantity_received.eq(po_lines::quantity_received + quantity))
     .execute(conn)?;
     Ok(())
+}
+
+// ---- transfers ----
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = transfers)]
+pub struct TransferRow {
+    pub id: String,
+    pub from_location_id: String,
+    pub to_location_id: String,
+    pub status: String,
+    pub reason: Option<String>,
+    pub shipped_by: String,
+    pub shipped_at: NaiveDateTime,
+    pub received_by: Option<String>,
+    pub received_at: Option<NaiveDateTime>,
+}
+
+pub struct NewTransfer<'a> {
+    pub id: &'a str,
+    pub from: &'a str,
+    pub to: &'a str,
+    pub reason: Option<&'a str>,
+    pub actor: &'a str,
+}
+
+pub fn insert_transfer(
+    conn: &mut DbConnection,
+    t: &NewTransfer<'_>,
+    lines: &[(String, i64)],
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    diesel::insert_into(transfers::table)
+        .values((
+            transfers::id.eq(t.id),
+            transfers::from_location_id.eq(t.from),
+            transfers::to_location_id.eq(t.to),
+            transfers::status.eq("in_transit"),
+            transfers::reason.eq(t.reason),
+            transfers::shipped_by.eq(t.actor),
+            transfers::shipped_at.eq(now),
+        ))
+        .execute(conn)?;
+    for (variant_id, quantity) in lines {
+        diesel::insert_into(transfer_lines::table)
+            .values((
+                transfer_lines::transfer_id.eq(t.id),
+                transfer_lines::variant_id.eq(variant_id),
+                transfer_lines::quantity.eq(quantity),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub type TransferWithLines = (TransferRow, Vec<(String, i64)>);
+
+fn transfer_lines_of(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<Vec<(String, String, i64)>, AppError> {
+    Ok(transfer_lines::table
+        .filter(transfer_lines::transfer_id.eq_any(ids))
+        .select((
+            transfer_lines::transfer_id,
+            transfer_lines::variant_id,
+            transfer_lines::quantity,
+        ))
+        .order((
+            transfer_lines::transfer_id.asc(),
+            transfer_lines::variant_id.asc(),
+        ))
+        .load(conn)?)
+}
+
+pub fn transfer(conn: &mut DbConnection, id: &str) -> Result<Option<TransferWithLines>, AppError> {
+    let Some(row) = transfers::table
+        .filter(transfers::id.eq(id))
+        .select(TransferRow::as_select())
+        .first(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let lines = transfer_lines_of(conn, &[id.to_string()])?
+        .into_iter()
+        .map(|(_, v, q)| (v, q))
+        .collect();
+    Ok(Some((row, lines)))
+}
+
+pub fn list_transfers(
+    conn: &mut DbConnection,
+    status: Option<&str>,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Vec<TransferWithLines>, AppError> {
+    let mut q = transfers::table
+        .select(TransferRow::as_select())
+        .order(transfers::id.asc())
+        .limit(limit as i64 + 1)
+        .into_boxed();
+    if let Some(status) = status {
+        q = q.filter(transfers::status.eq(status.to_string()));
+    }
+    if let Some(after) = after {
+        q = q.filter(transfers::id.gt(after.to_string()));
+    }
+    let rows: Vec<TransferRow> = q.load(conn)?;
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let lines = transfer_lines_of(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let mine = lines
+                .iter()
+                .filter(|(t, _, _)| *t == r.id)
+                .map(|(_, v, q)| (v.clone(), *q))
+                .collect();
+            (r, mine)
+        })
+        .collect())
+}
+
+/// Marks an in-transit transfer received; false when it was not in transit (any more).
+/// The conditional update also locks the row, so two receipts queue and one wins.
+pub fn mark_transfer_received(
+    conn: &mut DbConnection,
+    id: &str,
+    actor: &str,
+    now: NaiveDateTime,
+) -> Result<bool, AppError> {
+    let n = diesel::update(
+        transfers::table
+            .filter(transfers::id.eq(id))
+            .filter(transfers::status.eq("in_transit")),
+    )
+    .set((
+        transfers::status.eq("received"),
+        transfers::received_by.eq(actor),
+        transfers::received_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+// ---- thresholds ----
+
+pub fn threshold(
+    conn: &mut DbConnection,
+    variant_id: &str,
+    location_id: &str,
+) -> Result<Option<i64>, AppError> {
+    Ok(thresholds::table
+        .filter(thresholds::variant_id.eq(variant_id))
+        .filter(thresholds::location_id.eq(location_id))
+        .select(thresholds::threshold)
+        .first(conn)
+        .optional()?)
+}
+
+/// Sets (or, with `None`, removes) a threshold.
+pub fn set_threshold(
+    conn: &mut DbConnection,
+    variant_id: &str,
+    location_id: &str,
+    value: Option<i64>,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let target = thresholds::table
+        .filter(thresholds::variant_id.eq(variant_id))
+        .filter(thresholds::location_id.eq(location_id));
+    let Some(value) = value else {
+        diesel::delete(target).execute(conn)?;
+        return Ok(());
+    };
+    let n = diesel::update(target)
+        .set((
+            thresholds::threshold.eq(value),
+            thresholds::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if n == 0 {
+        diesel::insert_into(thresholds::table)
+            .values((
+                thresholds::variant_id.eq(variant_id),
+                thresholds::location_id.eq(location_id),
+                thresholds::threshold.eq(value),
+                thresholds::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Thresholds at a location (or every location) as (variant, location, threshold).
+pub fn thresholds_at(
+    conn: &mut DbConnection,
+    location_id: Option<&str>,
+) -> Result<Vec<(String, String, i64)>, AppError> {
+    let mut q = thresholds::table
+        .select((
+            thresholds::variant_id,
+            thresholds::location_id,
+            thresholds::threshold,
+        ))
+        .order((thresholds::location_id.asc(), thresholds::variant_id.asc()))
+        .into_boxed();
+    if let Some(l) = location_id {
+        q = q.filter(thresholds::location_id.eq(l.to_string()));
+    }
+    Ok(q.load(conn)?)
+}
+
+// ---- sales velocity ----
+
+#[derive(QueryableByName)]
+pub struct SoldUnits {
+    #[diesel(sql_type = Text)]
+    pub variant_id: String,
+    #[diesel(sql_type = BigInt)]
+    pub sold: i64,
+}
+
+/// Units sold (sale movements) per variant at a location since `since`.
+pub fn sold_since(
+    conn: &mut DbConnection,
+    location_id: &str,
+    since: NaiveDateTime,
+) -> Result<Vec<SoldUnits>, AppError> {
+    let (open, close) = match conn.backend() {
+        Backend::Sqlite => ("", ""),
+        Backend::Mysql => ("CAST(", " AS SIGNED)"),
+    };
+    let sql = format!(
+        "SELECT variant_id, {open}COALESCE(-SUM(on_hand_delta), 0){close} AS sold \
+         FROM inventory_movements WHERE kind = 'sale' AND location_id = ? AND created_at >= ? \
+         GROUP BY variant_id ORDER BY variant_id"
+    );
+    Ok(diesel::sql_query(sql)
+        .bind::<Text, _>(location_id)
+        .bind::<diesel::sql_types::Timestamp, _>(since)
+        .load(conn)?)
+}
+
+/// The lead time of the supplier a variant was last ordered from, if it has one.
+pub fn lead_time_of(conn: &mut DbConnection, variant_id: &str) -> Result<Option<i32>, AppError> {
+    Ok(po_lines::table
+        .inner_join(pos::table.inner_join(suppliers::table))
+        .filter(po_lines::variant_id.eq(variant_id))
+        .filter(pos::status.ne("cancelled"))
+        .order(pos::created_at.desc())
+        .select(suppliers::lead_time_days)
+        .first::<Option<i32>>(conn)
+        .optional()?
+        .flatten())
 }

@@ -1,0 +1,1 @@
+ALTER TABLE inventory_suppliers DROP COLUMN lead_time_days;

@@ -1,0 +1,1 @@
+UPDATE inventory_purchase_orders SET status = 'ordered' WHERE status = 'sent';

@@ -1,0 +1,1 @@
+UPDATE inventory_purchase_orders SET status = 'sent' WHERE status = 'ordered';

@@ -1,0 +1,1 @@
+ALTER TABLE inventory_purchase_orders DROP CONSTRAINT inventory_purchase_orders_status;
