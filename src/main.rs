@@ -30,7 +30,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the server (migrations are applied first).
-    Serve,
+    Serve {
+        /// On an empty database, first fill in the demo store (as `seed --demo` does).
+        #[arg(long)]
+        demo: bool,
+    },
     /// Apply pending database migrations and exit.
     Migrate,
     /// Configuration commands.
@@ -151,7 +155,13 @@ fn main() -> ExitCode {
         tracing::warn!(variable = %name, "environment variable matches no configuration key");
     }
     let result = match cli.command {
-        Command::Serve => serve(settings),
+        Command::Serve { demo } => {
+            if demo && let Err(e) = seed_if_empty(&settings) {
+                eprintln!("error: {e:#}");
+                return ExitCode::FAILURE;
+            }
+            serve(settings)
+        }
         Command::Migrate => migrate(&settings),
         Command::Outbox { command } => outbox(&settings, command),
         Command::Inventory {
@@ -254,6 +264,28 @@ fn create_admin(
         println!("created admin {email} ({id})");
         Ok(())
     })
+}
+
+/// The demo store, unless the catalog already has products.
+fn seed_if_empty(settings: &Settings) -> anyhow::Result<()> {
+    #[cfg(feature = "catalog")]
+    {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let existing = runtime.block_on(async {
+            let db = Db::open(settings)?;
+            db.migrate()?;
+            kirana::domains::catalog::CatalogDomain::product_count(&db)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))
+        })?;
+        if existing > 0 {
+            println!("the catalog has {existing} products; no demo data added");
+            return Ok(());
+        }
+    }
+    seed(settings, true, None)
 }
 
 #[cfg(all(feature = "users", feature = "catalog"))]

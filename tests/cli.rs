@@ -310,3 +310,36 @@ fn create_admin_bootstraps_an_account_that_can_log_in() {
     assert!(resp.starts_with("HTTP/1.0 200"), "{resp}");
     assert!(resp.contains(r#""role":"admin""#), "{resp}");
 }
+
+#[test]
+fn serve_demo_fills_an_empty_store_once() {
+    let dir = tempfile::tempdir().unwrap();
+    for round in 0..2 {
+        let port = free_port();
+        let mut child = kirana(dir.path())
+            .args(["serve", "--demo"])
+            .env("KIRANA__SERVER__PORT", port.to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        wait_ready(port, &mut child);
+        let page = get(port, "/api/v1/catalog/products?limit=100").unwrap();
+        assert!(page.starts_with("HTTP/1.0 200"), "{page}");
+        assert!(page.contains("\"slug\""), "the demo products are listed");
+        let categories = get(port, "/api/v1/catalog/categories").unwrap();
+        assert!(categories.contains("Grocery"), "{categories}");
+        child.kill().unwrap();
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
+        child.wait().unwrap();
+        if round == 0 {
+            assert!(out.contains("password of the demo accounts:"), "{out}");
+        } else {
+            assert!(
+                out.contains("no demo data added"),
+                "a second start seeds nothing: {out}"
+            );
+        }
+    }
+}

@@ -271,6 +271,19 @@ impl Catalog {
         }
     }
 
+    /// Runs a catalog write, then empties the storefront's page cache.
+    async fn change<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let out = self.db.write(f).await;
+        if out.is_ok() {
+            self.cache.invalidate();
+        }
+        out
+    }
+
     /// Adds an image to a product: JPEG, PNG or WebP whose bytes match the declared
     /// type, up to 5 MiB, stored under its SHA-256.
     pub async fn add_image(
@@ -316,8 +329,7 @@ impl Catalog {
         let size = bytes.len() as i64;
         self.blobs.put(&blob_key, bytes, content_type).await?;
         let row = self
-            .db
-            .write(move |conn| {
+            .change(move |conn| {
                 let position = store::images_of(conn, &product.id)?.len() as i32;
                 let row = store::ImageRow {
                     id: new_id(),
@@ -333,7 +345,6 @@ impl Catalog {
                 Ok(row)
             })
             .await?;
-        self.cache.invalidate();
         Ok(image_view(&row))
     }
 
@@ -345,8 +356,7 @@ impl Catalog {
         let principal = principal.clone();
         let id = image_id.to_string();
         let (key, still_used) = self
-            .db
-            .write(move |conn| {
+            .change(move |conn| {
                 let image = store::image(conn, &id)?
                     .ok_or_else(|| AppError::NotFound("no such image".into()))?;
                 Self::owned(conn, &principal, &image.product_id)
@@ -355,7 +365,6 @@ impl Catalog {
                 Ok((image.blob_key, still_used))
             })
             .await?;
-        self.cache.invalidate();
         if still_used == 0 {
             self.blobs.delete(&key).await?;
         }
@@ -644,46 +653,44 @@ impl Catalog {
         let description = input.description.trim().to_string();
         let id = new_id();
         let product_id = id.clone();
-        self.db
-            .write(move |conn| {
-                let indexed: Vec<(usize, &NewVariant)> = variants.iter().enumerate().collect();
-                Self::check_codes_unique(conn, &indexed, None, "variants")?;
-                let categories = Self::check_categories(conn, &category_ids)?;
-                let mut slug = slug.as_str().to_string();
-                if store::slug_taken(conn, &slug, None)? {
-                    if input.slug.is_some() {
-                        return Err(AppError::invalid(
-                            "slug",
-                            "is already used by another product",
-                        ));
-                    }
-                    // A generated slug gets a short suffix from the id instead.
-                    slug = format!("{slug}-{}", &product_id[product_id.len() - 6..]);
+        self.change(move |conn| {
+            let indexed: Vec<(usize, &NewVariant)> = variants.iter().enumerate().collect();
+            Self::check_codes_unique(conn, &indexed, None, "variants")?;
+            let categories = Self::check_categories(conn, &category_ids)?;
+            let mut slug = slug.as_str().to_string();
+            if store::slug_taken(conn, &slug, None)? {
+                if input.slug.is_some() {
+                    return Err(AppError::invalid(
+                        "slug",
+                        "is already used by another product",
+                    ));
                 }
-                let now = now();
-                store::insert_product(
-                    conn,
-                    NewProduct {
-                        id: &product_id,
-                        slug: &slug,
-                        name: &name,
-                        description: &description,
-                        status: status.as_str(),
-                        seller_id: &seller_id,
-                        hsn_code: &hsn,
-                        gst_rate_bp: rate,
-                        options: &options_json,
-                        now,
-                    },
-                )?;
-                for v in &variants {
-                    store::insert_variant(conn, &product_id, v, now)?;
-                }
-                store::set_product_categories(conn, &product_id, &categories)?;
-                store::refresh_product(conn, &product_id)
-            })
-            .await?;
-        self.cache.invalidate();
+                // A generated slug gets a short suffix from the id instead.
+                slug = format!("{slug}-{}", &product_id[product_id.len() - 6..]);
+            }
+            let now = now();
+            store::insert_product(
+                conn,
+                NewProduct {
+                    id: &product_id,
+                    slug: &slug,
+                    name: &name,
+                    description: &description,
+                    status: status.as_str(),
+                    seller_id: &seller_id,
+                    hsn_code: &hsn,
+                    gst_rate_bp: rate,
+                    options: &options_json,
+                    now,
+                },
+            )?;
+            for v in &variants {
+                store::insert_variant(conn, &product_id, v, now)?;
+            }
+            store::set_product_categories(conn, &product_id, &categories)?;
+            store::refresh_product(conn, &product_id)
+        })
+        .await?;
         self.product_for(Some(principal), &id).await
     }
 
@@ -816,8 +823,7 @@ impl Catalog {
         let principal_c = principal.clone();
         let key = id.to_string();
         let product_id = self
-            .db
-            .write(move |conn| {
+            .change(move |conn| {
                 let product = Self::owned(conn, &principal_c, &key)?;
                 if let Some(slug) = &changes.slug
                     && store::slug_taken(conn, slug, Some(&product.id))?
@@ -847,7 +853,6 @@ impl Catalog {
                 Ok(product.id)
             })
             .await?;
-        self.cache.invalidate();
         self.product_for(Some(principal), &product_id).await
     }
 
@@ -873,8 +878,7 @@ impl Catalog {
         let principal_c = principal.clone();
         let key = product_id.to_string();
         let id = self
-            .db
-            .write(move |conn| {
+            .change(move |conn| {
                 let product = Self::owned(conn, &principal_c, &key)?;
                 let options: Vec<ProductOption> =
                     serde_json::from_str(&product.options).unwrap_or_default();
@@ -904,7 +908,6 @@ impl Catalog {
                 Ok(product.id)
             })
             .await?;
-        self.cache.invalidate();
         self.product_for(Some(principal), &id).await
     }
 
@@ -965,8 +968,7 @@ impl Catalog {
         let principal_c = principal.clone();
         let key = variant_id.to_string();
         let product_id = self
-            .db
-            .write(move |conn| {
+            .change(move |conn| {
                 let variant = store::variant(conn, &key)?
                     .ok_or_else(|| AppError::NotFound("no such variant".into()))?;
                 let product = Self::owned(conn, &principal_c, &variant.product_id)?;
@@ -1001,7 +1003,6 @@ impl Catalog {
                 Ok(product.id)
             })
             .await?;
-        self.cache.invalidate();
         self.product_for(Some(principal), &product_id).await
     }
 
@@ -1243,49 +1244,43 @@ impl Catalog {
         let (Some(name), Some(slug)) = (name, slug) else {
             return Err(AppError::internal("checked fields missing"));
         };
-        let out = self
-            .db
-            .write(move |conn| {
-                if store::category_slug_taken(conn, slug.as_str(), None)? {
-                    return Err(AppError::invalid(
-                        "slug",
-                        "is already used by another category",
-                    ));
+        self.change(move |conn| {
+            if store::category_slug_taken(conn, slug.as_str(), None)? {
+                return Err(AppError::invalid(
+                    "slug",
+                    "is already used by another category",
+                ));
+            }
+            let id = new_id();
+            let path = match &input.parent_id {
+                Some(parent) => {
+                    let parent = store::category(conn, parent)?
+                        .ok_or_else(|| AppError::invalid("parent_id", "is not a category"))?;
+                    format!("{}{id}/", parent.path)
                 }
-                let id = new_id();
-                let path = match &input.parent_id {
-                    Some(parent) => {
-                        let parent = store::category(conn, parent)?
-                            .ok_or_else(|| AppError::invalid("parent_id", "is not a category"))?;
-                        format!("{}{id}/", parent.path)
-                    }
-                    None => format!("/{id}/"),
-                };
-                if path.matches('/').count() > 9 {
-                    return Err(AppError::invalid(
-                        "parent_id",
-                        "categories nest at most 8 deep",
-                    ));
-                }
-                let now = now();
-                let row = CategoryRow {
-                    id,
-                    parent_id: input.parent_id.clone(),
-                    name,
-                    slug: slug.as_str().to_string(),
-                    position: input.position,
-                    path,
-                    created_at: now,
-                    updated_at: now,
-                };
-                store::insert_category(conn, &row)?;
-                Ok(category_view(&row))
-            })
-            .await;
-        if out.is_ok() {
-            self.cache.invalidate();
-        }
-        out
+                None => format!("/{id}/"),
+            };
+            if path.matches('/').count() > 9 {
+                return Err(AppError::invalid(
+                    "parent_id",
+                    "categories nest at most 8 deep",
+                ));
+            }
+            let now = now();
+            let row = CategoryRow {
+                id,
+                parent_id: input.parent_id.clone(),
+                name,
+                slug: slug.as_str().to_string(),
+                position: input.position,
+                path,
+                created_at: now,
+                updated_at: now,
+            };
+            store::insert_category(conn, &row)?;
+            Ok(category_view(&row))
+        })
+        .await
     }
 
     /// Renames, reorders or moves a category; a move carries its subtree along and is
@@ -1306,100 +1301,87 @@ impl Catalog {
             .and_then(|s| problems.check(Slug::parse(s, "slug")));
         problems.finish()?;
         let id = id.to_string();
-        let out = self
-            .db
-            .write(move |conn| {
-                let mut row = store::category(conn, &id)?
-                    .ok_or_else(|| AppError::NotFound("no such category".into()))?;
-                if let Some(name) = name {
-                    row.name = name;
+        self.change(move |conn| {
+            let mut row = store::category(conn, &id)?
+                .ok_or_else(|| AppError::NotFound("no such category".into()))?;
+            if let Some(name) = name {
+                row.name = name;
+            }
+            if let Some(slug) = slug {
+                if store::category_slug_taken(conn, slug.as_str(), Some(&row.id))? {
+                    return Err(AppError::invalid(
+                        "slug",
+                        "is already used by another category",
+                    ));
                 }
-                if let Some(slug) = slug {
-                    if store::category_slug_taken(conn, slug.as_str(), Some(&row.id))? {
-                        return Err(AppError::invalid(
-                            "slug",
-                            "is already used by another category",
-                        ));
-                    }
-                    row.slug = slug.as_str().to_string();
-                }
-                if let Some(position) = patch.position {
-                    row.position = position;
-                }
-                row.updated_at = now();
-                if let Some(parent) = patch.parent_id {
-                    let old_path = row.path.clone();
-                    let new_path = match &parent {
-                        Some(parent_id) => {
-                            let parent = store::category(conn, parent_id)?.ok_or_else(|| {
-                                AppError::invalid("parent_id", "is not a category")
-                            })?;
-                            if parent.path.starts_with(&old_path) {
-                                return Err(AppError::invalid(
-                                    "parent_id",
-                                    "would put the category under itself (a cycle)",
-                                ));
-                            }
-                            format!("{}{}/", parent.path, row.id)
+                row.slug = slug.as_str().to_string();
+            }
+            if let Some(position) = patch.position {
+                row.position = position;
+            }
+            row.updated_at = now();
+            if let Some(parent) = patch.parent_id {
+                let old_path = row.path.clone();
+                let new_path = match &parent {
+                    Some(parent_id) => {
+                        let parent = store::category(conn, parent_id)?
+                            .ok_or_else(|| AppError::invalid("parent_id", "is not a category"))?;
+                        if parent.path.starts_with(&old_path) {
+                            return Err(AppError::invalid(
+                                "parent_id",
+                                "would put the category under itself (a cycle)",
+                            ));
                         }
-                        None => format!("/{}/", row.id),
-                    };
-                    let all = store::categories(conn)?;
-                    let depth = |p: &str| p.matches('/').count();
-                    let deepest = all
-                        .iter()
-                        .filter(|c| c.path.starts_with(&old_path))
-                        .map(|c| depth(&c.path) - depth(&old_path))
-                        .max()
-                        .unwrap_or(0);
-                    if depth(&new_path) + deepest > 9 {
-                        return Err(AppError::invalid(
-                            "parent_id",
-                            "categories nest at most 8 deep",
-                        ));
+                        format!("{}{}/", parent.path, row.id)
                     }
-                    for mut child in all
-                        .into_iter()
-                        .filter(|c| c.path.starts_with(&old_path) && c.id != row.id)
-                    {
-                        child.path = format!("{new_path}{}", &child.path[old_path.len()..]);
-                        store::save_category(conn, &child)?;
-                    }
-                    row.parent_id = parent;
-                    row.path = new_path;
+                    None => format!("/{}/", row.id),
+                };
+                let all = store::categories(conn)?;
+                let depth = |p: &str| p.matches('/').count();
+                let deepest = all
+                    .iter()
+                    .filter(|c| c.path.starts_with(&old_path))
+                    .map(|c| depth(&c.path) - depth(&old_path))
+                    .max()
+                    .unwrap_or(0);
+                if depth(&new_path) + deepest > 9 {
+                    return Err(AppError::invalid(
+                        "parent_id",
+                        "categories nest at most 8 deep",
+                    ));
                 }
-                store::save_category(conn, &row)?;
-                Ok(category_view(&row))
-            })
-            .await;
-        if out.is_ok() {
-            self.cache.invalidate();
-        }
-        out
+                for mut child in all
+                    .into_iter()
+                    .filter(|c| c.path.starts_with(&old_path) && c.id != row.id)
+                {
+                    child.path = format!("{new_path}{}", &child.path[old_path.len()..]);
+                    store::save_category(conn, &child)?;
+                }
+                row.parent_id = parent;
+                row.path = new_path;
+            }
+            store::save_category(conn, &row)?;
+            Ok(category_view(&row))
+        })
+        .await
     }
 
     pub async fn delete_category(&self, id: &str) -> Result<(), AppError> {
         let id = id.to_string();
-        let out = self
-            .db
-            .write(move |conn| {
-                let row = store::category(conn, &id)?
-                    .ok_or_else(|| AppError::NotFound("no such category".into()))?;
-                let has_children = store::categories(conn)?
-                    .iter()
-                    .any(|c| c.parent_id.as_deref() == Some(row.id.as_str()));
-                if has_children {
-                    return Err(AppError::Conflict(
-                        "the category has sub-categories; move or delete them first".into(),
-                    ));
-                }
-                store::delete_category(conn, &row.id)
-            })
-            .await;
-        if out.is_ok() {
-            self.cache.invalidate();
-        }
-        out
+        self.change(move |conn| {
+            let row = store::category(conn, &id)?
+                .ok_or_else(|| AppError::NotFound("no such category".into()))?;
+            let has_children = store::categories(conn)?
+                .iter()
+                .any(|c| c.parent_id.as_deref() == Some(row.id.as_str()));
+            if has_children {
+                return Err(AppError::Conflict(
+                    "the category has sub-categories; move or delete them first".into(),
+                ));
+            }
+            store::delete_category(conn, &row.id)
+        })
+        .await
     }
 
     pub async fn variant_infos(&self, ids: Vec<String>) -> Result<Vec<VariantInfo>, AppError> {
@@ -1497,9 +1479,7 @@ impl Catalog {
         let mut summary = if dry_run {
             self.db.dry_run(run).await?
         } else {
-            let applied = self.db.write(run).await?;
-            self.cache.invalidate();
-            applied
+            self.change(run).await?
         };
         summary.dry_run = dry_run;
         Ok(summary)
@@ -1579,56 +1559,50 @@ impl Catalog {
         }
         problems.finish()?;
         let id = id.map(str::to_string);
-        let out = self
-            .db
-            .write(move |conn| {
-                let now = now();
-                let (mut row, new) = match &id {
-                    Some(id) => (
-                        store::collection(conn, id)?
-                            .ok_or_else(|| AppError::NotFound("no such collection".into()))?,
-                        false,
-                    ),
-                    None => (
-                        store::CollectionRow {
-                            id: new_id(),
-                            name: String::new(),
-                            slug: String::new(),
-                            description: String::new(),
-                            position: 0,
-                            created_at: now,
-                            updated_at: now,
-                        },
-                        true,
-                    ),
-                };
-                if let Some(n) = name {
-                    row.name = n;
+        self.change(move |conn| {
+            let now = now();
+            let (mut row, new) = match &id {
+                Some(id) => (
+                    store::collection(conn, id)?
+                        .ok_or_else(|| AppError::NotFound("no such collection".into()))?,
+                    false,
+                ),
+                None => (
+                    store::CollectionRow {
+                        id: new_id(),
+                        name: String::new(),
+                        slug: String::new(),
+                        description: String::new(),
+                        position: 0,
+                        created_at: now,
+                        updated_at: now,
+                    },
+                    true,
+                ),
+            };
+            if let Some(n) = name {
+                row.name = n;
+            }
+            if let Some(s) = slug {
+                if store::collection_slug_taken(conn, s.as_str(), Some(&row.id))? {
+                    return Err(AppError::invalid(
+                        "slug",
+                        "is already used by another collection",
+                    ));
                 }
-                if let Some(s) = slug {
-                    if store::collection_slug_taken(conn, s.as_str(), Some(&row.id))? {
-                        return Err(AppError::invalid(
-                            "slug",
-                            "is already used by another collection",
-                        ));
-                    }
-                    row.slug = s.as_str().to_string();
-                }
-                if let Some(d) = input.description {
-                    row.description = d.trim().to_string();
-                }
-                if let Some(p) = input.position {
-                    row.position = p;
-                }
-                row.updated_at = now;
-                store::save_collection(conn, &row, new)?;
-                Ok(collection_view(&row, None))
-            })
-            .await;
-        if out.is_ok() {
-            self.cache.invalidate();
-        }
-        out
+                row.slug = s.as_str().to_string();
+            }
+            if let Some(d) = input.description {
+                row.description = d.trim().to_string();
+            }
+            if let Some(p) = input.position {
+                row.position = p;
+            }
+            row.updated_at = now;
+            store::save_collection(conn, &row, new)?;
+            Ok(collection_view(&row, None))
+        })
+        .await
     }
 
     /// Replaces a collection's products, in the given order.
@@ -1652,46 +1626,34 @@ impl Catalog {
             ));
         }
         let id = id.to_string();
-        let out = self
-            .db
-            .write(move |conn| {
-                let row = store::collection(conn, &id)?
-                    .ok_or_else(|| AppError::NotFound("no such collection".into()))?;
-                let found: BTreeSet<String> = store::products_by_ids(conn, &input.product_ids)?
-                    .into_iter()
-                    .map(|p| p.id)
-                    .collect();
-                if let Some(i) = input.product_ids.iter().position(|p| !found.contains(p)) {
-                    return Err(AppError::invalid(
-                        format!("product_ids[{i}]"),
-                        "is not a product",
-                    ));
-                }
-                store::set_collection_products(conn, &row.id, &input.product_ids)?;
-                let products = store::collection_products(conn, &row.id)?;
-                Ok(collection_view(&row, Some(products)))
-            })
-            .await;
-        if out.is_ok() {
-            self.cache.invalidate();
-        }
-        out
+        self.change(move |conn| {
+            let row = store::collection(conn, &id)?
+                .ok_or_else(|| AppError::NotFound("no such collection".into()))?;
+            let found: BTreeSet<String> = store::products_by_ids(conn, &input.product_ids)?
+                .into_iter()
+                .map(|p| p.id)
+                .collect();
+            if let Some(i) = input.product_ids.iter().position(|p| !found.contains(p)) {
+                return Err(AppError::invalid(
+                    format!("product_ids[{i}]"),
+                    "is not a product",
+                ));
+            }
+            store::set_collection_products(conn, &row.id, &input.product_ids)?;
+            let products = store::collection_products(conn, &row.id)?;
+            Ok(collection_view(&row, Some(products)))
+        })
+        .await
     }
 
     pub async fn delete_collection(&self, id: &str) -> Result<(), AppError> {
         let id = id.to_string();
-        let out = self
-            .db
-            .write(move |conn| {
-                let row = store::collection(conn, &id)?
-                    .ok_or_else(|| AppError::NotFound("no such collection".into()))?;
-                store::delete_collection(conn, &row.id)
-            })
-            .await;
-        if out.is_ok() {
-            self.cache.invalidate();
-        }
-        out
+        self.change(move |conn| {
+            let row = store::collection(conn, &id)?
+                .ok_or_else(|| AppError::NotFound("no such collection".into()))?;
+            store::delete_collection(conn, &row.id)
+        })
+        .await
     }
 
     pub async fn price_lists(&self) -> Result<Vec<PriceListView>, AppError> {
@@ -1817,34 +1779,28 @@ impl Catalog {
         problems.finish()?;
         let principal = principal.clone();
         let variant_id = variant_id.to_string();
-        let out = self
-            .db
-            .write(move |conn| {
-                let variant = store::variant(conn, &variant_id)?
-                    .ok_or_else(|| AppError::NotFound("no such variant".into()))?;
-                Self::owned(conn, &principal, &variant.product_id)?;
-                if input.price_minor >= variant.price {
-                    return Err(AppError::invalid(
-                        "price_minor",
-                        "must be below the variant's price",
-                    ));
-                }
-                let row = store::SaleRow {
-                    id: new_id(),
-                    variant_id: variant.id,
-                    price: input.price_minor,
-                    starts_at: input.starts_at.naive_utc(),
-                    ends_at: input.ends_at.map(|t| t.naive_utc()),
-                    created_at: now(),
-                };
-                store::insert_sale(conn, &row)?;
-                Ok(sale_view(&row))
-            })
-            .await;
-        if out.is_ok() {
-            self.cache.invalidate();
-        }
-        out
+        self.change(move |conn| {
+            let variant = store::variant(conn, &variant_id)?
+                .ok_or_else(|| AppError::NotFound("no such variant".into()))?;
+            Self::owned(conn, &principal, &variant.product_id)?;
+            if input.price_minor >= variant.price {
+                return Err(AppError::invalid(
+                    "price_minor",
+                    "must be below the variant's price",
+                ));
+            }
+            let row = store::SaleRow {
+                id: new_id(),
+                variant_id: variant.id,
+                price: input.price_minor,
+                starts_at: input.starts_at.naive_utc(),
+                ends_at: input.ends_at.map(|t| t.naive_utc()),
+                created_at: now(),
+            };
+            store::insert_sale(conn, &row)?;
+            Ok(sale_view(&row))
+        })
+        .await
     }
 
     pub async fn sales(
@@ -1870,21 +1826,15 @@ impl Catalog {
     pub async fn delete_sale(&self, principal: &Principal, id: &str) -> Result<(), AppError> {
         let principal = principal.clone();
         let id = id.to_string();
-        let out = self
-            .db
-            .write(move |conn| {
-                let sale = store::sale(conn, &id)?
-                    .ok_or_else(|| AppError::NotFound("no such sale".into()))?;
-                let variant = store::variant(conn, &sale.variant_id)?
-                    .ok_or_else(|| AppError::NotFound("no such sale".into()))?;
-                Self::owned(conn, &principal, &variant.product_id)?;
-                store::delete_sale(conn, &sale.id)
-            })
-            .await;
-        if out.is_ok() {
-            self.cache.invalidate();
-        }
-        out
+        self.change(move |conn| {
+            let sale =
+                store::sale(conn, &id)?.ok_or_else(|| AppError::NotFound("no such sale".into()))?;
+            let variant = store::variant(conn, &sale.variant_id)?
+                .ok_or_else(|| AppError::NotFound("no such sale".into()))?;
+            Self::owned(conn, &principal, &variant.product_id)?;
+            store::delete_sale(conn, &sale.id)
+        })
+        .await
     }
 }
 
