@@ -87,7 +87,9 @@ pub struct Callback<'a> {
 }
 
 pub struct OidcClient {
-    http: reqwest::Client,
+    /// Built on first use: its TLS roots cost megabytes a store without OpenID login
+    /// should not carry.
+    http: std::sync::OnceLock<reqwest::Client>,
     providers: BTreeMap<String, Provider>,
 }
 
@@ -142,13 +144,7 @@ impl OidcClient {
         providers: &BTreeMap<String, OidcProviderSettings>,
         public_url: &str,
     ) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .connect_timeout(Duration::from_secs(5))
-            // Discovery, token and key URLs are used as published, never followed elsewhere.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("kirana/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+        let http = std::sync::OnceLock::new();
         let providers = providers
             .iter()
             .map(|(name, settings)| {
@@ -172,6 +168,21 @@ impl OidcClient {
             })
             .collect();
         Ok(Self { http, providers })
+    }
+
+    fn http(&self) -> Result<&reqwest::Client, AppError> {
+        if let Some(client) = self.http.get() {
+            return Ok(client);
+        }
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(5))
+            // Discovery, token and key URLs are used as published, never followed elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("kirana/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| AppError::internal(format!("HTTP client: {e}")))?;
+        Ok(self.http.get_or_init(|| client))
     }
 
     /// Configured providers: (name, label).
@@ -224,7 +235,7 @@ impl OidcClient {
     }
 
     async fn get_json<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, AppError> {
-        let response = self.http.get(url).send().await.map_err(upstream)?;
+        let response = self.http()?.get(url).send().await.map_err(upstream)?;
         if !response.status().is_success() {
             return Err(upstream(format!("{url} answered {}", response.status())));
         }
@@ -301,7 +312,7 @@ impl OidcClient {
         // RFC 6749 2.3.1: both parts are form-encoded before basic authentication.
         let encode = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
         let response = self
-            .http
+            .http()?
             .post(&m.token_endpoint)
             .basic_auth(
                 encode(&p.settings.client_id),
@@ -343,7 +354,7 @@ impl OidcClient {
             (needs_userinfo, &m.userinfo_endpoint, &tokens.access_token)
         {
             let response = self
-                .http
+                .http()?
                 .get(endpoint)
                 .bearer_auth(access)
                 .send()
