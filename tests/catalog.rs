@@ -621,6 +621,30 @@ async fn listing_filters_sorts_pages_and_searches() {
         assert_eq!(band("0-50000"), 3);
         assert_eq!(band("50000-100000"), 1);
         assert_eq!(faceted["facets"]["in_stock"], 0);
+        // Stock arrives for one tea (as inventory's events would set it): the count and
+        // the in_stock filter follow. Asked with a token, so no cached page answers.
+        app.db
+            .write(|conn| {
+                use diesel::prelude::*;
+                use kirana::schema::catalog_products as p;
+                diesel::update(p::table.filter(p::name.eq("Green Tea Bags")))
+                    .set(p::in_stock.eq(true))
+                    .execute(conn)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let stocked: Value = get(
+            &app,
+            Some(&staff),
+            "/api/v1/catalog/products?q=tea&facets=true&in_stock=true",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(names(&stocked), vec!["Green Tea Bags"]);
+        assert_eq!(stocked["facets"]["in_stock"], 1);
 
         // Bad query parameters are named.
         for (query, field) in [

@@ -93,10 +93,7 @@ pub async fn list(
     let page = db
         .read(move |conn| outbox::list(conn, status, &page))
         .await?;
-    Ok(HttpResponse::Ok().json(Page {
-        items: page.items.into_iter().map(OutboxEventView::from).collect(),
-        next_cursor: page.next_cursor,
-    }))
+    Ok(HttpResponse::Ok().json(page.map(OutboxEventView::from)))
 }
 
 /// Put a parked event back in the queue with a fresh attempt count.

@@ -1385,22 +1385,7 @@ impl Catalog {
     }
 
     pub async fn variant_infos(&self, ids: Vec<String>) -> Result<Vec<VariantInfo>, AppError> {
-        self.db
-            .read(move |conn| {
-                let variants = store::variants_by_ids(conn, &ids)?;
-                let product_ids: Vec<String> =
-                    variants.iter().map(|v| v.product_id.clone()).collect();
-                let products: HashMap<String, ProductRow> =
-                    store::products_by_ids(conn, &product_ids)?
-                        .into_iter()
-                        .map(|p| (p.id.clone(), p))
-                        .collect();
-                Ok(variants
-                    .iter()
-                    .filter_map(|v| products.get(&v.product_id).map(|p| v.info(p)))
-                    .collect())
-            })
-            .await
+        self.db.read(move |conn| variant_infos(conn, &ids)).await
     }
 
     pub async fn variant_info_by_code(&self, code: &str) -> Result<Option<VariantInfo>, AppError> {
@@ -1426,16 +1411,17 @@ impl Catalog {
         let include_tax = self.settings.prices_include_tax;
         let at = ctx.at.map_or_else(now, |t| t.naive_utc());
         let customer = ctx.customer_id.clone();
-        let infos = self.variant_infos(ids.clone()).await?;
-        let (sales, lists) = self
+        // One connection turn for the whole answer: the cart and POS call this per line change.
+        let (infos, sales, lists) = self
             .db
             .read(move |conn| {
+                let infos = variant_infos(conn, &ids)?;
                 let sales = store::live_sales(conn, &ids, at)?;
                 let lists = match &customer {
                     Some(c) => store::member_prices(conn, c, &ids)?,
                     None => Vec::new(),
                 };
-                Ok((sales, lists))
+                Ok((infos, sales, lists))
             })
             .await?;
         Ok(infos
@@ -1967,6 +1953,20 @@ fn sale_view(s: &store::SaleRow) -> SaleView {
         starts_at: utc(s.starts_at),
         ends_at: s.ends_at.map(utc),
     }
+}
+
+/// Variants with their products' data, as other domains see them.
+fn variant_infos(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<VariantInfo>, AppError> {
+    let variants = store::variants_by_ids(conn, ids)?;
+    let product_ids: Vec<String> = variants.iter().map(|v| v.product_id.clone()).collect();
+    let products: HashMap<String, ProductRow> = store::products_by_ids(conn, &product_ids)?
+        .into_iter()
+        .map(|p| (p.id.clone(), p))
+        .collect();
+    Ok(variants
+        .iter()
+        .filter_map(|v| products.get(&v.product_id).map(|p| v.info(p)))
+        .collect())
 }
 
 /// Moves a field name in a validation error (`variant[0].sku` → `variant.sku`).

@@ -579,10 +579,7 @@ impl Inventory {
             .read(move |c| store::list_locations(c, req.after.as_deref(), req.limit))
             .await?;
         let page = Page::from_rows(rows, req.limit, |l| l.id.clone());
-        Ok(Page {
-            items: page.items.iter().map(|l| l.view()).collect(),
-            next_cursor: page.next_cursor,
-        })
+        Ok(page.map(|l| l.view()))
     }
 
     // ---- reading stock ----
@@ -632,10 +629,7 @@ impl Inventory {
             })
             .await?;
         let page = Page::from_rows(rows, req.limit, |l| l.variant_id.clone());
-        Ok(Page {
-            items: page.items.iter().map(|l| l.view()).collect(),
-            next_cursor: page.next_cursor,
-        })
+        Ok(page.map(|l| l.view()))
     }
 
     /// The ledger, oldest first. Sellers must name one of their variants.
@@ -677,10 +671,7 @@ impl Inventory {
             })
             .await?;
         let page = Page::from_rows(rows, req.limit, |m| m.id.clone());
-        Ok(Page {
-            items: page.items.iter().map(|m| m.view()).collect(),
-            next_cursor: page.next_cursor,
-        })
+        Ok(page.map(|m| m.view()))
     }
 
     pub async fn availability(
@@ -980,10 +971,7 @@ impl Inventory {
             })
             .await?;
         let page = Page::from_rows(rows, req.limit, |(t, _)| t.id.clone());
-        Ok(Page {
-            items: page.items.into_iter().map(transfer_view).collect(),
-            next_cursor: page.next_cursor,
-        })
+        Ok(page.map(transfer_view))
     }
 
     // ---- cycle counts ----
@@ -1561,10 +1549,7 @@ impl Inventory {
             .read(move |c| store::list_suppliers(c, req.after.as_deref(), req.limit))
             .await?;
         let page = Page::from_rows(rows, req.limit, |s| s.id.clone());
-        Ok(Page {
-            items: page.items.iter().map(|s| s.view()).collect(),
-            next_cursor: page.next_cursor,
-        })
+        Ok(page.map(|s| s.view()))
     }
 
     // ---- purchase orders ----
@@ -1649,10 +1634,7 @@ impl Inventory {
             })
             .await?;
         let page = Page::from_rows(rows, req.limit, |(p, _)| p.id.clone());
-        Ok(Page {
-            items: page.items.iter().map(|(p, l)| p.view(l)).collect(),
-            next_cursor: page.next_cursor,
-        })
+        Ok(page.map(|(p, l)| p.view(&l)))
     }
 
     pub async fn set_po_status(

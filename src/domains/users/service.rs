@@ -812,10 +812,7 @@ impl Users {
             .db
             .read(move |conn| store::list_users(conn, &page))
             .await?;
-        Ok(Page {
-            items: page.items.iter().map(UserRow::view).collect(),
-            next_cursor: page.next_cursor,
-        })
+        Ok(page.map(|u| u.view()))
     }
 
     /// Changes a user's role or status; the change reaches their tokens at once. The last
