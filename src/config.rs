@@ -26,6 +26,8 @@ pub struct Settings {
     pub rate_limit: RateLimitSettings,
     pub mail: MailSettings,
     pub catalog: CatalogSettings,
+    pub store: StoreSettings,
+    pub orders: OrderSettings,
     /// OpenID Connect providers for "log in with ...", by name (the name appears in the
     /// login URL: `/api/v1/auth/oidc/{name}/start`).
     pub oidc: BTreeMap<String, OidcProviderSettings>,
@@ -53,6 +55,77 @@ impl Default for CatalogSettings {
             gst_rates_bp: vec![0, 25, 300, 500, 1200, 1800, 2800, 4000],
             currency: "INR".into(),
             page_cache_ms: 5000,
+        }
+    }
+}
+
+/// The merchant as invoices and receipts name it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StoreSettings {
+    /// Shown on receipts and the storefront.
+    pub name: String,
+    /// The registered (legal) name printed on tax invoices; empty = `name`.
+    pub legal_name: String,
+    /// The store's GSTIN; empty for an unregistered merchant (then its first two digits
+    /// cannot give the state, so `state_code` must).
+    pub gstin: String,
+    /// Two-digit GST state code of the store: sales to this state carry CGST + SGST.
+    pub state_code: String,
+    /// Address lines printed on invoices and receipts.
+    pub address: Vec<String>,
+    /// The merchant's UTC offset in minutes (330 = India): dates on documents and the
+    /// financial year of invoice numbers follow it.
+    pub utc_offset_mins: i32,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        Self {
+            name: "Kirana Store".into(),
+            legal_name: String::new(),
+            gstin: String::new(),
+            state_code: "29".into(),
+            address: vec!["1 Market Road".into(), "Bengaluru 560001".into()],
+            utc_offset_mins: 330,
+        }
+    }
+}
+
+/// Checkout, orders and invoices.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OrderSettings {
+    /// Order numbers are `{prefix}-000123`.
+    pub number_prefix: String,
+    /// An unpaid online order is cancelled, and its stock released, after this long.
+    pub payment_timeout_mins: u32,
+    /// The shipping charge of a web order (as entered: with GST when prices include it),
+    /// until shipping rates come from the shipping domain.
+    pub shipping_flat_minor: i64,
+    /// Orders whose goods cost at least this ship free; 0 = never free.
+    pub free_shipping_above_minor: i64,
+    /// GST rate of the shipping charge, in basis points.
+    pub shipping_gst_rate_bp: i32,
+    /// Where web orders take stock from; empty = the first active location.
+    pub web_location_id: String,
+    /// Invoice numbers are `{series}/{financial year}/{n}`, e.g. `INV/2627/000042`.
+    pub invoice_series: String,
+    /// Credit notes are numbered in their own series the same way.
+    pub credit_note_series: String,
+}
+
+impl Default for OrderSettings {
+    fn default() -> Self {
+        Self {
+            number_prefix: "KR".into(),
+            payment_timeout_mins: 30,
+            shipping_flat_minor: 4_900,
+            free_shipping_above_minor: 49_900,
+            shipping_gst_rate_bp: 1_800,
+            web_location_id: String::new(),
+            invoice_series: "INV".into(),
+            credit_note_series: "CN".into(),
         }
     }
 }
@@ -256,6 +329,8 @@ impl Default for Settings {
             rate_limit: RateLimitSettings::default(),
             mail: MailSettings::default(),
             catalog: CatalogSettings::default(),
+            store: StoreSettings::default(),
+            orders: OrderSettings::default(),
             oidc: BTreeMap::new(),
         }
     }
@@ -450,6 +525,7 @@ impl Settings {
                 .with_list_parse_key("gateway.admin_allowlist")
                 .with_list_parse_key("gateway.cors_origins")
                 .with_list_parse_key("catalog.gst_rates_bp")
+                .with_list_parse_key("store.address")
                 .source(Some(plain)),
         );
 
@@ -615,6 +691,68 @@ impl Settings {
             return Err(err(
                 "catalog.currency",
                 "must be an ISO 4217 code such as INR",
+            ));
+        }
+        if !self.store.gstin.is_empty() {
+            let gstin = crate::contracts::gst::Gstin::parse(&self.store.gstin, "store.gstin")
+                .map_err(|_| err("store.gstin", "is not a valid GSTIN (checksum included)"))?;
+            if gstin.as_str()[..2] != self.store.state_code {
+                return Err(err(
+                    "store.state_code",
+                    "must be the first two digits of store.gstin",
+                ));
+            }
+        }
+        if !crate::contracts::gst::is_place_of_supply(&self.store.state_code) {
+            return Err(err(
+                "store.state_code",
+                "must be a two-digit GST state code such as 29",
+            ));
+        }
+        if !(-720..=840).contains(&self.store.utc_offset_mins) {
+            return Err(err("store.utc_offset_mins", "must be between -720 and 840"));
+        }
+        let short_code = |v: &str, max: usize| {
+            !v.is_empty() && v.len() <= max && v.bytes().all(|b| b.is_ascii_alphanumeric())
+        };
+        if !short_code(&self.orders.number_prefix, 6) {
+            return Err(err(
+                "orders.number_prefix",
+                "must be 1 to 6 letters or digits",
+            ));
+        }
+        // Series/YYYY/nnnnnn must fit GST's 16 characters.
+        for (key, v) in [
+            ("orders.invoice_series", &self.orders.invoice_series),
+            ("orders.credit_note_series", &self.orders.credit_note_series),
+        ] {
+            if !short_code(v, 4) {
+                return Err(err(key, "must be 1 to 4 letters or digits"));
+            }
+        }
+        if self.orders.invoice_series == self.orders.credit_note_series {
+            return Err(err(
+                "orders.credit_note_series",
+                "must differ from orders.invoice_series",
+            ));
+        }
+        if self.orders.payment_timeout_mins == 0 {
+            return Err(err("orders.payment_timeout_mins", "must be at least 1"));
+        }
+        if self.orders.shipping_flat_minor < 0 || self.orders.free_shipping_above_minor < 0 {
+            return Err(err(
+                "orders.shipping_flat_minor",
+                "shipping amounts must not be negative",
+            ));
+        }
+        if !self
+            .catalog
+            .gst_rates_bp
+            .contains(&self.orders.shipping_gst_rate_bp)
+        {
+            return Err(err(
+                "orders.shipping_gst_rate_bp",
+                "must be one of catalog.gst_rates_bp",
             ));
         }
         for (name, provider) in &self.oidc {

@@ -435,6 +435,187 @@ diesel::table! {
 
 // ---- end of inventory domain ----
 
+diesel::table! {
+    carts (id) {
+        id -> Text,
+        token_hash -> Nullable<Text>,
+        customer_id -> Nullable<Text>,
+        channel -> Text,
+        register_session_id -> Nullable<Text>,
+        status -> Text,
+        order_id -> Nullable<Text>,
+        discount_code -> Nullable<Text>,
+        details -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cart_lines (cart_id, variant_id) {
+        cart_id -> Text,
+        variant_id -> Text,
+        quantity -> BigInt,
+        added_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    discount_codes (id) {
+        id -> Text,
+        code -> Text,
+        kind -> Text,
+        value -> BigInt,
+        min_order_minor -> BigInt,
+        starts_at -> Nullable<Timestamp>,
+        ends_at -> Nullable<Timestamp>,
+        max_uses -> Nullable<BigInt>,
+        max_uses_per_customer -> Nullable<BigInt>,
+        used_count -> BigInt,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    discount_redemptions (id) {
+        id -> Text,
+        discount_id -> Text,
+        order_id -> Text,
+        customer_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pos_registers (id) {
+        id -> Text,
+        name -> Text,
+        location_id -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pos_sessions (id) {
+        id -> Text,
+        register_id -> Text,
+        open_register_id -> Nullable<Text>,
+        status -> Text,
+        opened_by -> Text,
+        opened_at -> Timestamp,
+        opening_float_minor -> BigInt,
+        closed_by -> Nullable<Text>,
+        closed_at -> Nullable<Timestamp>,
+        counted_cash_minor -> Nullable<BigInt>,
+        expected_cash_minor -> Nullable<BigInt>,
+        report -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    pos_tenders (id) {
+        id -> Text,
+        session_id -> Text,
+        order_id -> Text,
+        kind -> Text,
+        amount_minor -> BigInt,
+        tendered_minor -> BigInt,
+        reference -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    orders (id) {
+        id -> Text,
+        number -> Text,
+        channel -> Text,
+        status -> Text,
+        customer_id -> Nullable<Text>,
+        location_id -> Text,
+        currency -> Text,
+        subtotal_minor -> BigInt,
+        discount_minor -> BigInt,
+        shipping_minor -> BigInt,
+        tax_minor -> BigInt,
+        grand_total_minor -> BigInt,
+        refunded_minor -> BigInt,
+        details -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    order_lines (order_id, line_no) {
+        order_id -> Text,
+        line_no -> Integer,
+        variant_id -> Text,
+        seller_id -> Text,
+        sku -> Text,
+        name -> Text,
+        hsn -> Text,
+        quantity -> BigInt,
+        unit_price_minor -> BigInt,
+        discount_minor -> BigInt,
+        rate_bp -> Integer,
+        taxable_minor -> BigInt,
+        cgst_minor -> BigInt,
+        sgst_minor -> BigInt,
+        igst_minor -> BigInt,
+        fulfilled_quantity -> BigInt,
+    }
+}
+
+diesel::table! {
+    order_events (id) {
+        id -> Text,
+        order_id -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        actor -> Text,
+        note -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    invoices (id) {
+        id -> Text,
+        number -> Text,
+        kind -> Text,
+        order_id -> Text,
+        order_invoice -> Nullable<Text>,
+        invoice_id -> Nullable<Text>,
+        financial_year -> Text,
+        grand_total_minor -> BigInt,
+        document -> Text,
+        issued_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    order_returns (id) {
+        id -> Text,
+        order_id -> Text,
+        status -> Text,
+        reason -> Text,
+        lines -> Text,
+        refund_minor -> BigInt,
+        location_id -> Nullable<Text>,
+        disposition -> Nullable<Text>,
+        credit_note_id -> Nullable<Text>,
+        exchange_order_id -> Nullable<Text>,
+        requested_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(addresses -> users (user_id));
 diesel::joinable!(api_keys -> users (owner_id));
 diesel::joinable!(catalog_product_categories -> catalog_categories (category_id));
@@ -460,7 +641,22 @@ diesel::joinable!(oidc_links -> users (user_id));
 diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 
+diesel::joinable!(order_lines -> orders (order_id));
+diesel::joinable!(cart_lines -> carts (cart_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    carts,
+    cart_lines,
+    discount_codes,
+    discount_redemptions,
+    pos_registers,
+    pos_sessions,
+    pos_tenders,
+    orders,
+    order_lines,
+    order_events,
+    invoices,
+    order_returns,
     addresses,
     api_keys,
     catalog_categories,

@@ -65,3 +65,56 @@ impl Event for StockLow {
         Some(self.variant_id.clone())
     }
 }
+
+/// Orders: an order was placed (web checkout or POS sale).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct OrderPlaced {
+    pub order_id: String,
+    pub number: String,
+    pub channel: String,
+    pub customer_id: Option<String>,
+    pub currency: String,
+    pub grand_total_minor: i64,
+    pub lines: Vec<crate::contracts::inventory::StockLine>,
+}
+
+impl Event for OrderPlaced {
+    const TYPE: &'static str = "orders.order_placed";
+
+    fn aggregate_id(&self) -> Option<String> {
+        Some(self.order_id.clone())
+    }
+}
+
+/// Orders: an order moved from one status to another (the timeline, as events).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct OrderStatusChanged {
+    pub order_id: String,
+    pub from: String,
+    pub to: String,
+}
+
+impl Event for OrderStatusChanged {
+    const TYPE: &'static str = "orders.status_changed";
+
+    fn aggregate_id(&self) -> Option<String> {
+        Some(self.order_id.clone())
+    }
+}
+
+/// Orders: returned goods were received and a credit note issued; the refund is due.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ReturnReceived {
+    pub order_id: String,
+    pub return_id: String,
+    pub credit_note_id: String,
+    pub refund_minor: i64,
+}
+
+impl Event for ReturnReceived {
+    const TYPE: &'static str = "orders.return_received";
+
+    fn aggregate_id(&self) -> Option<String> {
+        Some(self.order_id.clone())
+    }
+}

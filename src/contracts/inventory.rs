@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::db::DbConnection;
 use crate::http::AppError;
 
 /// One line to reserve.
@@ -59,4 +60,50 @@ pub trait InventoryApi: Send + Sync {
 
     /// Returns the reference's reservation to available stock. Idempotent.
     async fn release(&self, reference: &str) -> Result<(), AppError>;
+
+    // Within the caller's write transaction. Checkout, fulfilment, cancellation and
+    // returns change an order and its stock together: one commit, or neither. (A domain
+    // split out as a service would replace these with a reservation saga.) `actor` is
+    // recorded on the ledger rows.
+
+    /// `reserve`, in the caller's transaction. After `Ok(Err(shortage))` the caller must
+    /// roll back: lines before the short one were already applied.
+    fn reserve_in(
+        &self,
+        conn: &mut DbConnection,
+        actor: &str,
+        reference: &str,
+        location_id: &str,
+        lines: &[StockLine],
+        ttl_secs: u64,
+    ) -> Result<Result<(), Shortage>, AppError>;
+
+    /// Sells part of the reference's reservation (fulfilled lines); the reservation is
+    /// committed once nothing is left of it.
+    fn commit_lines_in(
+        &self,
+        conn: &mut DbConnection,
+        actor: &str,
+        reference: &str,
+        lines: &[StockLine],
+    ) -> Result<(), AppError>;
+
+    /// Ends the reservation: what is left is sold (`commit`) or released. Idempotent.
+    fn close_in(
+        &self,
+        conn: &mut DbConnection,
+        actor: &str,
+        reference: &str,
+        commit: bool,
+    ) -> Result<(), AppError>;
+
+    /// Puts returned goods back into stock at `location_id`.
+    fn return_in(
+        &self,
+        conn: &mut DbConnection,
+        actor: &str,
+        reference: &str,
+        location_id: &str,
+        lines: &[StockLine],
+    ) -> Result<(), AppError>;
 }

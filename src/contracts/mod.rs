@@ -8,3 +8,5 @@ pub mod events;
 pub mod gst;
 pub mod inventory;
 pub mod mail;
+pub mod orders;
+pub mod tax;

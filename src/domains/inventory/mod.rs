@@ -17,7 +17,7 @@ use crate::config::Settings;
 use crate::contracts::auth::Permission;
 use crate::contracts::catalog::CatalogApi;
 use crate::contracts::inventory::{Availability, InventoryApi, Shortage, StockLine};
-use crate::db::Db;
+use crate::db::{Db, DbConnection};
 use crate::gateway::rbac::{Access, RouteRule};
 use crate::http::{AppError, method_not_allowed};
 
@@ -307,5 +307,48 @@ impl InventoryApi for InventoryDomain {
             .close(service::SYSTEM, reference, false)
             .await
             .map(|_| ())
+    }
+
+    fn reserve_in(
+        &self,
+        conn: &mut DbConnection,
+        actor: &str,
+        reference: &str,
+        location_id: &str,
+        lines: &[StockLine],
+        ttl_secs: u64,
+    ) -> Result<Result<(), Shortage>, AppError> {
+        service::reserve_in(conn, actor, reference, location_id, lines, ttl_secs)
+    }
+
+    fn commit_lines_in(
+        &self,
+        conn: &mut DbConnection,
+        actor: &str,
+        reference: &str,
+        lines: &[StockLine],
+    ) -> Result<(), AppError> {
+        service::commit_lines_in(conn, actor, reference, lines)
+    }
+
+    fn close_in(
+        &self,
+        conn: &mut DbConnection,
+        actor: &str,
+        reference: &str,
+        commit: bool,
+    ) -> Result<(), AppError> {
+        service::close_in(conn, actor, reference, commit)
+    }
+
+    fn return_in(
+        &self,
+        conn: &mut DbConnection,
+        actor: &str,
+        reference: &str,
+        location_id: &str,
+        lines: &[StockLine],
+    ) -> Result<(), AppError> {
+        service::return_in(conn, actor, reference, location_id, lines)
     }
 }

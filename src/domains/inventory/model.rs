@@ -6,7 +6,6 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::contracts::gst;
 use crate::http::AppError;
 use crate::schema::{
     inventory_levels, inventory_locations, inventory_movements, inventory_purchase_order_lines,
@@ -111,67 +110,7 @@ impl PoStatus {
     }
 }
 
-/// A GST identification number: state code (2 digits, a known state), the holder's PAN
-/// (5 letters, 4 digits, a letter), the registration number within the state, a letter
-/// (`Z` today) and a mod-36 check character.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Gstin(String);
-
-const BASE36: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-
-fn base36_value(c: u8) -> Option<u32> {
-    BASE36.iter().position(|b| *b == c).map(|p| p as u32)
-}
-
-/// The check character of the first 14 characters of a GSTIN: each character's value
-/// (0–9, A=10 … Z=35) times 1 or 2 alternately, folded to base 36 (quotient + remainder),
-/// summed; the check is what brings the sum to a multiple of 36.
-pub fn gstin_check_char(first14: &str) -> Option<char> {
-    let bytes = first14.as_bytes();
-    if bytes.len() != 14 {
-        return None;
-    }
-    let mut sum = 0u32;
-    for (i, b) in bytes.iter().enumerate() {
-        let value = base36_value(*b)?;
-        let product = value * if i % 2 == 0 { 1 } else { 2 };
-        sum += product / 36 + product % 36;
-    }
-    let check = (36 - sum % 36) % 36;
-    Some(BASE36[check as usize] as char)
-}
-
-impl Gstin {
-    pub fn parse(raw: &str, field: &str) -> Result<Gstin, AppError> {
-        let g = raw.trim().to_ascii_uppercase();
-        let b = g.as_bytes();
-        let invalid = |m: &str| Err(AppError::invalid(field, m));
-        if b.len() != 15 || !b.iter().all(|c| c.is_ascii_alphanumeric()) {
-            return invalid("must be 15 letters and digits");
-        }
-        if !b[..2].iter().all(u8::is_ascii_digit) || gst::state(&g[..2]).is_none() {
-            return invalid("must start with a known two-digit GST state code");
-        }
-        let pan = &b[2..12];
-        let pan_ok = pan[..5].iter().all(u8::is_ascii_uppercase)
-            && pan[5..9].iter().all(u8::is_ascii_digit)
-            && pan[9].is_ascii_uppercase();
-        if !pan_ok {
-            return invalid("characters 3 to 12 must be a PAN (5 letters, 4 digits, a letter)");
-        }
-        if b[12] == b'0' {
-            return invalid("character 13 (registration number) must be 1-9 or A-Z");
-        }
-        if gstin_check_char(&g[..14]) != Some(b[14] as char) {
-            return invalid("check character does not match");
-        }
-        Ok(Gstin(g))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+pub use crate::contracts::gst::{Gstin, gstin_check_char};
 
 /// Trimmed text of 1 to `max` characters.
 pub fn check_text(raw: &str, field: &str, max: usize) -> Result<String, AppError> {

@@ -356,7 +356,260 @@ pub fn verify(conn: &mut DbConnection) -> Result<Vec<LedgerMismatch>, AppError> 
     for (variant, want) in totals {
         compare(&variant, None, (0, 0), want);
     }
+    // Active reservations must hold exactly what the levels say is reserved.
+    let mut held: BTreeMap<(String, String), i64> = store::reserved_by_reservations(conn)?
+        .into_iter()
+        .map(|(v, l, q)| ((v, l), q))
+        .collect();
+    for level in store::all_levels(conn)? {
+        let want = held
+            .remove(&(level.variant_id.clone(), level.location_id.clone()))
+            .unwrap_or(0);
+        if want != level.reserved {
+            out.push(LedgerMismatch {
+                variant_id: level.variant_id.clone(),
+                location_id: Some(level.location_id.clone()),
+                column: "reserved (by reservations)",
+                recorded: level.reserved,
+                expected: want,
+            });
+        }
+    }
     Ok(out)
+}
+
+// ---- stock changes inside another domain's transaction (checkout, fulfilment, returns) ----
+
+/// The lines sorted by variant (so concurrent writers lock item rows in one order), each
+/// quantity checked; duplicates are added up.
+fn sorted_lines(lines: &[StockLine]) -> Result<BTreeMap<String, i64>, AppError> {
+    let mut out: BTreeMap<String, i64> = BTreeMap::new();
+    for (i, l) in lines.iter().enumerate() {
+        if !(1..=MAX_QUANTITY).contains(&l.quantity) {
+            return Err(AppError::invalid(
+                format!("lines[{i}].quantity"),
+                format!("must be between 1 and {MAX_QUANTITY}"),
+            ));
+        }
+        *out.entry(l.variant_id.clone()).or_default() += l.quantity;
+    }
+    if out.is_empty() {
+        return Err(AppError::invalid("lines", "must not be empty"));
+    }
+    Ok(out)
+}
+
+/// Reserves every line at `location_id` for `reference` within the caller's transaction.
+/// A shortage is `Ok(Err(_))`; lines before it may already be applied, so the caller must
+/// roll back.
+pub fn reserve_in(
+    conn: &mut DbConnection,
+    actor: &str,
+    reference: &str,
+    location_id: &str,
+    lines: &[StockLine],
+    ttl_secs: u64,
+) -> Result<Result<(), Shortage>, AppError> {
+    let reference = check_reference(reference)?;
+    let lines = sorted_lines(lines)?;
+    if ttl_secs > MAX_TTL_SECS {
+        return Err(AppError::invalid(
+            "ttl_secs",
+            format!("must be at most {MAX_TTL_SECS}"),
+        ));
+    }
+    let now = now();
+    let expires_at = (ttl_secs > 0).then(|| now + chrono::TimeDelta::seconds(ttl_secs as i64));
+    let rows: Vec<(String, i64)> = lines.iter().map(|(v, q)| (v.clone(), *q)).collect();
+    store::insert_reservation(
+        conn,
+        &new_id(),
+        &reference,
+        location_id,
+        expires_at,
+        &rows,
+        now,
+    )?;
+    let mut touched = Touched::default();
+    for (variant_id, quantity) in &lines {
+        let change = Change {
+            variant_id,
+            location_id,
+            kind: MovementKind::Reservation,
+            on_hand_delta: 0,
+            reserved_delta: *quantity,
+            unit_cost: None,
+            reason: None,
+            reference: Some(&reference),
+            actor,
+        };
+        if let Err(available) = store::apply(conn, &change, now)? {
+            return Ok(Err(Shortage {
+                variant_id: variant_id.clone(),
+                requested: *quantity,
+                available,
+            }));
+        }
+        note_low_stock(conn, &change)?;
+        touched.note(variant_id, 0, *quantity);
+    }
+    touched.publish(conn)?;
+    Ok(Ok(()))
+}
+
+/// Ends an active reservation: what is left of it is sold (`commit`) or returned to
+/// available stock. Ending it the same way again is a no-op; the other way, a 409.
+pub fn close_in(
+    conn: &mut DbConnection,
+    actor: &str,
+    reference: &str,
+    commit: bool,
+) -> Result<(), AppError> {
+    let status = if commit { "committed" } else { "released" };
+    let now = now();
+    if !store::close_reservation(conn, reference, status, now)? {
+        return match store::reservation(conn, reference)? {
+            None => Err(AppError::NotFound("no such reservation".into())),
+            Some(r) if r.status == status => Ok(()),
+            Some(r) => Err(AppError::Conflict(format!(
+                "the reservation is already {}",
+                r.status
+            ))),
+        };
+    }
+    let row = store::reservation(conn, reference)?
+        .ok_or_else(|| AppError::internal("reservation vanished"))?;
+    let mut touched = Touched::default();
+    for (variant_id, quantity) in store::reservation_lines(conn, &row.id)? {
+        if quantity == 0 {
+            continue;
+        }
+        let (kind, on_hand_delta) = if commit {
+            (MovementKind::Sale, -quantity)
+        } else {
+            (MovementKind::Release, 0)
+        };
+        apply_or_refuse(
+            conn,
+            &mut touched,
+            &Change {
+                variant_id: &variant_id,
+                location_id: &row.location_id,
+                kind,
+                on_hand_delta,
+                reserved_delta: -quantity,
+                unit_cost: None,
+                reason: None,
+                reference: Some(reference),
+                actor,
+            },
+            "reference",
+            now,
+        )?;
+    }
+    touched.publish(conn)
+}
+
+/// Sells part of an active reservation (lines fulfilled one shipment at a time); the
+/// reservation is committed once nothing is left of it. Asking for more than is left of a
+/// line is a 409 naming it.
+pub fn commit_lines_in(
+    conn: &mut DbConnection,
+    actor: &str,
+    reference: &str,
+    lines: &[StockLine],
+) -> Result<(), AppError> {
+    let lines = sorted_lines(lines)?;
+    let row = match store::reservation(conn, reference)? {
+        None => return Err(AppError::NotFound("no such reservation".into())),
+        Some(r) if r.status != "active" => {
+            return Err(AppError::Conflict(format!(
+                "the reservation is already {}",
+                r.status
+            )));
+        }
+        Some(r) => r,
+    };
+    let now = now();
+    let mut touched = Touched::default();
+    for (variant_id, quantity) in &lines {
+        if !store::take_from_reservation_line(conn, &row.id, variant_id, *quantity)? {
+            return Err(AppError::FieldConflict(
+                "more than is reserved".into(),
+                vec![FieldError::new(
+                    "quantity",
+                    format!("variant {variant_id} has less than {quantity} reserved"),
+                )],
+            ));
+        }
+        apply_or_refuse(
+            conn,
+            &mut touched,
+            &Change {
+                variant_id,
+                location_id: &row.location_id,
+                kind: MovementKind::Sale,
+                on_hand_delta: -quantity,
+                reserved_delta: -quantity,
+                unit_cost: None,
+                reason: None,
+                reference: Some(reference),
+                actor,
+            },
+            "quantity",
+            now,
+        )?;
+    }
+    if store::reservation_lines(conn, &row.id)?
+        .iter()
+        .all(|(_, q)| *q == 0)
+    {
+        store::close_reservation(conn, reference, "committed", now)?;
+    }
+    touched.publish(conn)
+}
+
+/// Takes returned goods back into stock at `location_id` (`return` movements).
+pub fn return_in(
+    conn: &mut DbConnection,
+    actor: &str,
+    reference: &str,
+    location_id: &str,
+    lines: &[StockLine],
+) -> Result<(), AppError> {
+    let lines = sorted_lines(lines)?;
+    match store::location(conn, location_id)? {
+        Some(l) if l.active => {}
+        _ => {
+            return Err(AppError::invalid(
+                "location_id",
+                "is not an active location",
+            ));
+        }
+    }
+    let now = now();
+    let mut touched = Touched::default();
+    for (variant_id, quantity) in &lines {
+        store::ensure_rows(conn, variant_id, &[location_id], now)?;
+        apply_or_refuse(
+            conn,
+            &mut touched,
+            &Change {
+                variant_id,
+                location_id,
+                kind: MovementKind::Return,
+                on_hand_delta: *quantity,
+                reserved_delta: 0,
+                unit_cost: None,
+                reason: Some("customer return"),
+                reference: Some(reference),
+                actor,
+            },
+            "lines",
+            now,
+        )?;
+    }
+    touched.publish(conn)
 }
 
 /// Variants whose total available stock a transaction changed, published at its end.
@@ -1386,49 +1639,8 @@ impl Inventory {
         commit: bool,
     ) -> Result<ReservationView, AppError> {
         let (actor, reference_owned) = (actor.to_string(), reference.to_string());
-        let status = if commit { "committed" } else { "released" };
         self.db
-            .write(move |conn| {
-                let now = now();
-                if !store::close_reservation(conn, &reference_owned, status, now)? {
-                    return match store::reservation(conn, &reference_owned)? {
-                        None => Err(AppError::NotFound("no such reservation".into())),
-                        Some(r) if r.status == status => Ok(()),
-                        Some(r) => Err(AppError::Conflict(format!(
-                            "the reservation is already {}",
-                            r.status
-                        ))),
-                    };
-                }
-                let row = store::reservation(conn, &reference_owned)?
-                    .ok_or_else(|| AppError::internal("reservation vanished"))?;
-                let mut touched = Touched::default();
-                for (variant_id, quantity) in store::reservation_lines(conn, &row.id)? {
-                    let (kind, on_hand_delta) = if commit {
-                        (MovementKind::Sale, -quantity)
-                    } else {
-                        (MovementKind::Release, 0)
-                    };
-                    apply_or_refuse(
-                        conn,
-                        &mut touched,
-                        &Change {
-                            variant_id: &variant_id,
-                            location_id: &row.location_id,
-                            kind,
-                            on_hand_delta,
-                            reserved_delta: -quantity,
-                            unit_cost: None,
-                            reason: None,
-                            reference: Some(&reference_owned),
-                            actor: &actor,
-                        },
-                        "reference",
-                        now,
-                    )?;
-                }
-                touched.publish(conn)
-            })
+            .write(move |conn| close_in(conn, &actor, &reference_owned, commit))
             .await?;
         self.reservation(reference)
             .await?

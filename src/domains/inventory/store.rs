@@ -461,6 +461,44 @@ pub fn close_reservation(
     Ok(n == 1)
 }
 
+/// Takes `quantity` off a reservation line (a partial sale); false when the line holds less.
+pub fn take_from_reservation_line(
+    conn: &mut DbConnection,
+    reservation_id: &str,
+    variant_id: &str,
+    quantity: i64,
+) -> Result<bool, AppError> {
+    let n = diesel::update(
+        res_lines::table
+            .filter(res_lines::reservation_id.eq(reservation_id))
+            .filter(res_lines::variant_id.eq(variant_id))
+            .filter(res_lines::quantity.ge(quantity)),
+    )
+    .set(res_lines::quantity.eq(res_lines::quantity - quantity))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// What active reservations hold, by (variant, location).
+pub fn reserved_by_reservations(
+    conn: &mut DbConnection,
+) -> Result<Vec<(String, String, i64)>, AppError> {
+    let rows: Vec<(String, String, i64)> = res_lines::table
+        .inner_join(reservations::table)
+        .filter(reservations::status.eq("active"))
+        .select((
+            res_lines::variant_id,
+            reservations::location_id,
+            res_lines::quantity,
+        ))
+        .load(conn)?;
+    let mut sums: std::collections::BTreeMap<(String, String), i64> = Default::default();
+    for (v, l, q) in rows {
+        *sums.entry((v, l)).or_default() += q;
+    }
+    Ok(sums.into_iter().map(|((v, l), q)| (v, l, q)).collect())
+}
+
 pub fn expired_references(
     conn: &mut DbConnection,
     now: NaiveDateTime,

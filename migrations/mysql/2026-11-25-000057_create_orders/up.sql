@@ -1,0 +1,23 @@
+CREATE TABLE orders (
+    id VARCHAR(36) NOT NULL,
+    number VARCHAR(20) NOT NULL,
+    channel VARCHAR(8) NOT NULL,
+    status VARCHAR(24) NOT NULL,
+    customer_id VARCHAR(36),
+    location_id VARCHAR(36) NOT NULL,
+    currency VARCHAR(3) NOT NULL,
+    subtotal_minor BIGINT NOT NULL,
+    discount_minor BIGINT NOT NULL,
+    shipping_minor BIGINT NOT NULL,
+    tax_minor BIGINT NOT NULL,
+    grand_total_minor BIGINT NOT NULL,
+    refunded_minor BIGINT NOT NULL,
+    details TEXT NOT NULL,
+    created_at DATETIME(6) NOT NULL,
+    updated_at DATETIME(6) NOT NULL,
+    PRIMARY KEY (id),
+    UNIQUE KEY orders_number (number),
+    KEY orders_status (status, created_at),
+    KEY orders_customer (customer_id, id),
+    KEY orders_created (created_at, id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;

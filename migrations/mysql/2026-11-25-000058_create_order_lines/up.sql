@@ -1,0 +1,20 @@
+CREATE TABLE order_lines (
+    order_id VARCHAR(36) NOT NULL,
+    line_no INT NOT NULL,
+    variant_id VARCHAR(36) NOT NULL,
+    seller_id VARCHAR(36) NOT NULL,
+    sku VARCHAR(64) NOT NULL,
+    name VARCHAR(300) NOT NULL,
+    hsn VARCHAR(8) NOT NULL,
+    quantity BIGINT NOT NULL,
+    unit_price_minor BIGINT NOT NULL,
+    discount_minor BIGINT NOT NULL,
+    rate_bp INT NOT NULL,
+    taxable_minor BIGINT NOT NULL,
+    cgst_minor BIGINT NOT NULL,
+    sgst_minor BIGINT NOT NULL,
+    igst_minor BIGINT NOT NULL,
+    fulfilled_quantity BIGINT NOT NULL,
+    PRIMARY KEY (order_id, line_no),
+    KEY order_lines_seller (seller_id, order_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;

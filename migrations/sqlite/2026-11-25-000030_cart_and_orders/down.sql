@@ -1,0 +1,12 @@
+DROP TABLE order_returns;
+DROP TABLE invoices;
+DROP TABLE order_events;
+DROP TABLE order_lines;
+DROP TABLE orders;
+DROP TABLE pos_tenders;
+DROP TABLE pos_sessions;
+DROP TABLE pos_registers;
+DROP TABLE discount_redemptions;
+DROP TABLE discount_codes;
+DROP TABLE cart_lines;
+DROP TABLE carts;

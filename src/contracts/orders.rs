@@ -1,0 +1,268 @@
+//! What other domains may ask of orders: place an order from a priced cart (in the
+//! checkout's own transaction), and the order data a receipt needs.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::tax::{LineTax, Supply};
+use crate::db::DbConnection;
+use crate::http::{AppError, FieldError};
+
+/// Where an order was placed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Web,
+    Pos,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Web => "web",
+            Channel::Pos => "pos",
+        }
+    }
+}
+
+/// A delivery or billing address on an order (an immutable copy).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PostalAddress {
+    pub name: String,
+    pub phone: String,
+    pub line1: String,
+    #[serde(default)]
+    pub line2: Option<String>,
+    pub city: String,
+    /// Two-digit GST state code (29 = Karnataka): the place of supply.
+    pub state_code: String,
+    /// Six-digit Indian PIN code.
+    pub pincode: String,
+}
+
+impl PostalAddress {
+    /// The address trimmed, or every problem named under `prefix` (`shipping_address`).
+    pub fn check(&self, prefix: &str) -> Result<PostalAddress, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut text = |value: &str, field: &str, max: usize| {
+            let v = value.trim();
+            if v.is_empty() || v.chars().count() > max {
+                errors.push(FieldError::new(
+                    format!("{prefix}.{field}"),
+                    format!("must be 1 to {max} characters"),
+                ));
+            }
+            v.to_string()
+        };
+        let name = text(&self.name, "name", 200);
+        let line1 = text(&self.line1, "line1", 200);
+        let city = text(&self.city, "city", 100);
+        let phone = text(&self.phone, "phone", 20);
+        let line2 = self
+            .line2
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(|l| text(l, "line2", 200));
+        if !phone
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'+' || b == b' ' || b == b'-')
+            || phone.bytes().filter(u8::is_ascii_digit).count() < 10
+        {
+            errors.push(FieldError::new(
+                format!("{prefix}.phone"),
+                "must be a phone number with at least 10 digits",
+            ));
+        }
+        let state_code = self.state_code.trim().to_string();
+        if !super::gst::is_place_of_supply(&state_code) {
+            errors.push(FieldError::new(
+                format!("{prefix}.state_code"),
+                "is not a GST state code (e.g. 29 for Karnataka)",
+            ));
+        }
+        let pincode = self.pincode.trim().to_string();
+        if pincode.len() != 6
+            || !pincode.bytes().all(|b| b.is_ascii_digit())
+            || pincode.starts_with('0')
+        {
+            errors.push(FieldError::new(
+                format!("{prefix}.pincode"),
+                "must be a six-digit PIN code not starting with 0",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(PostalAddress {
+            name,
+            phone,
+            line1,
+            line2,
+            city,
+            state_code,
+            pincode,
+        })
+    }
+}
+
+/// One priced line of a cart, as it becomes an immutable order line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLineDraft {
+    pub variant_id: String,
+    pub product_id: String,
+    pub seller_id: String,
+    pub sku: String,
+    pub name: String,
+    pub hsn: String,
+    pub quantity: i64,
+    /// As entered (tax-inclusive or not per `prices_include_tax`).
+    pub unit_price_minor: i64,
+    /// `list`, `sale` or `price_list:{name}`.
+    pub price_source: String,
+    pub rate_bp: i32,
+    /// The line's share of the discount.
+    pub discount_minor: i64,
+    pub tax: LineTax,
+}
+
+/// A charge that is not a product (shipping), taxed like a line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ChargeDraft {
+    pub description: String,
+    /// SAC of the service (996812: courier services).
+    pub sac: String,
+    /// As entered (same convention as prices).
+    pub amount_minor: i64,
+    pub rate_bp: i32,
+    #[schema(value_type = Object)]
+    pub tax: LineTax,
+}
+
+/// Money taken at the counter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TenderDraft {
+    /// `cash`, `card` or `upi`.
+    pub kind: String,
+    /// What this tender pays of the sale.
+    pub amount_minor: i64,
+    /// Cash handed over (≥ amount; the rest is change). Equal to amount otherwise.
+    pub tendered_minor: i64,
+    /// Card terminal or UPI transaction reference.
+    pub reference: Option<String>,
+}
+
+/// A sale at the counter: paid and handed over at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PosSaleDraft {
+    pub register_session_id: String,
+    pub register_name: String,
+    pub tenders: Vec<TenderDraft>,
+    pub change_due_minor: i64,
+}
+
+/// Money totals of an order, in minor units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+pub struct OrderTotals {
+    /// Σ quantity × unit price, as entered.
+    pub subtotal_minor: i64,
+    pub discount_minor: i64,
+    /// The shipping charge as entered.
+    pub shipping_minor: i64,
+    pub taxable_minor: i64,
+    /// Every GST component of lines and shipping.
+    pub tax_minor: i64,
+    pub grand_total_minor: i64,
+}
+
+/// Everything checkout knows about the order it is placing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderDraft {
+    /// Chosen by the caller: the stock reservation's reference too.
+    pub id: String,
+    pub channel: Channel,
+    pub cart_id: String,
+    pub customer_id: Option<String>,
+    pub email: Option<String>,
+    pub customer_name: Option<String>,
+    /// B2B buyer's GSTIN (printed on the invoice).
+    pub buyer_gstin: Option<String>,
+    pub shipping_address: Option<PostalAddress>,
+    pub billing_address: Option<PostalAddress>,
+    pub place_of_supply: String,
+    pub supply: Supply,
+    pub prices_include_tax: bool,
+    pub currency: String,
+    /// Where the stock is reserved.
+    pub location_id: String,
+    pub lines: Vec<OrderLineDraft>,
+    pub shipping: Option<ChargeDraft>,
+    pub discount_code: Option<String>,
+    pub totals: OrderTotals,
+    pub pos: Option<PosSaleDraft>,
+}
+
+/// The order checkout wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PlacedOrder {
+    pub id: String,
+    pub number: String,
+    pub status: String,
+    pub grand_total_minor: i64,
+    /// POS sales are invoiced at once.
+    pub invoice_id: Option<String>,
+    pub invoice_number: Option<String>,
+}
+
+#[async_trait::async_trait]
+pub trait OrdersApi: Send + Sync {
+    /// Makes sure the numbering sequences `place_in` will use today exist; call it before
+    /// the checkout transaction (see `Db::ensure_sequence`).
+    async fn prepare(&self, channel: Channel) -> Result<(), AppError>;
+
+    /// Writes the order in the caller's write transaction: its number, immutable line
+    /// snapshots, the first timeline entry and `OrderPlaced` in the outbox. The stock is
+    /// already reserved under `draft.id`. A POS sale is also paid, invoiced and handed
+    /// over (its reservation sold) in the same transaction.
+    fn place_in(
+        &self,
+        conn: &mut DbConnection,
+        draft: &OrderDraft,
+        actor: &str,
+    ) -> Result<PlacedOrder, AppError>;
+
+    /// The order `id` as the store shows it (receipts), whoever asks.
+    async fn order_json(&self, id: &str) -> Result<Option<serde_json::Value>, AppError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn address() -> PostalAddress {
+        PostalAddress {
+            name: "Asha Rao".into(),
+            phone: "+91 98450 12345".into(),
+            line1: "12 MG Road".into(),
+            line2: None,
+            city: "Bengaluru".into(),
+            state_code: "29".into(),
+            pincode: "560001".into(),
+        }
+    }
+
+    #[test]
+    fn addresses_name_each_bad_field() {
+        assert!(address().check("shipping_address").is_ok());
+        let mut bad = address();
+        bad.pincode = "05600".into();
+        bad.state_code = "99".into();
+        let errors = bad.check("shipping_address").unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            vec!["shipping_address.state_code", "shipping_address.pincode"]
+        );
+    }
+}
