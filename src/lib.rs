@@ -153,6 +153,10 @@ impl AppBuilder {
         subscribers.extend(inventory.subscribers());
         #[cfg(feature = "inventory")]
         let inventory_tasks = inventory.clone();
+        #[cfg(feature = "orders")]
+        let orders = domains::orders::OrdersDomain::build(db.clone(), inventory.api(), &settings);
+        #[cfg(feature = "orders")]
+        let orders_tasks = orders.clone();
         let subscribers = std::mem::take(&mut subscribers);
 
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
@@ -201,6 +205,8 @@ impl AppBuilder {
             let (catalog_api, catalog_root) = (catalog.clone(), catalog.clone());
             #[cfg(feature = "inventory")]
             let inventory_api = inventory.clone();
+            #[cfg(feature = "orders")]
+            let orders_api = orders.clone();
             App::new()
                 .wrap(from_fn(gateway::rbac::authorize))
                 .wrap(from_fn(gateway::auth::authenticate))
@@ -239,6 +245,8 @@ impl AppBuilder {
                             catalog_api.configure_api(cfg);
                             #[cfg(feature = "inventory")]
                             inventory_api.configure_api(cfg);
+                            #[cfg(feature = "orders")]
+                            orders_api.configure_api(cfg);
                             let _ = cfg;
                         })
                         .configure(move |cfg| {
@@ -274,6 +282,10 @@ impl AppBuilder {
         #[cfg(feature = "inventory")]
         tasks.push(tokio::spawn(
             inventory_tasks.release_expired_reservations(stop_rx.clone()),
+        ));
+        #[cfg(feature = "orders")]
+        tasks.push(tokio::spawn(
+            orders_tasks.expire_unpaid_orders(stop_rx.clone()),
         ));
         tasks.push(tokio::spawn(shrink_limiters(limiters.clone(), stop_rx)));
 

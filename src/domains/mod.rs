@@ -5,6 +5,8 @@
 pub mod catalog;
 #[cfg(feature = "inventory")]
 pub mod inventory;
+#[cfg(feature = "orders")]
+pub mod orders;
 #[cfg(feature = "users")]
 pub mod users;
 
@@ -21,6 +23,8 @@ pub fn route_rules() -> Vec<RouteRule> {
     rules.extend_from_slice(catalog::ROUTES);
     #[cfg(feature = "inventory")]
     rules.extend_from_slice(inventory::ROUTES);
+    #[cfg(feature = "orders")]
+    rules.extend_from_slice(orders::ROUTES);
     rules
 }
 
@@ -32,5 +36,7 @@ pub fn document(doc: &mut utoipa::openapi::OpenApi) {
     doc.merge(catalog::openapi());
     #[cfg(feature = "inventory")]
     doc.merge(inventory::openapi());
+    #[cfg(feature = "orders")]
+    doc.merge(orders::openapi());
     let _ = doc;
 }

@@ -1,0 +1,238 @@
+//! The content of tax invoices and credit notes, built once when the document is issued
+//! and stored with it: the JSON, the HTML and the PDF all show these same numbers.
+
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::model::{LineRow, OrderRow};
+use crate::config::StoreSettings;
+use crate::contracts::gst;
+use crate::contracts::tax::Supply;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PartyData {
+    pub name: String,
+    pub gstin: Option<String>,
+    pub address_lines: Vec<String>,
+    pub state_code: String,
+    pub state_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DocLineData {
+    pub description: String,
+    /// HSN of goods, SAC of services (shipping).
+    pub hsn: String,
+    pub quantity: i64,
+    pub unit_price_minor: i64,
+    pub discount_minor: i64,
+    pub taxable_minor: i64,
+    pub rate_bp: i32,
+    pub cgst_minor: i64,
+    pub sgst_minor: i64,
+    pub igst_minor: i64,
+    pub total_minor: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct HsnRowData {
+    pub hsn: String,
+    pub rate_bp: i32,
+    pub taxable_minor: i64,
+    pub cgst_minor: i64,
+    pub sgst_minor: i64,
+    pub igst_minor: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+pub struct DocTotalsData {
+    pub taxable_minor: i64,
+    pub cgst_minor: i64,
+    pub sgst_minor: i64,
+    pub igst_minor: i64,
+    pub grand_total_minor: i64,
+}
+
+/// A tax invoice or credit note (GST rule 46 / 53 content).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct InvoiceData {
+    /// `tax_invoice` or `credit_note`.
+    pub kind: String,
+    pub number: String,
+    /// The merchant's local date of issue.
+    pub issued_on: NaiveDate,
+    pub order_number: String,
+    /// Credit notes: the invoice they correct.
+    pub reference_invoice: Option<String>,
+    pub seller: PartyData,
+    pub buyer: PartyData,
+    /// "29 - Karnataka".
+    pub place_of_supply: String,
+    pub intra_state: bool,
+    /// Intra-state in a union territory without a legislature: UTGST instead of SGST.
+    pub union_territory: bool,
+    pub currency: String,
+    pub lines: Vec<DocLineData>,
+    pub hsn_summary: Vec<HsnRowData>,
+    pub totals: DocTotalsData,
+    pub reverse_charge: bool,
+}
+
+pub struct Heading {
+    pub credit_note: bool,
+    pub number: String,
+    pub issued_at: NaiveDateTime,
+    pub utc_offset_mins: i32,
+    pub reference_invoice: Option<String>,
+}
+
+fn state_name(code: &str) -> String {
+    gst::state(code).map(|s| s.name.clone()).unwrap_or_default()
+}
+
+/// The document for `quantities[i]` units of each line, of which `already[i]` were on
+/// earlier credit notes (so partial credits add up to the line exactly), plus the shipping
+/// charge when `with_shipping`.
+pub fn build(
+    store: &StoreSettings,
+    order: &OrderRow,
+    lines: &[LineRow],
+    quantities: &[i64],
+    already: &[i64],
+    with_shipping: bool,
+    heading: Heading,
+) -> InvoiceData {
+    let details = order.details();
+    let supply = details.supply.unwrap_or(Supply::IntraState);
+    let part = |amount: i64, i: usize, q: i64, n: i64| {
+        let before = already.get(i).copied().unwrap_or(0);
+        super::service::share(amount, before + q, n) - super::service::share(amount, before, n)
+    };
+    let mut doc_lines = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        let q = quantities.get(i).copied().unwrap_or(0);
+        if q == 0 {
+            continue;
+        }
+        let taxable = part(l.taxable_minor, i, q, l.quantity);
+        let cgst = part(l.cgst_minor, i, q, l.quantity);
+        let sgst = part(l.sgst_minor, i, q, l.quantity);
+        let igst = part(l.igst_minor, i, q, l.quantity);
+        doc_lines.push(DocLineData {
+            description: format!("{} ({})", l.name, l.sku),
+            hsn: l.hsn.clone(),
+            quantity: q,
+            unit_price_minor: l.unit_price_minor,
+            discount_minor: part(l.discount_minor, i, q, l.quantity),
+            taxable_minor: taxable,
+            rate_bp: l.rate_bp,
+            cgst_minor: cgst,
+            sgst_minor: sgst,
+            igst_minor: igst,
+            total_minor: taxable + cgst + sgst + igst,
+        });
+    }
+    if with_shipping && let Some(ship) = details.shipping.as_ref().filter(|s| s.amount_minor > 0) {
+        doc_lines.push(DocLineData {
+            description: ship.description.clone(),
+            hsn: ship.sac.clone(),
+            quantity: 1,
+            unit_price_minor: ship.amount_minor,
+            discount_minor: 0,
+            taxable_minor: ship.tax.taxable_minor,
+            rate_bp: ship.rate_bp,
+            cgst_minor: ship.tax.cgst_minor,
+            sgst_minor: ship.tax.sgst_minor,
+            igst_minor: ship.tax.igst_minor,
+            total_minor: ship.tax.total_minor,
+        });
+    }
+    let mut by_hsn: BTreeMap<(String, i32), HsnRowData> = BTreeMap::new();
+    let mut totals = DocTotalsData::default();
+    for l in &doc_lines {
+        let row = by_hsn
+            .entry((l.hsn.clone(), l.rate_bp))
+            .or_insert_with(|| HsnRowData {
+                hsn: l.hsn.clone(),
+                rate_bp: l.rate_bp,
+                taxable_minor: 0,
+                cgst_minor: 0,
+                sgst_minor: 0,
+                igst_minor: 0,
+            });
+        row.taxable_minor += l.taxable_minor;
+        row.cgst_minor += l.cgst_minor;
+        row.sgst_minor += l.sgst_minor;
+        row.igst_minor += l.igst_minor;
+        totals.taxable_minor += l.taxable_minor;
+        totals.cgst_minor += l.cgst_minor;
+        totals.sgst_minor += l.sgst_minor;
+        totals.igst_minor += l.igst_minor;
+        totals.grand_total_minor += l.total_minor;
+    }
+    let seller_state = store.state_code.clone();
+    let seller = PartyData {
+        name: if store.legal_name.is_empty() {
+            store.name.clone()
+        } else {
+            store.legal_name.clone()
+        },
+        gstin: (!store.gstin.is_empty()).then(|| store.gstin.clone()),
+        address_lines: store.address.clone(),
+        state_name: state_name(&seller_state),
+        state_code: seller_state,
+    };
+    let address = details
+        .billing_address
+        .clone()
+        .or(details.shipping_address.clone());
+    let buyer = PartyData {
+        name: address
+            .as_ref()
+            .map(|a| a.name.clone())
+            .or(details.customer_name.clone())
+            .unwrap_or_else(|| "Walk-in customer".into()),
+        gstin: details.buyer_gstin.clone(),
+        address_lines: address
+            .as_ref()
+            .map(|a| {
+                let mut v = vec![a.line1.clone()];
+                v.extend(a.line2.clone());
+                v.push(format!("{} {}", a.city, a.pincode));
+                v
+            })
+            .unwrap_or_default(),
+        state_name: state_name(&details.place_of_supply),
+        state_code: details.place_of_supply.clone(),
+    };
+    InvoiceData {
+        kind: if heading.credit_note {
+            "credit_note"
+        } else {
+            "tax_invoice"
+        }
+        .into(),
+        number: heading.number,
+        issued_on: (heading.issued_at + TimeDelta::minutes(i64::from(heading.utc_offset_mins)))
+            .date(),
+        order_number: order.number.clone(),
+        reference_invoice: heading.reference_invoice,
+        seller,
+        buyer,
+        place_of_supply: format!(
+            "{} - {}",
+            details.place_of_supply,
+            state_name(&details.place_of_supply)
+        ),
+        intra_state: supply.is_intra(),
+        union_territory: supply == Supply::IntraTerritory,
+        currency: order.currency.clone(),
+        lines: doc_lines,
+        hsn_summary: by_hsn.into_values().collect(),
+        totals,
+        reverse_charge: false,
+    }
+}

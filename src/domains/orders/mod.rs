@@ -1,0 +1,184 @@
+//! The orders domain: orders with their immutable line snapshots, the status machine and
+//! timeline, payments recorded by staff, fulfilment, cancellation and expiry, returns, and
+//! GST invoices and credit notes. It implements `OrdersApi`.
+
+mod invoice;
+mod model;
+mod render;
+mod routes;
+mod service;
+mod store;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::web;
+use tokio::sync::watch;
+use utoipa::OpenApi;
+
+use crate::config::Settings;
+use crate::contracts::auth::Permission;
+use crate::contracts::inventory::InventoryApi;
+use crate::contracts::orders::{Channel, OrderDraft, OrdersApi, PlacedOrder};
+use crate::db::{Db, DbConnection};
+use crate::gateway::rbac::{Access, RouteRule};
+use crate::http::{AppError, method_not_allowed};
+
+const MANAGE: Access = Access::Permission(Permission::OrdersManage);
+const SIGNED_IN: Access = Access::Authenticated;
+
+/// Every route of the domain and who may call it.
+pub const ROUTES: &[RouteRule] = &[
+    RouteRule::new("GET", "/api/v1/orders", SIGNED_IN),
+    RouteRule::new("GET", "/api/v1/orders/{id}", SIGNED_IN),
+    RouteRule::new("POST", "/api/v1/orders/{id}/payments", MANAGE),
+    RouteRule::new("POST", "/api/v1/orders/{id}/fulfilments", MANAGE),
+    RouteRule::new("POST", "/api/v1/orders/{id}/transitions", MANAGE),
+    RouteRule::new("POST", "/api/v1/orders/{id}/cancel", SIGNED_IN),
+    RouteRule::new("GET", "/api/v1/orders/{id}/returns", SIGNED_IN),
+    RouteRule::new("POST", "/api/v1/orders/{id}/returns", SIGNED_IN),
+    RouteRule::new("POST", "/api/v1/returns/{id}/approve", MANAGE),
+    RouteRule::new("POST", "/api/v1/returns/{id}/reject", MANAGE),
+    RouteRule::new("POST", "/api/v1/returns/{id}/receive", MANAGE),
+    RouteRule::new("GET", "/api/v1/invoices/{id}", SIGNED_IN),
+    RouteRule::new("GET", "/api/v1/invoices/{id}.pdf", SIGNED_IN),
+    RouteRule::new("GET", "/api/v1/invoices/{id}.html", SIGNED_IN),
+];
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        routes::list, routes::get, routes::pay, routes::fulfil, routes::advance,
+        routes::cancel, routes::list_returns, routes::request_return, routes::approve_return,
+        routes::reject_return, routes::receive_return, routes::invoice, routes::invoice_pdf,
+        routes::invoice_html
+    ),
+    tags((name = "orders", description = "Orders, returns, GST invoices and credit notes"))
+)]
+struct OrdersApiDoc;
+
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    OrdersApiDoc::openapi()
+}
+
+/// How often unpaid orders are looked for.
+const EXPIRY_SWEEP_EVERY: Duration = Duration::from_secs(15);
+
+/// The domain as the application wires it.
+#[derive(Clone)]
+pub struct OrdersDomain {
+    orders: web::Data<service::Orders>,
+}
+
+impl OrdersDomain {
+    pub fn build(db: Db, inventory: Arc<dyn InventoryApi>, settings: &Settings) -> Self {
+        Self {
+            orders: web::Data::new(service::Orders::new(
+                db,
+                inventory,
+                settings.store.clone(),
+                settings.orders.clone(),
+            )),
+        }
+    }
+
+    pub fn api(&self) -> Arc<dyn OrdersApi> {
+        Arc::new(self.clone())
+    }
+
+    /// Cancels unpaid web orders past their time until `stop` changes.
+    pub async fn expire_unpaid_orders(self, mut stop: watch::Receiver<bool>) {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(EXPIRY_SWEEP_EVERY) => {}
+                _ = stop.changed() => break,
+            }
+            match self.orders.expire_unpaid().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(count = n, "cancelled unpaid orders"),
+                Err(e) => tracing::warn!(error = %e, "expiring unpaid orders failed"),
+            }
+        }
+    }
+
+    /// Routes under `/api` (the `/api` scope is the caller's).
+    pub fn configure_api(&self, cfg: &mut web::ServiceConfig) {
+        cfg.app_data(self.orders.clone())
+            .service(
+                web::resource("/v1/orders")
+                    .route(web::get().to(routes::list))
+                    .default_service(method_not_allowed(&["GET"])),
+            )
+            .service(
+                web::resource("/v1/orders/{id}")
+                    .route(web::get().to(routes::get))
+                    .default_service(method_not_allowed(&["GET"])),
+            )
+            .service(
+                web::resource("/v1/orders/{id}/payments")
+                    .route(web::post().to(routes::pay))
+                    .default_service(method_not_allowed(&["POST"])),
+            )
+            .service(
+                web::resource("/v1/orders/{id}/fulfilments")
+                    .route(web::post().to(routes::fulfil))
+                    .default_service(method_not_allowed(&["POST"])),
+            )
+            .service(
+                web::resource("/v1/orders/{id}/transitions")
+                    .route(web::post().to(routes::advance))
+                    .default_service(method_not_allowed(&["POST"])),
+            )
+            .service(
+                web::resource("/v1/orders/{id}/cancel")
+                    .route(web::post().to(routes::cancel))
+                    .default_service(method_not_allowed(&["POST"])),
+            )
+            .service(
+                web::resource("/v1/orders/{id}/returns")
+                    .route(web::get().to(routes::list_returns))
+                    .route(web::post().to(routes::request_return))
+                    .default_service(method_not_allowed(&["GET", "POST"])),
+            )
+            .service(
+                web::resource("/v1/returns/{id}/approve")
+                    .route(web::post().to(routes::approve_return))
+                    .default_service(method_not_allowed(&["POST"])),
+            )
+            .service(
+                web::resource("/v1/returns/{id}/reject")
+                    .route(web::post().to(routes::reject_return))
+                    .default_service(method_not_allowed(&["POST"])),
+            )
+            .service(
+                web::resource("/v1/returns/{id}/receive")
+                    .route(web::post().to(routes::receive_return))
+                    .default_service(method_not_allowed(&["POST"])),
+            )
+            .service(
+                web::resource("/v1/invoices/{file}")
+                    .route(web::get().to(routes::invoice))
+                    .default_service(method_not_allowed(&["GET"])),
+            );
+    }
+}
+
+#[async_trait::async_trait]
+impl OrdersApi for OrdersDomain {
+    async fn prepare(&self, _channel: Channel) -> Result<(), AppError> {
+        self.orders.prepare().await
+    }
+
+    fn place_in(
+        &self,
+        conn: &mut DbConnection,
+        draft: &OrderDraft,
+        actor: &str,
+    ) -> Result<PlacedOrder, AppError> {
+        self.orders.place_in(conn, draft, actor)
+    }
+
+    async fn order_json(&self, id: &str) -> Result<Option<serde_json::Value>, AppError> {
+        self.orders.order_json(id).await
+    }
+}

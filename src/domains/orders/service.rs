@@ -1,0 +1,1254 @@
+//! Order rules: placing (inside checkout's transaction), the status machine with its
+//! timeline, payment recording, fulfilment, cancellation, expiry of unpaid orders,
+//! invoices and credit notes with gap-free numbers, and returns with refunds computed
+//! from the line snapshots.
+
+use std::sync::Arc;
+
+use chrono::{Datelike, NaiveDateTime, TimeDelta};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::invoice::{self, InvoiceData};
+use super::model::{
+    InvoiceRef, LineRow, OrderDetails, OrderLineView, OrderRow, OrderSummary, OrderView,
+    PaymentRecord, ReturnLine, ReturnRow, ReturnView, Status, TimelineEntry,
+};
+use super::store::{self, OrderFilter};
+use crate::config::{OrderSettings, StoreSettings};
+use crate::contracts::auth::{Permission, Principal};
+use crate::contracts::events::{OrderPlaced, OrderStatusChanged, ReturnReceived};
+use crate::contracts::inventory::{InventoryApi, StockLine};
+use crate::contracts::orders::{Channel, OrderDraft, OrderTotals, PlacedOrder};
+use crate::db::{Db, DbConnection, new_id, next_in_sequence, now};
+use crate::events::enqueue;
+use crate::http::pagination::{Page, PageQuery};
+use crate::http::{AppError, FieldError};
+
+/// The user id recorded for what the system does by itself (expiry).
+pub const SYSTEM: &str = "system";
+
+/// Who is looking at orders, and so which orders and lines they see.
+#[derive(Debug, Clone)]
+pub enum Viewer {
+    /// Staff and admin: everything.
+    All,
+    /// A seller: orders with their lines, and only those lines.
+    Seller(String),
+    /// A customer: their own orders.
+    Customer(String),
+}
+
+impl Viewer {
+    pub fn of(p: &Principal) -> Viewer {
+        if p.has(Permission::OrdersReadAll) {
+            Viewer::All
+        } else if p.has(Permission::OrdersReadOwnLines) {
+            Viewer::Seller(p.user_id().to_string())
+        } else {
+            Viewer::Customer(p.user_id().to_string())
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentInput {
+    /// `manual` (bank transfer), `cash`, `card` or `upi`.
+    pub method: String,
+    /// Must equal the order's grand total.
+    pub amount_minor: i64,
+    pub reference: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LineQuantity {
+    pub line_no: i32,
+    pub quantity: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FulfilInput {
+    pub lines: Vec<LineQuantity>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionInput {
+    /// `shipped`, `delivered` or `completed` (until the shipping domain reports these).
+    pub to: String,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelInput {
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnInput {
+    pub lines: Vec<ReturnLine>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiveReturnInput {
+    /// `restock` (back into stock at `location_id`) or `write_off` (damaged).
+    pub disposition: String,
+    pub location_id: Option<String>,
+}
+
+/// Filters of `GET /orders`.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+pub struct OrderQuery {
+    pub status: Option<String>,
+    /// `web` or `pos`.
+    pub channel: Option<String>,
+    pub customer_id: Option<String>,
+    /// Placed at or after (RFC 3339).
+    pub from: Option<String>,
+    /// Placed before (RFC 3339).
+    pub to: Option<String>,
+    pub limit: Option<usize>,
+    pub cursor: Option<String>,
+}
+
+pub struct Orders {
+    db: Db,
+    inventory: Arc<dyn InventoryApi>,
+    store: StoreSettings,
+    cfg: OrderSettings,
+}
+
+fn conflict(from: Status, to: Status) -> AppError {
+    AppError::FieldConflict(
+        format!(
+            "an order that is {} cannot become {}",
+            from.as_str(),
+            to.as_str()
+        ),
+        vec![FieldError::new(
+            "status",
+            format!("is {}; {} is not allowed from it", from.as_str(), to.as_str()),
+        )],
+    )
+}
+
+/// Moves `order` to `to` and records the step on its timeline (and as an event), or
+/// refuses with a 409 naming the current status.
+fn transition(
+    conn: &mut DbConnection,
+    order: &mut OrderRow,
+    to: Status,
+    actor: &str,
+    note: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let from = order.status();
+    if !from.can_move_to(to) {
+        return Err(conflict(from, to));
+    }
+    if !store::set_status(conn, &order.id, from, to, now)? {
+        return Err(AppError::Conflict(
+            "the order changed meanwhile; reload it and try again".into(),
+        ));
+    }
+    store::insert_event(conn, &order.id, Some(from), to, actor, note, now)?;
+    enqueue(
+        conn,
+        &OrderStatusChanged {
+            order_id: order.id.clone(),
+            from: from.as_str().into(),
+            to: to.as_str().into(),
+        },
+    )?;
+    order.status = to.as_str().to_string();
+    Ok(())
+}
+
+/// `total × k / n`, rounded half-up: the part of a line amount that `k` of its `n` units
+/// carry. Refunds of partial returns take share(returned before + now) − share(before), so
+/// returning every unit, in any steps, refunds the line exactly.
+pub(super) fn share(total: i64, k: i64, n: i64) -> i64 {
+    if n <= 0 {
+        return 0;
+    }
+    let wide = i128::from(total) * i128::from(k) * 2 + i128::from(n);
+    (wide / (2 * i128::from(n))) as i64
+}
+
+fn parse_time(raw: &Option<String>, field: &str) -> Result<Option<NaiveDateTime>, AppError> {
+    match raw.as_deref().filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => chrono::DateTime::parse_from_rfc3339(s)
+            .map(|t| Some(t.naive_utc()))
+            .map_err(|_| AppError::invalid(field, "must be an RFC 3339 time")),
+    }
+}
+
+impl Orders {
+    pub fn new(
+        db: Db,
+        inventory: Arc<dyn InventoryApi>,
+        store: StoreSettings,
+        cfg: OrderSettings,
+    ) -> Self {
+        Self {
+            db,
+            inventory,
+            store,
+            cfg,
+        }
+    }
+
+    pub fn store_settings(&self) -> &StoreSettings {
+        &self.store
+    }
+
+    fn order_sequence(&self) -> String {
+        format!("order_{}", self.cfg.number_prefix)
+    }
+
+    /// The financial year (April–March, merchant's time) of `at`, as `2627` for 2026-27.
+    pub fn financial_year(&self, at: NaiveDateTime) -> String {
+        let local = (at + TimeDelta::minutes(i64::from(self.store.utc_offset_mins))).date();
+        let start = if local.month() >= 4 {
+            local.year()
+        } else {
+            local.year() - 1
+        };
+        format!("{:02}{:02}", start.rem_euclid(100), (start + 1).rem_euclid(100))
+    }
+
+    fn series(&self, credit_note: bool) -> &str {
+        if credit_note {
+            &self.cfg.credit_note_series
+        } else {
+            &self.cfg.invoice_series
+        }
+    }
+
+    fn invoice_sequence(&self, credit_note: bool, fy: &str) -> String {
+        format!("invoice_{}_{fy}", self.series(credit_note))
+    }
+
+    /// Creates the sequences an order, an invoice or a credit note issued now will take
+    /// numbers from (each once per process).
+    pub async fn prepare(&self) -> Result<(), AppError> {
+        self.db.ensure_sequence(&self.order_sequence()).await?;
+        let at = now();
+        // Tomorrow's too, so a transaction that starts before midnight on 31 March and
+        // ends after it still finds its sequence.
+        for fy in [
+            self.financial_year(at),
+            self.financial_year(at + TimeDelta::days(1)),
+        ] {
+            for credit in [false, true] {
+                self.db
+                    .ensure_sequence(&self.invoice_sequence(credit, &fy))
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    // ---- placing ----
+
+    /// Writes the order (see `OrdersApi::place_in`).
+    pub fn place_in(
+        &self,
+        conn: &mut DbConnection,
+        draft: &OrderDraft,
+        actor: &str,
+    ) -> Result<PlacedOrder, AppError> {
+        let now = now();
+        let n = next_in_sequence(conn, &self.order_sequence())?;
+        let number = format!("{}-{n:06}", self.cfg.number_prefix);
+        let details = OrderDetails {
+            cart_id: draft.cart_id.clone(),
+            email: draft.email.clone(),
+            customer_name: draft.customer_name.clone(),
+            buyer_gstin: draft.buyer_gstin.clone(),
+            shipping_address: draft.shipping_address.clone(),
+            billing_address: draft.billing_address.clone(),
+            place_of_supply: draft.place_of_supply.clone(),
+            supply: Some(draft.supply),
+            prices_include_tax: draft.prices_include_tax,
+            discount_code: draft.discount_code.clone(),
+            taxable_minor: draft.totals.taxable_minor,
+            shipping: draft.shipping.clone(),
+            pos: draft.pos.clone(),
+            payments: Vec::new(),
+            exchange_of: None,
+            product_ids: draft.lines.iter().map(|l| l.product_id.clone()).collect(),
+        };
+        let mut order = OrderRow {
+            id: draft.id.clone(),
+            number: number.clone(),
+            channel: draft.channel.as_str().to_string(),
+            status: Status::PendingPayment.as_str().to_string(),
+            customer_id: draft.customer_id.clone(),
+            location_id: draft.location_id.clone(),
+            currency: draft.currency.clone(),
+            subtotal_minor: draft.totals.subtotal_minor,
+            discount_minor: draft.totals.discount_minor,
+            shipping_minor: draft.totals.shipping_minor,
+            tax_minor: draft.totals.tax_minor,
+            grand_total_minor: draft.totals.grand_total_minor,
+            refunded_minor: 0,
+            details: serde_json::to_string(&details)?,
+            created_at: now,
+            updated_at: now,
+        };
+        store::insert_order(conn, &order)?;
+        let mut lines = Vec::with_capacity(draft.lines.len());
+        for (i, l) in draft.lines.iter().enumerate() {
+            let row = LineRow {
+                order_id: order.id.clone(),
+                line_no: i as i32 + 1,
+                variant_id: l.variant_id.clone(),
+                seller_id: l.seller_id.clone(),
+                sku: l.sku.clone(),
+                name: l.name.clone(),
+                hsn: l.hsn.clone(),
+                quantity: l.quantity,
+                unit_price_minor: l.unit_price_minor,
+                discount_minor: l.discount_minor,
+                rate_bp: l.rate_bp,
+                taxable_minor: l.tax.taxable_minor,
+                cgst_minor: l.tax.cgst_minor,
+                sgst_minor: l.tax.sgst_minor,
+                igst_minor: l.tax.igst_minor,
+                fulfilled_quantity: 0,
+            };
+            store::insert_line(conn, &row)?;
+            lines.push(row);
+        }
+        let placed_note = match draft.channel {
+            Channel::Web => "placed online",
+            Channel::Pos => "sold at the counter",
+        };
+        store::insert_event(
+            conn,
+            &order.id,
+            None,
+            Status::PendingPayment,
+            actor,
+            Some(placed_note),
+            now,
+        )?;
+        enqueue(
+            conn,
+            &OrderPlaced {
+                order_id: order.id.clone(),
+                number: number.clone(),
+                channel: draft.channel.as_str().into(),
+                customer_id: draft.customer_id.clone(),
+                currency: draft.currency.clone(),
+                grand_total_minor: draft.totals.grand_total_minor,
+                lines: draft
+                    .lines
+                    .iter()
+                    .map(|l| StockLine {
+                        variant_id: l.variant_id.clone(),
+                        quantity: l.quantity,
+                    })
+                    .collect(),
+            },
+        )?;
+        let mut invoice_ref = None;
+        if let Some(pos) = &draft.pos {
+            // A counter sale is paid, invoiced and handed over in the same transaction.
+            let mut details = details;
+            details.payments = pos
+                .tenders
+                .iter()
+                .map(|t| PaymentRecord {
+                    method: t.kind.clone(),
+                    amount_minor: t.amount_minor,
+                    reference: t.reference.clone(),
+                    recorded_by: actor.to_string(),
+                    recorded_at: now.and_utc(),
+                })
+                .collect();
+            order.details = serde_json::to_string(&details)?;
+            store::set_details(conn, &order.id, &order.details, now)?;
+            transition(conn, &mut order, Status::Paid, actor, Some("paid at the counter"), now)?;
+            let inv = self.issue_invoice_in(conn, &order, &lines, now)?;
+            invoice_ref = Some((inv.id.clone(), inv.number.clone()));
+            self.inventory.close_in(conn, actor, &order.id, true)?;
+            for l in &lines {
+                store::add_fulfilled(conn, &order.id, l.line_no, l.quantity)?;
+            }
+            transition(conn, &mut order, Status::Fulfilled, actor, Some("handed over"), now)?;
+            transition(conn, &mut order, Status::Completed, actor, None, now)?;
+        }
+        Ok(PlacedOrder {
+            id: order.id,
+            number,
+            status: order.status,
+            grand_total_minor: order.grand_total_minor,
+            invoice_id: invoice_ref.as_ref().map(|(id, _)| id.clone()),
+            invoice_number: invoice_ref.map(|(_, n)| n),
+        })
+    }
+
+    // ---- invoices ----
+
+    /// Issues the tax invoice of a paid order, numbered in this transaction.
+    fn issue_invoice_in(
+        &self,
+        conn: &mut DbConnection,
+        order: &OrderRow,
+        lines: &[LineRow],
+        now: NaiveDateTime,
+    ) -> Result<InvoiceRef, AppError> {
+        let fy = self.financial_year(now);
+        let n = next_in_sequence(conn, &self.invoice_sequence(false, &fy))?;
+        let number = format!("{}/{fy}/{n:06}", self.series(false));
+        let quantities: Vec<i64> = lines.iter().map(|l| l.quantity).collect();
+        let data = invoice::build(
+            &self.store,
+            order,
+            lines,
+            &quantities,
+            &[],
+            true,
+            invoice::Heading {
+                credit_note: false,
+                number: number.clone(),
+                issued_at: now,
+                utc_offset_mins: self.store.utc_offset_mins,
+                reference_invoice: None,
+            },
+        );
+        self.insert_document(conn, order, &data, &fy, None, now)
+    }
+
+    /// Issues a credit note for `quantities` of each line (and the shipping charge when
+    /// `with_shipping`), referencing the order's invoice.
+    #[allow(clippy::too_many_arguments)]
+    fn issue_credit_note_in(
+        &self,
+        conn: &mut DbConnection,
+        order: &OrderRow,
+        lines: &[LineRow],
+        quantities: &[i64],
+        already: &[i64],
+        with_shipping: bool,
+        now: NaiveDateTime,
+    ) -> Result<(InvoiceRef, InvoiceData), AppError> {
+        let original = store::invoices_of(conn, &order.id)?
+            .into_iter()
+            .find(|i| i.kind == "invoice")
+            .ok_or_else(|| AppError::Conflict("the order has no invoice to credit".into()))?;
+        let fy = self.financial_year(now);
+        let n = next_in_sequence(conn, &self.invoice_sequence(true, &fy))?;
+        let number = format!("{}/{fy}/{n:06}", self.series(true));
+        let data = invoice::build(
+            &self.store,
+            order,
+            lines,
+            quantities,
+            already,
+            with_shipping,
+            invoice::Heading {
+                credit_note: true,
+                number,
+                issued_at: now,
+                utc_offset_mins: self.store.utc_offset_mins,
+                reference_invoice: Some(original.number.clone()),
+            },
+        );
+        let r = self.insert_document(conn, order, &data, &fy, Some(&original.id), now)?;
+        Ok((r, data))
+    }
+
+    fn insert_document(
+        &self,
+        conn: &mut DbConnection,
+        order: &OrderRow,
+        data: &InvoiceData,
+        fy: &str,
+        credits: Option<&str>,
+        now: NaiveDateTime,
+    ) -> Result<InvoiceRef, AppError> {
+        let row = super::model::InvoiceRow {
+            id: new_id(),
+            number: data.number.clone(),
+            kind: if credits.is_some() {
+                "credit_note"
+            } else {
+                "invoice"
+            }
+            .into(),
+            order_id: order.id.clone(),
+            // One invoice per order, enforced by a unique key.
+            order_invoice: credits.is_none().then(|| order.id.clone()),
+            invoice_id: credits.map(str::to_string),
+            financial_year: fy.to_string(),
+            grand_total_minor: data.totals.grand_total_minor,
+            document: serde_json::to_string(data)?,
+            issued_at: now,
+        };
+        store::insert_invoice(conn, &row)?;
+        Ok(InvoiceRef::from(&row))
+    }
+
+    /// An invoice or credit note, if the viewer may see its order.
+    pub async fn invoice(&self, who: &Principal, id: &str) -> Result<InvoiceData, AppError> {
+        let id = id.to_string();
+        let viewer = Viewer::of(who);
+        self.db
+            .read(move |conn| {
+                let row = store::invoice(conn, &id)?
+                    .ok_or_else(|| AppError::NotFound("no such invoice".into()))?;
+                let order = store::order(conn, &row.order_id)?
+                    .ok_or_else(|| AppError::NotFound("no such invoice".into()))?;
+                let visible = match &viewer {
+                    Viewer::All => true,
+                    Viewer::Customer(me) => order.customer_id.as_deref() == Some(me),
+                    // A seller's documents would show other sellers' lines.
+                    Viewer::Seller(_) => false,
+                };
+                if !visible {
+                    return Err(AppError::NotFound("no such invoice".into()));
+                }
+                Ok(serde_json::from_str(&row.document)?)
+            })
+            .await
+    }
+
+    // ---- reading ----
+
+    pub async fn get(&self, who: &Principal, id: &str) -> Result<OrderView, AppError> {
+        let id = id.to_string();
+        let viewer = Viewer::of(who);
+        self.db
+            .read(move |conn| {
+                let order = store::order(conn, &id)?
+                    .ok_or_else(|| AppError::NotFound("no such order".into()))?;
+                view(conn, order, &viewer)
+            })
+            .await
+    }
+
+    pub async fn list(
+        &self,
+        who: &Principal,
+        query: OrderQuery,
+    ) -> Result<Page<OrderSummary>, AppError> {
+        let viewer = Viewer::of(who);
+        let page = PageQuery {
+            limit: query.limit,
+            cursor: query.cursor.clone(),
+        }
+        .parse::<String>()?;
+        if let Some(s) = &query.status
+            && Status::parse(s).is_none()
+        {
+            return Err(AppError::invalid("status", "is not an order status"));
+        }
+        if let Some(c) = &query.channel
+            && !["web", "pos"].contains(&c.as_str())
+        {
+            return Err(AppError::invalid("channel", "must be web or pos"));
+        }
+        let mut filter = OrderFilter {
+            status: query.status.clone(),
+            channel: query.channel.clone(),
+            customer_id: query.customer_id.clone(),
+            from: parse_time(&query.from, "from")?,
+            to: parse_time(&query.to, "to")?,
+            seller_id: None,
+        };
+        match &viewer {
+            Viewer::All => {}
+            Viewer::Seller(me) => filter.seller_id = Some(me.clone()),
+            Viewer::Customer(me) => filter.customer_id = Some(me.clone()),
+        }
+        let rows = self
+            .db
+            .read(move |conn| {
+                let rows = store::list(conn, &filter, page.after.as_deref(), page.limit)?;
+                let totals = match &filter.seller_id {
+                    Some(seller) => {
+                        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+                        store::seller_totals(conn, &ids, seller)?
+                    }
+                    None => Vec::new(),
+                };
+                Ok((rows, totals, page.limit))
+            })
+            .await?;
+        let (rows, totals, limit) = rows;
+        let seller = matches!(viewer, Viewer::Seller(_));
+        Ok(Page::from_rows(rows, limit, |r| r.id.clone()).map(|r| OrderSummary {
+            grand_total_minor: if seller {
+                totals
+                    .iter()
+                    .find(|(id, _)| *id == r.id)
+                    .map(|(_, t)| *t)
+                    .unwrap_or(0)
+            } else {
+                r.grand_total_minor
+            },
+            id: r.id,
+            number: r.number,
+            channel: r.channel,
+            status: r.status,
+            customer_id: r.customer_id,
+            currency: r.currency,
+            created_at: r.created_at.and_utc(),
+        }))
+    }
+
+    /// The order as JSON for receipts (no viewer filter: callers hold the sale).
+    pub async fn order_json(&self, id: &str) -> Result<Option<serde_json::Value>, AppError> {
+        let id = id.to_string();
+        self.db
+            .read(move |conn| match store::order(conn, &id)? {
+                None => Ok(None),
+                Some(order) => Ok(Some(serde_json::to_value(view(
+                    conn,
+                    order,
+                    &Viewer::All,
+                )?)?)),
+            })
+            .await
+    }
+
+    // ---- changing ----
+
+    /// Records a payment (bank transfer, cash...) of the whole grand total: the order
+    /// becomes paid and its tax invoice is issued, in one transaction.
+    pub async fn record_payment(
+        &self,
+        who: &Principal,
+        id: &str,
+        input: PaymentInput,
+    ) -> Result<OrderView, AppError> {
+        if !["manual", "cash", "card", "upi"].contains(&input.method.as_str()) {
+            return Err(AppError::invalid(
+                "method",
+                "must be manual, cash, card or upi",
+            ));
+        }
+        let reference = input
+            .reference
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_string);
+        if reference.as_ref().is_some_and(|r| r.chars().count() > 100) {
+            return Err(AppError::invalid("reference", "must be at most 100 characters"));
+        }
+        self.prepare().await?;
+        let (actor, id) = (who.user_id().to_string(), id.to_string());
+        let this = self.clone_parts();
+        self.db
+            .write(move |conn| {
+                let now = now();
+                let mut order = store::order(conn, &id)?
+                    .ok_or_else(|| AppError::NotFound("no such order".into()))?;
+                if !order.status().can_move_to(Status::Paid) {
+                    return Err(conflict(order.status(), Status::Paid));
+                }
+                if input.amount_minor != order.grand_total_minor {
+                    return Err(AppError::invalid(
+                        "amount_minor",
+                        format!(
+                            "must equal the order's grand total ({})",
+                            order.grand_total_minor
+                        ),
+                    ));
+                }
+                let mut details = order.details();
+                details.payments.push(PaymentRecord {
+                    method: input.method.clone(),
+                    amount_minor: input.amount_minor,
+                    reference,
+                    recorded_by: actor.clone(),
+                    recorded_at: now.and_utc(),
+                });
+                order.details = serde_json::to_string(&details)?;
+                store::set_details(conn, &order.id, &order.details, now)?;
+                let note = format!("payment recorded ({})", input.method);
+                transition(conn, &mut order, Status::Paid, &actor, Some(&note), now)?;
+                let lines = store::lines(conn, &order.id)?;
+                this.issue_invoice_in(conn, &order, &lines, now)?;
+                view(conn, order, &Viewer::All)
+            })
+            .await
+    }
+
+    /// Marks lines handed over for delivery: their reserved stock becomes sales.
+    pub async fn fulfil(
+        &self,
+        who: &Principal,
+        id: &str,
+        input: FulfilInput,
+    ) -> Result<OrderView, AppError> {
+        if input.lines.is_empty() {
+            return Err(AppError::invalid("lines", "must not be empty"));
+        }
+        for (i, l) in input.lines.iter().enumerate() {
+            if l.quantity < 1 {
+                return Err(AppError::invalid(
+                    format!("lines[{i}].quantity"),
+                    "must be at least 1",
+                ));
+            }
+        }
+        let (actor, id) = (who.user_id().to_string(), id.to_string());
+        let inventory = self.inventory.clone();
+        self.db
+            .write(move |conn| {
+                let now = now();
+                let mut order = store::order(conn, &id)?
+                    .ok_or_else(|| AppError::NotFound("no such order".into()))?;
+                if !matches!(order.status(), Status::Paid | Status::PartiallyFulfilled) {
+                    return Err(conflict(order.status(), Status::Fulfilled));
+                }
+                let lines = store::lines(conn, &order.id)?;
+                let mut stock = Vec::new();
+                for (i, want) in input.lines.iter().enumerate() {
+                    let Some(line) = lines.iter().find(|l| l.line_no == want.line_no) else {
+                        return Err(AppError::invalid(
+                            format!("lines[{i}].line_no"),
+                            "is not a line of this order",
+                        ));
+                    };
+                    if !store::add_fulfilled(conn, &order.id, line.line_no, want.quantity)? {
+                        return Err(AppError::FieldConflict(
+                            "more than is left to fulfil".into(),
+                            vec![FieldError::new(
+                                format!("lines[{i}].quantity"),
+                                "is more than is left to fulfil on this line",
+                            )],
+                        ));
+                    }
+                    stock.push(StockLine {
+                        variant_id: line.variant_id.clone(),
+                        quantity: want.quantity,
+                    });
+                }
+                inventory.commit_lines_in(conn, &actor, &order.id, &stock)?;
+                let done = store::lines(conn, &order.id)?
+                    .iter()
+                    .all(|l| l.fulfilled_quantity == l.quantity);
+                let to = if done {
+                    Status::Fulfilled
+                } else {
+                    Status::PartiallyFulfilled
+                };
+                transition(conn, &mut order, to, &actor, None, now)?;
+                view(conn, order, &Viewer::All)
+            })
+            .await
+    }
+
+    /// Moves an order along the delivery path by hand (`shipped`, `delivered`,
+    /// `completed`) until the shipping domain reports these.
+    pub async fn advance(
+        &self,
+        who: &Principal,
+        id: &str,
+        input: TransitionInput,
+    ) -> Result<OrderView, AppError> {
+        let to = match Status::parse(&input.to) {
+            Some(s @ (Status::Shipped | Status::Delivered | Status::Completed)) => s,
+            _ => {
+                return Err(AppError::invalid(
+                    "to",
+                    "must be shipped, delivered or completed",
+                ));
+            }
+        };
+        let note = input
+            .note
+            .map(|n| n.trim().chars().take(500).collect::<String>())
+            .filter(|n| !n.is_empty());
+        let (actor, id) = (who.user_id().to_string(), id.to_string());
+        self.db
+            .write(move |conn| {
+                let now = now();
+                let mut order = store::order(conn, &id)?
+                    .ok_or_else(|| AppError::NotFound("no such order".into()))?;
+                transition(conn, &mut order, to, &actor, note.as_deref(), now)?;
+                view(conn, order, &Viewer::All)
+            })
+            .await
+    }
+
+    /// Cancels an order that has not been handed over: its stock goes back, and a paid
+    /// order's invoice is reversed by a credit note. Customers may cancel their own
+    /// unpaid orders; staff any order not yet fulfilled.
+    pub async fn cancel(
+        &self,
+        who: Option<&Principal>,
+        id: &str,
+        reason: Option<String>,
+    ) -> Result<OrderView, AppError> {
+        self.prepare().await?;
+        let actor = who.map_or(SYSTEM.to_string(), |p| p.user_id().to_string());
+        let staff = who.is_none_or(|p| p.has(Permission::OrdersManage));
+        let id = id.to_string();
+        let this = self.clone_parts();
+        let reason = reason
+            .map(|r| r.trim().chars().take(500).collect::<String>())
+            .filter(|r| !r.is_empty());
+        self.db
+            .write(move |conn| {
+                let now = now();
+                let mut order = store::order(conn, &id)?
+                    .ok_or_else(|| AppError::NotFound("no such order".into()))?;
+                if !staff {
+                    if order.customer_id.as_deref() != Some(actor.as_str()) {
+                        return Err(AppError::NotFound("no such order".into()));
+                    }
+                    if order.status() != Status::PendingPayment {
+                        return Err(AppError::FieldConflict(
+                            "only an unpaid order can be cancelled online; ask the store"
+                                .into(),
+                            vec![FieldError::new(
+                                "status",
+                                format!("is {}", order.status().as_str()),
+                            )],
+                        ));
+                    }
+                }
+                let was_paid = order.status() == Status::Paid;
+                transition(
+                    conn,
+                    &mut order,
+                    Status::Cancelled,
+                    &actor,
+                    reason.as_deref(),
+                    now,
+                )?;
+                this.inventory.close_in(conn, &actor, &order.id, false)?;
+                if was_paid {
+                    let lines = store::lines(conn, &order.id)?;
+                    let all: Vec<i64> = lines.iter().map(|l| l.quantity).collect();
+                    let none = vec![0; lines.len()];
+                    let (_, data) =
+                        this.issue_credit_note_in(conn, &order, &lines, &all, &none, true, now)?;
+                    store::add_refunded(conn, &order.id, data.totals.grand_total_minor)?;
+                    order.refunded_minor += data.totals.grand_total_minor;
+                }
+                view(conn, order, &Viewer::All)
+            })
+            .await
+    }
+
+    /// Cancels web orders left unpaid past `orders.payment_timeout_mins`; returns how many.
+    pub async fn expire_unpaid(&self) -> Result<usize, AppError> {
+        let before = now() - TimeDelta::minutes(i64::from(self.cfg.payment_timeout_mins));
+        let due = self
+            .db
+            .read(move |conn| store::unpaid_before(conn, before, 100))
+            .await?;
+        let mut expired = 0;
+        for id in due {
+            let note = format!(
+                "not paid within {} minutes",
+                self.cfg.payment_timeout_mins
+            );
+            match self.cancel(None, &id, Some(note)).await {
+                Ok(_) => expired += 1,
+                // Paid (or cancelled) in the meantime.
+                Err(AppError::Conflict(_) | AppError::FieldConflict(..)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(expired)
+    }
+
+    // ---- returns ----
+
+    pub async fn request_return(
+        &self,
+        who: &Principal,
+        order_id: &str,
+        input: ReturnInput,
+    ) -> Result<ReturnView, AppError> {
+        let reason = input.reason.trim().to_string();
+        if reason.is_empty() || reason.chars().count() > 500 {
+            return Err(AppError::invalid("reason", "must be 1 to 500 characters"));
+        }
+        if input.lines.is_empty() {
+            return Err(AppError::invalid("lines", "must not be empty"));
+        }
+        let staff = who.has(Permission::OrdersManage);
+        let (actor, order_id) = (who.user_id().to_string(), order_id.to_string());
+        self.db
+            .write(move |conn| {
+                let now = now();
+                let order = store::order(conn, &order_id)?
+                    .ok_or_else(|| AppError::NotFound("no such order".into()))?;
+                if !staff && order.customer_id.as_deref() != Some(actor.as_str()) {
+                    return Err(AppError::NotFound("no such order".into()));
+                }
+                if !order.status().returnable() {
+                    return Err(AppError::FieldConflict(
+                        "only delivered orders can be returned".into(),
+                        vec![FieldError::new(
+                            "status",
+                            format!("is {}", order.status().as_str()),
+                        )],
+                    ));
+                }
+                let lines = store::lines(conn, &order.id)?;
+                let taken = returned_so_far(conn, &order.id, false)?;
+                let mut seen = std::collections::BTreeSet::new();
+                for (i, want) in input.lines.iter().enumerate() {
+                    let Some(line) = lines.iter().find(|l| l.line_no == want.line_no) else {
+                        return Err(AppError::invalid(
+                            format!("lines[{i}].line_no"),
+                            "is not a line of this order",
+                        ));
+                    };
+                    if !seen.insert(want.line_no) {
+                        return Err(AppError::invalid(
+                            format!("lines[{i}].line_no"),
+                            "appears twice",
+                        ));
+                    }
+                    let left = line.fulfilled_quantity
+                        - taken.get(&want.line_no).copied().unwrap_or(0);
+                    if want.quantity < 1 || want.quantity > left {
+                        return Err(AppError::invalid(
+                            format!("lines[{i}].quantity"),
+                            format!("must be between 1 and {left} (not yet returned)"),
+                        ));
+                    }
+                }
+                let row = ReturnRow {
+                    id: new_id(),
+                    order_id: order.id.clone(),
+                    status: "requested".into(),
+                    reason,
+                    lines: serde_json::to_string(&input.lines)?,
+                    refund_minor: 0,
+                    location_id: None,
+                    disposition: None,
+                    credit_note_id: None,
+                    exchange_order_id: None,
+                    requested_by: actor,
+                    created_at: now,
+                    updated_at: now,
+                };
+                store::insert_return(conn, &row)?;
+                Ok(ReturnView::from(row))
+            })
+            .await
+    }
+
+    /// Staff's decision on a requested return.
+    pub async fn decide_return(&self, id: &str, approve: bool) -> Result<ReturnView, AppError> {
+        let id = id.to_string();
+        self.db
+            .write(move |conn| {
+                let to = if approve { "approved" } else { "rejected" };
+                if !store::set_return_status(conn, &id, "requested", to, now())? {
+                    return match store::return_row(conn, &id)? {
+                        None => Err(AppError::NotFound("no such return".into())),
+                        Some(r) => Err(AppError::FieldConflict(
+                            format!("the return is already {}", r.status),
+                            vec![FieldError::new("status", format!("is {}", r.status))],
+                        )),
+                    };
+                }
+                store::return_row(conn, &id)?
+                    .map(ReturnView::from)
+                    .ok_or_else(|| AppError::internal("return vanished"))
+            })
+            .await
+    }
+
+    /// Receives the goods of an approved return: restocked (through the ledger) or
+    /// written off, the refund computed from the line snapshots, a credit note issued and
+    /// the order marked (partially) refunded, all in one transaction.
+    pub async fn receive_return(
+        &self,
+        who: &Principal,
+        id: &str,
+        input: ReceiveReturnInput,
+    ) -> Result<ReturnView, AppError> {
+        let restock = match input.disposition.as_str() {
+            "restock" => true,
+            "write_off" => false,
+            _ => {
+                return Err(AppError::invalid(
+                    "disposition",
+                    "must be restock or write_off",
+                ));
+            }
+        };
+        if restock && input.location_id.as_deref().is_none_or(str::is_empty) {
+            return Err(AppError::invalid(
+                "location_id",
+                "is required to restock",
+            ));
+        }
+        self.prepare().await?;
+        let (actor, id) = (who.user_id().to_string(), id.to_string());
+        let this = self.clone_parts();
+        self.db
+            .write(move |conn| {
+                let now = now();
+                if !store::set_return_status(conn, &id, "approved", "received", now)? {
+                    return match store::return_row(conn, &id)? {
+                        None => Err(AppError::NotFound("no such return".into())),
+                        Some(r) => Err(AppError::FieldConflict(
+                            format!("a return that is {} cannot be received", r.status),
+                            vec![FieldError::new("status", format!("is {}", r.status))],
+                        )),
+                    };
+                }
+                let ret = store::return_row(conn, &id)?
+                    .ok_or_else(|| AppError::internal("return vanished"))?;
+                let mut order = store::order(conn, &ret.order_id)?
+                    .ok_or_else(|| AppError::internal("order vanished"))?;
+                let lines = store::lines(conn, &order.id)?;
+                let wanted: Vec<ReturnLine> = serde_json::from_str(&ret.lines)?;
+                // What earlier received returns took, so this one's refund is its share.
+                let before = returned_so_far(conn, &order.id, true)?;
+                let before_this: Vec<i64> = lines
+                    .iter()
+                    .map(|l| {
+                        let all = before.get(&l.line_no).copied().unwrap_or(0);
+                        let mine = wanted
+                            .iter()
+                            .filter(|w| w.line_no == l.line_no)
+                            .map(|w| w.quantity)
+                            .sum::<i64>();
+                        all - mine
+                    })
+                    .collect();
+                let quantities: Vec<i64> = lines
+                    .iter()
+                    .map(|l| {
+                        wanted
+                            .iter()
+                            .filter(|w| w.line_no == l.line_no)
+                            .map(|w| w.quantity)
+                            .sum()
+                    })
+                    .collect();
+                let (note, data) = this.issue_credit_note_in(
+                    conn,
+                    &order,
+                    &lines,
+                    &quantities,
+                    &before_this,
+                    false,
+                    now,
+                )?;
+                let refund = data.totals.grand_total_minor;
+                let location = input.location_id.clone().filter(|_| restock);
+                if let Some(location) = &location {
+                    let stock: Vec<StockLine> = lines
+                        .iter()
+                        .zip(&quantities)
+                        .filter(|(_, q)| **q > 0)
+                        .map(|(l, q)| StockLine {
+                            variant_id: l.variant_id.clone(),
+                            quantity: *q,
+                        })
+                        .collect();
+                    this.inventory
+                        .return_in(conn, &actor, &ret.id, location, &stock)?;
+                }
+                store::mark_return_received(
+                    conn,
+                    &ret.id,
+                    &store::ReceivedReturn {
+                        refund_minor: refund,
+                        location_id: location.as_deref(),
+                        disposition: &input.disposition,
+                        credit_note_id: &note.id,
+                        exchange_order_id: None,
+                    },
+                    now,
+                )?;
+                store::add_refunded(conn, &order.id, refund)?;
+                let everything_back = lines.iter().all(|l| {
+                    before.get(&l.line_no).copied().unwrap_or(0) >= l.quantity
+                });
+                let to = if everything_back {
+                    Status::Refunded
+                } else {
+                    Status::PartiallyRefunded
+                };
+                let note_text = format!("return received; credit note {}", note.number);
+                transition(conn, &mut order, to, &actor, Some(&note_text), now)?;
+                enqueue(
+                    conn,
+                    &ReturnReceived {
+                        order_id: order.id.clone(),
+                        return_id: ret.id.clone(),
+                        credit_note_id: note.id.clone(),
+                        refund_minor: refund,
+                    },
+                )?;
+                store::return_row(conn, &ret.id)?
+                    .map(ReturnView::from)
+                    .ok_or_else(|| AppError::internal("return vanished"))
+            })
+            .await
+    }
+
+    pub async fn returns(&self, who: &Principal, order_id: &str) -> Result<Vec<ReturnView>, AppError> {
+        // Visibility follows the order's.
+        self.get(who, order_id).await?;
+        let order_id = order_id.to_string();
+        self.db
+            .read(move |conn| {
+                Ok(store::returns_of(conn, &order_id)?
+                    .into_iter()
+                    .map(ReturnView::from)
+                    .collect())
+            })
+            .await
+    }
+
+    /// A cheap handle for the blocking closures (settings and the inventory contract).
+    fn clone_parts(&self) -> Orders {
+        Orders {
+            db: self.db.clone(),
+            inventory: self.inventory.clone(),
+            store: self.store.clone(),
+            cfg: self.cfg.clone(),
+        }
+    }
+}
+
+/// Units of each line already in returns: received ones only, or every return not rejected.
+fn returned_so_far(
+    conn: &mut DbConnection,
+    order_id: &str,
+    received_only: bool,
+) -> Result<std::collections::BTreeMap<i32, i64>, AppError> {
+    let mut out = std::collections::BTreeMap::new();
+    for r in store::returns_of(conn, order_id)? {
+        let counts = if received_only {
+            r.status == "received"
+        } else {
+            r.status != "rejected"
+        };
+        if !counts {
+            continue;
+        }
+        let lines: Vec<ReturnLine> = serde_json::from_str(&r.lines)?;
+        for l in lines {
+            *out.entry(l.line_no).or_default() += l.quantity;
+        }
+    }
+    Ok(out)
+}
+
+/// The order as `viewer` may see it.
+fn view(conn: &mut DbConnection, order: OrderRow, viewer: &Viewer) -> Result<OrderView, AppError> {
+    let mut lines = store::lines(conn, &order.id)?;
+    match viewer {
+        Viewer::All => {}
+        Viewer::Customer(me) => {
+            if order.customer_id.as_deref() != Some(me) {
+                return Err(AppError::NotFound("no such order".into()));
+            }
+        }
+        Viewer::Seller(me) => {
+            lines.retain(|l| &l.seller_id == me);
+            if lines.is_empty() {
+                return Err(AppError::NotFound("no such order".into()));
+            }
+        }
+    }
+    let details = order.details();
+    let seller = matches!(viewer, Viewer::Seller(_));
+    let totals = if seller {
+        // Only their lines: no shipping, no order-level figures of other sellers.
+        let mut t = OrderTotals::default();
+        for l in &lines {
+            t.subtotal_minor += l.quantity * l.unit_price_minor;
+            t.discount_minor += l.discount_minor;
+            t.taxable_minor += l.taxable_minor;
+            t.tax_minor += l.cgst_minor + l.sgst_minor + l.igst_minor;
+            t.grand_total_minor += l.total_minor();
+        }
+        t
+    } else {
+        OrderTotals {
+            subtotal_minor: order.subtotal_minor,
+            discount_minor: order.discount_minor,
+            shipping_minor: order.shipping_minor,
+            taxable_minor: details.taxable_minor,
+            tax_minor: order.tax_minor,
+            grand_total_minor: order.grand_total_minor,
+        }
+    };
+    let invoices = if seller {
+        Vec::new()
+    } else {
+        store::invoices_of(conn, &order.id)?
+            .iter()
+            .map(InvoiceRef::from)
+            .collect()
+    };
+    let timeline: Vec<TimelineEntry> = store::events(conn, &order.id)?
+        .into_iter()
+        .map(TimelineEntry::from)
+        .collect();
+    Ok(OrderView {
+        id: order.id,
+        number: order.number,
+        channel: order.channel,
+        status: order.status,
+        customer_id: order.customer_id,
+        email: details.email,
+        customer_name: details.customer_name,
+        buyer_gstin: details.buyer_gstin,
+        location_id: order.location_id,
+        currency: order.currency,
+        prices_include_tax: details.prices_include_tax,
+        place_of_supply: details.place_of_supply,
+        supply: details.supply,
+        shipping_address: details.shipping_address,
+        billing_address: details.billing_address,
+        discount_code: if seller { None } else { details.discount_code },
+        lines: lines.iter().map(OrderLineView::from).collect(),
+        shipping: if seller { None } else { details.shipping },
+        totals,
+        refunded_minor: if seller { 0 } else { order.refunded_minor },
+        payments: if seller { Vec::new() } else { details.payments },
+        pos: if seller { None } else { details.pos },
+        exchange_of: details.exchange_of,
+        invoices,
+        timeline,
+        created_at: order.created_at.and_utc(),
+        updated_at: order.updated_at.and_utc(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_of_a_line_add_up_whatever_the_steps() {
+        // 3 units, ₹100.00 total: returning 1 then 2 refunds 33.33 + 66.67 = 100.00.
+        let first = share(10_000, 1, 3) - share(10_000, 0, 3);
+        let rest = share(10_000, 3, 3) - share(10_000, 1, 3);
+        assert_eq!((first, rest), (3_333, 6_667));
+        assert_eq!(first + rest, 10_000);
+        assert_eq!(share(999, 2, 2), 999);
+        assert_eq!(share(5, 1, 2), 3, "half a paisa rounds up");
+    }
+}
