@@ -34,6 +34,7 @@ const INVOICE_CSS: &str = "\
 *{box-sizing:border-box}\
 body{font-family:'DejaVu Sans','Noto Sans',Arial,sans-serif;font-size:9pt;color:#111;margin:0}\
 h1{font-size:16pt;margin:0 0 2mm;text-align:center;letter-spacing:.05em}\
+.sub{text-align:center;margin:-1mm 0 2mm}\
 .parties{display:flex;gap:4mm;margin-bottom:3mm}\
 .parties>div{flex:1;border:1px solid #999;padding:2mm}\
 .label{font-size:7.5pt;color:#555;text-transform:uppercase}\
@@ -87,6 +88,13 @@ pub fn invoice_html(doc: &InvoiceDocument) -> String {
         escape(&doc.number)
     );
     let _ = write!(out, "<h1>{title}</h1>");
+    if let Some(original) = &doc.reference_invoice {
+        let _ = write!(
+            out,
+            "<div class=\"sub\">Original invoice: {}</div>",
+            escape(original)
+        );
+    }
 
     out.push_str("<div class=\"parties\">");
     party_block(&mut out, "Seller", &doc.seller);
@@ -101,9 +109,6 @@ pub fn invoice_html(doc: &InvoiceDocument) -> String {
         ("Date", doc.issued_on.format("%d-%m-%Y").to_string()),
         ("Order number", doc.order_number.clone()),
     ];
-    if let Some(original) = &doc.reference_invoice {
-        meta.push(("Original invoice", original.clone()));
-    }
     meta.push(("Place of supply", doc.place_of_supply.clone()));
     meta.push((
         "Reverse charge",
@@ -227,7 +232,9 @@ pub fn invoice_html(doc: &InvoiceDocument) -> String {
         escape(&amount_in_words(t.grand_total_minor))
     );
     if doc.reverse_charge {
-        out.push_str("<div>Tax on this supply is payable by the recipient under reverse charge.</div>");
+        out.push_str(
+            "<div>Tax on this supply is payable by the recipient under reverse charge.</div>",
+        );
     }
     let _ = write!(
         out,
@@ -262,7 +269,11 @@ pub fn receipt_html(r: &Receipt) -> String {
          <title>Receipt {}</title><style>{RECEIPT_CSS}</style></head><body>",
         escape(&r.order_number)
     );
-    let _ = write!(out, "<div class=\"c store\">{}</div>", escape(&r.store_name));
+    let _ = write!(
+        out,
+        "<div class=\"c store\">{}</div>",
+        escape(&r.store_name)
+    );
     for line in &r.store_address_lines {
         let _ = write!(out, "<div class=\"c\">{}</div>", escape(line));
     }
@@ -404,7 +415,9 @@ mod tests {
         doc.lines[0].description = "<script>alert('x')</script> & \"more\"".to_string();
         let html = invoice_html(&doc);
         assert!(!html.contains("<script>"), "{html}");
-        assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;more&quot;"));
+        assert!(
+            html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;more&quot;")
+        );
     }
 
     #[test]
@@ -447,8 +460,7 @@ mod tests {
         doc.reference_invoice = Some("INV/2627/000042".to_string());
         let html = invoice_html(&doc);
         assert!(html.contains("<h1>Credit Note</h1>"));
-        assert!(html.contains("Original invoice"));
-        assert!(html.contains("INV/2627/000042"));
+        assert!(html.contains("Original invoice: INV/2627/000042"));
     }
 
     fn receipt(intra: bool) -> Receipt {

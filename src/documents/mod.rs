@@ -97,7 +97,11 @@ pub struct InvoiceDocument {
 impl InvoiceDocument {
     /// The label of the state half of an intra-state tax.
     fn state_tax_label(&self) -> &'static str {
-        if self.union_territory { "UTGST" } else { "SGST" }
+        if self.union_territory {
+            "UTGST"
+        } else {
+            "SGST"
+        }
     }
 }
 
@@ -158,7 +162,7 @@ fn format_rate(bp: i32) -> String {
     let (whole, frac) = (bp / 100, bp % 100);
     if frac == 0 {
         format!("{sign}{whole}%")
-    } else if frac % 10 == 0 {
+    } else if frac.is_multiple_of(10) {
         format!("{sign}{whole}.{}%", frac / 10)
     } else {
         format!("{sign}{whole}.{frac:02}%")
@@ -180,7 +184,7 @@ pub(crate) mod fixtures {
     }
 
     pub fn line(i: usize, intra: bool) -> DocLine {
-        let taxable = 1_000_00 + i as i64 * 100;
+        let taxable = 100_000 + i as i64 * 100;
         let tax = taxable * 18 / 100;
         DocLine {
             description: format!("Basmati rice 5 kg pack, item {i}"),
@@ -214,14 +218,24 @@ pub(crate) mod fixtures {
             issued_on: chrono::NaiveDate::from_ymd_opt(2026, 4, 7).unwrap_or_default(),
             order_number: "KR-000123".to_string(),
             reference_invoice: None,
-            seller: party("Sharma Kirana Stores", Some("29ABCDE1234F1Z5"), "29", "Karnataka"),
+            seller: party(
+                "Sharma Kirana Stores",
+                Some("29ABCDE1234F1Z5"),
+                "29",
+                "Karnataka",
+            ),
             buyer: party(
                 "Zoë Traders",
                 Some("33ABCDE9876G1Z2"),
                 if intra { "29" } else { "33" },
                 if intra { "Karnataka" } else { "Tamil Nadu" },
             ),
-            place_of_supply: if intra { "29 - Karnataka" } else { "33 - Tamil Nadu" }.to_string(),
+            place_of_supply: if intra {
+                "29 - Karnataka"
+            } else {
+                "33 - Tamil Nadu"
+            }
+            .to_string(),
             intra_state: intra,
             union_territory: false,
             currency: "INR".to_string(),

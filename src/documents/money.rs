@@ -122,7 +122,7 @@ fn below_hundred(n: u64) -> String {
     let n = (n % 100) as usize;
     if n < 20 {
         ONES[n].to_string()
-    } else if n % 10 == 0 {
+    } else if n.is_multiple_of(10) {
         TENS[n / 10].to_string()
     } else {
         format!("{} {}", TENS[n / 10], ONES[n % 10])
@@ -130,6 +130,8 @@ fn below_hundred(n: u64) -> String {
 }
 
 #[cfg(test)]
+// Amounts are grouped in lakhs and crores, as the expected strings are.
+#[allow(clippy::inconsistent_digit_grouping)]
 mod tests {
     use super::*;
 
@@ -160,7 +162,10 @@ mod tests {
     fn words_for_small_amounts() {
         assert_eq!(amount_in_words(0), "Rupees Zero Only");
         assert_eq!(amount_in_words(1), "Rupees Zero and One Paisa Only");
-        assert_eq!(amount_in_words(99), "Rupees Zero and Ninety Nine Paise Only");
+        assert_eq!(
+            amount_in_words(99),
+            "Rupees Zero and Ninety Nine Paise Only"
+        );
         assert_eq!(amount_in_words(100), "Rupees One Only");
         assert_eq!(amount_in_words(9_900), "Rupees Ninety Nine Only");
         assert_eq!(
@@ -204,11 +209,16 @@ mod tests {
              Thirty Six Crore Eighty Five Lakh Forty Seven Thousand Seven Hundred Fifty \
              Eight and Seven Paise Only"
         );
-                assert!(amount_in_words(i64::MIN).starts_with("Minus Rupees Nine Hundred Twenty Two Crore"));
+        assert!(
+            amount_in_words(i64::MIN).starts_with("Minus Rupees Nine Hundred Twenty Two Crore")
+        );
     }
 
     #[test]
     fn negative_words_say_minus() {
-        assert_eq!(amount_in_words(-150), "Minus Rupees One and Fifty Paise Only");
+        assert_eq!(
+            amount_in_words(-150),
+            "Minus Rupees One and Fifty Paise Only"
+        );
     }
 }

@@ -158,7 +158,15 @@ impl Layout {
     }
 
     /// Text aligned within [x, x + width], shrunk (down to 60 %) rather than overflowing.
-    fn text_in(&mut self, weight: Weight, size: f32, x: f32, width: f32, y: f32, text: &str, align: Align) {
+    fn text_in(
+        &mut self,
+        weight: Weight,
+        size: f32,
+        (x, width): (f32, f32),
+        y: f32,
+        text: &str,
+        align: Align,
+    ) {
         let natural = self.fonts.get(weight).width(text, size);
         let size = if natural > width && natural > 0.0 {
             (size * width / natural).max(size * 0.6)
@@ -191,8 +199,16 @@ impl Layout {
         page.restore_state();
     }
 
-    /// Greedy word wrap by measured width; a single over-long word is broken by characters.
-    fn wrap(&self, weight: Weight, size: f32, text: &str, width: f32) -> Vec<String> {
+    /// Greedy word wrap by measured width. An over-long word is broken by characters when
+    /// `break_words`; otherwise it stays whole and `text_in` shrinks it (column titles).
+    fn wrap(
+        &self,
+        weight: Weight,
+        size: f32,
+        text: &str,
+        width: f32,
+        break_words: bool,
+    ) -> Vec<String> {
         let font = self.fonts.get(weight);
         let mut lines = Vec::new();
         let mut current = String::new();
@@ -208,6 +224,10 @@ impl Layout {
             }
             if !current.is_empty() {
                 lines.push(std::mem::take(&mut current));
+            }
+            if !break_words {
+                current = word.to_string();
+                continue;
             }
             for c in word.chars() {
                 current.push(c);
@@ -246,7 +266,15 @@ impl Layout {
         let size = TABLE_FONT;
         let wrapped: Vec<Vec<String>> = columns
             .iter()
-            .map(|c| self.wrap(Weight::Bold, size, &c.title, c.width - 2.0 * CELL_PAD))
+            .map(|c| {
+                self.wrap(
+                    Weight::Bold,
+                    size,
+                    &c.title,
+                    c.width - 2.0 * CELL_PAD,
+                    false,
+                )
+            })
             .collect();
         let rows = wrapped.iter().map(Vec::len).max().unwrap_or(1);
         let height = rows as f32 * (size + 1.5) + 2.0 * CELL_PAD;
@@ -258,7 +286,14 @@ impl Layout {
         for (column, lines) in columns.iter().zip(wrapped) {
             for (i, line) in lines.iter().enumerate() {
                 let baseline = self.y - CELL_PAD - size * 0.9 - i as f32 * (size + 1.5);
-                self.text_in(Weight::Bold, size, x + CELL_PAD, column.width - 2.0 * CELL_PAD, baseline, line, column.align);
+                self.text_in(
+                    Weight::Bold,
+                    size,
+                    (x + CELL_PAD, column.width - 2.0 * CELL_PAD),
+                    baseline,
+                    line,
+                    column.align,
+                );
             }
             x += column.width;
         }
@@ -273,7 +308,7 @@ impl Layout {
             .iter()
             .zip(cells)
             .map(|(c, text)| match c.align {
-                Align::Left => self.wrap(weight, size, text, c.width - 2.0 * CELL_PAD),
+                Align::Left => self.wrap(weight, size, text, c.width - 2.0 * CELL_PAD, true),
                 _ => vec![text.clone()],
             })
             .collect();
@@ -286,7 +321,14 @@ impl Layout {
         for (column, lines) in columns.iter().zip(wrapped) {
             for (i, line) in lines.iter().enumerate() {
                 let baseline = self.y - CELL_PAD - size * 0.9 - i as f32 * (size + 1.5);
-                self.text_in(weight, size, x + CELL_PAD, column.width - 2.0 * CELL_PAD, baseline, line, column.align);
+                self.text_in(
+                    weight,
+                    size,
+                    (x + CELL_PAD, column.width - 2.0 * CELL_PAD),
+                    baseline,
+                    line,
+                    column.align,
+                );
             }
             x += column.width;
         }
@@ -310,19 +352,29 @@ fn party_lines(party: &Party) -> Vec<String> {
     if let Some(gstin) = &party.gstin {
         lines.push(format!("GSTIN: {gstin}"));
     }
-    lines.push(format!("State: {} (code {})", party.state_name, party.state_code));
+    lines.push(format!(
+        "State: {} (code {})",
+        party.state_name, party.state_code
+    ));
     lines
 }
 
-fn draw_party(layout: &mut Layout, label: &str, party: &Party, x: f32, width: f32, mut y: f32) -> f32 {
+fn draw_party(
+    layout: &mut Layout,
+    label: &str,
+    party: &Party,
+    x: f32,
+    width: f32,
+    mut y: f32,
+) -> f32 {
     layout.text(Weight::Bold, 7.0, x, y, label);
     y -= 12.0;
-    for line in layout.wrap(Weight::Bold, 10.0, &party.name, width) {
+    for line in layout.wrap(Weight::Bold, 10.0, &party.name, width, true) {
         layout.text(Weight::Bold, 10.0, x, y, &line);
         y -= 12.0;
     }
     for text in party_lines(party) {
-        for line in layout.wrap(Weight::Regular, 8.5, &text, width) {
+        for line in layout.wrap(Weight::Regular, 8.5, &text, width, true) {
             layout.text(Weight::Regular, 8.5, x, y, &line);
             y -= 10.5;
         }
@@ -347,8 +399,27 @@ pub fn invoice_pdf(doc: &InvoiceDocument) -> Result<Vec<u8>, String> {
     let state_tax = doc.state_tax_label();
 
     // Heading.
-    layout.text_in(Weight::Bold, 16.0, MARGIN, RIGHT - MARGIN, layout.y - 16.0, title, Align::Center);
+    layout.text_in(
+        Weight::Bold,
+        16.0,
+        (MARGIN, RIGHT - MARGIN),
+        layout.y - 16.0,
+        title,
+        Align::Center,
+    );
     layout.y -= 30.0;
+    if let Some(original) = &doc.reference_invoice {
+        let line = format!("Original invoice: {original}");
+        layout.text_in(
+            Weight::Regular,
+            9.0,
+            (MARGIN, RIGHT - MARGIN),
+            layout.y,
+            &line,
+            Align::Center,
+        );
+        layout.y -= 10.0;
+    }
     layout.hline(MARGIN, RIGHT, layout.y, 0.8);
     layout.y -= 14.0;
 
@@ -365,16 +436,23 @@ pub fn invoice_pdf(doc: &InvoiceDocument) -> Result<Vec<u8>, String> {
         ("Date", doc.issued_on.format("%d-%m-%Y").to_string()),
         ("Order number", doc.order_number.clone()),
     ];
-    if let Some(original) = &doc.reference_invoice {
-        meta.push(("Original invoice", original.clone()));
-    }
     meta.push(("Place of supply", doc.place_of_supply.clone()));
-    meta.push(("Reverse charge", if doc.reverse_charge { "Yes" } else { "No" }.to_string()));
+    meta.push((
+        "Reverse charge",
+        if doc.reverse_charge { "Yes" } else { "No" }.to_string(),
+    ));
     let meta_x = MARGIN + half + 16.0;
     let mut y = top;
     for (label, value) in &meta {
         layout.text(Weight::Regular, 8.5, meta_x, y, label);
-        layout.text_in(Weight::Bold, 8.5, meta_x + 90.0, RIGHT - meta_x - 90.0, y, value, Align::Left);
+        layout.text_in(
+            Weight::Bold,
+            8.5,
+            (meta_x + 90.0, RIGHT - meta_x - 90.0),
+            y,
+            value,
+            Align::Left,
+        );
         y -= 12.0;
     }
     let after_buyer = draw_party(&mut layout, "BUYER", &doc.buyer, meta_x, half, y - 8.0);
@@ -383,21 +461,31 @@ pub fn invoice_pdf(doc: &InvoiceDocument) -> Result<Vec<u8>, String> {
     // Line items.
     let width = RIGHT - MARGIN;
     let tax_columns: Vec<Column> = if doc.intra_state {
-        vec![column("CGST", 46.0, Align::Right), column(state_tax, 46.0, Align::Right)]
+        vec![
+            column("CGST", 44.0, Align::Right),
+            column(state_tax, 44.0, Align::Right),
+        ]
     } else {
         vec![column("IGST", 50.0, Align::Right)]
     };
-    let fixed: f32 = 16.0 + 40.0 + 28.0 + 50.0 + 42.0 + 56.0 + 28.0 + 58.0
+    let fixed: f32 = 16.0
+        + 38.0
+        + 26.0
+        + 50.0
+        + 42.0
+        + 56.0
+        + 26.0
+        + 58.0
         + tax_columns.iter().map(|c| c.width).sum::<f32>();
     let mut columns = vec![
         column("#", 16.0, Align::Right),
         column("Description", width - fixed, Align::Left),
-        column("HSN/SAC", 40.0, Align::Left),
-        column("Qty", 28.0, Align::Right),
+        column("HSN/SAC", 38.0, Align::Left),
+        column("Qty", 26.0, Align::Right),
         column("Unit price", 50.0, Align::Right),
         column("Discount", 42.0, Align::Right),
         column("Taxable value", 56.0, Align::Right),
-        column("Rate", 28.0, Align::Right),
+        column("Rate", 26.0, Align::Right),
     ];
     columns.extend(tax_columns);
     columns.push(column("Total", 58.0, Align::Right));
@@ -441,7 +529,11 @@ pub fn invoice_pdf(doc: &InvoiceDocument) -> Result<Vec<u8>, String> {
     }
     layout.table_header(&hsn_columns);
     for row in &doc.hsn_summary {
-        let mut cells = vec![row.hsn.clone(), format_rate(row.rate_bp), format_money(row.taxable_minor)];
+        let mut cells = vec![
+            row.hsn.clone(),
+            format_rate(row.rate_bp),
+            format_money(row.taxable_minor),
+        ];
         if doc.intra_state {
             cells.push(format_money(row.cgst_minor));
             cells.push(format_money(row.sgst_minor));
@@ -461,20 +553,35 @@ pub fn invoice_pdf(doc: &InvoiceDocument) -> Result<Vec<u8>, String> {
         totals.push(("IGST".to_string(), t.igst_minor));
     }
     let words = amount_in_words(t.grand_total_minor);
-    let word_lines = layout.wrap(Weight::Bold, 9.0, &words, RIGHT - MARGIN);
-    let needed = 16.0 + totals.len() as f32 * 13.0 + 18.0 + 14.0 + word_lines.len() as f32 * 11.0 + 70.0;
+    let word_lines = layout.wrap(Weight::Bold, 9.0, &words, RIGHT - MARGIN, true);
+    let needed =
+        16.0 + totals.len() as f32 * 13.0 + 18.0 + 14.0 + word_lines.len() as f32 * 11.0 + 70.0;
     layout.y -= 10.0;
     layout.ensure(needed);
     let label_x = RIGHT - 230.0;
     for (label, amount) in &totals {
         layout.text(Weight::Regular, 9.0, label_x, layout.y - 9.0, label);
-        layout.text_in(Weight::Regular, 9.0, label_x + 90.0, 140.0, layout.y - 9.0, &format!("₹{}", format_money(*amount)), Align::Right);
+        layout.text_in(
+            Weight::Regular,
+            9.0,
+            (label_x + 90.0, 140.0),
+            layout.y - 9.0,
+            &format!("₹{}", format_money(*amount)),
+            Align::Right,
+        );
         layout.y -= 13.0;
     }
     layout.hline(label_x, RIGHT, layout.y - 2.0, 0.8);
     layout.y -= 4.0;
     layout.text(Weight::Bold, 11.0, label_x, layout.y - 11.0, "Grand total");
-    layout.text_in(Weight::Bold, 11.0, label_x + 80.0, 150.0, layout.y - 11.0, &format!("₹{}", format_money(t.grand_total_minor)), Align::Right);
+    layout.text_in(
+        Weight::Bold,
+        11.0,
+        (label_x + 80.0, 150.0),
+        layout.y - 11.0,
+        &format!("₹{}", format_money(t.grand_total_minor)),
+        Align::Right,
+    );
     layout.y -= 18.0;
     layout.hline(label_x, RIGHT, layout.y, 0.8);
     layout.y -= 14.0;
@@ -485,14 +592,34 @@ pub fn invoice_pdf(doc: &InvoiceDocument) -> Result<Vec<u8>, String> {
         layout.y -= 11.0;
     }
     if doc.reverse_charge {
-        layout.text(Weight::Regular, 8.5, MARGIN, layout.y, "Tax on this supply is payable by the recipient under reverse charge.");
+        layout.text(
+            Weight::Regular,
+            8.5,
+            MARGIN,
+            layout.y,
+            "Tax on this supply is payable by the recipient under reverse charge.",
+        );
         layout.y -= 11.0;
     }
     layout.y -= 10.0;
     let seller = format!("for {}", doc.seller.name);
-    layout.text_in(Weight::Bold, 9.0, RIGHT - 220.0, 220.0, layout.y, &seller, Align::Right);
+    layout.text_in(
+        Weight::Bold,
+        9.0,
+        (RIGHT - 220.0, 220.0),
+        layout.y,
+        &seller,
+        Align::Right,
+    );
     layout.y -= 40.0;
-    layout.text_in(Weight::Regular, 9.0, RIGHT - 220.0, 220.0, layout.y, "Authorised Signatory", Align::Right);
+    layout.text_in(
+        Weight::Regular,
+        9.0,
+        (RIGHT - 220.0, 220.0),
+        layout.y,
+        "Authorised Signatory",
+        Align::Right,
+    );
 
     // Footers, now that the page count is known.
     let count = layout.pages.len();
@@ -681,7 +808,11 @@ mod tests {
             command.arg("-");
         }
         let output = command.output().unwrap();
-        assert!(output.status.success(), "{tool} failed: {}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{tool} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         String::from_utf8(output.stdout).unwrap()
     }
 
@@ -729,7 +860,10 @@ mod tests {
         assert!(text.contains("KR-000123"), "{text}");
         assert!(text.contains("Zoë Traders"), "{text}");
         let grand = format_money(doc.totals.grand_total_minor);
-        assert!(text.contains(&format!("₹{grand}")), "{grand} missing in {text}");
+        assert!(
+            text.contains(&format!("₹{grand}")),
+            "{grand} missing in {text}"
+        );
         assert!(text.contains("CGST") && text.contains("SGST"), "{text}");
         assert!(!text.contains("IGST"), "{text}");
         assert!(text.contains("Authorised Signatory"), "{text}");
@@ -747,11 +881,17 @@ mod tests {
         doc.reference_invoice = Some("INV/2627/000042".to_string());
         let text = poppler("pdftotext", &invoice_pdf(&doc).unwrap(), &["-layout"]);
         assert!(text.contains("Credit Note"), "{text}");
-        assert!(text.contains("INV/2627/000042"), "{text}");
+        assert!(text.contains("Original invoice: INV/2627/000042"), "{text}");
         assert!(text.contains("IGST"), "{text}");
         assert!(text.contains("Page 2 of"), "{text}");
-        assert!(text.contains("Credit Note CN/2627/000003 (continued)"), "{text}");
-        assert!(text.contains(&format_money(doc.totals.grand_total_minor)), "{text}");
+        assert!(
+            text.contains("Credit Note CN/2627/000003 (continued)"),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format_money(doc.totals.grand_total_minor)),
+            "{text}"
+        );
         // Every line made it onto some page.
         assert!(text.contains("item 59"), "{text}");
     }
