@@ -5,6 +5,7 @@ pub mod blob;
 pub mod config;
 pub mod contracts;
 pub mod db;
+pub mod documents;
 pub mod domains;
 pub mod events;
 pub mod gateway;
