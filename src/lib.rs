@@ -158,6 +158,14 @@ impl AppBuilder {
         let orders = domains::orders::OrdersDomain::build(db.clone(), inventory.api(), &settings);
         #[cfg(feature = "orders")]
         let orders_tasks = orders.clone();
+        #[cfg(feature = "cart")]
+        let cart = domains::cart::CartDomain::build(
+            db.clone(),
+            catalog.api(),
+            inventory.api(),
+            orders.api(),
+            &settings,
+        );
         let subscribers = std::mem::take(&mut subscribers);
 
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
@@ -208,6 +216,8 @@ impl AppBuilder {
             let inventory_api = inventory.clone();
             #[cfg(feature = "orders")]
             let orders_api = orders.clone();
+            #[cfg(feature = "cart")]
+            let cart_api = cart.clone();
             App::new()
                 .wrap(from_fn(gateway::rbac::authorize))
                 .wrap(from_fn(gateway::auth::authenticate))
@@ -248,6 +258,8 @@ impl AppBuilder {
                             inventory_api.configure_api(cfg);
                             #[cfg(feature = "orders")]
                             orders_api.configure_api(cfg);
+                            #[cfg(feature = "cart")]
+                            cart_api.configure_api(cfg);
                             let _ = cfg;
                         })
                         .configure(move |cfg| {
@@ -337,8 +349,14 @@ fn cors(origins: Arc<Vec<String>>) -> actix_cors::Cors {
             "x-csrf-token",
             "x-request-id",
             "x-api-key",
+            "x-cart-token",
         ])
-        .expose_headers(["x-request-id", "retry-after", "idempotent-replayed"])
+        .expose_headers([
+            "x-request-id",
+            "retry-after",
+            "idempotent-replayed",
+            "x-cart-token",
+        ])
         .supports_credentials()
         .max_age(3600)
 }

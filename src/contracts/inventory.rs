@@ -55,6 +55,9 @@ pub trait InventoryApi: Send + Sync {
         ttl_secs: u64,
     ) -> Result<Result<(), Shortage>, AppError>;
 
+    /// The active locations, oldest first: `(id, name)`.
+    async fn active_locations(&self) -> Result<Vec<(String, String)>, AppError>;
+
     /// Turns the reference's reservation into sale movements. Idempotent.
     async fn commit(&self, reference: &str) -> Result<(), AppError>;
 

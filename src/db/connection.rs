@@ -3,6 +3,8 @@
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
+use super::statements::StatementCounter;
+
 #[cfg(not(any(feature = "sqlite", feature = "mysql")))]
 compile_error!("enable at least one database backend: feature `sqlite` or `mysql`");
 
@@ -121,6 +123,7 @@ pub(crate) fn establish(
         Backend::Sqlite => {
             let mut conn = diesel::SqliteConnection::establish(&url.target)
                 .map_err(|e| format!("cannot open SQLite database {}: {e}", url.target))?;
+            conn.set_instrumentation(StatementCounter);
             // busy_timeout first, so the pragmas after it wait for a lock instead of failing.
             let mut setup = format!(
                 "PRAGMA busy_timeout = {busy_timeout_ms}; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;"
@@ -142,6 +145,7 @@ pub(crate) fn establish(
                     crate::config::mask_url(&url.target)
                 )
             })?;
+            conn.set_instrumentation(StatementCounter);
             conn.batch_execute(&format!(
                 "SET time_zone = '+00:00'; SET SESSION innodb_lock_wait_timeout = {};",
                 busy_timeout_ms.div_ceil(1000).max(1)

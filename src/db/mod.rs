@@ -4,6 +4,7 @@
 mod connection;
 mod migrate;
 mod sequence;
+mod statements;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +17,7 @@ use diesel::sql_types::{BigInt, Text};
 
 pub use connection::{Backend, DbConnection, DbUrl, Role};
 pub use sequence::next_in_sequence;
+pub use statements::statements_executed;
 
 use crate::config::Settings;
 use crate::http::AppError;

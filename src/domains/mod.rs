@@ -1,6 +1,8 @@
 //! The business domains, each behind its cargo feature. They reach each other only
 //! through `crate::contracts`.
 
+#[cfg(feature = "cart")]
+pub mod cart;
 #[cfg(feature = "catalog")]
 pub mod catalog;
 #[cfg(feature = "inventory")]
@@ -25,6 +27,8 @@ pub fn route_rules() -> Vec<RouteRule> {
     rules.extend_from_slice(inventory::ROUTES);
     #[cfg(feature = "orders")]
     rules.extend_from_slice(orders::ROUTES);
+    #[cfg(feature = "cart")]
+    rules.extend_from_slice(cart::ROUTES);
     rules
 }
 
@@ -38,5 +42,7 @@ pub fn document(doc: &mut utoipa::openapi::OpenApi) {
     doc.merge(inventory::openapi());
     #[cfg(feature = "orders")]
     doc.merge(orders::openapi());
+    #[cfg(feature = "cart")]
+    doc.merge(cart::openapi());
     let _ = doc;
 }

@@ -1,5 +1,6 @@
-//! Request counters and latency histograms by method, route and status, rendered in the
-//! Prometheus text format together with gauges the caller supplies.
+//! Request counters and latency histograms by method, route and status, and the count of
+//! SQL statements sent to the database, rendered in the Prometheus text format together
+//! with gauges the caller supplies.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -86,7 +87,19 @@ impl Metrics {
                 s.count
             );
         }
+        drop(series);
+        render_statements(out, crate::db::statements_executed());
     }
+}
+
+/// Read before the scrape's own queries run, so two scrapes in a row differ by exactly
+/// what the first one cost plus whatever else ran in between.
+fn render_statements(out: &mut String, total: u64) {
+    out.push_str(
+        "# HELP kirana_db_statements_total SQL statements sent to the database, BEGIN and COMMIT included.\n",
+    );
+    out.push_str("# TYPE kirana_db_statements_total counter\n");
+    let _ = writeln!(out, "kirana_db_statements_total {total}");
 }
 
 /// Writes one gauge with its help line.
@@ -130,5 +143,13 @@ mod tests {
             "kirana_http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/products\",status=\"200\",le=\"0.5\"} 2"
         ));
         assert!(out.contains("status=\"404\"} 1"));
+    }
+
+    #[test]
+    fn statements_are_a_counter() {
+        let mut out = String::new();
+        render_statements(&mut out, 42);
+        assert!(out.contains("# TYPE kirana_db_statements_total counter\n"));
+        assert!(out.ends_with("\nkirana_db_statements_total 42\n"));
     }
 }

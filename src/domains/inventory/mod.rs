@@ -295,6 +295,10 @@ impl InventoryApi for InventoryDomain {
             .map_err(|(_, short)| short))
     }
 
+    async fn active_locations(&self) -> Result<Vec<(String, String)>, AppError> {
+        self.inventory.active_locations().await
+    }
+
     async fn commit(&self, reference: &str) -> Result<(), AppError> {
         self.inventory
             .close(service::SYSTEM, reference, true)

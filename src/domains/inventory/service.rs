@@ -825,6 +825,18 @@ impl Inventory {
             .await
     }
 
+    pub async fn active_locations(&self) -> Result<Vec<(String, String)>, AppError> {
+        let rows = self
+            .db
+            .read(|c| store::list_locations(c, None, 1000))
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter(|l| l.active)
+            .map(|l| (l.id, l.name))
+            .collect())
+    }
+
     pub async fn locations(&self, page: PageQuery) -> Result<Page<LocationView>, AppError> {
         let req = page.parse::<String>()?;
         let rows = self

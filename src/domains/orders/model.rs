@@ -69,7 +69,10 @@ impl Status {
             (self, to),
             (PendingPayment, Paid | Cancelled)
                 | (Paid, PartiallyFulfilled | Fulfilled | Cancelled)
-                | (PartiallyFulfilled, PartiallyFulfilled | Fulfilled | PartiallyShipped)
+                | (
+                    PartiallyFulfilled,
+                    PartiallyFulfilled | Fulfilled | PartiallyShipped
+                )
                 | (Fulfilled, PartiallyShipped | Shipped | Completed)
                 | (PartiallyShipped, PartiallyShipped | Shipped)
                 | (Shipped, Delivered)

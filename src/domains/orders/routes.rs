@@ -8,8 +8,8 @@ use serde::Serialize;
 use super::invoice::InvoiceData;
 use super::model::{OrderSummary, OrderView, ReturnView};
 use super::service::{
-    CancelInput, FulfilInput, OrderQuery, Orders, PaymentInput, ReceiveReturnInput,
-    ReturnInput, TransitionInput,
+    CancelInput, FulfilInput, OrderQuery, Orders, PaymentInput, ReceiveReturnInput, ReturnInput,
+    TransitionInput,
 };
 use crate::contracts::auth::Principal;
 use crate::gateway::rbac::{Authenticated, Authorized, perm};

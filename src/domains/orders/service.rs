@@ -134,7 +134,11 @@ fn conflict(from: Status, to: Status) -> AppError {
         ),
         vec![FieldError::new(
             "status",
-            format!("is {}; {} is not allowed from it", from.as_str(), to.as_str()),
+            format!(
+                "is {}; {} is not allowed from it",
+                from.as_str(),
+                to.as_str()
+            ),
         )],
     )
 }
@@ -206,10 +210,6 @@ impl Orders {
         }
     }
 
-    pub fn store_settings(&self) -> &StoreSettings {
-        &self.store
-    }
-
     fn order_sequence(&self) -> String {
         format!("order_{}", self.cfg.number_prefix)
     }
@@ -222,7 +222,11 @@ impl Orders {
         } else {
             local.year() - 1
         };
-        format!("{:02}{:02}", start.rem_euclid(100), (start + 1).rem_euclid(100))
+        format!(
+            "{:02}{:02}",
+            start.rem_euclid(100),
+            (start + 1).rem_euclid(100)
+        )
     }
 
     fn series(&self, credit_note: bool) -> &str {
@@ -378,14 +382,28 @@ impl Orders {
                 .collect();
             order.details = serde_json::to_string(&details)?;
             store::set_details(conn, &order.id, &order.details, now)?;
-            transition(conn, &mut order, Status::Paid, actor, Some("paid at the counter"), now)?;
+            transition(
+                conn,
+                &mut order,
+                Status::Paid,
+                actor,
+                Some("paid at the counter"),
+                now,
+            )?;
             let inv = self.issue_invoice_in(conn, &order, &lines, now)?;
             invoice_ref = Some((inv.id.clone(), inv.number.clone()));
             self.inventory.close_in(conn, actor, &order.id, true)?;
             for l in &lines {
                 store::add_fulfilled(conn, &order.id, l.line_no, l.quantity)?;
             }
-            transition(conn, &mut order, Status::Fulfilled, actor, Some("handed over"), now)?;
+            transition(
+                conn,
+                &mut order,
+                Status::Fulfilled,
+                actor,
+                Some("handed over"),
+                now,
+            )?;
             transition(conn, &mut order, Status::Completed, actor, None, now)?;
         }
         Ok(PlacedOrder {
@@ -588,24 +606,26 @@ impl Orders {
             .await?;
         let (rows, totals, limit) = rows;
         let seller = matches!(viewer, Viewer::Seller(_));
-        Ok(Page::from_rows(rows, limit, |r| r.id.clone()).map(|r| OrderSummary {
-            grand_total_minor: if seller {
-                totals
-                    .iter()
-                    .find(|(id, _)| *id == r.id)
-                    .map(|(_, t)| *t)
-                    .unwrap_or(0)
-            } else {
-                r.grand_total_minor
-            },
-            id: r.id,
-            number: r.number,
-            channel: r.channel,
-            status: r.status,
-            customer_id: r.customer_id,
-            currency: r.currency,
-            created_at: r.created_at.and_utc(),
-        }))
+        Ok(
+            Page::from_rows(rows, limit, |r| r.id.clone()).map(|r| OrderSummary {
+                grand_total_minor: if seller {
+                    totals
+                        .iter()
+                        .find(|(id, _)| *id == r.id)
+                        .map(|(_, t)| *t)
+                        .unwrap_or(0)
+                } else {
+                    r.grand_total_minor
+                },
+                id: r.id,
+                number: r.number,
+                channel: r.channel,
+                status: r.status,
+                customer_id: r.customer_id,
+                currency: r.currency,
+                created_at: r.created_at.and_utc(),
+            }),
+        )
     }
 
     /// The order as JSON for receipts (no viewer filter: callers hold the sale).
@@ -646,7 +666,10 @@ impl Orders {
             .filter(|r| !r.is_empty())
             .map(str::to_string);
         if reference.as_ref().is_some_and(|r| r.chars().count() > 100) {
-            return Err(AppError::invalid("reference", "must be at most 100 characters"));
+            return Err(AppError::invalid(
+                "reference",
+                "must be at most 100 characters",
+            ));
         }
         self.prepare().await?;
         let (actor, id) = (who.user_id().to_string(), id.to_string());
@@ -814,8 +837,7 @@ impl Orders {
                     }
                     if order.status() != Status::PendingPayment {
                         return Err(AppError::FieldConflict(
-                            "only an unpaid order can be cancelled online; ask the store"
-                                .into(),
+                            "only an unpaid order can be cancelled online; ask the store".into(),
                             vec![FieldError::new(
                                 "status",
                                 format!("is {}", order.status().as_str()),
@@ -856,10 +878,7 @@ impl Orders {
             .await?;
         let mut expired = 0;
         for id in due {
-            let note = format!(
-                "not paid within {} minutes",
-                self.cfg.payment_timeout_mins
-            );
+            let note = format!("not paid within {} minutes", self.cfg.payment_timeout_mins);
             match self.cancel(None, &id, Some(note)).await {
                 Ok(_) => expired += 1,
                 // Paid (or cancelled) in the meantime.
@@ -920,8 +939,8 @@ impl Orders {
                             "appears twice",
                         ));
                     }
-                    let left = line.fulfilled_quantity
-                        - taken.get(&want.line_no).copied().unwrap_or(0);
+                    let left =
+                        line.fulfilled_quantity - taken.get(&want.line_no).copied().unwrap_or(0);
                     if want.quantity < 1 || want.quantity > left {
                         return Err(AppError::invalid(
                             format!("lines[{i}].quantity"),
@@ -992,10 +1011,7 @@ impl Orders {
             }
         };
         if restock && input.location_id.as_deref().is_none_or(str::is_empty) {
-            return Err(AppError::invalid(
-                "location_id",
-                "is required to restock",
-            ));
+            return Err(AppError::invalid("location_id", "is required to restock"));
         }
         self.prepare().await?;
         let (actor, id) = (who.user_id().to_string(), id.to_string());
@@ -1079,9 +1095,9 @@ impl Orders {
                     now,
                 )?;
                 store::add_refunded(conn, &order.id, refund)?;
-                let everything_back = lines.iter().all(|l| {
-                    before.get(&l.line_no).copied().unwrap_or(0) >= l.quantity
-                });
+                let everything_back = lines
+                    .iter()
+                    .all(|l| before.get(&l.line_no).copied().unwrap_or(0) >= l.quantity);
                 let to = if everything_back {
                     Status::Refunded
                 } else {
@@ -1105,7 +1121,11 @@ impl Orders {
             .await
     }
 
-    pub async fn returns(&self, who: &Principal, order_id: &str) -> Result<Vec<ReturnView>, AppError> {
+    pub async fn returns(
+        &self,
+        who: &Principal,
+        order_id: &str,
+    ) -> Result<Vec<ReturnView>, AppError> {
         // Visibility follows the order's.
         self.get(who, order_id).await?;
         let order_id = order_id.to_string();

@@ -54,17 +54,6 @@ pub fn order(conn: &mut DbConnection, id: &str) -> Result<Option<OrderRow>, AppE
         .optional()?)
 }
 
-pub fn order_by_number(
-    conn: &mut DbConnection,
-    number: &str,
-) -> Result<Option<OrderRow>, AppError> {
-    Ok(orders::table
-        .filter(orders::number.eq(number))
-        .select(OrderRow::as_select())
-        .first(conn)
-        .optional()?)
-}
-
 pub fn lines(conn: &mut DbConnection, order_id: &str) -> Result<Vec<LineRow>, AppError> {
     Ok(order_lines::table
         .filter(order_lines::order_id.eq(order_id))
@@ -251,20 +240,6 @@ pub fn invoices_of(conn: &mut DbConnection, order_id: &str) -> Result<Vec<Invoic
         .filter(invoices::order_id.eq(order_id))
         .order(invoices::issued_at.asc())
         .select(InvoiceRow::as_select())
-        .load(conn)?)
-}
-
-/// Invoices (not credit notes) of a financial year and series, by number.
-pub fn invoice_numbers(
-    conn: &mut DbConnection,
-    kind: &str,
-    financial_year: &str,
-) -> Result<Vec<String>, AppError> {
-    Ok(invoices::table
-        .filter(invoices::kind.eq(kind))
-        .filter(invoices::financial_year.eq(financial_year))
-        .select(invoices::number)
-        .order(invoices::number.asc())
         .load(conn)?)
 }
 

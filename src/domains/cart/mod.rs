@@ -1,0 +1,189 @@
+//! The cart domain: web and counter carts priced by the catalog's pricing function,
+//! discount codes, checkout into the orders domain, and the POS (registers, sessions,
+//! tenders, receipts, Z-reports).
+
+mod model;
+mod pos;
+mod routes;
+mod service;
+mod store;
+
+use std::sync::Arc;
+
+use actix_web::web;
+use utoipa::OpenApi;
+
+use crate::config::Settings;
+use crate::contracts::auth::Permission;
+use crate::contracts::catalog::CatalogApi;
+use crate::contracts::inventory::InventoryApi;
+use crate::contracts::orders::OrdersApi;
+use crate::db::Db;
+use crate::gateway::rbac::{Access, RouteRule};
+use crate::http::method_not_allowed;
+
+const POS: Access = Access::Permission(Permission::PosOperate);
+const MANAGE: Access = Access::Permission(Permission::OrdersManage);
+
+/// Every route of the domain and who may call it.
+pub const ROUTES: &[RouteRule] = &[
+    RouteRule::new("GET", "/api/v1/cart", Access::Public),
+    RouteRule::new("POST", "/api/v1/cart/lines", Access::Public),
+    RouteRule::new("PATCH", "/api/v1/cart/lines/{variant_id}", Access::Public),
+    RouteRule::new("DELETE", "/api/v1/cart/lines/{variant_id}", Access::Public),
+    RouteRule::new("PUT", "/api/v1/cart/discount", Access::Public),
+    RouteRule::new("DELETE", "/api/v1/cart/discount", Access::Public),
+    RouteRule::new("POST", "/api/v1/cart/checkout", Access::Public),
+    RouteRule::new("GET", "/api/v1/discounts", MANAGE),
+    RouteRule::new("POST", "/api/v1/discounts", MANAGE),
+    RouteRule::new("GET", "/api/v1/discounts/{code}", MANAGE),
+    RouteRule::new("GET", "/api/v1/pos/registers", POS),
+    RouteRule::new("POST", "/api/v1/pos/registers", MANAGE),
+    RouteRule::new("POST", "/api/v1/pos/registers/{id}/sessions", POS),
+    RouteRule::new("GET", "/api/v1/pos/sessions/{id}", POS),
+    RouteRule::new("GET", "/api/v1/pos/sessions/{id}/cart", POS),
+    RouteRule::new("POST", "/api/v1/pos/sessions/{id}/scan", POS),
+    RouteRule::new("PATCH", "/api/v1/pos/sessions/{id}/lines/{variant_id}", POS),
+    RouteRule::new("PUT", "/api/v1/pos/sessions/{id}/customer", POS),
+    RouteRule::new("POST", "/api/v1/pos/sessions/{id}/sales", POS),
+    RouteRule::new("POST", "/api/v1/pos/sessions/{id}/close", POS),
+    RouteRule::new("GET", "/api/v1/pos/sales/{id}/receipt", POS),
+];
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        routes::get_cart, routes::add_line, routes::set_line, routes::remove_line,
+        routes::set_discount, routes::remove_discount, routes::checkout,
+        routes::create_discount, routes::list_discounts, routes::get_discount,
+        routes::list_registers, routes::create_register, routes::open_session,
+        routes::get_session, routes::pos_cart, routes::scan, routes::pos_line,
+        routes::pos_customer, routes::sell, routes::close_session, routes::receipt
+    ),
+    tags(
+        (name = "cart", description = "Carts, discount codes and checkout"),
+        (name = "pos", description = "The shop counter: registers, sessions, sales, receipts")
+    )
+)]
+struct CartApiDoc;
+
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    CartApiDoc::openapi()
+}
+
+/// The domain as the application wires it.
+#[derive(Clone)]
+pub struct CartDomain {
+    carts: web::Data<service::Carts>,
+}
+
+impl CartDomain {
+    pub fn build(
+        db: Db,
+        catalog: Arc<dyn CatalogApi>,
+        inventory: Arc<dyn InventoryApi>,
+        orders: Arc<dyn OrdersApi>,
+        settings: &Settings,
+    ) -> Self {
+        Self {
+            carts: web::Data::new(service::Carts::new(
+                db, catalog, inventory, orders, settings,
+            )),
+        }
+    }
+
+    /// Routes under `/api` (the `/api` scope is the caller's).
+    pub fn configure_api(&self, cfg: &mut web::ServiceConfig) {
+        let r = |path: &str| web::resource(path.to_string());
+        cfg.app_data(self.carts.clone())
+            .service(
+                r("/v1/cart")
+                    .route(web::get().to(routes::get_cart))
+                    .default_service(method_not_allowed(&["GET"])),
+            )
+            .service(
+                r("/v1/cart/lines")
+                    .route(web::post().to(routes::add_line))
+                    .default_service(method_not_allowed(&["POST"])),
+            )
+            .service(
+                r("/v1/cart/lines/{variant_id}")
+                    .route(web::patch().to(routes::set_line))
+                    .route(web::delete().to(routes::remove_line))
+                    .default_service(method_not_allowed(&["PATCH", "DELETE"])),
+            )
+            .service(
+                r("/v1/cart/discount")
+                    .route(web::put().to(routes::set_discount))
+                    .route(web::delete().to(routes::remove_discount))
+                    .default_service(method_not_allowed(&["PUT", "DELETE"])),
+            )
+            .service(
+                r("/v1/cart/checkout")
+                    .route(web::post().to(routes::checkout))
+                    .default_service(method_not_allowed(&["POST"])),
+            )
+            .service(
+                r("/v1/discounts")
+                    .route(web::get().to(routes::list_discounts))
+                    .route(web::post().to(routes::create_discount))
+                    .default_service(method_not_allowed(&["GET", "POST"])),
+            )
+            .service(
+                r("/v1/discounts/{code}")
+                    .route(web::get().to(routes::get_discount))
+                    .default_service(method_not_allowed(&["GET"])),
+            )
+            .service(
+                r("/v1/pos/registers")
+                    .route(web::get().to(routes::list_registers))
+                    .route(web::post().to(routes::create_register))
+                    .default_service(method_not_allowed(&["GET", "POST"])),
+            )
+            .service(
+                r("/v1/pos/registers/{id}/sessions")
+                    .route(web::post().to(routes::open_session))
+                    .default_service(method_not_allowed(&["POST"])),
+            )
+            .service(
+                r("/v1/pos/sessions/{id}")
+                    .route(web::get().to(routes::get_session))
+                    .default_service(method_not_allowed(&["GET"])),
+            )
+            .service(
+                r("/v1/pos/sessions/{id}/cart")
+                    .route(web::get().to(routes::pos_cart))
+                    .default_service(method_not_allowed(&["GET"])),
+            )
+            .service(
+                r("/v1/pos/sessions/{id}/scan")
+                    .route(web::post().to(routes::scan))
+                    .default_service(method_not_allowed(&["POST"])),
+            )
+            .service(
+                r("/v1/pos/sessions/{id}/lines/{variant_id}")
+                    .route(web::patch().to(routes::pos_line))
+                    .default_service(method_not_allowed(&["PATCH"])),
+            )
+            .service(
+                r("/v1/pos/sessions/{id}/customer")
+                    .route(web::put().to(routes::pos_customer))
+                    .default_service(method_not_allowed(&["PUT"])),
+            )
+            .service(
+                r("/v1/pos/sessions/{id}/sales")
+                    .route(web::post().to(routes::sell))
+                    .default_service(method_not_allowed(&["POST"])),
+            )
+            .service(
+                r("/v1/pos/sessions/{id}/close")
+                    .route(web::post().to(routes::close_session))
+                    .default_service(method_not_allowed(&["POST"])),
+            )
+            .service(
+                r("/v1/pos/sales/{id}/receipt")
+                    .route(web::get().to(routes::receipt))
+                    .default_service(method_not_allowed(&["GET"])),
+            );
+    }
+}

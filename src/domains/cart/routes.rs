@@ -1,0 +1,391 @@
+//! HTTP handlers of the cart domain: thin; parse, authorize, call the service.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::model::{CartCustomer, CartView, DiscountView, RegisterView, SessionView};
+use super::pos::{CloseInput, OpenSessionInput, RegisterInput, SaleInput, SaleView, ScanInput};
+use super::service::{
+    CartOutcome, CartOwner, Carts, CheckoutInput, DiscountCodeBody, DiscountInput, LineInputBody,
+    QuantityBody, hash_token,
+};
+use crate::contracts::orders::PlacedOrder;
+use crate::gateway::rbac::{Authorized, Viewer, perm};
+use crate::http::AppError;
+use crate::http::extract::{Json, Query};
+use crate::http::idempotency::{Idempotency, IdempotencyKey};
+use crate::http::pagination::{Page, PageQuery};
+
+type CartsData = web::Data<Carts>;
+
+/// The guest cart cookie; API clients may send the token as `X-Cart-Token` instead.
+pub const CART_COOKIE: &str = "kirana_cart";
+pub const CART_HEADER: &str = "x-cart-token";
+
+fn guest_token(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(CART_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| req.cookie(CART_COOKIE).map(|c| c.value().to_string()))
+        .filter(|t| !t.is_empty() && t.len() <= 100)
+}
+
+/// The cart as JSON, handing a new guest token to the browser (cookie) and to API
+/// clients (header), or dropping the cookie once the guest cart was merged.
+fn respond(outcome: CartOutcome, secure: bool) -> HttpResponse {
+    let mut res = HttpResponse::Ok();
+    if let Some(token) = &outcome.new_token {
+        res.cookie(
+            Cookie::build(CART_COOKIE, token.clone())
+                .path("/api")
+                .http_only(true)
+                .secure(secure)
+                .same_site(SameSite::Lax)
+                .max_age(actix_web::cookie::time::Duration::days(30))
+                .finish(),
+        );
+        res.insert_header((CART_HEADER, token.as_str()));
+    } else if outcome.forget_token {
+        let mut gone = Cookie::build(CART_COOKIE, "").path("/api").finish();
+        gone.make_removal();
+        res.cookie(gone);
+    }
+    res.json(outcome.cart)
+}
+
+fn secure(req: &HttpRequest) -> bool {
+    req.connection_info().scheme() == "https"
+}
+
+/// The caller's cart (a guest's by cookie or `X-Cart-Token`, a customer's when signed in;
+/// a guest cart is merged into the customer's at the first call after login).
+#[utoipa::path(get, path = "/api/v1/cart", tag = "cart",
+    responses((status = 200, body = CartView)))]
+pub async fn get_cart(
+    carts: CartsData,
+    req: HttpRequest,
+    who: Viewer,
+) -> Result<HttpResponse, AppError> {
+    let token = guest_token(&req);
+    let owner = CartOwner {
+        principal: who.0.as_ref(),
+        guest_token: token.as_deref(),
+    };
+    Ok(respond(carts.current(&owner).await?, secure(&req)))
+}
+
+/// Add units of a variant to the cart (a guest gets a cart token).
+#[utoipa::path(post, path = "/api/v1/cart/lines", tag = "cart", request_body = LineInputBody,
+    responses((status = 200, body = CartView), (status = 400, body = crate::http::Problem)))]
+pub async fn add_line(
+    carts: CartsData,
+    req: HttpRequest,
+    who: Viewer,
+    Json(body): Json<LineInputBody>,
+) -> Result<HttpResponse, AppError> {
+    let token = guest_token(&req);
+    let owner = CartOwner {
+        principal: who.0.as_ref(),
+        guest_token: token.as_deref(),
+    };
+    let outcome = carts
+        .change_line(&owner, &body.variant_id, body.quantity, false)
+        .await?;
+    Ok(respond(outcome, secure(&req)))
+}
+
+/// Set a line's quantity (0 removes it).
+#[utoipa::path(patch, path = "/api/v1/cart/lines/{variant_id}", tag = "cart", request_body = QuantityBody,
+    params(("variant_id" = String, Path)),
+    responses((status = 200, body = CartView), (status = 400, body = crate::http::Problem)))]
+pub async fn set_line(
+    carts: CartsData,
+    req: HttpRequest,
+    who: Viewer,
+    variant_id: web::Path<String>,
+    Json(body): Json<QuantityBody>,
+) -> Result<HttpResponse, AppError> {
+    let token = guest_token(&req);
+    let owner = CartOwner {
+        principal: who.0.as_ref(),
+        guest_token: token.as_deref(),
+    };
+    let outcome = carts
+        .change_line(&owner, &variant_id, body.quantity, true)
+        .await?;
+    Ok(respond(outcome, secure(&req)))
+}
+
+/// Remove a line.
+#[utoipa::path(delete, path = "/api/v1/cart/lines/{variant_id}", tag = "cart",
+    params(("variant_id" = String, Path)), responses((status = 200, body = CartView)))]
+pub async fn remove_line(
+    carts: CartsData,
+    req: HttpRequest,
+    who: Viewer,
+    variant_id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = guest_token(&req);
+    let owner = CartOwner {
+        principal: who.0.as_ref(),
+        guest_token: token.as_deref(),
+    };
+    let outcome = carts.change_line(&owner, &variant_id, 0, true).await?;
+    Ok(respond(outcome, secure(&req)))
+}
+
+/// Apply a discount code (checked again, and its use taken, at checkout).
+#[utoipa::path(put, path = "/api/v1/cart/discount", tag = "cart", request_body = DiscountCodeBody,
+    responses((status = 200, body = CartView), (status = 400, body = crate::http::Problem)))]
+pub async fn set_discount(
+    carts: CartsData,
+    req: HttpRequest,
+    who: Viewer,
+    Json(body): Json<DiscountCodeBody>,
+) -> Result<HttpResponse, AppError> {
+    let token = guest_token(&req);
+    let owner = CartOwner {
+        principal: who.0.as_ref(),
+        guest_token: token.as_deref(),
+    };
+    Ok(respond(
+        carts.set_discount(&owner, Some(body.code)).await?,
+        secure(&req),
+    ))
+}
+
+/// Remove the discount code.
+#[utoipa::path(delete, path = "/api/v1/cart/discount", tag = "cart",
+    responses((status = 200, body = CartView)))]
+pub async fn remove_discount(
+    carts: CartsData,
+    req: HttpRequest,
+    who: Viewer,
+) -> Result<HttpResponse, AppError> {
+    let token = guest_token(&req);
+    let owner = CartOwner {
+        principal: who.0.as_ref(),
+        guest_token: token.as_deref(),
+    };
+    Ok(respond(
+        carts.set_discount(&owner, None).await?,
+        secure(&req),
+    ))
+}
+
+/// Check out (`Idempotency-Key` honoured): re-price, reserve the stock, take the discount
+/// use and write the order in one transaction. 409 names what stops it (stock, code).
+#[utoipa::path(post, path = "/api/v1/cart/checkout", tag = "cart", request_body = CheckoutInput,
+    params(("Idempotency-Key" = Option<String>, Header)),
+    responses((status = 201, body = PlacedOrder), (status = 200, description = "the cart was already an order", body = PlacedOrder),
+        (status = 400, body = crate::http::Problem), (status = 409, body = crate::http::Problem)))]
+pub async fn checkout(
+    carts: CartsData,
+    idempotency: web::Data<Idempotency>,
+    req: HttpRequest,
+    who: Viewer,
+    key: IdempotencyKey,
+    Json(body): Json<CheckoutInput>,
+) -> Result<HttpResponse, AppError> {
+    let token = guest_token(&req);
+    let scope = match (&who.0, &token) {
+        (Some(p), _) => p.user_id().to_string(),
+        (None, Some(t)) => format!("cart:{}", hash_token(t)),
+        (None, None) => return Err(AppError::invalid("cart", "is empty")),
+    };
+    let mut fingerprint = b"cart/checkout\n".to_vec();
+    fingerprint.extend(serde_json::to_vec(&body)?);
+    idempotency
+        .run(&scope, key, false, &fingerprint, || async {
+            let owner = CartOwner {
+                principal: who.0.as_ref(),
+                guest_token: token.as_deref(),
+            };
+            let (placed, new) = carts.checkout(&owner, body).await?;
+            Ok(if new {
+                HttpResponse::Created().json(placed)
+            } else {
+                HttpResponse::Ok().json(placed)
+            })
+        })
+        .await
+}
+
+/// Create a discount code.
+#[utoipa::path(post, path = "/api/v1/discounts", tag = "cart", request_body = DiscountInput,
+    responses((status = 201, body = DiscountView), (status = 400, body = crate::http::Problem), (status = 409, body = crate::http::Problem)))]
+pub async fn create_discount(
+    carts: CartsData,
+    _who: Authorized<perm::OrdersManage>,
+    Json(body): Json<DiscountInput>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Created().json(carts.create_discount(body).await?))
+}
+
+/// Discount codes, by code.
+#[utoipa::path(get, path = "/api/v1/discounts", tag = "cart", params(PageQuery),
+    responses((status = 200, body = Page<DiscountView>)))]
+pub async fn list_discounts(
+    carts: CartsData,
+    _who: Authorized<perm::OrdersManage>,
+    Query(page): Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(carts.discounts(page).await?))
+}
+
+/// One discount code with its use count.
+#[utoipa::path(get, path = "/api/v1/discounts/{code}", tag = "cart", params(("code" = String, Path)),
+    responses((status = 200, body = DiscountView), (status = 404, body = crate::http::Problem)))]
+pub async fn get_discount(
+    carts: CartsData,
+    _who: Authorized<perm::OrdersManage>,
+    code: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(carts.discount(&code).await?))
+}
+
+/// Registers (tills).
+#[utoipa::path(get, path = "/api/v1/pos/registers", tag = "pos",
+    responses((status = 200, body = Vec<RegisterView>)))]
+pub async fn list_registers(
+    carts: CartsData,
+    _who: Authorized<perm::PosOperate>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(carts.registers().await?))
+}
+
+/// Create a register at a location.
+#[utoipa::path(post, path = "/api/v1/pos/registers", tag = "pos", request_body = RegisterInput,
+    responses((status = 201, body = RegisterView), (status = 400, body = crate::http::Problem)))]
+pub async fn create_register(
+    carts: CartsData,
+    _who: Authorized<perm::OrdersManage>,
+    Json(body): Json<RegisterInput>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Created().json(carts.create_register(body).await?))
+}
+
+/// Open a session on a register with the counted opening float.
+#[utoipa::path(post, path = "/api/v1/pos/registers/{id}/sessions", tag = "pos", request_body = OpenSessionInput,
+    params(("id" = String, Path)),
+    responses((status = 201, body = SessionView), (status = 409, body = crate::http::Problem)))]
+pub async fn open_session(
+    carts: CartsData,
+    who: Authorized<perm::PosOperate>,
+    id: web::Path<String>,
+    Json(body): Json<OpenSessionInput>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Created().json(carts.open_session(&who.principal, &id, body).await?))
+}
+
+/// A session with its running sales report (the Z-report once closed).
+#[utoipa::path(get, path = "/api/v1/pos/sessions/{id}", tag = "pos", params(("id" = String, Path)),
+    responses((status = 200, body = SessionView), (status = 404, body = crate::http::Problem)))]
+pub async fn get_session(
+    carts: CartsData,
+    _who: Authorized<perm::PosOperate>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(carts.session(&id).await?))
+}
+
+/// The session's current sale.
+#[utoipa::path(get, path = "/api/v1/pos/sessions/{id}/cart", tag = "pos", params(("id" = String, Path)),
+    responses((status = 200, body = CartView)))]
+pub async fn pos_cart(
+    carts: CartsData,
+    _who: Authorized<perm::PosOperate>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(carts.pos_cart(&id).await?))
+}
+
+/// Scan a barcode or SKU into the current sale.
+#[utoipa::path(post, path = "/api/v1/pos/sessions/{id}/scan", tag = "pos", request_body = ScanInput,
+    params(("id" = String, Path)),
+    responses((status = 200, body = CartView), (status = 400, body = crate::http::Problem)))]
+pub async fn scan(
+    carts: CartsData,
+    _who: Authorized<perm::PosOperate>,
+    id: web::Path<String>,
+    Json(body): Json<ScanInput>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(carts.scan(&id, body).await?))
+}
+
+/// Set a line's quantity in the current sale (0 removes it).
+#[utoipa::path(patch, path = "/api/v1/pos/sessions/{id}/lines/{variant_id}", tag = "pos", request_body = QuantityBody,
+    params(("id" = String, Path), ("variant_id" = String, Path)),
+    responses((status = 200, body = CartView)))]
+pub async fn pos_line(
+    carts: CartsData,
+    _who: Authorized<perm::PosOperate>,
+    path: web::Path<(String, String)>,
+    Json(body): Json<QuantityBody>,
+) -> Result<HttpResponse, AppError> {
+    let (id, variant) = path.into_inner();
+    Ok(HttpResponse::Ok().json(carts.set_pos_line(&id, &variant, body.quantity).await?))
+}
+
+/// Name the customer of the current sale (walk-in when empty; GSTIN for B2B).
+#[utoipa::path(put, path = "/api/v1/pos/sessions/{id}/customer", tag = "pos", request_body = CartCustomer,
+    params(("id" = String, Path)),
+    responses((status = 200, body = CartView), (status = 400, body = crate::http::Problem)))]
+pub async fn pos_customer(
+    carts: CartsData,
+    _who: Authorized<perm::PosOperate>,
+    id: web::Path<String>,
+    Json(body): Json<CartCustomer>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(carts.set_pos_customer(&id, body).await?))
+}
+
+/// Complete the sale with split tenders (`Idempotency-Key` required): paid, invoiced and
+/// the stock taken at once; the change due is returned.
+#[utoipa::path(post, path = "/api/v1/pos/sessions/{id}/sales", tag = "pos", request_body = SaleInput,
+    params(("id" = String, Path), ("Idempotency-Key" = String, Header)),
+    responses((status = 201, body = SaleView), (status = 400, body = crate::http::Problem), (status = 409, body = crate::http::Problem)))]
+pub async fn sell(
+    carts: CartsData,
+    idempotency: web::Data<Idempotency>,
+    who: Authorized<perm::PosOperate>,
+    key: IdempotencyKey,
+    id: web::Path<String>,
+    Json(body): Json<SaleInput>,
+) -> Result<HttpResponse, AppError> {
+    let p = who.principal;
+    let mut fingerprint = format!("pos/sessions/{id}/sales\n").into_bytes();
+    fingerprint.extend(serde_json::to_vec(&body)?);
+    idempotency
+        .run(p.user_id(), key, true, &fingerprint, || async {
+            Ok(HttpResponse::Created().json(carts.sell(&p, &id, body).await?))
+        })
+        .await
+}
+
+/// Close the session with the cash counted by denomination: the Z-report.
+#[utoipa::path(post, path = "/api/v1/pos/sessions/{id}/close", tag = "pos", request_body = CloseInput,
+    params(("id" = String, Path)),
+    responses((status = 200, body = SessionView), (status = 409, body = crate::http::Problem)))]
+pub async fn close_session(
+    carts: CartsData,
+    who: Authorized<perm::PosOperate>,
+    id: web::Path<String>,
+    Json(body): Json<CloseInput>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(carts.close_session(&who.principal, &id, body).await?))
+}
+
+/// The printable 80 mm receipt of a counter sale.
+#[utoipa::path(get, path = "/api/v1/pos/sales/{id}/receipt", tag = "pos", params(("id" = String, Path)),
+    responses((status = 200, content_type = "text/html", body = String), (status = 404, body = crate::http::Problem)))]
+pub async fn receipt(
+    carts: CartsData,
+    _who: Authorized<perm::PosOperate>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(carts.receipt(&id).await?))
+}
