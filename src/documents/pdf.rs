@@ -34,6 +34,8 @@ struct Font {
     face: ttf_parser::Face<'static>,
     resource: &'static [u8],
     postscript_name: &'static str,
+    /// Dominant stem width for the font descriptor; readers use it when substituting.
+    stem_v: f32,
     remapper: GlyphRemapper,
     /// Subset glyph id -> the character it was first used for (the ToUnicode map).
     unicode: BTreeMap<u16, char>,
@@ -44,6 +46,7 @@ impl Font {
         data: &'static [u8],
         resource: &'static [u8],
         postscript_name: &'static str,
+        stem_v: f32,
     ) -> Result<Font, String> {
         let face = ttf_parser::Face::parse(data, 0)
             .map_err(|e| format!("embedded font {postscript_name} is unreadable: {e}"))?;
@@ -52,17 +55,23 @@ impl Font {
             face,
             resource,
             postscript_name,
+            stem_v,
             remapper: GlyphRemapper::new(),
             unicode: BTreeMap::new(),
         })
     }
 
-    fn glyph(&self, c: char) -> ttf_parser::GlyphId {
+    /// The glyph for `c` and the character it really shows: a character the font lacks
+    /// (Devanagari, emoji) is drawn as '?', and must also extract as '?'.
+    fn glyph(&self, c: char) -> (ttf_parser::GlyphId, char) {
         let c = if c.is_control() { ' ' } else { c };
-        self.face
-            .glyph_index(c)
-            .or_else(|| self.face.glyph_index('?'))
-            .unwrap_or(ttf_parser::GlyphId(0))
+        match self.face.glyph_index(c) {
+            Some(glyph) => (glyph, c),
+            None => (
+                self.face.glyph_index('?').unwrap_or(ttf_parser::GlyphId(0)),
+                '?',
+            ),
+        }
     }
 
     fn units_to_points(&self, size: f32) -> f32 {
@@ -72,7 +81,7 @@ impl Font {
     fn width(&self, text: &str, size: f32) -> f32 {
         let units: u32 = text
             .chars()
-            .map(|c| u32::from(self.face.glyph_hor_advance(self.glyph(c)).unwrap_or(0)))
+            .map(|c| u32::from(self.face.glyph_hor_advance(self.glyph(c).0).unwrap_or(0)))
             .sum();
         units as f32 * self.units_to_points(size)
     }
@@ -81,12 +90,10 @@ impl Font {
     fn encode(&mut self, text: &str) -> Vec<u8> {
         let mut out = Vec::with_capacity(text.len() * 2);
         for c in text.chars() {
-            let glyph = self.glyph(c);
+            let (glyph, shown) = self.glyph(c);
             let new = self.remapper.remap(glyph.0);
             if glyph.0 != 0 {
-                self.unicode
-                    .entry(new)
-                    .or_insert(if c.is_control() { ' ' } else { c });
+                self.unicode.entry(new).or_insert(shown);
             }
             out.extend_from_slice(&new.to_be_bytes());
         }
@@ -386,8 +393,8 @@ fn draw_party(
 /// continuing page repeating the document number and the table header.
 pub fn invoice_pdf(doc: &InvoiceDocument) -> Result<Vec<u8>, String> {
     let fonts = Fonts {
-        regular: Font::load(REGULAR_TTF, b"F1", "DejaVuSans")?,
-        bold: Font::load(BOLD_TTF, b"F2", "DejaVuSans-Bold")?,
+        regular: Font::load(REGULAR_TTF, b"F1", "DejaVuSans", 80.0)?,
+        bold: Font::load(BOLD_TTF, b"F2", "DejaVuSans-Bold", 140.0)?,
     };
     let title = doc.kind.title();
     let mut layout = Layout {
@@ -737,7 +744,7 @@ fn write_pdf(layout: Layout, title: &str) -> Result<Vec<u8>, String> {
                     .capital_height()
                     .map_or(ascent, |h| f32::from(h) * scale),
             )
-            .stem_v(if font.resource == b"F2" { 140.0 } else { 80.0 })
+            .stem_v(font.stem_v)
             .font_file2(file);
 
         let mut cmap = UnicodeCmap::new(
@@ -894,5 +901,20 @@ mod tests {
         );
         // Every line made it onto some page.
         assert!(text.contains("item 59"), "{text}");
+    }
+
+    #[test]
+    fn union_territory_and_missing_glyphs_extract_honestly() {
+        if !tool_exists("pdftotext") {
+            return;
+        }
+        let mut doc = invoice(1, true);
+        doc.union_territory = true;
+        doc.lines[0].description = "चावल rice? 5 kg".to_string();
+        let text = poppler("pdftotext", &invoice_pdf(&doc).unwrap(), &["-layout"]);
+        assert!(text.contains("UTGST"), "{text}");
+        assert!(!text.contains("SGST"), "{text}");
+        // DejaVu Sans has no Devanagari: shown and extracted as '?', and a real '?' stays '?'.
+        assert!(text.contains("???? rice? 5 kg"), "{text}");
     }
 }
