@@ -604,7 +604,7 @@ diesel::table! {
         order_id -> Text,
         status -> Text,
         reason -> Text,
-        lines -> Text,
+        items -> Text,
         refund_minor -> BigInt,
         location_id -> Nullable<Text>,
         disposition -> Nullable<Text>,

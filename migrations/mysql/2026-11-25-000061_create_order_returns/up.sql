@@ -3,7 +3,7 @@ CREATE TABLE order_returns (
     order_id VARCHAR(36) NOT NULL,
     status VARCHAR(16) NOT NULL,
     reason VARCHAR(500) NOT NULL,
-    lines TEXT NOT NULL,
+    items TEXT NOT NULL,
     refund_minor BIGINT NOT NULL,
     location_id VARCHAR(36),
     disposition VARCHAR(16),

@@ -166,7 +166,7 @@ CREATE TABLE order_returns (
     order_id TEXT NOT NULL,
     status TEXT NOT NULL,
     reason TEXT NOT NULL,
-    lines TEXT NOT NULL,
+    items TEXT NOT NULL,
     refund_minor BIGINT NOT NULL,
     location_id TEXT,
     disposition TEXT,

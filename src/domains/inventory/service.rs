@@ -481,9 +481,6 @@ pub fn close_in(
         .ok_or_else(|| AppError::internal("reservation vanished"))?;
     let mut touched = Touched::default();
     for (variant_id, quantity) in store::reservation_lines(conn, &row.id)? {
-        if quantity == 0 {
-            continue;
-        }
         let (kind, on_hand_delta) = if commit {
             (MovementKind::Sale, -quantity)
         } else {
@@ -560,10 +557,7 @@ pub fn commit_lines_in(
             now,
         )?;
     }
-    if store::reservation_lines(conn, &row.id)?
-        .iter()
-        .all(|(_, q)| *q == 0)
-    {
+    if store::reservation_lines(conn, &row.id)?.is_empty() {
         store::close_reservation(conn, reference, "committed", now)?;
     }
     touched.publish(conn)

@@ -461,21 +461,24 @@ pub fn close_reservation(
     Ok(n == 1)
 }
 
-/// Takes `quantity` off a reservation line (a partial sale); false when the line holds less.
+/// Takes `quantity` off a reservation line (a partial sale), deleting the line when
+/// nothing is left of it; false when the line holds less.
 pub fn take_from_reservation_line(
     conn: &mut DbConnection,
     reservation_id: &str,
     variant_id: &str,
     quantity: i64,
 ) -> Result<bool, AppError> {
-    let n = diesel::update(
-        res_lines::table
-            .filter(res_lines::reservation_id.eq(reservation_id))
-            .filter(res_lines::variant_id.eq(variant_id))
-            .filter(res_lines::quantity.ge(quantity)),
-    )
-    .set(res_lines::quantity.eq(res_lines::quantity - quantity))
-    .execute(conn)?;
+    let line = res_lines::table
+        .filter(res_lines::reservation_id.eq(reservation_id))
+        .filter(res_lines::variant_id.eq(variant_id));
+    // The whole line first; the update below only matches when some would be left.
+    if diesel::delete(line.filter(res_lines::quantity.eq(quantity))).execute(conn)? == 1 {
+        return Ok(true);
+    }
+    let n = diesel::update(line.filter(res_lines::quantity.gt(quantity)))
+        .set(res_lines::quantity.eq(res_lines::quantity - quantity))
+        .execute(conn)?;
     Ok(n == 1)
 }
 

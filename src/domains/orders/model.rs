@@ -220,7 +220,7 @@ pub struct ReturnRow {
     pub order_id: String,
     pub status: String,
     pub reason: String,
-    pub lines: String,
+    pub items: String,
     pub refund_minor: i64,
     pub location_id: Option<String>,
     pub disposition: Option<String>,
@@ -404,7 +404,7 @@ pub struct ReturnView {
 impl From<ReturnRow> for ReturnView {
     fn from(r: ReturnRow) -> Self {
         ReturnView {
-            lines: serde_json::from_str(&r.lines).unwrap_or_default(),
+            lines: serde_json::from_str(&r.items).unwrap_or_default(),
             id: r.id,
             order_id: r.order_id,
             status: r.status,

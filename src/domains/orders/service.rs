@@ -953,7 +953,7 @@ impl Orders {
                     order_id: order.id.clone(),
                     status: "requested".into(),
                     reason,
-                    lines: serde_json::to_string(&input.lines)?,
+                    items: serde_json::to_string(&input.lines)?,
                     refund_minor: 0,
                     location_id: None,
                     disposition: None,
@@ -1033,7 +1033,7 @@ impl Orders {
                 let mut order = store::order(conn, &ret.order_id)?
                     .ok_or_else(|| AppError::internal("order vanished"))?;
                 let lines = store::lines(conn, &order.id)?;
-                let wanted: Vec<ReturnLine> = serde_json::from_str(&ret.lines)?;
+                let wanted: Vec<ReturnLine> = serde_json::from_str(&ret.items)?;
                 // What earlier received returns took, so this one's refund is its share.
                 let before = returned_so_far(conn, &order.id, true)?;
                 let before_this: Vec<i64> = lines
@@ -1166,7 +1166,7 @@ fn returned_so_far(
         if !counts {
             continue;
         }
-        let lines: Vec<ReturnLine> = serde_json::from_str(&r.lines)?;
+        let lines: Vec<ReturnLine> = serde_json::from_str(&r.items)?;
         for l in lines {
             *out.entry(l.line_no).or_default() += l.quantity;
         }

@@ -1,0 +1,825 @@
+//! Carts, checkout, orders, the POS, returns and GST invoices end to end: guest carts
+//! merged at login, GST split for intra- and inter-state addresses against hand-computed
+//! figures, no overselling under 100 concurrent checkouts, one order per idempotency key,
+//! discount limits under concurrency, the counter from float to Z-report, cancellation,
+//! returns with credit notes, gap-free invoice numbers and the PDF.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{Backend, PASSWORD, TestApp, TestDb, for_each_backend, login, register, with_role};
+use kirana::contracts::auth::Role;
+use serde_json::{Value, json};
+
+async fn spawn(backend: &Backend) -> TestApp {
+    TestApp::start(
+        TestDb::new(backend),
+        |s| {
+            s.rate_limit.per_ip_per_minute = 1_000_000;
+            s.rate_limit.writes_per_user_per_minute = 1_000_000;
+            s.store.gstin = "29AAACK1234M1Z7".into();
+            s.store.state_code = "29".into();
+        },
+        |b| b,
+    )
+    .await
+}
+
+fn key() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// A product with one variant at `price` (GST-inclusive) and `rate_bp`; its variant id.
+async fn variant(
+    app: &TestApp,
+    token: &str,
+    sku: &str,
+    barcode: Option<&str>,
+    price: i64,
+    rate_bp: i32,
+) -> String {
+    let mut v = json!({"sku": sku, "price_minor": price, "options": {"Pack": "1"}});
+    if let Some(b) = barcode {
+        v["barcode"] = json!(b);
+    }
+    let resp = app
+        .client
+        .post(app.url("/api/v1/catalog/products"))
+        .bearer_auth(token)
+        .json(&json!({
+            "name": format!("Item {sku}"),
+            "hsn_code": "1006",
+            "gst_rate_bp": rate_bp,
+            "status": "active",
+            "options": [{"name": "Pack", "values": ["1"]}],
+            "variants": [v],
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
+    let body: Value = resp.json().await.unwrap();
+    body["variants"][0]["id"].as_str().unwrap().to_string()
+}
+
+async fn location(app: &TestApp, token: &str, name: &str) -> String {
+    let body: Value = app
+        .client
+        .post(app.url("/api/v1/inventory/locations"))
+        .bearer_auth(token)
+        .json(&json!({"name": name, "kind": "shop"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["id"].as_str().unwrap().to_string()
+}
+
+async fn stock(app: &TestApp, token: &str, variant: &str, location: &str, quantity: i64) {
+    let resp = app
+        .client
+        .post(app.url("/api/v1/inventory/adjustments"))
+        .bearer_auth(token)
+        .header("Idempotency-Key", key())
+        .json(&json!({"variant_id": variant, "location_id": location, "quantity": quantity, "reason": "opening stock"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
+}
+
+/// (on_hand, reserved) of a variant at a location.
+async fn level(app: &TestApp, token: &str, variant: &str, location: &str) -> (i64, i64) {
+    let body: Value = app
+        .client
+        .get(app.url(&format!("/api/v1/inventory/variants/{variant}/stock")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["location_id"] == location)
+        .map(|l| {
+            (
+                l["on_hand"].as_i64().unwrap(),
+                l["reserved"].as_i64().unwrap(),
+            )
+        })
+        .unwrap_or((0, 0))
+}
+
+async fn ledger_is_consistent(app: &TestApp) {
+    let db = app.db.clone();
+    let mismatches = tokio::task::spawn_blocking(move || kirana::domains::inventory::verify(&db))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(mismatches.is_empty(), "{mismatches:?}");
+}
+
+fn address(state: &str) -> Value {
+    json!({"name": "Asha Rao", "phone": "+91 98450 12345", "line1": "12 MG Road",
+           "city": "Bengaluru", "state_code": state, "pincode": "560001"})
+}
+
+/// A guest cart holding `quantity` of `variant`; its token.
+async fn guest_cart(app: &TestApp, variant: &str, quantity: i64) -> String {
+    let resp = app
+        .client
+        .post(app.url("/api/v1/cart/lines"))
+        .json(&json!({"variant_id": variant, "quantity": quantity}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    resp.headers()["x-cart-token"].to_str().unwrap().to_string()
+}
+
+async fn checkout(app: &TestApp, token: &str, idem: &str, state: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/cart/checkout"))
+        .header("x-cart-token", token)
+        .header("Idempotency-Key", idem)
+        .json(&json!({"email": "asha@example.in", "shipping_address": address(state)}))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn get(app: &TestApp, token: &str, path: &str) -> Value {
+    let resp = app
+        .client
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "{path}");
+    resp.json().await.unwrap()
+}
+
+async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .header("Idempotency-Key", key())
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A signed-in customer's order of `qty` units; its id.
+async fn customer_order(app: &TestApp, customer: &str, v: &str, qty: i64) -> String {
+    let resp = app
+        .client
+        .post(app.url("/api/v1/cart/lines"))
+        .bearer_auth(customer)
+        .json(&json!({"variant_id": v, "quantity": qty}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let resp = app
+        .client
+        .post(app.url("/api/v1/cart/checkout"))
+        .bearer_auth(customer)
+        .header("Idempotency-Key", key())
+        .json(&json!({"shipping_address": address("29")}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
+    resp.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn field(body: &Value) -> String {
+    body["errors"][0]["field"]
+        .as_str()
+        .unwrap_or("")
+        .to_string()
+}
+
+#[actix_web::test]
+async fn guest_cart_merges_at_login_and_checkout_splits_gst_by_place_of_supply() {
+    for_each_backend(|backend| async move {
+        let app = spawn(&backend).await;
+        let (_, staff) = with_role(&app, "staff@shop.in", Role::Staff).await;
+        let shop = location(&app, &staff, "Main").await;
+        // ₹1,180.00 at 18 % and ₹99.99 at 5 %, prices including GST.
+        let a = variant(&app, &staff, "RICE-5", None, 118_000, 1800).await;
+        let c = variant(&app, &staff, "TEA-250", None, 9_999, 500).await;
+        stock(&app, &staff, &a, &shop, 20).await;
+        stock(&app, &staff, &c, &shop, 20).await;
+
+        // A browser with a cookie jar adds as a guest, then logs in.
+        let browser = reqwest::Client::builder().cookie_store(true).build().unwrap();
+        let resp = browser
+            .post(app.url("/api/v1/cart/lines"))
+            .json(&json!({"variant_id": a, "quantity": 1}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        assert!(resp.headers().get("set-cookie").unwrap().to_str().unwrap().starts_with("kirana_cart="));
+        assert_eq!(register(&app, "asha@example.in", PASSWORD).await.status(), 201);
+        let me: Value = login(&app, "asha@example.in", PASSWORD).await.json().await.unwrap();
+        let bearer = me["access_token"].as_str().unwrap().to_string();
+        // The customer already had a cart with the tea in it.
+        let resp = app
+            .client
+            .post(app.url("/api/v1/cart/lines"))
+            .bearer_auth(&bearer)
+            .json(&json!({"variant_id": c, "quantity": 1}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        let cart: Value = browser
+            .get(app.url("/api/v1/cart"))
+            .bearer_auth(&bearer)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let skus: BTreeSet<&str> = cart["lines"].as_array().unwrap().iter().map(|l| l["sku"].as_str().unwrap()).collect();
+        assert_eq!(skus, BTreeSet::from(["RICE-5", "TEA-250"]), "guest cart merged: {cart}");
+
+        // Intra-state (Karnataka, the store's state): CGST + SGST.
+        // Rice: 118000 × 900 / 11800 = 9000 each half, taxable 100000.
+        // Tea: 9999 × 250 / 10500 = 238.07 → 238 each half, taxable 9523.
+        // Goods 127999 ≥ 49900: free shipping.
+        let resp = browser
+            .post(app.url("/api/v1/cart/checkout"))
+            .bearer_auth(&bearer)
+            .header("Idempotency-Key", key())
+            .json(&json!({"shipping_address": address("29")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
+        let placed: Value = resp.json().await.unwrap();
+        assert_eq!(placed["status"], "pending_payment");
+        assert!(placed["number"].as_str().unwrap().starts_with("KR-0000"));
+        let order = get(&app, &bearer, &format!("/api/v1/orders/{}", placed["id"].as_str().unwrap())).await;
+        let lines = order["lines"].as_array().unwrap();
+        let rice = lines.iter().find(|l| l["sku"] == "RICE-5").unwrap();
+        let tea = lines.iter().find(|l| l["sku"] == "TEA-250").unwrap();
+        assert_eq!((rice["cgst_minor"].as_i64(), rice["sgst_minor"].as_i64(), rice["igst_minor"].as_i64()), (Some(9000), Some(9000), Some(0)));
+        assert_eq!(rice["taxable_minor"], 100_000);
+        assert_eq!((tea["cgst_minor"].as_i64(), tea["sgst_minor"].as_i64()), (Some(238), Some(238)));
+        assert_eq!(tea["taxable_minor"], 9_523);
+        assert_eq!(order["totals"]["grand_total_minor"], 127_999);
+        assert_eq!(order["totals"]["tax_minor"], 18_476);
+        assert_eq!(order["totals"]["shipping_minor"], 0);
+        assert_eq!(order["supply"], "intra_state");
+
+        // Inter-state (Maharashtra), a guest with one tea: IGST 9999 × 500 / 10500 = 476;
+        // goods under ₹499: ₹49 shipping incl. 18 % IGST = 4900 × 1800 / 11800 = 747.46 → 747.
+        let token = guest_cart(&app, &c, 1).await;
+        let resp = checkout(&app, &token, &key(), "27").await;
+        assert_eq!(resp.status(), 201);
+        let placed: Value = resp.json().await.unwrap();
+        let order = get(&app, &staff, &format!("/api/v1/orders/{}", placed["id"].as_str().unwrap())).await;
+        let tea = &order["lines"][0];
+        assert_eq!((tea["cgst_minor"].as_i64(), tea["igst_minor"].as_i64(), tea["taxable_minor"].as_i64()), (Some(0), Some(476), Some(9523)));
+        assert_eq!(order["shipping"]["tax"]["igst_minor"], 747);
+        assert_eq!(order["totals"]["shipping_minor"], 4_900);
+        assert_eq!(order["totals"]["grand_total_minor"], 9_999 + 4_900);
+        assert_eq!(order["totals"]["tax_minor"], 476 + 747);
+        assert_eq!(order["supply"], "inter_state");
+        assert_eq!(order["place_of_supply"], "27");
+
+        // Another customer never sees it; a bad address changes nothing and names fields.
+        let (_, other) = with_role(&app, "other@example.in", Role::Customer).await;
+        let resp = app.client.get(app.url(&format!("/api/v1/orders/{}", placed["id"].as_str().unwrap()))).bearer_auth(&other).send().await.unwrap();
+        assert_eq!(resp.status(), 404);
+        let token = guest_cart(&app, &c, 1).await;
+        let resp = app.client.post(app.url("/api/v1/cart/checkout")).header("x-cart-token", &token)
+            .json(&json!({"email": "x@example.in", "shipping_address": {"name": "A", "phone": "9845012345", "line1": "1", "city": "B", "state_code": "99", "pincode": "56001"}}))
+            .send().await.unwrap();
+        assert_eq!(resp.status(), 400);
+        let body: Value = resp.json().await.unwrap();
+        let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, vec!["shipping_address.state_code", "shipping_address.pincode"]);
+        assert_eq!(level(&app, &staff, &c, &shop).await, (20, 2));
+        ledger_is_consistent(&app).await;
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn a_hundred_checkouts_for_ten_units_sell_ten_and_one_key_makes_one_order() {
+    for_each_backend(|backend| async move {
+        let app = spawn(&backend).await;
+        let (_, staff) = with_role(&app, "staff@shop.in", Role::Staff).await;
+        let shop = location(&app, &staff, "Main").await;
+        let v = variant(&app, &staff, "GHEE-1", None, 65_000, 1200).await;
+        stock(&app, &staff, &v, &shop, 10).await;
+        let mut tokens = Vec::new();
+        for _ in 0..100 {
+            tokens.push(guest_cart(&app, &v, 1).await);
+        }
+        let runs = tokens.iter().map(|t| {
+            let app = &app;
+            async move {
+                let resp = checkout(app, t, &key(), "29").await;
+                let status = resp.status().as_u16();
+                (status, resp.json::<Value>().await.unwrap())
+            }
+        });
+        let results = futures_util::future::join_all(runs).await;
+        let ok = results.iter().filter(|(s, _)| *s == 201).count();
+        let refused: Vec<&Value> = results
+            .iter()
+            .filter(|(s, _)| *s == 409)
+            .map(|(_, b)| b)
+            .collect();
+        assert_eq!(
+            ok,
+            10,
+            "{:?}",
+            results.iter().map(|r| r.0).collect::<Vec<_>>()
+        );
+        assert_eq!(refused.len(), 90);
+        assert!(refused.iter().all(|b| field(b) == "lines[0].quantity"));
+        let numbers: BTreeSet<String> = results
+            .iter()
+            .filter(|(s, _)| *s == 201)
+            .map(|(_, b)| b["number"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(numbers.len(), 10, "order numbers are unique");
+        assert_eq!(level(&app, &staff, &v, &shop).await, (10, 10));
+        ledger_is_consistent(&app).await;
+
+        // 20 concurrent retries of one checkout with one key: one order.
+        stock(&app, &staff, &v, &shop, 5).await;
+        let token = guest_cart(&app, &v, 1).await;
+        let idem = key();
+        let runs = (0..20).map(|_| {
+            let (app, token, idem) = (&app, token.clone(), idem.clone());
+            async move {
+                let resp = checkout(app, &token, &idem, "29").await;
+                let status = resp.status().as_u16();
+                (status, resp.json::<Value>().await.unwrap())
+            }
+        });
+        let results = futures_util::future::join_all(runs).await;
+        let ids: BTreeSet<String> = results
+            .iter()
+            .filter(|(s, _)| *s < 300)
+            .map(|(_, b)| b["id"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(ids.len(), 1, "{results:?}");
+        assert!(
+            results.iter().all(|(s, _)| *s < 300 || *s == 409),
+            "{results:?}"
+        );
+        let all = get(&app, &staff, "/api/v1/orders?limit=100").await;
+        assert_eq!(all["items"].as_array().unwrap().len(), 11);
+        assert_eq!(level(&app, &staff, &v, &shop).await, (15, 11));
+        ledger_is_consistent(&app).await;
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn a_discount_code_for_five_uses_is_used_five_times_by_thirty_checkouts() {
+    for_each_backend(|backend| async move {
+        let app = spawn(&backend).await;
+        let (_, staff) = with_role(&app, "staff@shop.in", Role::Staff).await;
+        let shop = location(&app, &staff, "Main").await;
+        let v = variant(&app, &staff, "OIL-1", None, 20_000, 500).await;
+        stock(&app, &staff, &v, &shop, 1000).await;
+        let resp = app
+            .client
+            .post(app.url("/api/v1/discounts"))
+            .bearer_auth(&staff)
+            .json(&json!({"code": "diwali10", "kind": "percent", "value": 1000, "max_uses": 5}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201);
+        let mut tokens = Vec::new();
+        for _ in 0..30 {
+            let t = guest_cart(&app, &v, 1).await;
+            let cart: Value = app
+                .client
+                .put(app.url("/api/v1/cart/discount"))
+                .header("x-cart-token", &t)
+                .json(&json!({"code": "DIWALI10"}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            // 10 % of ₹200 = ₹20 off, shown before checkout; the use is taken at checkout.
+            assert_eq!(cart["totals"]["discount_minor"], 2_000);
+            tokens.push(t);
+        }
+        let runs = tokens.iter().map(|t| {
+            let app = &app;
+            async move {
+                let resp = checkout(app, t, &key(), "29").await;
+                let status = resp.status().as_u16();
+                (status, resp.json::<Value>().await.unwrap())
+            }
+        });
+        let results = futures_util::future::join_all(runs).await;
+        assert_eq!(results.iter().filter(|(s, _)| *s == 201).count(), 5);
+        let refused: Vec<&Value> = results
+            .iter()
+            .filter(|(s, _)| *s == 409)
+            .map(|(_, b)| b)
+            .collect();
+        assert_eq!(refused.len(), 25);
+        assert!(
+            refused.iter().all(|b| field(b) == "discount_code"),
+            "{refused:?}"
+        );
+        let code = get(&app, &staff, "/api/v1/discounts/DIWALI10").await;
+        assert_eq!(code["used_count"], 5);
+        // Refused checkouts left their carts open and their stock free.
+        assert_eq!(level(&app, &staff, &v, &shop).await, (1000, 5));
+        ledger_is_consistent(&app).await;
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn the_counter_sells_with_split_tenders_and_the_z_report_counts_the_cash() {
+    for_each_backend(|backend| async move {
+        let app = spawn(&backend).await;
+        let (_, staff) = with_role(&app, "cashier@shop.in", Role::Staff).await;
+        let shop = location(&app, &staff, "Counter").await;
+        let a = variant(&app, &staff, "RICE-5", Some("4006381333931"), 118_000, 1800).await;
+        let b = variant(&app, &staff, "DAL-1", None, 10_500, 500).await;
+        stock(&app, &staff, &a, &shop, 5).await;
+        stock(&app, &staff, &b, &shop, 5).await;
+        let register: Value = post(&app, &staff, "/api/v1/pos/registers", json!({"name": "Till 1", "location_id": shop})).await.json().await.unwrap();
+        let resp = post(&app, &staff, &format!("/api/v1/pos/registers/{}/sessions", register["id"].as_str().unwrap()), json!({"opening_float_minor": 100_000})).await;
+        assert_eq!(resp.status(), 201);
+        let session: Value = resp.json().await.unwrap();
+        let sid = session["id"].as_str().unwrap().to_string();
+        // A second session on the same till is refused.
+        let again = post(&app, &staff, &format!("/api/v1/pos/registers/{}/sessions", register["id"].as_str().unwrap()), json!({"opening_float_minor": 0})).await;
+        assert_eq!(again.status(), 409);
+
+        // Scan a barcode and a SKU.
+        assert_eq!(post(&app, &staff, &format!("/api/v1/pos/sessions/{sid}/scan"), json!({"code": "4006381333931"})).await.status(), 200);
+        let cart: Value = post(&app, &staff, &format!("/api/v1/pos/sessions/{sid}/scan"), json!({"code": "DAL-1"})).await.json().await.unwrap();
+        // ₹1,180 + ₹105 = ₹1,285, no shipping at the counter.
+        assert_eq!(cart["totals"]["grand_total_minor"], 128_500);
+        assert!(cart["shipping"].is_null());
+
+        // ₹200 by UPI, ₹1,100 in cash: ₹1,085 of it applies, ₹15 change.
+        let resp = post(&app, &staff, &format!("/api/v1/pos/sessions/{sid}/sales"),
+            json!({"tenders": [{"kind": "upi", "amount_minor": 20_000, "reference": "UPI-4471"}, {"kind": "cash", "amount_minor": 110_000}]})).await;
+        assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
+        let sale: Value = resp.json().await.unwrap();
+        assert_eq!(sale["change_due_minor"], 1_500);
+        assert_eq!(sale["order"]["status"], "completed");
+        let invoice_number = sale["order"]["invoice_number"].as_str().unwrap().to_string();
+        assert!(invoice_number.starts_with("INV/") && invoice_number.len() <= 16);
+        // The stock left the counter's shelf at once.
+        assert_eq!(level(&app, &staff, &a, &shop).await, (4, 0));
+        assert_eq!(level(&app, &staff, &b, &shop).await, (4, 0));
+
+        let receipt = app.client.get(app.url(sale["receipt_url"].as_str().unwrap())).bearer_auth(&staff).send().await.unwrap();
+        assert_eq!(receipt.status(), 200);
+        let html = receipt.text().await.unwrap();
+        assert!(html.contains(sale["order"]["number"].as_str().unwrap()));
+        assert!(html.contains(&invoice_number));
+        assert!(html.contains("1,285.00"), "grand total on the receipt");
+        assert!(html.contains("UPI-4471"));
+
+        // Close with ₹2,070 counted: expected 1,000 float + 1,085 cash = 2,085 → ₹15 short.
+        let resp = post(&app, &staff, &format!("/api/v1/pos/sessions/{sid}/close"), json!({"counted": [
+            {"denomination_minor": 50_000, "count": 4},
+            {"denomination_minor": 5_000, "count": 1},
+            {"denomination_minor": 2_000, "count": 1},
+        ]})).await;
+        assert_eq!(resp.status(), 200);
+        let z: Value = resp.json().await.unwrap();
+        assert_eq!(z["status"], "closed");
+        assert_eq!(z["report"]["sales_count"], 1);
+        assert_eq!(z["report"]["gross_sales_minor"], 128_500);
+        assert_eq!(z["report"]["cash_minor"], 108_500);
+        assert_eq!(z["report"]["upi_minor"], 20_000);
+        assert_eq!(z["report"]["expected_cash_minor"], 208_500);
+        assert_eq!(z["report"]["counted_cash_minor"], 207_000);
+        assert_eq!(z["report"]["variance_minor"], -1_500);
+        // A closed session sells nothing more.
+        let resp = post(&app, &staff, &format!("/api/v1/pos/sessions/{sid}/scan"), json!({"code": "DAL-1"})).await;
+        assert_eq!(resp.status(), 409);
+        ledger_is_consistent(&app).await;
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn cancel_releases_stock_returns_restock_with_a_credit_note_and_illegal_moves_are_409() {
+    for_each_backend(|backend| async move {
+        let app = spawn(&backend).await;
+        let (_, staff) = with_role(&app, "staff@shop.in", Role::Staff).await;
+        let shop = location(&app, &staff, "Main").await;
+        let v = variant(&app, &staff, "ATTA-10", None, 59_000, 500).await;
+        stock(&app, &staff, &v, &shop, 10).await;
+        let (_, customer) = with_role(&app, "asha@example.in", Role::Customer).await;
+        // Cancel by the customer: stock back.
+        let first = customer_order(&app, &customer, &v, 3).await;
+        assert_eq!(level(&app, &staff, &v, &shop).await, (10, 3));
+        let resp = post(
+            &app,
+            &customer,
+            &format!("/api/v1/orders/{first}/cancel"),
+            json!({"reason": "changed my mind"}),
+        )
+        .await;
+        assert_eq!(resp.status(), 200);
+        assert_eq!(level(&app, &staff, &v, &shop).await, (10, 0));
+        // Cancelled is final: paying it is an illegal transition.
+        let resp = post(
+            &app,
+            &staff,
+            &format!("/api/v1/orders/{first}/payments"),
+            json!({"method": "manual", "amount_minor": 177_000, "reference": "NEFT1"}),
+        )
+        .await;
+        assert_eq!(resp.status(), 409);
+        assert_eq!(field(&resp.json().await.unwrap()), "status");
+
+        // Pay, fulfil, ship, deliver; shipping before paying is refused.
+        let second = customer_order(&app, &customer, &v, 2).await;
+        let resp = post(
+            &app,
+            &staff,
+            &format!("/api/v1/orders/{second}/transitions"),
+            json!({"to": "shipped"}),
+        )
+        .await;
+        assert_eq!(resp.status(), 409);
+        let order = get(&app, &staff, &format!("/api/v1/orders/{second}")).await;
+        let total = order["totals"]["grand_total_minor"].as_i64().unwrap();
+        assert_eq!(total, 118_000, "₹1,180 of goods ship free");
+        let resp = post(
+            &app,
+            &staff,
+            &format!("/api/v1/orders/{second}/payments"),
+            json!({"method": "manual", "amount_minor": total, "reference": "NEFT-99"}),
+        )
+        .await;
+        assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+        let resp = post(
+            &app,
+            &staff,
+            &format!("/api/v1/orders/{second}/fulfilments"),
+            json!({"lines": [{"line_no": 1, "quantity": 2}]}),
+        )
+        .await;
+        assert_eq!(resp.status(), 200);
+        assert_eq!(level(&app, &staff, &v, &shop).await, (8, 0));
+        for to in ["shipped", "delivered"] {
+            assert_eq!(
+                post(
+                    &app,
+                    &staff,
+                    &format!("/api/v1/orders/{second}/transitions"),
+                    json!({"to": to})
+                )
+                .await
+                .status(),
+                200
+            );
+        }
+
+        // The customer returns one bag; staff approve and restock it.
+        let resp = post(
+            &app,
+            &customer,
+            &format!("/api/v1/orders/{second}/returns"),
+            json!({"lines": [{"line_no": 1, "quantity": 1}], "reason": "torn bag"}),
+        )
+        .await;
+        assert_eq!(resp.status(), 201);
+        let ret: Value = resp.json().await.unwrap();
+        let rid = ret["id"].as_str().unwrap();
+        // More than was delivered is refused.
+        let resp = post(
+            &app,
+            &customer,
+            &format!("/api/v1/orders/{second}/returns"),
+            json!({"lines": [{"line_no": 1, "quantity": 2}], "reason": "again"}),
+        )
+        .await;
+        assert_eq!(resp.status(), 400);
+        assert_eq!(
+            post(
+                &app,
+                &staff,
+                &format!("/api/v1/returns/{rid}/approve"),
+                json!({})
+            )
+            .await
+            .status(),
+            200
+        );
+        let resp = post(
+            &app,
+            &staff,
+            &format!("/api/v1/returns/{rid}/receive"),
+            json!({"disposition": "restock", "location_id": shop}),
+        )
+        .await;
+        assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+        let received: Value = resp.json().await.unwrap();
+        // One of two units: half the line, tax included.
+        assert_eq!(received["refund_minor"], 59_000);
+        assert_eq!(level(&app, &staff, &v, &shop).await, (9, 0));
+        let order = get(&app, &staff, &format!("/api/v1/orders/{second}")).await;
+        assert_eq!(order["status"], "partially_refunded");
+        assert_eq!(order["refunded_minor"], 59_000);
+        let invoices = order["invoices"].as_array().unwrap();
+        let invoice = invoices.iter().find(|i| i["kind"] == "invoice").unwrap();
+        let note = invoices
+            .iter()
+            .find(|i| i["kind"] == "credit_note")
+            .unwrap();
+        assert_eq!(note["id"], received["credit_note_id"]);
+        let doc = get(
+            &app,
+            &staff,
+            &format!("/api/v1/invoices/{}", note["id"].as_str().unwrap()),
+        )
+        .await;
+        assert_eq!(doc["kind"], "credit_note");
+        assert_eq!(doc["reference_invoice"], invoice["number"]);
+        assert_eq!(doc["totals"]["grand_total_minor"], 59_000);
+        // 5 % intra-state on ₹590: 59000 × 250 / 10500 = 1404.76 → 1405 each half.
+        assert_eq!(doc["totals"]["cgst_minor"], 1_405);
+        assert!(doc["number"].as_str().unwrap().starts_with("CN/"));
+        let timeline: Vec<&str> = order["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["to_status"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            timeline,
+            vec![
+                "pending_payment",
+                "paid",
+                "fulfilled",
+                "shipped",
+                "delivered",
+                "partially_refunded"
+            ]
+        );
+        // Receiving it again is refused.
+        let resp = post(
+            &app,
+            &staff,
+            &format!("/api/v1/returns/{rid}/receive"),
+            json!({"disposition": "restock", "location_id": shop}),
+        )
+        .await;
+        assert_eq!(resp.status(), 409);
+        // Movements: a `return` of 1 went through the ledger.
+        let moves = get(
+            &app,
+            &staff,
+            &format!("/api/v1/inventory/movements?variant_id={v}&limit=100"),
+        )
+        .await;
+        assert!(
+            moves["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m["kind"] == "return" && m["on_hand_delta"] == 1)
+        );
+        ledger_is_consistent(&app).await;
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn two_hundred_concurrent_payments_take_consecutive_invoice_numbers_and_the_pdf_reads() {
+    for_each_backend(|backend| async move {
+        let app = spawn(&backend).await;
+        let (_, staff) = with_role(&app, "staff@shop.in", Role::Staff).await;
+        let shop = location(&app, &staff, "Main").await;
+        let v = variant(&app, &staff, "SALT-1", None, 2_800, 0).await;
+        stock(&app, &staff, &v, &shop, 1000).await;
+        let mut ids = Vec::new();
+        for _ in 0..200 {
+            let token = guest_cart(&app, &v, 1).await;
+            let resp = checkout(&app, &token, &key(), "29").await;
+            assert_eq!(resp.status(), 201);
+            ids.push(
+                resp.json::<Value>().await.unwrap()["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            );
+        }
+        // ₹28 of salt + ₹49 shipping.
+        let total = 2_800 + 4_900;
+        let runs = ids.iter().map(|id| {
+            let (app, staff) = (&app, &staff);
+            async move {
+                let resp = post(
+                    app,
+                    staff,
+                    &format!("/api/v1/orders/{id}/payments"),
+                    json!({"method": "manual", "amount_minor": total}),
+                )
+                .await;
+                assert_eq!(resp.status(), 200);
+                resp.json::<Value>().await.unwrap()
+            }
+        });
+        let orders = futures_util::future::join_all(runs).await;
+        let mut numbers: Vec<i64> = orders
+            .iter()
+            .map(|o| {
+                let n = o["invoices"][0]["number"].as_str().unwrap();
+                assert!(n.len() <= 16);
+                n.rsplit('/').next().unwrap().parse().unwrap()
+            })
+            .collect();
+        numbers.sort();
+        assert_eq!(
+            numbers,
+            (1..=200).collect::<Vec<i64>>(),
+            "no gap, no duplicate"
+        );
+
+        // The PDF: pdftotext finds the number and the grand total.
+        let inv = &orders[0]["invoices"][0];
+        let resp = app
+            .client
+            .get(app.url(&format!(
+                "/api/v1/invoices/{}.pdf",
+                inv["id"].as_str().unwrap()
+            )))
+            .bearer_auth(&staff)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["content-type"], "application/pdf");
+        let bytes = resp.bytes().await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("invoice.pdf");
+        std::fs::write(&path, &bytes).unwrap();
+        let out = std::process::Command::new("pdftotext")
+            .arg(&path)
+            .arg("-")
+            .output()
+            .expect("pdftotext (poppler-utils) is installed");
+        assert!(out.status.success());
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(inv["number"].as_str().unwrap()), "{text}");
+        assert!(text.contains("77.00"), "grand total ₹77.00 in {text}");
+        let html = app
+            .client
+            .get(app.url(&format!(
+                "/api/v1/invoices/{}.html",
+                inv["id"].as_str().unwrap()
+            )))
+            .bearer_auth(&staff)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains(inv["number"].as_str().unwrap()) && html.contains("77.00"));
+        let json = get(
+            &app,
+            &staff,
+            &format!("/api/v1/invoices/{}", inv["id"].as_str().unwrap()),
+        )
+        .await;
+        assert_eq!(json["totals"]["grand_total_minor"], 7_700);
+        assert_eq!(json["amount_in_words"], "Rupees Seventy Seven Only");
+    })
+    .await;
+}
