@@ -431,14 +431,9 @@ impl Carts {
                 let theirs = store::lines(c, &guest.id)?;
                 let ours = store::lines(c, &mine.id)?;
                 for (variant, q) in theirs {
-                    let have = ours.iter().find(|(v, _)| *v == variant).map_or(0, |x| x.1);
-                    store::set_line(
-                        c,
-                        &mine.id,
-                        &variant,
-                        (have + q).min(MAX_LINE_QUANTITY),
-                        now,
-                    )?;
+                    let have = ours.iter().find(|(v, _)| *v == variant).map(|x| x.1);
+                    let next = (have.unwrap_or(0) + q).min(MAX_LINE_QUANTITY);
+                    store::set_line(c, &mine.id, &variant, next, have.is_some(), now)?;
                 }
                 if mine.discount_code.is_none() && guest.discount_code.is_some() {
                     store::set_discount_code(c, &mine.id, guest.discount_code.as_deref(), now)?;
@@ -510,7 +505,8 @@ impl Carts {
                     )));
                 }
                 let lines = store::lines(c, &cart_id)?;
-                let have = lines.iter().find(|(v, _)| *v == variant).map_or(0, |x| x.1);
+                let existing = lines.iter().find(|(v, _)| *v == variant).map(|x| x.1);
+                let have = existing.unwrap_or(0);
                 if have == 0 && quantity > 0 && lines.len() >= MAX_LINES {
                     return Err(AppError::invalid(
                         "variant_id",
@@ -524,7 +520,7 @@ impl Carts {
                         format!("a line holds at most {MAX_LINE_QUANTITY}"),
                     ));
                 }
-                store::set_line(c, &cart_id, &variant, next, now)?;
+                store::set_line(c, &cart_id, &variant, next, existing.is_some(), now)?;
                 Ok(current)
             })
             .await

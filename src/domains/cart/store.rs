@@ -71,24 +71,29 @@ pub fn lines(conn: &mut DbConnection, cart_id: &str) -> Result<Vec<(String, i64)
         .load(conn)?)
 }
 
-/// Sets a line's quantity (0 removes it).
+/// Sets a line's quantity (0 removes it). `exists` says whether the line is there (the
+/// caller read the lines in this transaction): an `UPDATE` that matches nothing would take
+/// a gap lock on MySQL, and two carts inserting into that gap then deadlock.
 pub fn set_line(
     conn: &mut DbConnection,
     cart_id: &str,
     variant_id: &str,
     quantity: i64,
+    exists: bool,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     let target = cart_lines::table
         .filter(cart_lines::cart_id.eq(cart_id))
         .filter(cart_lines::variant_id.eq(variant_id));
     if quantity == 0 {
-        diesel::delete(target).execute(conn)?;
-    } else if diesel::update(target)
-        .set(cart_lines::quantity.eq(quantity))
-        .execute(conn)?
-        == 0
-    {
+        if exists {
+            diesel::delete(target).execute(conn)?;
+        }
+    } else if exists {
+        diesel::update(target)
+            .set(cart_lines::quantity.eq(quantity))
+            .execute(conn)?;
+    } else {
         diesel::insert_into(cart_lines::table)
             .values((
                 cart_lines::cart_id.eq(cart_id),
