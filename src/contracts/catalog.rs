@@ -65,4 +65,12 @@ pub trait CatalogApi: Send + Sync {
         ids: &[String],
         ctx: &PriceContext,
     ) -> Result<Vec<ResolvedPrice>, AppError>;
+
+    /// `variants` and `prices` of the same ids in one call (one database turn): what a
+    /// cart needs on every change and at checkout.
+    async fn priced_variants(
+        &self,
+        ids: &[String],
+        ctx: &PriceContext,
+    ) -> Result<(Vec<VariantInfo>, Vec<ResolvedPrice>), AppError>;
 }

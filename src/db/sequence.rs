@@ -34,9 +34,30 @@ pub(super) fn create_if_missing(conn: &mut DbConnection, name: &str) -> Result<(
     Ok(())
 }
 
+#[derive(QueryableByName)]
+struct NextValue {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    value: i64,
+}
+
 /// Takes the next number of `name`. Call it inside the write transaction that stores the
 /// number, after `Db::ensure_sequence(name)`; the row lock it takes serialises callers.
 pub fn next_in_sequence(conn: &mut DbConnection, name: &str) -> Result<i64, AppError> {
+    // SQLite answers the update with the new value (one statement instead of two).
+    if conn.backend() == super::Backend::Sqlite {
+        let row: Option<NextValue> = diesel::sql_query(
+            "UPDATE sequences SET next_value = next_value + 1 WHERE name = ? \
+             RETURNING next_value - 1 AS value",
+        )
+        .bind::<diesel::sql_types::Text, _>(name)
+        .get_result(conn)
+        .optional()?;
+        return row.map(|r| r.value).ok_or_else(|| {
+            AppError::internal(format!(
+                "sequence {name} does not exist; call Db::ensure_sequence first"
+            ))
+        });
+    }
     let updated = diesel::update(sequences::table.filter(sequences::name.eq(name)))
         .set(sequences::next_value.eq(sequences::next_value + 1))
         .execute(conn)?;

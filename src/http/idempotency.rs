@@ -89,6 +89,27 @@ impl Idempotency {
         }
     }
 
+    /// Runs a money- or stock-moving write of `who` once per `Idempotency-Key` (required):
+    /// the request's fingerprint is `route` and the body as the handler parsed it.
+    pub async fn once<B, F, Fut>(
+        &self,
+        who: &crate::contracts::auth::Principal,
+        key: IdempotencyKey,
+        route: &str,
+        body: &B,
+        f: F,
+    ) -> Result<HttpResponse, AppError>
+    where
+        B: serde::Serialize,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<HttpResponse, AppError>>,
+    {
+        let mut fingerprint = route.as_bytes().to_vec();
+        fingerprint.push(b'\n');
+        fingerprint.extend(serde_json::to_vec(body)?);
+        self.run(who.user_id(), key, true, &fingerprint, f).await
+    }
+
     /// Runs `f` at most once per (`scope`, key) and request: `scope` is the caller (a user
     /// id), `fingerprint` the request as the handler parsed it (method, route and body).
     /// Only a response below 500 is stored; an error releases the key so a retry can run.
@@ -155,7 +176,41 @@ impl Idempotency {
         }
     }
 
+    /// Claims the key for this request. A new key (the usual case) is claimed by one
+    /// `INSERT`, atomic by itself; only when the key exists does a transaction read it.
     async fn claim(&self, scope: &str, key: &str, hash: &str) -> Result<Claim, AppError> {
+        let (s, k, h) = (scope.to_string(), key.to_string(), hash.to_string());
+        let (ttl, lock_timeout) = (self.ttl, self.lock_timeout);
+        let fresh = self
+            .db
+            .write_single(move |conn| {
+                let now = now();
+                let inserted = diesel::insert_into(keys::table)
+                    .values((
+                        keys::scope.eq(&s),
+                        keys::idem_key.eq(&k),
+                        keys::request_hash.eq(&h),
+                        keys::state.eq("in_progress"),
+                        keys::locked_until.eq(now + lock_timeout),
+                        keys::created_at.eq(now),
+                        keys::expires_at.eq(now + ttl),
+                    ))
+                    .execute(conn);
+                match inserted.map_err(AppError::from) {
+                    Ok(_) => Ok(true),
+                    // The key exists: decide below, in a transaction.
+                    Err(AppError::Conflict(_)) => Ok(false),
+                    Err(e) => Err(e),
+                }
+            })
+            .await?;
+        if fresh {
+            return Ok(Claim::Run);
+        }
+        self.claim_existing(scope, key, hash).await
+    }
+
+    async fn claim_existing(&self, scope: &str, key: &str, hash: &str) -> Result<Claim, AppError> {
         let (scope, key, hash) = (scope.to_string(), key.to_string(), hash.to_string());
         let (ttl, lock_timeout) = (self.ttl, self.lock_timeout);
         self.db
@@ -243,8 +298,9 @@ impl Idempotency {
         body: String,
     ) -> Result<(), AppError> {
         let (scope, key) = (scope.to_string(), key.to_string());
+        // One UPDATE: no transaction needed around it.
         self.db
-            .write(move |conn| {
+            .write_single(move |conn| {
                 diesel::update(
                     keys::table.filter(keys::scope.eq(&scope).and(keys::idem_key.eq(&key))),
                 )
@@ -262,7 +318,7 @@ impl Idempotency {
     async fn release(&self, scope: &str, key: &str) -> Result<(), AppError> {
         let (scope, key) = (scope.to_string(), key.to_string());
         self.db
-            .write(move |conn| {
+            .write_single(move |conn| {
                 diesel::delete(
                     keys::table.filter(
                         keys::scope

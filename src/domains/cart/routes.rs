@@ -355,10 +355,9 @@ pub async fn sell(
     Json(body): Json<SaleInput>,
 ) -> Result<HttpResponse, AppError> {
     let p = who.principal;
-    let mut fingerprint = format!("pos/sessions/{id}/sales\n").into_bytes();
-    fingerprint.extend(serde_json::to_vec(&body)?);
+    let route = format!("pos/sessions/{id}/sales");
     idempotency
-        .run(p.user_id(), key, true, &fingerprint, || async {
+        .once(&p, key, &route, &body.clone(), || async {
             Ok(HttpResponse::Created().json(carts.sell(&p, &id, body).await?))
         })
         .await

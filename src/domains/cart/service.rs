@@ -180,8 +180,7 @@ impl Carts {
         let (variants, prices) = if ids.is_empty() {
             (Vec::new(), Vec::new())
         } else {
-            let (v, p) = tokio::join!(self.catalog.variants(&ids), self.catalog.prices(&ids, &ctx));
-            (v?, p?)
+            self.catalog.priced_variants(&ids, &ctx).await?
         };
         let discount = match &cart.discount_code {
             Some(code) => {

@@ -378,6 +378,14 @@ impl CatalogApi for CatalogDomain {
     ) -> Result<Vec<ResolvedPrice>, AppError> {
         self.catalog.prices(ids.to_vec(), ctx).await
     }
+
+    async fn priced_variants(
+        &self,
+        ids: &[String],
+        ctx: &PriceContext,
+    ) -> Result<(Vec<VariantInfo>, Vec<ResolvedPrice>), AppError> {
+        self.catalog.priced(ids.to_vec(), ctx).await
+    }
 }
 
 struct StockFlags {

@@ -1408,6 +1408,16 @@ impl Catalog {
         ids: Vec<String>,
         ctx: &PriceContext,
     ) -> Result<Vec<ResolvedPrice>, AppError> {
+        Ok(self.priced(ids, ctx).await?.1)
+    }
+
+    /// The variants among `ids` (any status) and the prices of the active ones, read in
+    /// one connection turn: what a cart needs to show and to check out.
+    pub async fn priced(
+        &self,
+        ids: Vec<String>,
+        ctx: &PriceContext,
+    ) -> Result<(Vec<VariantInfo>, Vec<ResolvedPrice>), AppError> {
         let include_tax = self.settings.prices_include_tax;
         let at = ctx.at.map_or_else(now, |t| t.naive_utc());
         let customer = ctx.customer_id.clone();
@@ -1424,8 +1434,8 @@ impl Catalog {
                 Ok((infos, sales, lists))
             })
             .await?;
-        Ok(infos
-            .into_iter()
+        let prices = infos
+            .iter()
             .filter(|v| v.status == "active")
             .map(|v| {
                 let mut best = (v.price_minor, "list".to_string());
@@ -1440,14 +1450,15 @@ impl Catalog {
                     }
                 }
                 ResolvedPrice {
-                    variant_id: v.variant_id,
+                    variant_id: v.variant_id.clone(),
                     unit_price_minor: best.0,
                     list_price_minor: v.price_minor,
                     source: best.1,
                     prices_include_tax: include_tax,
                 }
             })
-            .collect())
+            .collect();
+        Ok((infos, prices))
     }
 
     /// Imports products from CSV: every row is checked and all errors returned; a clean

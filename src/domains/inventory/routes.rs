@@ -1,10 +1,8 @@
 //! HTTP handlers of inventory: parse, take the caller, call the service. Writes that move
 //! stock run under `Idempotency-Key`.
 
-use std::future::Future;
-
 use actix_web::{HttpResponse, web};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::model::{
     LevelView, LocationView, MovementView, PoStatus, PurchaseOrderView, SupplierView,
@@ -16,7 +14,6 @@ use super::service::{
     ReorderSuggestion, ReservationInput, ReservationView, SupplierInput, ThresholdInput,
     ThresholdsInput, TransferInput, TransferView,
 };
-use crate::contracts::auth::Principal;
 use crate::contracts::inventory::StockLine;
 use crate::gateway::rbac::{Authorized, perm};
 use crate::http::extract::{Json, Query};
@@ -25,28 +22,6 @@ use crate::http::pagination::{Page, PageQuery};
 use crate::http::{AppError, FieldError};
 
 type InventoryData = web::Data<Inventory>;
-
-/// Runs a stock-moving write once per `Idempotency-Key` (required) and caller.
-async fn once<B, F, Fut>(
-    idempotency: &Idempotency,
-    who: &Principal,
-    key: IdempotencyKey,
-    route: &str,
-    body: &B,
-    f: F,
-) -> Result<HttpResponse, AppError>
-where
-    B: Serialize,
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = Result<HttpResponse, AppError>>,
-{
-    let mut fingerprint = route.as_bytes().to_vec();
-    fingerprint.push(b'\n');
-    fingerprint.extend(serde_json::to_vec(body)?);
-    idempotency
-        .run(who.user_id(), key, true, &fingerprint, f)
-        .await
-}
 
 /// Create a location (warehouse or shop).
 #[utoipa::path(post, path = "/api/v1/inventory/locations", tag = "inventory", request_body = LocationInput,
@@ -159,15 +134,11 @@ pub async fn adjust(
     Json(body): Json<AdjustmentInput>,
 ) -> Result<HttpResponse, AppError> {
     let principal = who.principal;
-    once(
-        &idempotency,
-        &principal,
-        key,
-        "adjustments",
-        &body.clone(),
-        || async { Ok(HttpResponse::Created().json(inventory.adjust(&principal, body).await?)) },
-    )
-    .await
+    idempotency
+        .once(&principal, key, "adjustments", &body.clone(), || async {
+            Ok(HttpResponse::Created().json(inventory.adjust(&principal, body).await?))
+        })
+        .await
 }
 
 /// Ship stock from one location to another (`Idempotency-Key`): `transfer_out` movements
@@ -184,17 +155,11 @@ pub async fn transfer(
     Json(body): Json<TransferInput>,
 ) -> Result<HttpResponse, AppError> {
     let principal = who.principal;
-    once(
-        &idempotency,
-        &principal,
-        key,
-        "transfers",
-        &body.clone(),
-        || async {
+    idempotency
+        .once(&principal, key, "transfers", &body.clone(), || async {
             Ok(HttpResponse::Created().json(inventory.ship_transfer(&principal, body).await?))
-        },
-    )
-    .await
+        })
+        .await
 }
 
 /// Receive an in-transit transfer at its destination (`Idempotency-Key`): `transfer_in`
@@ -212,17 +177,11 @@ pub async fn receive_transfer(
 ) -> Result<HttpResponse, AppError> {
     let principal = who.principal;
     let id = id.into_inner();
-    once(
-        &idempotency,
-        &principal,
-        key,
-        "transfer-receipts",
-        &id,
-        || async {
+    idempotency
+        .once(&principal, key, "transfer-receipts", &id, || async {
             Ok(HttpResponse::Ok().json(inventory.receive_transfer(&principal, &id).await?))
-        },
-    )
-    .await
+        })
+        .await
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -275,15 +234,11 @@ pub async fn count(
     Json(body): Json<CountInput>,
 ) -> Result<HttpResponse, AppError> {
     let principal = who.principal;
-    once(
-        &idempotency,
-        &principal,
-        key,
-        "counts",
-        &body.clone(),
-        || async { Ok(HttpResponse::Created().json(inventory.count(&principal, body).await?)) },
-    )
-    .await
+    idempotency
+        .once(&principal, key, "counts", &body.clone(), || async {
+            Ok(HttpResponse::Created().json(inventory.count(&principal, body).await?))
+        })
+        .await
 }
 
 /// Set or remove low-stock thresholds per variant and location.
@@ -351,13 +306,8 @@ pub async fn reserve(
     Json(body): Json<ReservationInput>,
 ) -> Result<HttpResponse, AppError> {
     let principal = who.principal;
-    once(
-        &idempotency,
-        &principal,
-        key,
-        "reservations",
-        &body.clone(),
-        || async {
+    idempotency
+        .once(&principal, key, "reservations", &body.clone(), || async {
             let lines: Vec<StockLine> = body
                 .lines
                 .iter()
@@ -388,9 +338,8 @@ pub async fn reserve(
                     )],
                 )),
             }
-        },
-    )
-    .await
+        })
+        .await
 }
 
 /// A reservation by reference.
@@ -537,15 +486,9 @@ pub async fn receive(
 ) -> Result<HttpResponse, AppError> {
     let principal = who.principal;
     let route = format!("purchase-orders/{id}/receipts");
-    once(
-        &idempotency,
-        &principal,
-        key,
-        &route,
-        &body.clone(),
-        || async {
+    idempotency
+        .once(&principal, key, &route, &body.clone(), || async {
             Ok(HttpResponse::Created().json(inventory.receive(&principal, &id, body).await?))
-        },
-    )
-    .await
+        })
+        .await
 }

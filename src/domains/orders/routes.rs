@@ -1,9 +1,6 @@
 //! HTTP handlers of the orders domain: thin; parse, authorize, call the service.
 
-use std::future::Future;
-
 use actix_web::{HttpResponse, web};
-use serde::Serialize;
 
 use super::invoice::InvoiceData;
 use super::model::{OrderSummary, OrderView, ReturnView};
@@ -19,28 +16,6 @@ use crate::http::idempotency::{Idempotency, IdempotencyKey};
 use crate::http::pagination::Page;
 
 type OrdersData = web::Data<Orders>;
-
-/// Runs a money- or stock-moving write once per `Idempotency-Key` (required) and caller.
-async fn once<B, F, Fut>(
-    idempotency: &Idempotency,
-    who: &Principal,
-    key: IdempotencyKey,
-    route: &str,
-    body: &B,
-    f: F,
-) -> Result<HttpResponse, AppError>
-where
-    B: Serialize,
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = Result<HttpResponse, AppError>>,
-{
-    let mut fingerprint = route.as_bytes().to_vec();
-    fingerprint.push(b'\n');
-    fingerprint.extend(serde_json::to_vec(body)?);
-    idempotency
-        .run(who.user_id(), key, true, &fingerprint, f)
-        .await
-}
 
 /// Orders the caller may see, newest first: customers their own, sellers those with their
 /// lines, staff all (with filters).
@@ -80,10 +55,11 @@ pub async fn pay(
 ) -> Result<HttpResponse, AppError> {
     let p = who.principal;
     let route = format!("orders/{id}/payments");
-    once(&idempotency, &p, key, &route, &body.clone(), || async {
-        Ok(HttpResponse::Ok().json(orders.record_payment(&p, &id, body).await?))
-    })
-    .await
+    idempotency
+        .once(&p, key, &route, &body.clone(), || async {
+            Ok(HttpResponse::Ok().json(orders.record_payment(&p, &id, body).await?))
+        })
+        .await
 }
 
 /// Mark lines fulfilled (`Idempotency-Key` required): their reserved stock is sold.
@@ -100,10 +76,11 @@ pub async fn fulfil(
 ) -> Result<HttpResponse, AppError> {
     let p = who.principal;
     let route = format!("orders/{id}/fulfilments");
-    once(&idempotency, &p, key, &route, &body.clone(), || async {
-        Ok(HttpResponse::Ok().json(orders.fulfil(&p, &id, body).await?))
-    })
-    .await
+    idempotency
+        .once(&p, key, &route, &body.clone(), || async {
+            Ok(HttpResponse::Ok().json(orders.fulfil(&p, &id, body).await?))
+        })
+        .await
 }
 
 /// Move an order to `shipped`, `delivered` or `completed` by hand.
@@ -194,10 +171,11 @@ pub async fn receive_return(
 ) -> Result<HttpResponse, AppError> {
     let p = who.principal;
     let route = format!("returns/{id}/receive");
-    once(&idempotency, &p, key, &route, &body.clone(), || async {
-        Ok(HttpResponse::Ok().json(orders.receive_return(&p, &id, body).await?))
-    })
-    .await
+    idempotency
+        .once(&p, key, &route, &body.clone(), || async {
+            Ok(HttpResponse::Ok().json(orders.receive_return(&p, &id, body).await?))
+        })
+        .await
 }
 
 /// A tax invoice or credit note as JSON. Append `.html` for a printable page or `.pdf`
