@@ -347,7 +347,11 @@ pub fn receipt_html(r: &Receipt) -> String {
     if !r.tax_rows.is_empty() {
         out.push_str("<hr><table class=\"tax\"><tr><td>GST</td><td class=\"n\">Taxable</td>");
         if r.intra_state {
-            out.push_str("<td class=\"n\">CGST</td><td class=\"n\">SGST</td>");
+            let state_tax = if r.union_territory { "UTGST" } else { "SGST" };
+            let _ = write!(
+                out,
+                "<td class=\"n\">CGST</td><td class=\"n\">{state_tax}</td>"
+            );
         } else {
             out.push_str("<td class=\"n\">IGST</td>");
         }
@@ -507,6 +511,7 @@ mod tests {
                 },
             ],
             intra_state: intra,
+            union_territory: false,
             subtotal_minor: 36_720,
             discount_minor: 0,
             tax_minor: 2_244,
@@ -540,6 +545,16 @@ mod tests {
         assert!(html.contains("UPI <span class=\"sku\">UTR 4242</span>"));
         assert!(html.contains("Change due</td><td class=\"n\">₹32.80"));
         assert!(html.contains("₹367.20"));
+    }
+
+    #[test]
+    fn a_union_territory_receipt_says_utgst() {
+        let mut r = receipt(true);
+        assert!(receipt_html(&r).contains("<td class=\"n\">SGST</td>"));
+        r.union_territory = true;
+        let html = receipt_html(&r);
+        assert!(html.contains("<td class=\"n\">CGST</td><td class=\"n\">UTGST</td>"));
+        assert!(!html.contains(">SGST<"));
     }
 
     #[test]

@@ -146,6 +146,8 @@ pub struct Receipt {
     pub lines: Vec<ReceiptLine>,
     pub tax_rows: Vec<TaxRow>,
     pub intra_state: bool,
+    /// Intra-state in a union territory without a legislature: "UTGST", not "SGST".
+    pub union_territory: bool,
     pub subtotal_minor: i64,
     pub discount_minor: i64,
     pub tax_minor: i64,

@@ -672,6 +672,7 @@ impl Carts {
                 .collect(),
             tax_rows,
             intra_state: order.supply.as_deref() != Some("inter_state"),
+            union_territory: order.supply.as_deref() == Some("intra_territory"),
             subtotal_minor: order.totals.subtotal_minor,
             discount_minor: order.totals.discount_minor,
             tax_minor: order.totals.tax_minor,
