@@ -155,7 +155,12 @@ impl AppBuilder {
         #[cfg(feature = "inventory")]
         let inventory_tasks = inventory.clone();
         #[cfg(feature = "orders")]
-        let orders = domains::orders::OrdersDomain::build(db.clone(), inventory.api(), &settings);
+        let orders = domains::orders::OrdersDomain::build(
+            db.clone(),
+            catalog.api(),
+            inventory.api(),
+            &settings,
+        );
         #[cfg(feature = "orders")]
         let orders_tasks = orders.clone();
         #[cfg(feature = "cart")]
@@ -166,6 +171,8 @@ impl AppBuilder {
             orders.api(),
             &settings,
         );
+        #[cfg(feature = "cart")]
+        subscribers.extend(cart.subscribers());
         let subscribers = std::mem::take(&mut subscribers);
 
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))

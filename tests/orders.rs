@@ -455,7 +455,45 @@ async fn a_discount_code_for_five_uses_is_used_five_times_by_thirty_checkouts() 
         );
         let code = get(&app, &staff, "/api/v1/discounts/DIWALI10").await;
         assert_eq!(code["used_count"], 5);
-        // Refused checkouts left their carts open and their stock free.
+
+        // A cancelled order gives its use back (through the outbox), and one of the
+        // refused carts, still open, can then use it.
+        let (winner_index, _) = results
+            .iter()
+            .enumerate()
+            .find(|(_, (s, _))| *s == 201)
+            .unwrap();
+        let winner = results[winner_index].1["id"].as_str().unwrap().to_string();
+        let resp = post(
+            &app,
+            &staff,
+            &format!("/api/v1/orders/{winner}/cancel"),
+            json!({}),
+        )
+        .await;
+        assert_eq!(resp.status(), 200);
+        let mut used = 5;
+        for _ in 0..100 {
+            used = get(&app, &staff, "/api/v1/discounts/DIWALI10").await["used_count"]
+                .as_i64()
+                .unwrap();
+            if used == 4 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(used, 4, "the cancelled order's use came back");
+        let (loser_index, _) = results
+            .iter()
+            .enumerate()
+            .find(|(_, (s, _))| *s == 409)
+            .unwrap();
+        let resp = checkout(&app, &tokens[loser_index], &key(), "29").await;
+        assert_eq!(resp.status(), 201);
+        let code = get(&app, &staff, "/api/v1/discounts/DIWALI10").await;
+        assert_eq!(code["used_count"], 5);
+        // Refused checkouts left their carts open and their stock free: 5 reserved, one of
+        // them released by the cancellation and one taken again.
         assert_eq!(level(&app, &staff, &v, &shop).await, (1000, 5));
         ledger_is_consistent(&app).await;
     })
@@ -820,6 +858,83 @@ async fn two_hundred_concurrent_payments_take_consecutive_invoice_numbers_and_th
         .await;
         assert_eq!(json["totals"]["grand_total_minor"], 7_700);
         assert_eq!(json["amount_in_words"], "Rupees Seventy Seven Only");
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn an_exchange_sends_another_size_paid_by_the_credit_note() {
+    for_each_backend(|backend| async move {
+        let app = spawn(&backend).await;
+        let (_, staff) = with_role(&app, "staff@shop.in", Role::Staff).await;
+        let shop = location(&app, &staff, "Main").await;
+        // One shirt in two sizes at the same price, ₹1,050 incl. 5 %.
+        let resp = app
+            .client
+            .post(app.url("/api/v1/catalog/products"))
+            .bearer_auth(&staff)
+            .json(&json!({
+                "name": "Cotton Kurta",
+                "hsn_code": "6205",
+                "gst_rate_bp": 500,
+                "status": "active",
+                "options": [{"name": "Size", "values": ["M", "L"]}],
+                "variants": [
+                    {"sku": "KURTA-M", "price_minor": 105_000, "options": {"Size": "M"}},
+                    {"sku": "KURTA-L", "price_minor": 105_000, "options": {"Size": "L"}},
+                ],
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201);
+        let product: Value = resp.json().await.unwrap();
+        let m = product["variants"][0]["id"].as_str().unwrap().to_string();
+        let l = product["variants"][1]["id"].as_str().unwrap().to_string();
+        let other = variant(&app, &staff, "SOAP-1", None, 4_000, 1800).await;
+        stock(&app, &staff, &m, &shop, 5).await;
+        stock(&app, &staff, &l, &shop, 5).await;
+        let (_, customer) = with_role(&app, "asha@example.in", Role::Customer).await;
+        let id = customer_order(&app, &customer, &m, 2).await;
+        let total = get(&app, &staff, &format!("/api/v1/orders/{id}")).await["totals"]["grand_total_minor"].as_i64().unwrap();
+        assert_eq!(post(&app, &staff, &format!("/api/v1/orders/{id}/payments"), json!({"method": "upi", "amount_minor": total, "reference": "UPI-9"})).await.status(), 200);
+        assert_eq!(post(&app, &staff, &format!("/api/v1/orders/{id}/fulfilments"), json!({"lines": [{"line_no": 1, "quantity": 2}]})).await.status(), 200);
+        for to in ["shipped", "delivered"] {
+            assert_eq!(post(&app, &staff, &format!("/api/v1/orders/{id}/transitions"), json!({"to": to})).await.status(), 200);
+        }
+
+        // Another product is no exchange for a kurta.
+        let resp = post(&app, &customer, &format!("/api/v1/orders/{id}/returns"),
+            json!({"lines": [{"line_no": 1, "quantity": 1, "exchange_variant_id": other}], "reason": "too small"})).await;
+        assert_eq!(resp.status(), 400);
+        assert_eq!(field(&resp.json().await.unwrap()), "lines[0].exchange_variant_id");
+        let resp = post(&app, &customer, &format!("/api/v1/orders/{id}/returns"),
+            json!({"lines": [{"line_no": 1, "quantity": 1, "exchange_variant_id": l}], "reason": "too small"})).await;
+        assert_eq!(resp.status(), 201);
+        let rid = resp.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+        assert_eq!(post(&app, &staff, &format!("/api/v1/returns/{rid}/approve"), json!({})).await.status(), 200);
+        let resp = post(&app, &staff, &format!("/api/v1/returns/{rid}/receive"), json!({"disposition": "restock", "location_id": shop})).await;
+        assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+        let received: Value = resp.json().await.unwrap();
+        // Like for like: nothing to refund; the credit note pays the exchange order.
+        assert_eq!(received["refund_minor"], 0);
+        let exchange_id = received["exchange_order_id"].as_str().unwrap();
+        let exchange = get(&app, &staff, &format!("/api/v1/orders/{exchange_id}")).await;
+        assert_eq!(exchange["status"], "paid");
+        assert_eq!(exchange["exchange_of"], rid.as_str());
+        assert_eq!(exchange["lines"][0]["sku"], "KURTA-L");
+        assert_eq!(exchange["totals"]["grand_total_minor"], 105_000);
+        assert_eq!(exchange["payments"][0]["method"], "exchange");
+        assert_eq!(exchange["invoices"].as_array().unwrap().len(), 1);
+        let original = get(&app, &staff, &format!("/api/v1/orders/{id}")).await;
+        let note = original["invoices"].as_array().unwrap().iter().find(|i| i["kind"] == "credit_note").unwrap().clone();
+        assert_eq!(note["grand_total_minor"], 105_000);
+        assert_eq!(exchange["payments"][0]["reference"], note["number"]);
+        assert_eq!(original["refunded_minor"], 0);
+        // M came back to the shelf, L is held for the exchange.
+        assert_eq!(level(&app, &staff, &m, &shop).await, (4, 0));
+        assert_eq!(level(&app, &staff, &l, &shop).await, (5, 1));
+        ledger_is_consistent(&app).await;
     })
     .await;
 }

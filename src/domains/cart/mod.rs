@@ -16,11 +16,13 @@ use utoipa::OpenApi;
 use crate::config::Settings;
 use crate::contracts::auth::Permission;
 use crate::contracts::catalog::CatalogApi;
+use crate::contracts::events::{Event, EventEnvelope, OrderStatusChanged};
 use crate::contracts::inventory::InventoryApi;
 use crate::contracts::orders::OrdersApi;
-use crate::db::Db;
+use crate::db::{Db, DbConnection};
+use crate::events::Subscriber;
 use crate::gateway::rbac::{Access, RouteRule};
-use crate::http::method_not_allowed;
+use crate::http::{AppError, method_not_allowed};
 
 const POS: Access = Access::Permission(Permission::PosOperate);
 const MANAGE: Access = Access::Permission(Permission::OrdersManage);
@@ -90,6 +92,11 @@ impl CartDomain {
                 db, catalog, inventory, orders, settings,
             )),
         }
+    }
+
+    /// The domain's event subscribers.
+    pub fn subscribers(&self) -> Vec<Arc<dyn Subscriber>> {
+        vec![Arc::new(DiscountGiveBack)]
     }
 
     /// Routes under `/api` (the `/api` scope is the caller's).
@@ -185,5 +192,30 @@ impl CartDomain {
                     .route(web::get().to(routes::receipt))
                     .default_service(method_not_allowed(&["GET"])),
             );
+    }
+}
+
+/// A cancelled order (by the customer, staff, or the expiry of an unpaid order) gives its
+/// discount use back, so a limited code is not used up by orders that never happened.
+struct DiscountGiveBack;
+
+impl Subscriber for DiscountGiveBack {
+    fn name(&self) -> &'static str {
+        "cart.discount_give_back"
+    }
+
+    fn interested_in(&self, event_type: &str) -> bool {
+        event_type == OrderStatusChanged::TYPE
+    }
+
+    fn handle(&self, conn: &mut DbConnection, event: &EventEnvelope) -> Result<(), AppError> {
+        let Some(decoded) = event.decode::<OrderStatusChanged>() else {
+            return Ok(());
+        };
+        let change = decoded.map_err(|e| AppError::internal(format!("bad event: {e}")))?;
+        if change.to == "cancelled" {
+            store::give_back_discount(conn, &change.order_id)?;
+        }
+        Ok(())
     }
 }

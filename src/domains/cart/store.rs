@@ -280,6 +280,29 @@ pub fn insert_redemption(
     Ok(())
 }
 
+/// Gives back the discount use an order took (the order was cancelled); false when it
+/// took none or it was given back already.
+pub fn give_back_discount(conn: &mut DbConnection, order_id: &str) -> Result<bool, AppError> {
+    let Some(discount_id) = discount_redemptions::table
+        .filter(discount_redemptions::order_id.eq(order_id))
+        .select(discount_redemptions::discount_id)
+        .first::<String>(conn)
+        .optional()?
+    else {
+        return Ok(false);
+    };
+    diesel::delete(discount_redemptions::table.filter(discount_redemptions::order_id.eq(order_id)))
+        .execute(conn)?;
+    diesel::update(
+        discount_codes::table
+            .filter(discount_codes::id.eq(&discount_id))
+            .filter(discount_codes::used_count.gt(0)),
+    )
+    .set(discount_codes::used_count.eq(discount_codes::used_count - 1))
+    .execute(conn)?;
+    Ok(true)
+}
+
 // ---- POS ----
 
 pub fn insert_register(conn: &mut DbConnection, row: &RegisterRow) -> Result<(), AppError> {

@@ -107,32 +107,25 @@ pub fn build(
 ) -> InvoiceData {
     let details = order.details();
     let supply = details.supply.unwrap_or(Supply::IntraState);
-    let part = |amount: i64, i: usize, q: i64, n: i64| {
-        let before = already.get(i).copied().unwrap_or(0);
-        super::service::share(amount, before + q, n) - super::service::share(amount, before, n)
-    };
     let mut doc_lines = Vec::new();
     for (i, l) in lines.iter().enumerate() {
         let q = quantities.get(i).copied().unwrap_or(0);
         if q == 0 {
             continue;
         }
-        let taxable = part(l.taxable_minor, i, q, l.quantity);
-        let cgst = part(l.cgst_minor, i, q, l.quantity);
-        let sgst = part(l.sgst_minor, i, q, l.quantity);
-        let igst = part(l.igst_minor, i, q, l.quantity);
+        let p = super::service::portion(l, q, already.get(i).copied().unwrap_or(0));
         doc_lines.push(DocLineData {
             description: format!("{} ({})", l.name, l.sku),
             hsn: l.hsn.clone(),
             quantity: q,
             unit_price_minor: l.unit_price_minor,
-            discount_minor: part(l.discount_minor, i, q, l.quantity),
-            taxable_minor: taxable,
+            discount_minor: p.discount,
+            taxable_minor: p.taxable,
             rate_bp: l.rate_bp,
-            cgst_minor: cgst,
-            sgst_minor: sgst,
-            igst_minor: igst,
-            total_minor: taxable + cgst + sgst + igst,
+            cgst_minor: p.cgst,
+            sgst_minor: p.sgst,
+            igst_minor: p.igst,
+            total_minor: p.total(),
         });
     }
     if with_shipping && let Some(ship) = details.shipping.as_ref().filter(|s| s.amount_minor > 0) {

@@ -18,6 +18,7 @@ use utoipa::OpenApi;
 
 use crate::config::Settings;
 use crate::contracts::auth::Permission;
+use crate::contracts::catalog::CatalogApi;
 use crate::contracts::inventory::InventoryApi;
 use crate::contracts::orders::{Channel, OrderDraft, OrdersApi, PlacedOrder};
 use crate::db::{Db, DbConnection};
@@ -71,10 +72,16 @@ pub struct OrdersDomain {
 }
 
 impl OrdersDomain {
-    pub fn build(db: Db, inventory: Arc<dyn InventoryApi>, settings: &Settings) -> Self {
+    pub fn build(
+        db: Db,
+        catalog: Arc<dyn CatalogApi>,
+        inventory: Arc<dyn InventoryApi>,
+        settings: &Settings,
+    ) -> Self {
         Self {
             orders: web::Data::new(service::Orders::new(
                 db,
+                catalog,
                 inventory,
                 settings.store.clone(),
                 settings.orders.clone(),

@@ -17,9 +17,11 @@ use super::model::{
 use super::store::{self, OrderFilter};
 use crate::config::{OrderSettings, StoreSettings};
 use crate::contracts::auth::{Permission, Principal};
+use crate::contracts::catalog::{CatalogApi, VariantInfo};
 use crate::contracts::events::{OrderPlaced, OrderStatusChanged, ReturnReceived};
 use crate::contracts::inventory::{InventoryApi, StockLine};
-use crate::contracts::orders::{Channel, OrderDraft, OrderTotals, PlacedOrder};
+use crate::contracts::orders::{Channel, OrderDraft, OrderLineDraft, OrderTotals, PlacedOrder};
+use crate::contracts::tax::{LineTax, Supply};
 use crate::db::{Db, DbConnection, new_id, next_in_sequence, now};
 use crate::events::enqueue;
 use crate::http::pagination::{Page, PageQuery};
@@ -120,6 +122,7 @@ pub struct OrderQuery {
 
 pub struct Orders {
     db: Db,
+    catalog: Arc<dyn CatalogApi>,
     inventory: Arc<dyn InventoryApi>,
     store: StoreSettings,
     cfg: OrderSettings,
@@ -178,12 +181,41 @@ fn transition(
 /// `total × k / n`, rounded half-up: the part of a line amount that `k` of its `n` units
 /// carry. Refunds of partial returns take share(returned before + now) − share(before), so
 /// returning every unit, in any steps, refunds the line exactly.
-pub(super) fn share(total: i64, k: i64, n: i64) -> i64 {
+fn share(total: i64, k: i64, n: i64) -> i64 {
     if n <= 0 {
         return 0;
     }
     let wide = i128::from(total) * i128::from(k) * 2 + i128::from(n);
     (wide / (2 * i128::from(n))) as i64
+}
+
+/// What `q` units of a line carry when `before` of its units were already credited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Portion {
+    pub discount: i64,
+    pub taxable: i64,
+    pub cgst: i64,
+    pub sgst: i64,
+    pub igst: i64,
+}
+
+impl Portion {
+    pub fn total(&self) -> i64 {
+        self.taxable + self.cgst + self.sgst + self.igst
+    }
+}
+
+pub(super) fn portion(line: &LineRow, q: i64, before: i64) -> Portion {
+    let part = |amount: i64| {
+        share(amount, before + q, line.quantity) - share(amount, before, line.quantity)
+    };
+    Portion {
+        discount: part(line.discount_minor),
+        taxable: part(line.taxable_minor),
+        cgst: part(line.cgst_minor),
+        sgst: part(line.sgst_minor),
+        igst: part(line.igst_minor),
+    }
 }
 
 fn parse_time(raw: &Option<String>, field: &str) -> Result<Option<NaiveDateTime>, AppError> {
@@ -198,12 +230,14 @@ fn parse_time(raw: &Option<String>, field: &str) -> Result<Option<NaiveDateTime>
 impl Orders {
     pub fn new(
         db: Db,
+        catalog: Arc<dyn CatalogApi>,
         inventory: Arc<dyn InventoryApi>,
         store: StoreSettings,
         cfg: OrderSettings,
     ) -> Self {
         Self {
             db,
+            catalog,
             inventory,
             store,
             cfg,
@@ -414,6 +448,32 @@ impl Orders {
             invoice_id: invoice_ref.as_ref().map(|(id, _)| id.clone()),
             invoice_number: invoice_ref.map(|(_, n)| n),
         })
+    }
+
+    /// Records a payment of the whole order: it becomes paid and its invoice is issued.
+    fn pay_in(
+        &self,
+        conn: &mut DbConnection,
+        order: &mut OrderRow,
+        method: &str,
+        reference: Option<String>,
+        actor: &str,
+        now: NaiveDateTime,
+    ) -> Result<InvoiceRef, AppError> {
+        let mut details = order.details();
+        details.payments.push(PaymentRecord {
+            method: method.to_string(),
+            amount_minor: order.grand_total_minor,
+            reference,
+            recorded_by: actor.to_string(),
+            recorded_at: now.and_utc(),
+        });
+        order.details = serde_json::to_string(&details)?;
+        store::set_details(conn, &order.id, &order.details, now)?;
+        let note = format!("payment recorded ({method})");
+        transition(conn, order, Status::Paid, actor, Some(&note), now)?;
+        let lines = store::lines(conn, &order.id)?;
+        self.issue_invoice_in(conn, order, &lines, now)
     }
 
     // ---- invoices ----
@@ -691,20 +751,7 @@ impl Orders {
                         ),
                     ));
                 }
-                let mut details = order.details();
-                details.payments.push(PaymentRecord {
-                    method: input.method.clone(),
-                    amount_minor: input.amount_minor,
-                    reference,
-                    recorded_by: actor.clone(),
-                    recorded_at: now.and_utc(),
-                });
-                order.details = serde_json::to_string(&details)?;
-                store::set_details(conn, &order.id, &order.details, now)?;
-                let note = format!("payment recorded ({})", input.method);
-                transition(conn, &mut order, Status::Paid, &actor, Some(&note), now)?;
-                let lines = store::lines(conn, &order.id)?;
-                this.issue_invoice_in(conn, &order, &lines, now)?;
+                this.pay_in(conn, &mut order, &input.method, reference, &actor, now)?;
                 view(conn, order, &Viewer::All)
             })
             .await
@@ -905,6 +952,7 @@ impl Orders {
             return Err(AppError::invalid("lines", "must not be empty"));
         }
         let staff = who.has(Permission::OrdersManage);
+        let exchanges = self.exchange_variants(&input.lines).await?;
         let (actor, order_id) = (who.user_id().to_string(), order_id.to_string());
         self.db
             .write(move |conn| {
@@ -913,6 +961,25 @@ impl Orders {
                     .ok_or_else(|| AppError::NotFound("no such order".into()))?;
                 if !staff && order.customer_id.as_deref() != Some(actor.as_str()) {
                     return Err(AppError::NotFound("no such order".into()));
+                }
+                let product_ids = order.details().product_ids;
+                for (i, want) in input.lines.iter().enumerate() {
+                    let Some(wanted) = &want.exchange_variant_id else {
+                        continue;
+                    };
+                    let original = usize::try_from(want.line_no - 1)
+                        .ok()
+                        .and_then(|n| product_ids.get(n));
+                    let same_product = exchanges
+                        .iter()
+                        .find(|v| &v.variant_id == wanted)
+                        .is_some_and(|v| v.status == "active" && Some(&v.product_id) == original);
+                    if !same_product {
+                        return Err(AppError::invalid(
+                            format!("lines[{i}].exchange_variant_id"),
+                            "must be an active variant of the same product",
+                        ));
+                    }
                 }
                 if !order.status().returnable() {
                     return Err(AppError::FieldConflict(
@@ -969,6 +1036,18 @@ impl Orders {
             .await
     }
 
+    /// The catalog's view of the variants a return asks for in exchange.
+    async fn exchange_variants(&self, lines: &[ReturnLine]) -> Result<Vec<VariantInfo>, AppError> {
+        let ids: Vec<String> = lines
+            .iter()
+            .filter_map(|l| l.exchange_variant_id.clone())
+            .collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.catalog.variants(&ids).await
+    }
+
     /// Staff's decision on a requested return.
     pub async fn decide_return(&self, id: &str, approve: bool) -> Result<ReturnView, AppError> {
         let id = id.to_string();
@@ -1014,6 +1093,16 @@ impl Orders {
             return Err(AppError::invalid("location_id", "is required to restock"));
         }
         self.prepare().await?;
+        let lookup = id.to_string();
+        let asked: Vec<ReturnLine> = match self
+            .db
+            .read(move |conn| store::return_row(conn, &lookup))
+            .await?
+        {
+            Some(r) => serde_json::from_str(&r.items)?,
+            None => return Err(AppError::NotFound("no such return".into())),
+        };
+        let exchanges = self.exchange_variants(&asked).await?;
         let (actor, id) = (who.user_id().to_string(), id.to_string());
         let this = self.clone_parts();
         self.db
@@ -1067,7 +1156,24 @@ impl Orders {
                     false,
                     now,
                 )?;
-                let refund = data.totals.grand_total_minor;
+                // An exchange is paid by the credit; only the rest is refunded.
+                let exchange = if wanted.iter().any(|w| w.exchange_variant_id.is_some()) {
+                    Some(this.exchange_in(
+                        conn,
+                        &order,
+                        &lines,
+                        &wanted,
+                        &before_this,
+                        &exchanges,
+                        (&note.number, &ret.id),
+                        &actor,
+                        now,
+                    )?)
+                } else {
+                    None
+                };
+                let refund = data.totals.grand_total_minor
+                    - exchange.as_ref().map_or(0, |e| e.grand_total_minor);
                 let location = input.location_id.clone().filter(|_| restock);
                 if let Some(location) = &location {
                     let stock: Vec<StockLine> = lines
@@ -1090,7 +1196,7 @@ impl Orders {
                         location_id: location.as_deref(),
                         disposition: &input.disposition,
                         credit_note_id: &note.id,
-                        exchange_order_id: None,
+                        exchange_order_id: exchange.as_ref().map(|e| e.id.as_str()),
                     },
                     now,
                 )?;
@@ -1121,6 +1227,145 @@ impl Orders {
             .await
     }
 
+    /// The linked order that sends the exchanged variants: its lines are the returned
+    /// units' snapshot (same price, tax and rate; another variant of the same product),
+    /// its stock reserved at the original order's location, and it is paid by the credit
+    /// note (`exchange`), in the receiving transaction.
+    #[allow(clippy::too_many_arguments)]
+    fn exchange_in(
+        &self,
+        conn: &mut DbConnection,
+        order: &OrderRow,
+        lines: &[LineRow],
+        wanted: &[ReturnLine],
+        before: &[i64],
+        variants: &[VariantInfo],
+        (credit_note, return_id): (&str, &str),
+        actor: &str,
+        now: NaiveDateTime,
+    ) -> Result<PlacedOrder, AppError> {
+        let details = order.details();
+        let mut drafts = Vec::new();
+        let mut fields = Vec::new();
+        let mut totals = OrderTotals::default();
+        for (i, w) in wanted.iter().enumerate() {
+            let Some(variant_id) = &w.exchange_variant_id else {
+                continue;
+            };
+            let field = format!("lines[{i}].exchange_variant_id");
+            let (index, line) = lines
+                .iter()
+                .enumerate()
+                .find(|(_, l)| l.line_no == w.line_no)
+                .ok_or_else(|| AppError::internal("returned line vanished"))?;
+            let info = variants
+                .iter()
+                .find(|v| &v.variant_id == variant_id && v.status == "active")
+                .ok_or_else(|| AppError::invalid(field.clone(), "is no longer sold"))?;
+            let p = portion(line, w.quantity, before.get(index).copied().unwrap_or(0));
+            totals.subtotal_minor += line.unit_price_minor * w.quantity;
+            totals.discount_minor += p.discount;
+            totals.taxable_minor += p.taxable;
+            totals.tax_minor += p.cgst + p.sgst + p.igst;
+            totals.grand_total_minor += p.total();
+            fields.push(field);
+            drafts.push(OrderLineDraft {
+                variant_id: info.variant_id.clone(),
+                product_id: info.product_id.clone(),
+                seller_id: info.seller_id.clone(),
+                sku: info.sku.clone(),
+                name: info.name.clone(),
+                hsn: line.hsn.clone(),
+                quantity: w.quantity,
+                unit_price_minor: line.unit_price_minor,
+                price_source: "exchange".into(),
+                rate_bp: line.rate_bp,
+                discount_minor: p.discount,
+                tax: LineTax {
+                    taxable_minor: p.taxable,
+                    cgst_minor: p.cgst,
+                    sgst_minor: p.sgst,
+                    igst_minor: p.igst,
+                    total_minor: p.total(),
+                },
+            });
+        }
+        let draft = OrderDraft {
+            id: new_id(),
+            channel: if order.channel == "pos" {
+                Channel::Pos
+            } else {
+                Channel::Web
+            },
+            cart_id: details.cart_id.clone(),
+            customer_id: order.customer_id.clone(),
+            email: details.email.clone(),
+            customer_name: details.customer_name.clone(),
+            buyer_gstin: details.buyer_gstin.clone(),
+            shipping_address: details.shipping_address.clone(),
+            billing_address: details.billing_address.clone(),
+            place_of_supply: details.place_of_supply.clone(),
+            supply: details.supply.unwrap_or(Supply::IntraState),
+            prices_include_tax: details.prices_include_tax,
+            currency: order.currency.clone(),
+            location_id: order.location_id.clone(),
+            lines: drafts,
+            shipping: None,
+            discount_code: None,
+            totals,
+            pos: None,
+        };
+        let stock: Vec<StockLine> = draft
+            .lines
+            .iter()
+            .map(|l| StockLine {
+                variant_id: l.variant_id.clone(),
+                quantity: l.quantity,
+            })
+            .collect();
+        if let Err(short) =
+            self.inventory
+                .reserve_in(conn, actor, &draft.id, &order.location_id, &stock, 0)?
+        {
+            let index = draft
+                .lines
+                .iter()
+                .position(|l| l.variant_id == short.variant_id)
+                .unwrap_or(0);
+            return Err(AppError::FieldConflict(
+                "not enough stock for the exchange".into(),
+                vec![FieldError::new(
+                    fields.get(index).cloned().unwrap_or_default(),
+                    format!(
+                        "only {} available at the order's location",
+                        short.available.max(0)
+                    ),
+                )],
+            ));
+        }
+        let placed = self.place_in(conn, &draft, actor)?;
+        let mut row = store::order(conn, &placed.id)?
+            .ok_or_else(|| AppError::internal("exchange order vanished"))?;
+        let mut d = row.details();
+        d.exchange_of = Some(return_id.to_string());
+        row.details = serde_json::to_string(&d)?;
+        store::set_details(conn, &row.id, &row.details, now)?;
+        let invoice = self.pay_in(
+            conn,
+            &mut row,
+            "exchange",
+            Some(credit_note.to_string()),
+            actor,
+            now,
+        )?;
+        Ok(PlacedOrder {
+            status: row.status,
+            invoice_id: Some(invoice.id),
+            invoice_number: Some(invoice.number),
+            ..placed
+        })
+    }
+
     pub async fn returns(
         &self,
         who: &Principal,
@@ -1143,6 +1388,7 @@ impl Orders {
     fn clone_parts(&self) -> Orders {
         Orders {
             db: self.db.clone(),
+            catalog: self.catalog.clone(),
             inventory: self.inventory.clone(),
             store: self.store.clone(),
             cfg: self.cfg.clone(),
