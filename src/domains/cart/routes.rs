@@ -1,7 +1,8 @@
 //! HTTP handlers of the cart domain: thin; parse, authorize, call the service.
 
 use actix_web::cookie::{Cookie, SameSite};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 
 use super::model::{CartCustomer, CartView, DiscountView, RegisterView, SessionView};
 use super::pos::{CloseInput, OpenSessionInput, RegisterInput, SaleInput, SaleView, ScanInput};
@@ -9,8 +10,9 @@ use super::service::{
     CartOutcome, CartOwner, Carts, CheckoutInput, DiscountCodeBody, DiscountInput, LineInputBody,
     QuantityBody, hash_token,
 };
+use crate::contracts::auth::Principal;
 use crate::contracts::orders::PlacedOrder;
-use crate::gateway::rbac::{Authorized, Viewer, perm};
+use crate::gateway::rbac::{Authorized, perm};
 use crate::http::AppError;
 use crate::http::extract::{Json, Query};
 use crate::http::idempotency::{Idempotency, IdempotencyKey};
@@ -54,25 +56,44 @@ fn respond(outcome: CartOutcome, secure: bool) -> HttpResponse {
     res.json(outcome.cart)
 }
 
-fn secure(req: &HttpRequest) -> bool {
-    req.connection_info().scheme() == "https"
+/// Whose cart a request is about: the signed-in caller's, or the guest token's.
+pub struct CartCaller {
+    principal: Option<Principal>,
+    token: Option<String>,
+    secure: bool,
+}
+
+impl CartCaller {
+    fn owner(&self) -> CartOwner<'_> {
+        CartOwner {
+            principal: self.principal.as_ref(),
+            guest_token: self.token.as_deref(),
+        }
+    }
+}
+
+impl FromRequest for CartCaller {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // A statement of its own: reading the cookie below borrows the extensions mutably.
+        let principal = req.extensions().get::<Principal>().cloned();
+        std::future::ready(Ok(CartCaller {
+            principal,
+            token: guest_token(req),
+            secure: req.connection_info().scheme() == "https",
+        }))
+    }
 }
 
 /// The caller's cart (a guest's by cookie or `X-Cart-Token`, a customer's when signed in;
 /// a guest cart is merged into the customer's at the first call after login).
 #[utoipa::path(get, path = "/api/v1/cart", tag = "cart",
     responses((status = 200, body = CartView)))]
-pub async fn get_cart(
-    carts: CartsData,
-    req: HttpRequest,
-    who: Viewer,
-) -> Result<HttpResponse, AppError> {
-    let token = guest_token(&req);
-    let owner = CartOwner {
-        principal: who.0.as_ref(),
-        guest_token: token.as_deref(),
-    };
-    Ok(respond(carts.current(&owner).await?, secure(&req)))
+pub async fn get_cart(carts: CartsData, caller: CartCaller) -> Result<HttpResponse, AppError> {
+    let owner = caller.owner();
+    Ok(respond(carts.current(&owner).await?, caller.secure))
 }
 
 /// Add units of a variant to the cart (a guest gets a cart token).
@@ -80,19 +101,14 @@ pub async fn get_cart(
     responses((status = 200, body = CartView), (status = 400, body = crate::http::Problem)))]
 pub async fn add_line(
     carts: CartsData,
-    req: HttpRequest,
-    who: Viewer,
+    caller: CartCaller,
     Json(body): Json<LineInputBody>,
 ) -> Result<HttpResponse, AppError> {
-    let token = guest_token(&req);
-    let owner = CartOwner {
-        principal: who.0.as_ref(),
-        guest_token: token.as_deref(),
-    };
+    let owner = caller.owner();
     let outcome = carts
         .change_line(&owner, &body.variant_id, body.quantity, false)
         .await?;
-    Ok(respond(outcome, secure(&req)))
+    Ok(respond(outcome, caller.secure))
 }
 
 /// Set a line's quantity (0 removes it).
@@ -101,20 +117,15 @@ pub async fn add_line(
     responses((status = 200, body = CartView), (status = 400, body = crate::http::Problem)))]
 pub async fn set_line(
     carts: CartsData,
-    req: HttpRequest,
-    who: Viewer,
+    caller: CartCaller,
     variant_id: web::Path<String>,
     Json(body): Json<QuantityBody>,
 ) -> Result<HttpResponse, AppError> {
-    let token = guest_token(&req);
-    let owner = CartOwner {
-        principal: who.0.as_ref(),
-        guest_token: token.as_deref(),
-    };
+    let owner = caller.owner();
     let outcome = carts
         .change_line(&owner, &variant_id, body.quantity, true)
         .await?;
-    Ok(respond(outcome, secure(&req)))
+    Ok(respond(outcome, caller.secure))
 }
 
 /// Remove a line.
@@ -122,17 +133,12 @@ pub async fn set_line(
     params(("variant_id" = String, Path)), responses((status = 200, body = CartView)))]
 pub async fn remove_line(
     carts: CartsData,
-    req: HttpRequest,
-    who: Viewer,
+    caller: CartCaller,
     variant_id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let token = guest_token(&req);
-    let owner = CartOwner {
-        principal: who.0.as_ref(),
-        guest_token: token.as_deref(),
-    };
+    let owner = caller.owner();
     let outcome = carts.change_line(&owner, &variant_id, 0, true).await?;
-    Ok(respond(outcome, secure(&req)))
+    Ok(respond(outcome, caller.secure))
 }
 
 /// Apply a discount code (checked again, and its use taken, at checkout).
@@ -140,18 +146,13 @@ pub async fn remove_line(
     responses((status = 200, body = CartView), (status = 400, body = crate::http::Problem)))]
 pub async fn set_discount(
     carts: CartsData,
-    req: HttpRequest,
-    who: Viewer,
+    caller: CartCaller,
     Json(body): Json<DiscountCodeBody>,
 ) -> Result<HttpResponse, AppError> {
-    let token = guest_token(&req);
-    let owner = CartOwner {
-        principal: who.0.as_ref(),
-        guest_token: token.as_deref(),
-    };
+    let owner = caller.owner();
     Ok(respond(
         carts.set_discount(&owner, Some(body.code)).await?,
-        secure(&req),
+        caller.secure,
     ))
 }
 
@@ -160,17 +161,12 @@ pub async fn set_discount(
     responses((status = 200, body = CartView)))]
 pub async fn remove_discount(
     carts: CartsData,
-    req: HttpRequest,
-    who: Viewer,
+    caller: CartCaller,
 ) -> Result<HttpResponse, AppError> {
-    let token = guest_token(&req);
-    let owner = CartOwner {
-        principal: who.0.as_ref(),
-        guest_token: token.as_deref(),
-    };
+    let owner = caller.owner();
     Ok(respond(
         carts.set_discount(&owner, None).await?,
-        secure(&req),
+        caller.secure,
     ))
 }
 
@@ -183,13 +179,11 @@ pub async fn remove_discount(
 pub async fn checkout(
     carts: CartsData,
     idempotency: web::Data<Idempotency>,
-    req: HttpRequest,
-    who: Viewer,
+    caller: CartCaller,
     key: IdempotencyKey,
     Json(body): Json<CheckoutInput>,
 ) -> Result<HttpResponse, AppError> {
-    let token = guest_token(&req);
-    let scope = match (&who.0, &token) {
+    let scope = match (&caller.principal, &caller.token) {
         (Some(p), _) => p.user_id().to_string(),
         (None, Some(t)) => format!("cart:{}", hash_token(t)),
         (None, None) => return Err(AppError::invalid("cart", "is empty")),
@@ -198,11 +192,7 @@ pub async fn checkout(
     fingerprint.extend(serde_json::to_vec(&body)?);
     idempotency
         .run(&scope, key, false, &fingerprint, || async {
-            let owner = CartOwner {
-                principal: who.0.as_ref(),
-                guest_token: token.as_deref(),
-            };
-            let (placed, new) = carts.checkout(&owner, body).await?;
+            let (placed, new) = carts.checkout(&caller.owner(), body).await?;
             Ok(if new {
                 HttpResponse::Created().json(placed)
             } else {

@@ -20,7 +20,7 @@ use crate::contracts::gst::Gstin;
 use crate::contracts::inventory::{InventoryApi, Shortage, StockLine};
 use crate::contracts::orders::{
     Channel, ChargeDraft, OrderDraft, OrderLineDraft, OrderTotals, OrdersApi, PlacedOrder,
-    PosSaleDraft, PostalAddress,
+    PostalAddress,
 };
 use crate::contracts::tax::{self, LineInput, Supply};
 use crate::db::{Db, DbConnection, new_id, now};
@@ -685,7 +685,7 @@ impl Carts {
         location: String,
         place_of_supply: Option<&str>,
         fill: impl FnOnce(&mut OrderDraft),
-        pos: Option<(PosSaleDraft, Vec<super::pos::TenderLine>)>,
+        pos: Option<super::pos::CounterSale>,
         actor: &str,
     ) -> Result<(PlacedOrder, bool), AppError> {
         if cart.status == "converted" {
@@ -708,6 +708,19 @@ impl Carts {
         }
         if let (Some(code), Some(why)) = (&cart.discount_code, &quote.view.discount_problem) {
             problems.push(FieldError::new("discount_code", format!("{code} {why}")));
+        }
+        // The tenders were applied to the total the cashier saw; a price that changed
+        // since (a sale ending) would make them wrong.
+        if let Some(sale) = &pos
+            && sale.total_minor != quote.view.totals.grand_total_minor
+        {
+            problems.push(FieldError::new(
+                "tenders",
+                format!(
+                    "were for {} but the sale now totals {}; take payment again",
+                    sale.total_minor, quote.view.totals.grand_total_minor
+                ),
+            ));
         }
         if !problems.is_empty() {
             return Err(AppError::FieldConflict(
@@ -737,7 +750,7 @@ impl Carts {
             shipping: quote.view.shipping.clone(),
             discount_code: quote.discount.as_ref().map(|d| d.code.clone()),
             totals: quote.view.totals,
-            pos: pos.as_ref().map(|(p, _)| p.clone()),
+            pos: pos.as_ref().map(|p| p.draft.clone()),
         };
         fill(&mut draft);
         let stock: Vec<StockLine> = draft
@@ -754,7 +767,7 @@ impl Carts {
         let cart_id = cart.id.clone();
         let shortage: Arc<std::sync::Mutex<Option<Shortage>>> = Arc::default();
         let slot = shortage.clone();
-        let tenders = pos.map(|(_, t)| t);
+        let tenders = pos.map(|p| p.tenders);
         let session_id = cart.register_session_id.clone();
         let outcome = self
             .db
