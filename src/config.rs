@@ -99,7 +99,7 @@ pub struct OrderSettings {
     /// Order numbers are `{prefix}-000123`.
     pub number_prefix: String,
     /// An unpaid online order is cancelled, and its stock released, after this long.
-    pub payment_timeout_mins: u32,
+    pub payment_timeout_secs: u32,
     /// The shipping charge of a web order (as entered: with GST when prices include it),
     /// until shipping rates come from the shipping domain.
     pub shipping_flat_minor: i64,
@@ -119,7 +119,7 @@ impl Default for OrderSettings {
     fn default() -> Self {
         Self {
             number_prefix: "KR".into(),
-            payment_timeout_mins: 30,
+            payment_timeout_secs: 1800,
             shipping_flat_minor: 4_900,
             free_shipping_above_minor: 49_900,
             shipping_gst_rate_bp: 1_800,
@@ -736,8 +736,8 @@ impl Settings {
                 "must differ from orders.invoice_series",
             ));
         }
-        if self.orders.payment_timeout_mins == 0 {
-            return Err(err("orders.payment_timeout_mins", "must be at least 1"));
+        if self.orders.payment_timeout_secs == 0 {
+            return Err(err("orders.payment_timeout_secs", "must be at least 1"));
         }
         if self.orders.shipping_flat_minor < 0 || self.orders.free_shipping_above_minor < 0 {
             return Err(err(

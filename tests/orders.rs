@@ -938,3 +938,50 @@ async fn an_exchange_sends_another_size_paid_by_the_credit_note() {
     })
     .await;
 }
+
+#[actix_web::test]
+async fn an_unpaid_web_order_expires_and_releases_its_stock() {
+    for_each_backend(|backend| async move {
+        let app = TestApp::start(
+            TestDb::new(&backend),
+            |s| {
+                s.rate_limit.per_ip_per_minute = 1_000_000;
+                s.orders.payment_timeout_secs = 2;
+            },
+            |b| b,
+        )
+        .await;
+        let (_, staff) = with_role(&app, "staff@shop.in", Role::Staff).await;
+        let shop = location(&app, &staff, "Main").await;
+        let v = variant(&app, &staff, "JAM-1", None, 25_000, 1200).await;
+        stock(&app, &staff, &v, &shop, 3).await;
+        let token = guest_cart(&app, &v, 2).await;
+        let resp = checkout(&app, &token, &key(), "29").await;
+        assert_eq!(resp.status(), 201);
+        let id = resp.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+        // A paid order is left alone.
+        let paid_cart = guest_cart(&app, &v, 1).await;
+        let resp = checkout(&app, &paid_cart, &key(), "29").await;
+        let paid = resp.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+        let total = get(&app, &staff, &format!("/api/v1/orders/{paid}")).await["totals"]["grand_total_minor"].as_i64().unwrap();
+        assert_eq!(post(&app, &staff, &format!("/api/v1/orders/{paid}/payments"), json!({"method": "manual", "amount_minor": total})).await.status(), 200);
+        assert_eq!(level(&app, &staff, &v, &shop).await, (3, 3));
+
+        let mut order = Value::Null;
+        for _ in 0..100 {
+            order = get(&app, &staff, &format!("/api/v1/orders/{id}")).await;
+            if order["status"] == "cancelled" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(order["status"], "cancelled");
+        let last = order["timeline"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(last["actor"], "system");
+        assert_eq!(last["note"], "not paid within 2 seconds");
+        assert_eq!(level(&app, &staff, &v, &shop).await, (3, 1));
+        assert_eq!(get(&app, &staff, &format!("/api/v1/orders/{paid}")).await["status"], "paid");
+        ledger_is_consistent(&app).await;
+    })
+    .await;
+}

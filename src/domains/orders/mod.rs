@@ -62,13 +62,15 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     OrdersApiDoc::openapi()
 }
 
-/// How often unpaid orders are looked for.
-const EXPIRY_SWEEP_EVERY: Duration = Duration::from_secs(15);
+/// How often unpaid orders are looked for, at most: a quarter of the payment time when
+/// that is shorter, so an order is cancelled soon after its time runs out.
+const EXPIRY_SWEEP_AT_MOST: Duration = Duration::from_secs(15);
 
 /// The domain as the application wires it.
 #[derive(Clone)]
 pub struct OrdersDomain {
     orders: web::Data<service::Orders>,
+    sweep_every: Duration,
 }
 
 impl OrdersDomain {
@@ -86,6 +88,8 @@ impl OrdersDomain {
                 settings.store.clone(),
                 settings.orders.clone(),
             )),
+            sweep_every: (Duration::from_secs(u64::from(settings.orders.payment_timeout_secs)) / 4)
+                .clamp(Duration::from_secs(1), EXPIRY_SWEEP_AT_MOST),
         }
     }
 
@@ -97,7 +101,7 @@ impl OrdersDomain {
     pub async fn expire_unpaid_orders(self, mut stop: watch::Receiver<bool>) {
         loop {
             tokio::select! {
-                _ = tokio::time::sleep(EXPIRY_SWEEP_EVERY) => {}
+                _ = tokio::time::sleep(self.sweep_every) => {}
                 _ = stop.changed() => break,
             }
             match self.orders.expire_unpaid().await {

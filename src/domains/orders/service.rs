@@ -916,16 +916,16 @@ impl Orders {
             .await
     }
 
-    /// Cancels web orders left unpaid past `orders.payment_timeout_mins`; returns how many.
+    /// Cancels web orders left unpaid past `orders.payment_timeout_secs`; returns how many.
     pub async fn expire_unpaid(&self) -> Result<usize, AppError> {
-        let before = now() - TimeDelta::minutes(i64::from(self.cfg.payment_timeout_mins));
+        let before = now() - TimeDelta::seconds(i64::from(self.cfg.payment_timeout_secs));
         let due = self
             .db
             .read(move |conn| store::unpaid_before(conn, before, 100))
             .await?;
         let mut expired = 0;
         for id in due {
-            let note = format!("not paid within {} minutes", self.cfg.payment_timeout_mins);
+            let note = format!("not paid within {} seconds", self.cfg.payment_timeout_secs);
             match self.cancel(None, &id, Some(note)).await {
                 Ok(_) => expired += 1,
                 // Paid (or cancelled) in the meantime.
