@@ -28,6 +28,7 @@ pub struct Settings {
     pub catalog: CatalogSettings,
     pub store: StoreSettings,
     pub orders: OrderSettings,
+    pub razorpay: RazorpaySettings,
     /// OpenID Connect providers for "log in with ...", by name (the name appears in the
     /// login URL: `/api/v1/auth/oidc/{name}/start`).
     pub oidc: BTreeMap<String, OidcProviderSettings>,
@@ -126,6 +127,39 @@ impl Default for OrderSettings {
             web_location_id: String::new(),
             invoice_series: "INV".into(),
             credit_note_series: "CN".into(),
+        }
+    }
+}
+
+/// Razorpay, for online payments. Off while `key_id` is empty.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RazorpaySettings {
+    /// The API key id (`rzp_live_...` or `rzp_test_...`); shown to the browser.
+    pub key_id: String,
+    /// The API key secret (or `KIRANA__RAZORPAY__KEY_SECRET_FILE`): HTTP basic auth and
+    /// payment signatures.
+    pub key_secret: String,
+    /// Webhook secrets accepted; more than one while rotating, so events signed with the
+    /// old secret and retried later still verify.
+    pub webhook_secrets: Vec<String>,
+    /// The API's base URL; `https://` unless loopback (tests).
+    pub base_url: String,
+    /// Whether Razorpay captures payments itself; if not, Kirana captures them.
+    pub auto_capture: bool,
+    /// Timeout of each call to the API.
+    pub timeout_ms: u64,
+}
+
+impl Default for RazorpaySettings {
+    fn default() -> Self {
+        Self {
+            key_id: String::new(),
+            key_secret: String::new(),
+            webhook_secrets: Vec::new(),
+            base_url: "https://api.razorpay.com".into(),
+            auto_capture: true,
+            timeout_ms: 10_000,
         }
     }
 }
@@ -331,6 +365,7 @@ impl Default for Settings {
             catalog: CatalogSettings::default(),
             store: StoreSettings::default(),
             orders: OrderSettings::default(),
+            razorpay: RazorpaySettings::default(),
             oidc: BTreeMap::new(),
         }
     }
@@ -526,6 +561,7 @@ impl Settings {
                 .with_list_parse_key("gateway.cors_origins")
                 .with_list_parse_key("catalog.gst_rates_bp")
                 .with_list_parse_key("store.address")
+                .with_list_parse_key("razorpay.webhook_secrets")
                 .source(Some(plain)),
         );
 
@@ -755,6 +791,26 @@ impl Settings {
                 "must be one of catalog.gst_rates_bp",
             ));
         }
+        if !self.razorpay.key_id.is_empty() {
+            if self.razorpay.key_secret.is_empty() {
+                return Err(err(
+                    "razorpay.key_secret",
+                    "is required when razorpay.key_id is set",
+                ));
+            }
+            match url::Url::parse(&self.razorpay.base_url) {
+                Ok(u) if secure_or_loopback(&u) => {}
+                _ => {
+                    return Err(err(
+                        "razorpay.base_url",
+                        "must be an https:// URL (http:// only on a loopback address)",
+                    ));
+                }
+            }
+            if !(100..=120_000).contains(&self.razorpay.timeout_ms) {
+                return Err(err("razorpay.timeout_ms", "must be 100 to 120000"));
+            }
+        }
         for (name, provider) in &self.oidc {
             provider.validate(name)?;
         }
@@ -777,6 +833,12 @@ impl Settings {
         shown.mail.smtp_url = mask_url(&self.mail.smtp_url);
         shown.rate_limit.redis_url = mask_url(&self.rate_limit.redis_url);
         shown.auth.refresh_redis_url = mask_url(&self.auth.refresh_redis_url);
+        if !shown.razorpay.key_secret.is_empty() {
+            shown.razorpay.key_secret = "****".into();
+        }
+        for secret in &mut shown.razorpay.webhook_secrets {
+            *secret = "****".into();
+        }
         for provider in shown.oidc.values_mut() {
             if !provider.client_secret.is_empty() {
                 provider.client_secret = "****".into();

@@ -163,6 +163,8 @@ impl AppBuilder {
         );
         #[cfg(feature = "orders")]
         let orders_tasks = orders.clone();
+        #[cfg(feature = "orders")]
+        subscribers.extend(orders.subscribers());
         #[cfg(feature = "cart")]
         let cart = domains::cart::CartDomain::build(
             db.clone(),
@@ -173,6 +175,11 @@ impl AppBuilder {
         );
         #[cfg(feature = "cart")]
         subscribers.extend(cart.subscribers());
+        #[cfg(feature = "payments")]
+        let payments =
+            domains::payments::PaymentsDomain::build(db.clone(), orders.api(), &settings)?;
+        #[cfg(feature = "payments")]
+        subscribers.extend(payments.subscribers());
         let subscribers = std::mem::take(&mut subscribers);
 
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
@@ -225,6 +232,8 @@ impl AppBuilder {
             let orders_api = orders.clone();
             #[cfg(feature = "cart")]
             let cart_api = cart.clone();
+            #[cfg(feature = "payments")]
+            let payments_api = payments.clone();
             App::new()
                 .wrap(from_fn(gateway::rbac::authorize))
                 .wrap(from_fn(gateway::auth::authenticate))
@@ -267,6 +276,8 @@ impl AppBuilder {
                             orders_api.configure_api(cfg);
                             #[cfg(feature = "cart")]
                             cart_api.configure_api(cfg);
+                            #[cfg(feature = "payments")]
+                            payments_api.configure_api(cfg);
                             let _ = cfg;
                         })
                         .configure(move |cfg| {

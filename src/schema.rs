@@ -616,6 +616,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    payments (id) {
+        id -> Text,
+        order_id -> Text,
+        method -> Text,
+        status -> Text,
+        amount_minor -> BigInt,
+        currency -> Text,
+        provider_order_id -> Nullable<Text>,
+        provider_payment_id -> Nullable<Text>,
+        refunded_minor -> BigInt,
+        flag_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    payment_webhooks (event_id) {
+        event_id -> Text,
+        provider -> Text,
+        event_type -> Text,
+        payload -> Text,
+        received_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(addresses -> users (user_id));
 diesel::joinable!(api_keys -> users (owner_id));
 diesel::joinable!(catalog_product_categories -> catalog_categories (category_id));
@@ -645,6 +672,8 @@ diesel::joinable!(order_lines -> orders (order_id));
 diesel::joinable!(cart_lines -> carts (cart_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    payments,
+    payment_webhooks,
     carts,
     cart_lines,
     discount_codes,

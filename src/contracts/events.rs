@@ -118,3 +118,41 @@ impl Event for ReturnReceived {
         Some(self.order_id.clone())
     }
 }
+
+/// Payments: money for an order was captured (online, or recorded by staff). Orders
+/// become paid from this and issue their invoice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct PaymentCaptured {
+    pub payment_id: String,
+    pub order_id: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    /// `razorpay`, `cod`, `manual`...
+    pub method: String,
+    /// The provider's payment id (`pay_...`) or the staff's reference.
+    pub reference: Option<String>,
+}
+
+impl Event for PaymentCaptured {
+    const TYPE: &'static str = "payments.payment_captured";
+
+    fn aggregate_id(&self) -> Option<String> {
+        Some(self.order_id.clone())
+    }
+}
+
+/// Payments: an attempt to pay an order failed (the order stays unpaid).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct PaymentFailed {
+    pub payment_id: String,
+    pub order_id: String,
+    pub reason: Option<String>,
+}
+
+impl Event for PaymentFailed {
+    const TYPE: &'static str = "payments.payment_failed";
+
+    fn aggregate_id(&self) -> Option<String> {
+        Some(self.order_id.clone())
+    }
+}

@@ -234,6 +234,21 @@ pub trait OrdersApi: Send + Sync {
 
     /// The order `id` as the store shows it (receipts), whoever asks.
     async fn order_json(&self, id: &str) -> Result<Option<serde_json::Value>, AppError>;
+
+    /// What a payment for order `id` must be: its amount and state.
+    async fn payable(&self, id: &str) -> Result<Option<PayableOrder>, AppError>;
+}
+
+/// An order as the payments domain needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayableOrder {
+    pub id: String,
+    pub number: String,
+    /// Only `pending_payment` orders take payments.
+    pub status: String,
+    pub grand_total_minor: i64,
+    pub currency: String,
+    pub customer_id: Option<String>,
 }
 
 #[cfg(test)]

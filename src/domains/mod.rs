@@ -9,6 +9,8 @@ pub mod catalog;
 pub mod inventory;
 #[cfg(feature = "orders")]
 pub mod orders;
+#[cfg(feature = "payments")]
+pub mod payments;
 #[cfg(feature = "users")]
 pub mod users;
 
@@ -29,6 +31,8 @@ pub fn route_rules() -> Vec<RouteRule> {
     rules.extend_from_slice(orders::ROUTES);
     #[cfg(feature = "cart")]
     rules.extend_from_slice(cart::ROUTES);
+    #[cfg(feature = "payments")]
+    rules.extend_from_slice(payments::ROUTES);
     rules
 }
 
@@ -44,5 +48,7 @@ pub fn document(doc: &mut utoipa::openapi::OpenApi) {
     doc.merge(orders::openapi());
     #[cfg(feature = "cart")]
     doc.merge(cart::openapi());
+    #[cfg(feature = "payments")]
+    doc.merge(payments::openapi());
     let _ = doc;
 }

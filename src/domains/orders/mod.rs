@@ -19,9 +19,11 @@ use utoipa::OpenApi;
 use crate::config::Settings;
 use crate::contracts::auth::Permission;
 use crate::contracts::catalog::CatalogApi;
+use crate::contracts::events::{Event, EventEnvelope, PaymentCaptured};
 use crate::contracts::inventory::InventoryApi;
-use crate::contracts::orders::{Channel, OrderDraft, OrdersApi, PlacedOrder};
+use crate::contracts::orders::{Channel, OrderDraft, OrdersApi, PayableOrder, PlacedOrder};
 use crate::db::{Db, DbConnection};
+use crate::events::Subscriber;
 use crate::gateway::rbac::{Access, RouteRule};
 use crate::http::{AppError, method_not_allowed};
 
@@ -104,12 +106,24 @@ impl OrdersDomain {
                 _ = tokio::time::sleep(self.sweep_every) => {}
                 _ = stop.changed() => break,
             }
+            // Numbering sequences for a new day (a financial year starts on 1 April)
+            // exist before a payment event needs them.
+            if let Err(e) = self.orders.prepare().await {
+                tracing::warn!(error = %e, "preparing numbering sequences failed");
+            }
             match self.orders.expire_unpaid().await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(count = n, "cancelled unpaid orders"),
                 Err(e) => tracing::warn!(error = %e, "expiring unpaid orders failed"),
             }
         }
+    }
+
+    /// The domain's event subscribers: orders become paid from `PaymentCaptured`.
+    pub fn subscribers(&self) -> Vec<Arc<dyn Subscriber>> {
+        vec![Arc::new(PaidOrders {
+            orders: self.orders.clone(),
+        })]
     }
 
     /// Routes under `/api` (the `/api` scope is the caller's).
@@ -191,5 +205,32 @@ impl OrdersApi for OrdersDomain {
 
     async fn order_json(&self, id: &str) -> Result<Option<serde_json::Value>, AppError> {
         self.orders.order_json(id).await
+    }
+
+    async fn payable(&self, id: &str) -> Result<Option<PayableOrder>, AppError> {
+        self.orders.payable(id).await
+    }
+}
+
+/// Marks orders paid (and invoices them) when the payments domain captured their money.
+struct PaidOrders {
+    orders: web::Data<service::Orders>,
+}
+
+impl Subscriber for PaidOrders {
+    fn name(&self) -> &'static str {
+        "orders.paid"
+    }
+
+    fn interested_in(&self, event_type: &str) -> bool {
+        event_type == PaymentCaptured::TYPE
+    }
+
+    fn handle(&self, conn: &mut DbConnection, event: &EventEnvelope) -> Result<(), AppError> {
+        let Some(decoded) = event.decode::<PaymentCaptured>() else {
+            return Ok(());
+        };
+        let paid = decoded.map_err(|e| AppError::internal(format!("bad event: {e}")))?;
+        self.orders.mark_paid_in(conn, &paid)
     }
 }

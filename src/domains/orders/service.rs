@@ -18,9 +18,11 @@ use super::store::{self, OrderFilter};
 use crate::config::{OrderSettings, StoreSettings};
 use crate::contracts::auth::{Permission, Principal};
 use crate::contracts::catalog::{CatalogApi, VariantInfo};
-use crate::contracts::events::{OrderPlaced, OrderStatusChanged, ReturnReceived};
+use crate::contracts::events::{OrderPlaced, OrderStatusChanged, PaymentCaptured, ReturnReceived};
 use crate::contracts::inventory::{InventoryApi, StockLine};
-use crate::contracts::orders::{Channel, OrderDraft, OrderLineDraft, OrderTotals, PlacedOrder};
+use crate::contracts::orders::{
+    Channel, OrderDraft, OrderLineDraft, OrderTotals, PayableOrder, PlacedOrder,
+};
 use crate::contracts::tax::{LineTax, Supply};
 use crate::db::{Db, DbConnection, new_id, next_in_sequence, now};
 use crate::events::enqueue;
@@ -701,6 +703,56 @@ impl Orders {
                 )?)?)),
             })
             .await
+    }
+
+    pub async fn payable(&self, id: &str) -> Result<Option<PayableOrder>, AppError> {
+        let id = id.to_string();
+        Ok(self
+            .db
+            .read(move |conn| store::order(conn, &id))
+            .await?
+            .map(|o| PayableOrder {
+                id: o.id,
+                number: o.number,
+                status: o.status,
+                grand_total_minor: o.grand_total_minor,
+                currency: o.currency,
+                customer_id: o.customer_id,
+            }))
+    }
+
+    /// Makes the order paid from a captured payment, in the event's transaction: once (a
+    /// paid order stays as it is), and only for its exact grand total.
+    pub fn mark_paid_in(
+        &self,
+        conn: &mut DbConnection,
+        paid: &PaymentCaptured,
+    ) -> Result<(), AppError> {
+        let Some(mut order) = store::order(conn, &paid.order_id)? else {
+            tracing::warn!(order = %paid.order_id, "payment captured for an unknown order");
+            return Ok(());
+        };
+        if order.status() != Status::PendingPayment {
+            if order.status() == Status::Cancelled {
+                tracing::warn!(order = %order.id, payment = %paid.payment_id,
+                    "payment captured for a cancelled order; it needs a refund");
+            }
+            return Ok(());
+        }
+        if paid.amount_minor != order.grand_total_minor || paid.currency != order.currency {
+            tracing::warn!(order = %order.id, payment = %paid.payment_id,
+                "captured amount differs from the order total; not marked paid");
+            return Ok(());
+        }
+        self.pay_in(
+            conn,
+            &mut order,
+            &paid.method,
+            paid.reference.clone(),
+            SYSTEM,
+            now(),
+        )?;
+        Ok(())
     }
 
     // ---- changing ----

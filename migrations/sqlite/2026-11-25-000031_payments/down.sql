@@ -1,0 +1,2 @@
+DROP TABLE payment_webhooks;
+DROP TABLE payments;

@@ -1,0 +1,112 @@
+//! The payments domain: payment attempts with Razorpay (orders, the browser callback,
+//! webhooks), recorded once and announced to orders as `PaymentCaptured`/`PaymentFailed`.
+
+mod razorpay;
+mod routes;
+mod service;
+mod store;
+
+use std::sync::Arc;
+
+use actix_web::web;
+use utoipa::OpenApi;
+
+use crate::config::Settings;
+use crate::contracts::auth::Permission;
+use crate::contracts::events::{Event, EventEnvelope};
+use crate::contracts::orders::OrdersApi;
+use crate::db::{Db, DbConnection};
+use crate::events::Subscriber;
+use crate::gateway::rbac::{Access, RouteRule};
+use crate::http::{AppError, method_not_allowed};
+
+/// Every route of the domain and who may call it.
+pub const ROUTES: &[RouteRule] = &[
+    RouteRule::new("POST", "/api/v1/payments/razorpay/orders", Access::Public),
+    RouteRule::new("POST", "/api/v1/payments/razorpay/verify", Access::Public),
+    RouteRule::new("POST", "/api/v1/payments/razorpay/webhook", Access::Public),
+    RouteRule::new(
+        "GET",
+        "/api/v1/payments",
+        Access::Permission(Permission::OrdersReadAll),
+    ),
+];
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(routes::start, routes::verify, routes::webhook, routes::list),
+    tags((name = "payments", description = "Online payments (Razorpay)"))
+)]
+struct PaymentsApiDoc;
+
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    PaymentsApiDoc::openapi()
+}
+
+/// The domain as the application wires it.
+#[derive(Clone)]
+pub struct PaymentsDomain {
+    payments: web::Data<service::Payments>,
+}
+
+impl PaymentsDomain {
+    pub fn build(db: Db, orders: Arc<dyn OrdersApi>, settings: &Settings) -> anyhow::Result<Self> {
+        let payments = service::Payments::new(db, orders, &settings.razorpay)
+            .map_err(|e| anyhow::anyhow!("payments: {e}"))?;
+        Ok(Self {
+            payments: web::Data::new(payments),
+        })
+    }
+
+    /// The domain's event subscribers: recorded webhooks are applied from the outbox.
+    pub fn subscribers(&self) -> Vec<Arc<dyn Subscriber>> {
+        vec![Arc::new(Webhooks)]
+    }
+
+    /// Routes under `/api` (the `/api` scope is the caller's).
+    pub fn configure_api(&self, cfg: &mut web::ServiceConfig) {
+        cfg.app_data(self.payments.clone())
+            .service(
+                web::resource("/v1/payments/razorpay/orders")
+                    .route(web::post().to(routes::start))
+                    .default_service(method_not_allowed(&["POST"])),
+            )
+            .service(
+                web::resource("/v1/payments/razorpay/verify")
+                    .route(web::post().to(routes::verify))
+                    .default_service(method_not_allowed(&["POST"])),
+            )
+            .service(
+                web::resource("/v1/payments/razorpay/webhook")
+                    .route(web::post().to(routes::webhook))
+                    .default_service(method_not_allowed(&["POST"])),
+            )
+            .service(
+                web::resource("/v1/payments")
+                    .route(web::get().to(routes::list))
+                    .default_service(method_not_allowed(&["GET"])),
+            );
+    }
+}
+
+/// Applies recorded Razorpay webhooks; a crash between receipt and this loses nothing,
+/// because the outbox row was written with the record.
+struct Webhooks;
+
+impl Subscriber for Webhooks {
+    fn name(&self) -> &'static str {
+        "payments.razorpay_webhooks"
+    }
+
+    fn interested_in(&self, event_type: &str) -> bool {
+        event_type == service::WebhookReceived::TYPE
+    }
+
+    fn handle(&self, conn: &mut DbConnection, event: &EventEnvelope) -> Result<(), AppError> {
+        let Some(decoded) = event.decode::<service::WebhookReceived>() else {
+            return Ok(());
+        };
+        let received = decoded.map_err(|e| AppError::internal(format!("bad event: {e}")))?;
+        service::process_webhook_in(conn, &received.event_id)
+    }
+}

@@ -1,0 +1,247 @@
+//! The Razorpay REST API as Kirana uses it (orders, payments, capture) and Razorpay's two
+//! signatures: a payment's (HMAC-SHA256 with the key secret over `order_id|payment_id`)
+//! and a webhook's (HMAC-SHA256 of the raw body with the webhook secret), both hex.
+
+use std::time::Duration;
+
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+use crate::config::RazorpaySettings;
+use crate::http::AppError;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Whether `signature` (hex) is the HMAC-SHA256 of `message` with `secret`; compared in
+/// constant time.
+fn hmac_matches(secret: &[u8], message: &[u8], signature: &str) -> bool {
+    let Ok(expected) = hex::decode(signature.trim()) else {
+        return false;
+    };
+    let Ok(mut mac) = HmacSha256::new_from_slice(secret) else {
+        return false;
+    };
+    mac.update(message);
+    mac.verify_slice(&expected).is_ok()
+}
+
+/// A payment's signature from Razorpay Checkout, over the Razorpay order id *Kirana
+/// stored* and the payment id.
+pub fn payment_signature_ok(
+    key_secret: &str,
+    order_id: &str,
+    payment_id: &str,
+    signature: &str,
+) -> bool {
+    let message = format!("{order_id}|{payment_id}");
+    hmac_matches(key_secret.as_bytes(), message.as_bytes(), signature)
+}
+
+/// A webhook's `X-Razorpay-Signature` under any of the accepted secrets.
+pub fn webhook_signature_ok(secrets: &[String], body: &[u8], signature: &str) -> bool {
+    secrets
+        .iter()
+        .filter(|s| !s.is_empty())
+        .any(|s| hmac_matches(s.as_bytes(), body, signature))
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RzpOrder {
+    pub id: String,
+    pub amount: i64,
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RzpPayment {
+    pub id: String,
+    pub order_id: Option<String>,
+    pub amount: i64,
+    pub currency: String,
+    /// `created`, `authorized`, `captured`, `refunded` or `failed`.
+    pub status: String,
+    #[serde(default)]
+    pub error_description: Option<String>,
+}
+
+#[derive(Serialize)]
+struct NewOrder<'a> {
+    amount: i64,
+    currency: &'a str,
+    receipt: &'a str,
+    notes: serde_json::Value,
+    payment_capture: bool,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Deserialize)]
+struct ErrorDetail {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    description: String,
+}
+
+/// The API client. Every call has the configured timeout; errors never carry the secret.
+pub struct Razorpay {
+    http: reqwest::Client,
+    base: String,
+    key_id: String,
+    key_secret: String,
+    pub auto_capture: bool,
+}
+
+impl Razorpay {
+    pub fn new(settings: &RazorpaySettings) -> Result<Razorpay, AppError> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_millis(settings.timeout_ms))
+            .build()
+            .map_err(|e| AppError::internal(format!("HTTP client: {e}")))?;
+        Ok(Razorpay {
+            http,
+            base: settings.base_url.trim_end_matches('/').to_string(),
+            key_id: settings.key_id.clone(),
+            key_secret: settings.key_secret.clone(),
+            auto_capture: settings.auto_capture,
+        })
+    }
+
+    pub fn key_id(&self) -> &str {
+        &self.key_id
+    }
+
+    pub fn key_secret(&self) -> &str {
+        &self.key_secret
+    }
+
+    async fn send<T: for<'de> Deserialize<'de>>(
+        &self,
+        request: reqwest::RequestBuilder,
+        what: &str,
+    ) -> Result<T, AppError> {
+        let response = request
+            .basic_auth(&self.key_id, Some(&self.key_secret))
+            .send()
+            .await
+            .map_err(|e| {
+                AppError::BadGateway(format!(
+                    "Razorpay did not answer ({what}): {}",
+                    if e.is_timeout() {
+                        "timed out"
+                    } else {
+                        "unreachable"
+                    }
+                ))
+            })?;
+        let status = response.status();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|_| AppError::BadGateway(format!("Razorpay's answer was cut ({what})")))?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes).map_err(|_| {
+                AppError::BadGateway(format!("Razorpay answered something unexpected ({what})"))
+            });
+        }
+        let detail = serde_json::from_slice::<ErrorBody>(&bytes)
+            .map(|b| format!("{}: {}", b.error.code, b.error.description))
+            .unwrap_or_else(|_| format!("HTTP {status}"));
+        Err(AppError::BadGateway(format!(
+            "Razorpay refused ({what}): {detail}"
+        )))
+    }
+
+    /// Orders API: `POST /v1/orders`.
+    pub async fn create_order(
+        &self,
+        amount: i64,
+        currency: &str,
+        receipt: &str,
+        kirana_order_id: &str,
+    ) -> Result<RzpOrder, AppError> {
+        let body = NewOrder {
+            amount,
+            currency,
+            receipt,
+            notes: serde_json::json!({ "kirana_order_id": kirana_order_id }),
+            payment_capture: self.auto_capture,
+        };
+        self.send(
+            self.http
+                .post(format!("{}/v1/orders", self.base))
+                .json(&body),
+            "create order",
+        )
+        .await
+    }
+
+    /// Payments API: `GET /v1/payments/{id}`.
+    pub async fn payment(&self, id: &str) -> Result<RzpPayment, AppError> {
+        self.send(
+            self.http.get(format!("{}/v1/payments/{id}", self.base)),
+            "fetch payment",
+        )
+        .await
+    }
+
+    /// Payments API: `POST /v1/payments/{id}/capture` of an authorized payment.
+    pub async fn capture(
+        &self,
+        id: &str,
+        amount: i64,
+        currency: &str,
+    ) -> Result<RzpPayment, AppError> {
+        self.send(
+            self.http
+                .post(format!("{}/v1/payments/{id}/capture", self.base))
+                .json(&serde_json::json!({ "amount": amount, "currency": currency })),
+            "capture payment",
+        )
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sign(secret: &str, message: &str) -> String {
+        let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).unwrap();
+        mac.update(message.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    #[test]
+    fn payment_signatures_cover_the_stored_order_and_the_payment() {
+        let sig = sign("s3cret", "order_ABC|pay_XYZ");
+        assert!(payment_signature_ok("s3cret", "order_ABC", "pay_XYZ", &sig));
+        assert!(!payment_signature_ok(
+            "s3cret",
+            "order_OTHER",
+            "pay_XYZ",
+            &sig
+        ));
+        assert!(!payment_signature_ok("wrong", "order_ABC", "pay_XYZ", &sig));
+        assert!(!payment_signature_ok(
+            "s3cret",
+            "order_ABC",
+            "pay_XYZ",
+            "zz"
+        ));
+    }
+
+    #[test]
+    fn webhooks_verify_under_any_current_secret() {
+        let body = br#"{"event":"payment.captured"}"#;
+        let old = sign("old", std::str::from_utf8(body).unwrap());
+        let secrets = vec!["new".to_string(), "old".to_string()];
+        assert!(webhook_signature_ok(&secrets, body, &old));
+        assert!(!webhook_signature_ok(&["new".to_string()], body, &old));
+        assert!(!webhook_signature_ok(&secrets, b"{}", &old));
+    }
+}

@@ -1,0 +1,78 @@
+//! HTTP handlers of the payments domain: thin; parse, call the service.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::service::{CallbackInput, CallbackOutcome, CheckoutOptions, Payments, StartInput};
+use super::store::PaymentRow;
+use crate::gateway::rbac::{Authorized, perm};
+use crate::http::AppError;
+use crate::http::extract::{Json, Query};
+
+type PaymentsData = web::Data<Payments>;
+
+/// Start paying an order with Razorpay: the options for Razorpay Checkout (the amount is
+/// the order's, from the database).
+#[utoipa::path(post, path = "/api/v1/payments/razorpay/orders", tag = "payments", request_body = StartInput,
+    responses((status = 200, body = CheckoutOptions), (status = 404, body = crate::http::Problem),
+        (status = 409, body = crate::http::Problem), (status = 502, body = crate::http::Problem), (status = 503, body = crate::http::Problem)))]
+pub async fn start(
+    payments: PaymentsData,
+    Json(body): Json<StartInput>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(payments.start(body).await?))
+}
+
+/// The browser's callback after Razorpay Checkout: verified by signature, confirmed with
+/// Razorpay, applied once.
+#[utoipa::path(post, path = "/api/v1/payments/razorpay/verify", tag = "payments", request_body = CallbackInput,
+    responses((status = 200, body = CallbackOutcome), (status = 400, body = crate::http::Problem),
+        (status = 409, body = crate::http::Problem), (status = 502, body = crate::http::Problem)))]
+pub async fn verify(
+    payments: PaymentsData,
+    Json(body): Json<CallbackInput>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(payments.callback(body).await?))
+}
+
+/// Razorpay's webhooks: `X-Razorpay-Signature` verified on the raw body, de-duplicated by
+/// `x-razorpay-event-id`, processed through the outbox.
+#[utoipa::path(post, path = "/api/v1/payments/razorpay/webhook", tag = "payments",
+    request_body(content = String, description = "the event as Razorpay sent it", content_type = "application/json"),
+    params(("X-Razorpay-Signature" = String, Header), ("x-razorpay-event-id" = String, Header)),
+    responses((status = 200, description = "recorded (or a replay)"), (status = 400, body = crate::http::Problem)))]
+pub async fn webhook(
+    payments: PaymentsData,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let fresh = payments
+        .webhook(
+            body,
+            header("x-razorpay-signature"),
+            header("x-razorpay-event-id"),
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "recorded": fresh })))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct PaymentsQuery {
+    pub order_id: String,
+}
+
+/// The payments of an order, flagged ones included (staff).
+#[utoipa::path(get, path = "/api/v1/payments", tag = "payments", params(PaymentsQuery),
+    responses((status = 200, body = Vec<PaymentRow>)))]
+pub async fn list(
+    payments: PaymentsData,
+    _who: Authorized<perm::OrdersReadAll>,
+    Query(q): Query<PaymentsQuery>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(payments.of_order(&q.order_id).await?))
+}

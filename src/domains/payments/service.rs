@@ -1,0 +1,383 @@
+//! Payment rules: a Razorpay order for a Kirana order (amount from the database), the
+//! browser's callback verified by signature and confirmed with the API, webhooks verified
+//! and recorded before anything is parsed into state, and one place where a captured
+//! payment is applied (once, whoever reports it first) or flagged when its amount is wrong.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::razorpay::{Razorpay, RzpPayment, payment_signature_ok, webhook_signature_ok};
+use super::store::{self, PaymentRow};
+use crate::contracts::events::{Event, PaymentCaptured, PaymentFailed};
+use crate::contracts::orders::OrdersApi;
+use crate::db::{Db, DbConnection, new_id, now};
+use crate::events::enqueue;
+use crate::http::{AppError, FieldError};
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartInput {
+    /// The Kirana order to pay.
+    pub order_id: String,
+}
+
+/// What the storefront passes to Razorpay Checkout.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CheckoutOptions {
+    pub key_id: String,
+    pub razorpay_order_id: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub order_number: String,
+}
+
+/// What Razorpay Checkout hands the browser after payment.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CallbackInput {
+    pub order_id: String,
+    pub razorpay_order_id: String,
+    pub razorpay_payment_id: String,
+    pub razorpay_signature: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CallbackOutcome {
+    pub order_id: String,
+    /// `captured` (the order becomes paid), `authorized`, `failed` or `flagged`.
+    pub status: String,
+}
+
+/// A verified webhook, recorded and waiting in the outbox to be applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookReceived {
+    pub event_id: String,
+}
+
+impl Event for WebhookReceived {
+    const TYPE: &'static str = "payments.razorpay_webhook";
+}
+
+#[derive(Deserialize)]
+struct WebhookBody {
+    event: String,
+    #[serde(default)]
+    payload: WebhookPayload,
+}
+
+#[derive(Deserialize, Default)]
+struct WebhookPayload {
+    payment: Option<Wrapped>,
+}
+
+#[derive(Deserialize)]
+struct Wrapped {
+    entity: RzpPayment,
+}
+
+pub struct Payments {
+    db: Db,
+    orders: Arc<dyn OrdersApi>,
+    razorpay: Option<Razorpay>,
+    webhook_secrets: Vec<String>,
+}
+
+fn unavailable() -> AppError {
+    AppError::Unavailable("online payment is not set up in this store".into())
+}
+
+/// Applies what Razorpay says of a payment to the attempt it belongs to, in the caller's
+/// transaction: captured with the right amount and currency → `PaymentCaptured` (once);
+/// a different amount → flagged for staff, never paid; failed → `PaymentFailed`.
+/// Returns the attempt's status afterwards.
+pub fn apply_in(
+    conn: &mut DbConnection,
+    attempt: &PaymentRow,
+    payment: &RzpPayment,
+) -> Result<String, AppError> {
+    let now = now();
+    let matches = payment.amount == attempt.amount_minor && payment.currency == attempt.currency;
+    let settle_as = match payment.status.as_str() {
+        "captured" | "refunded" if !matches => {
+            let why = format!(
+                "Razorpay reports {} {} for an order of {} {}",
+                payment.amount, payment.currency, attempt.amount_minor, attempt.currency
+            );
+            store::settle(conn, &attempt.id, "flagged", &payment.id, Some(&why), now)?;
+            tracing::warn!(payment = %attempt.id, "payment amount mismatch; flagged for staff");
+            None
+        }
+        "captured" | "refunded" => Some("captured"),
+        "failed" => Some("failed"),
+        _ => None,
+    };
+    if let Some(status) = settle_as
+        && store::settle(conn, &attempt.id, status, &payment.id, None, now)?
+    {
+        if status == "captured" {
+            enqueue(
+                conn,
+                &PaymentCaptured {
+                    payment_id: attempt.id.clone(),
+                    order_id: attempt.order_id.clone(),
+                    amount_minor: payment.amount,
+                    currency: payment.currency.clone(),
+                    method: "razorpay".into(),
+                    reference: Some(payment.id.clone()),
+                },
+            )?;
+        } else {
+            enqueue(
+                conn,
+                &PaymentFailed {
+                    payment_id: attempt.id.clone(),
+                    order_id: attempt.order_id.clone(),
+                    reason: payment.error_description.clone(),
+                },
+            )?;
+        }
+    }
+    Ok(store::of_order(conn, &attempt.order_id)?
+        .into_iter()
+        .find(|p| p.id == attempt.id)
+        .map_or_else(|| "created".to_string(), |p| p.status))
+}
+
+/// Applies a recorded webhook (the outbox delivers it; a crash before this loses nothing).
+pub fn process_webhook_in(conn: &mut DbConnection, event_id: &str) -> Result<(), AppError> {
+    let Some(payload) = store::webhook_payload(conn, event_id)? else {
+        return Ok(());
+    };
+    let Ok(body) = serde_json::from_str::<WebhookBody>(&payload) else {
+        tracing::warn!(event = %event_id, "unreadable Razorpay webhook ignored");
+        return Ok(());
+    };
+    let relevant = matches!(
+        body.event.as_str(),
+        "payment.captured" | "payment.authorized" | "payment.failed" | "order.paid"
+    );
+    let Some(payment) = body.payload.payment.map(|w| w.entity).filter(|_| relevant) else {
+        return Ok(());
+    };
+    let Some(order_id) = payment.order_id.clone() else {
+        return Ok(());
+    };
+    // Payments for orders Kirana did not create are none of its business.
+    let Some(attempt) = store::by_provider_order(conn, &order_id)? else {
+        return Ok(());
+    };
+    apply_in(conn, &attempt, &payment)?;
+    Ok(())
+}
+
+impl Payments {
+    pub fn new(
+        db: Db,
+        orders: Arc<dyn OrdersApi>,
+        settings: &crate::config::RazorpaySettings,
+    ) -> Result<Payments, AppError> {
+        let razorpay = if settings.key_id.is_empty() {
+            None
+        } else {
+            Some(Razorpay::new(settings)?)
+        };
+        Ok(Payments {
+            db,
+            orders,
+            razorpay,
+            webhook_secrets: settings.webhook_secrets.clone(),
+        })
+    }
+
+    fn razorpay(&self) -> Result<&Razorpay, AppError> {
+        self.razorpay.as_ref().ok_or_else(unavailable)
+    }
+
+    /// The Razorpay order to pay `order_id` with: the open one, or a new one for the
+    /// order's grand total as the database has it.
+    pub async fn start(&self, input: StartInput) -> Result<CheckoutOptions, AppError> {
+        let rzp = self.razorpay()?;
+        let order = self
+            .orders
+            .payable(&input.order_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("no such order".into()))?;
+        if order.status != "pending_payment" {
+            return Err(AppError::FieldConflict(
+                "the order does not wait for payment".into(),
+                vec![FieldError::new(
+                    "order_id",
+                    format!("the order is {}", order.status),
+                )],
+            ));
+        }
+        let id = order.id.clone();
+        let open = self.db.read(move |c| store::open_attempt(c, &id)).await?;
+        let attempt = match open {
+            Some(a) if a.amount_minor == order.grand_total_minor => a,
+            _ => {
+                let created = rzp
+                    .create_order(
+                        order.grand_total_minor,
+                        &order.currency,
+                        &order.number,
+                        &order.id,
+                    )
+                    .await?;
+                if created.amount != order.grand_total_minor || created.currency != order.currency {
+                    return Err(AppError::BadGateway(
+                        "Razorpay created an order for another amount".into(),
+                    ));
+                }
+                let now = now();
+                let row = PaymentRow {
+                    id: new_id(),
+                    order_id: order.id.clone(),
+                    method: "razorpay".into(),
+                    status: "created".into(),
+                    amount_minor: order.grand_total_minor,
+                    currency: order.currency.clone(),
+                    provider_order_id: Some(created.id),
+                    provider_payment_id: None,
+                    refunded_minor: 0,
+                    flag_reason: None,
+                    created_at: now,
+                    updated_at: now,
+                };
+                let insert = row.clone();
+                self.db.write(move |c| store::insert(c, &insert)).await?;
+                row
+            }
+        };
+        Ok(CheckoutOptions {
+            key_id: rzp.key_id().to_string(),
+            razorpay_order_id: attempt.provider_order_id.unwrap_or_default(),
+            amount_minor: attempt.amount_minor,
+            currency: attempt.currency,
+            order_number: order.number,
+        })
+    }
+
+    /// The browser's report of a payment: trusted only once its signature verifies over
+    /// the Razorpay order id Kirana stored, and then only as far as the API confirms.
+    pub async fn callback(&self, input: CallbackInput) -> Result<CallbackOutcome, AppError> {
+        let rzp = self.razorpay()?;
+        let id = input.order_id.clone();
+        let attempt = self
+            .db
+            .read(move |c| store::latest_attempt(c, &id))
+            .await?
+            .ok_or_else(|| {
+                AppError::FieldConflict(
+                    "no payment of this order is waiting".into(),
+                    vec![FieldError::new("order_id", "has no open Razorpay payment")],
+                )
+            })?;
+        let stored = attempt.provider_order_id.clone().unwrap_or_default();
+        if !payment_signature_ok(
+            rzp.key_secret(),
+            &stored,
+            &input.razorpay_payment_id,
+            &input.razorpay_signature,
+        ) {
+            return Err(AppError::invalid(
+                "razorpay_signature",
+                "does not match this order's payment",
+            ));
+        }
+        // Already settled (by the webhook, or an earlier callback): say how.
+        if !matches!(attempt.status.as_str(), "created" | "authorized") {
+            if attempt.provider_payment_id.as_deref() != Some(input.razorpay_payment_id.as_str()) {
+                return Err(AppError::FieldConflict(
+                    "the order's payment was settled with another payment".into(),
+                    vec![FieldError::new(
+                        "razorpay_payment_id",
+                        "is not the settled payment",
+                    )],
+                ));
+            }
+            if attempt.status == "flagged" {
+                return Err(AppError::FieldConflict(
+                    "the amount paid differs from the order total; staff will look at it".into(),
+                    vec![FieldError::new("amount", "differs from the order total")],
+                ));
+            }
+            return Ok(CallbackOutcome {
+                order_id: input.order_id,
+                status: attempt.status,
+            });
+        }
+        let mut payment = rzp.payment(&input.razorpay_payment_id).await?;
+        if payment.order_id.as_deref() != Some(stored.as_str()) {
+            return Err(AppError::invalid(
+                "razorpay_payment_id",
+                "belongs to another order",
+            ));
+        }
+        if payment.status == "authorized"
+            && !rzp.auto_capture
+            && payment.amount == attempt.amount_minor
+            && payment.currency == attempt.currency
+        {
+            payment = rzp
+                .capture(&payment.id, payment.amount, &payment.currency)
+                .await?;
+        }
+        let status = self
+            .db
+            .write(move |c| apply_in(c, &attempt, &payment))
+            .await?;
+        if status == "flagged" {
+            return Err(AppError::FieldConflict(
+                "the amount paid differs from the order total; staff will look at it".into(),
+                vec![FieldError::new("amount", "differs from the order total")],
+            ));
+        }
+        Ok(CallbackOutcome {
+            order_id: input.order_id,
+            status,
+        })
+    }
+
+    /// A webhook: verified against the raw body before anything is parsed, recorded by its
+    /// event id with its processing queued in the same transaction, answered at once.
+    /// Returns false for a replay.
+    pub async fn webhook(
+        &self,
+        body: bytes::Bytes,
+        signature: Option<String>,
+        event_id: Option<String>,
+    ) -> Result<bool, AppError> {
+        let Some(signature) = signature else {
+            return Err(AppError::invalid("X-Razorpay-Signature", "is missing"));
+        };
+        if !webhook_signature_ok(&self.webhook_secrets, &body, &signature) {
+            return Err(AppError::invalid("X-Razorpay-Signature", "does not verify"));
+        }
+        let Some(event_id) = event_id.filter(|e| !e.is_empty() && e.len() <= 100) else {
+            return Err(AppError::invalid("x-razorpay-event-id", "is missing"));
+        };
+        let text = String::from_utf8(body.to_vec())
+            .map_err(|_| AppError::BadRequest("the webhook body is not UTF-8".into()))?;
+        let event_type = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v.get("event").and_then(|e| e.as_str()).map(str::to_string))
+            .unwrap_or_default();
+        self.db
+            .write(move |c| {
+                if !store::record_webhook(c, &event_id, &event_type, &text, now())? {
+                    return Ok(false);
+                }
+                enqueue(c, &WebhookReceived { event_id })?;
+                Ok(true)
+            })
+            .await
+    }
+
+    pub async fn of_order(&self, order_id: &str) -> Result<Vec<PaymentRow>, AppError> {
+        let id = order_id.to_string();
+        self.db.read(move |c| store::of_order(c, &id)).await
+    }
+}
