@@ -2,6 +2,8 @@
 //! file always, and a MariaDB database of its own when `KIRANA_TEST_MYSQL_URL` is set.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod razorpay;
+
 use diesel::prelude::*;
 use kirana::schema::users;
 use serde_json::{Value, json};
