@@ -320,18 +320,30 @@ impl FakeRazorpay {
     /// `Content-Type: application/json`, `X-Razorpay-Signature` and `x-razorpay-event-id`.
     /// Returns the HTTP status Kirana answered (Razorpay treats anything but 2xx as a failure
     /// and retries).
-    pub async fn deliver(&self, url: &str, hook: &FakeWebhook) -> u16 {
-        self.client
-            .post(url)
+    ///
+    /// The request is built at once, so the future borrows nothing: `url` may be a temporary
+    /// even inside `tokio::join!`.
+    pub fn deliver(
+        &self,
+        url: &str,
+        hook: &FakeWebhook,
+    ) -> impl std::future::Future<Output = u16> + use<> {
+        let url = url.to_string();
+        let request = self
+            .client
+            .post(&url)
             .header("Content-Type", "application/json")
             .header("X-Razorpay-Signature", &hook.signature)
             .header("x-razorpay-event-id", &hook.event_id)
-            .body(hook.body.clone())
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("delivering a webhook to {url}: {e}"))
-            .status()
-            .as_u16()
+            .body(hook.body.clone());
+        async move {
+            request
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("delivering a webhook to {url}: {e}"))
+                .status()
+                .as_u16()
+        }
     }
 
     /// While down, every API call answers 503 with a SERVER_ERROR body (after the delay, if
