@@ -1,0 +1,424 @@
+//! Razorpay end to end against a faithful fake of its API on loopback: an order paid
+//! through the browser callback becomes paid and invoiced; the same payment reported by
+//! the webhook before, after or at the same time is applied once; forged signatures and
+//! replayed webhooks change nothing; an amount mismatch is flagged, never paid; a webhook
+//! recorded before a crash is applied after the restart.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::razorpay::FakeRazorpay;
+use common::{TestApp, TestDb, for_each_backend, with_role};
+use kirana::contracts::auth::Role;
+use serde_json::{Value, json};
+
+const KEY_ID: &str = "rzp_test_kirana01";
+const KEY_SECRET: &str = "test-key-secret-0123456789";
+const WEBHOOK_SECRET: &str = "test-webhook-secret";
+
+async fn start(test_db: Arc<TestDb>, fake: &FakeRazorpay, dispatch: bool) -> TestApp {
+    let base = fake.base_url();
+    TestApp::start(
+        test_db,
+        move |s| {
+            s.rate_limit.per_ip_per_minute = 1_000_000;
+            s.outbox.dispatch = dispatch;
+            s.outbox.poll_interval_ms = 50;
+            s.razorpay.key_id = KEY_ID.into();
+            s.razorpay.key_secret = KEY_SECRET.into();
+            s.razorpay.webhook_secrets = vec!["an-older-secret".into(), WEBHOOK_SECRET.into()];
+            s.razorpay.base_url = base;
+        },
+        |b| b,
+    )
+    .await
+}
+
+fn key() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// Staff, a stocked variant, and a function to place guest orders of it.
+struct Shop {
+    staff: String,
+    variant: String,
+}
+
+async fn shop(app: &TestApp) -> Shop {
+    let (_, staff) = with_role(app, "staff@shop.in", Role::Staff).await;
+    let location: Value = app
+        .client
+        .post(app.url("/api/v1/inventory/locations"))
+        .bearer_auth(&staff)
+        .json(&json!({"name": "Main", "kind": "warehouse"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let product: Value = app
+        .client
+        .post(app.url("/api/v1/catalog/products"))
+        .bearer_auth(&staff)
+        .json(&json!({
+            "name": "Filter Coffee", "hsn_code": "0901", "gst_rate_bp": 500, "status": "active",
+            "options": [{"name": "Pack", "values": ["500 g"]}],
+            "variants": [{"sku": "COFFEE-500", "price_minor": 60_000, "options": {"Pack": "500 g"}}],
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let variant = product["variants"][0]["id"].as_str().unwrap().to_string();
+    let resp = app
+        .client
+        .post(app.url("/api/v1/inventory/adjustments"))
+        .bearer_auth(&staff)
+        .header("Idempotency-Key", key())
+        .json(&json!({"variant_id": variant, "location_id": location["id"], "quantity": 100, "reason": "opening stock"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    Shop { staff, variant }
+}
+
+/// A guest order of one pack (₹600 ships free); its id.
+async fn order(app: &TestApp, shop: &Shop) -> String {
+    let resp = app
+        .client
+        .post(app.url("/api/v1/cart/lines"))
+        .json(&json!({"variant_id": shop.variant, "quantity": 1}))
+        .send()
+        .await
+        .unwrap();
+    let token = resp.headers()["x-cart-token"].to_str().unwrap().to_string();
+    let resp = app
+        .client
+        .post(app.url("/api/v1/cart/checkout"))
+        .header("x-cart-token", token)
+        .json(&json!({"email": "asha@example.in", "shipping_address": {
+            "name": "Asha Rao", "phone": "9845012345", "line1": "12 MG Road",
+            "city": "Bengaluru", "state_code": "29", "pincode": "560001"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    resp.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Starts Razorpay Checkout for the order; the Razorpay order id.
+async fn start_payment(app: &TestApp, order_id: &str) -> String {
+    let resp = app
+        .client
+        .post(app.url("/api/v1/payments/razorpay/orders"))
+        .json(&json!({"order_id": order_id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["key_id"], KEY_ID);
+    assert_eq!(body["amount_minor"], 60_000);
+    body["razorpay_order_id"].as_str().unwrap().to_string()
+}
+
+async fn callback(
+    app: &TestApp,
+    order_id: &str,
+    rzp_order: &str,
+    payment: &str,
+    signature: &str,
+) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/payments/razorpay/verify"))
+        .json(
+            &json!({"order_id": order_id, "razorpay_order_id": rzp_order,
+                      "razorpay_payment_id": payment, "razorpay_signature": signature}),
+        )
+        .send()
+        .await
+        .unwrap()
+}
+
+fn webhook_url(app: &TestApp) -> String {
+    app.url("/api/v1/payments/razorpay/webhook")
+}
+
+async fn order_view(app: &TestApp, shop: &Shop, id: &str) -> Value {
+    app.client
+        .get(app.url(&format!("/api/v1/orders/{id}")))
+        .bearer_auth(&shop.staff)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// The order once it is paid (events are applied by the outbox), or as it is after 5 s.
+async fn paid(app: &TestApp, shop: &Shop, id: &str) -> Value {
+    let mut view = Value::Null;
+    for _ in 0..100 {
+        view = order_view(app, shop, id).await;
+        if view["status"] == "paid" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    view
+}
+
+/// The outbox is drained (nothing pending): later events cannot still change the order.
+async fn settled(app: &TestApp) {
+    for _ in 0..100 {
+        let db = app.db.clone();
+        let (pending, _) = db.read(kirana::events::status_counts).await.unwrap();
+        if pending == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the outbox did not drain");
+}
+
+fn paid_once(view: &Value) {
+    assert_eq!(view["status"], "paid", "{view}");
+    let invoices = view["invoices"].as_array().unwrap();
+    assert_eq!(invoices.len(), 1, "one invoice: {view}");
+    let paid_steps = view["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["to_status"] == "paid")
+        .count();
+    assert_eq!(paid_steps, 1);
+    assert_eq!(view["payments"].as_array().unwrap().len(), 1);
+    assert_eq!(view["payments"][0]["method"], "razorpay");
+}
+
+#[actix_web::test]
+async fn a_payment_is_applied_once_whether_callback_or_webhook_comes_first_or_both_at_once() {
+    for_each_backend(|backend| async move {
+        let fake = FakeRazorpay::start(KEY_ID, KEY_SECRET, WEBHOOK_SECRET).await;
+        let app = start(TestDb::new(&backend), &fake, true).await;
+        let shop = shop(&app).await;
+
+        // Callback first, then the webhook.
+        let a = order(&app, &shop).await;
+        let rzp = start_payment(&app, &a).await;
+        // Starting again reuses the Razorpay order.
+        assert_eq!(start_payment(&app, &a).await, rzp);
+        assert_eq!(fake.orders_created(), 1);
+        assert_eq!(
+            fake.order(&rzp).unwrap()["receipt"],
+            order_view(&app, &shop, &a).await["number"]
+        );
+        let (pay, sig) = fake.pay(&rzp, None);
+        let resp = callback(&app, &a, &rzp, &pay, &sig).await;
+        assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+        assert_eq!(resp.json::<Value>().await.unwrap()["status"], "captured");
+        let view = paid(&app, &shop, &a).await;
+        assert_eq!(view["payments"][0]["reference"], pay.as_str());
+        let hook = fake.webhook("payment.captured", &pay);
+        assert_eq!(fake.deliver(&webhook_url(&app), &hook).await, 200);
+        settled(&app).await;
+        paid_once(&order_view(&app, &shop, &a).await);
+
+        // The webhook first (order.paid), then the callback.
+        let b = order(&app, &shop).await;
+        let rzp = start_payment(&app, &b).await;
+        let (pay, sig) = fake.pay(&rzp, None);
+        assert_eq!(
+            fake.deliver(&webhook_url(&app), &fake.webhook("order.paid", &pay))
+                .await,
+            200
+        );
+        paid(&app, &shop, &b).await;
+        let resp = callback(&app, &b, &rzp, &pay, &sig).await;
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.json::<Value>().await.unwrap()["status"], "captured");
+        settled(&app).await;
+        paid_once(&order_view(&app, &shop, &b).await);
+
+        // Both at once, with the webhook retried.
+        let c = order(&app, &shop).await;
+        let rzp = start_payment(&app, &c).await;
+        let (pay, sig) = fake.pay(&rzp, None);
+        let hook = fake.webhook("payment.captured", &pay);
+        let (cb, h1, h2) = tokio::join!(
+            callback(&app, &c, &rzp, &pay, &sig),
+            fake.deliver(&webhook_url(&app), &hook),
+            fake.deliver(&webhook_url(&app), &hook),
+        );
+        assert_eq!((cb.status().as_u16(), h1, h2), (200, 200, 200));
+        paid(&app, &shop, &c).await;
+        settled(&app).await;
+        let view = order_view(&app, &shop, &c).await;
+        paid_once(&view);
+        let payments: Value = app
+            .client
+            .get(app.url(&format!("/api/v1/payments?order_id={c}")))
+            .bearer_auth(&shop.staff)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(payments.as_array().unwrap().len(), 1);
+        assert_eq!(payments[0]["status"], "captured");
+        assert_eq!(payments[0]["provider_payment_id"], pay.as_str());
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn forged_signatures_and_replays_change_nothing_and_a_wrong_amount_is_flagged() {
+    for_each_backend(|backend| async move {
+        let fake = FakeRazorpay::start(KEY_ID, KEY_SECRET, WEBHOOK_SECRET).await;
+        let app = start(TestDb::new(&backend), &fake, true).await;
+        let shop = shop(&app).await;
+
+        // A callback signed with another secret, or over another Razorpay order.
+        let a = order(&app, &shop).await;
+        let rzp = start_payment(&app, &a).await;
+        let (pay, _) = fake.pay(&rzp, None);
+        let forged = common::razorpay::payment_signature("not-the-secret", &rzp, &pay);
+        let resp = callback(&app, &a, &rzp, &pay, &forged).await;
+        assert_eq!(resp.status(), 400);
+        assert_eq!(
+            resp.json::<Value>().await.unwrap()["errors"][0]["field"],
+            "razorpay_signature"
+        );
+        let other = order(&app, &shop).await;
+        let other_rzp = start_payment(&app, &other).await;
+        let (other_pay, other_sig) = fake.pay(&other_rzp, None);
+        // A valid signature for another order's payment, claimed for this one.
+        let resp = callback(&app, &a, &other_rzp, &other_pay, &other_sig).await;
+        assert_eq!(resp.status(), 400);
+        // A webhook with a bad signature.
+        let mut hook = fake.webhook("payment.captured", &pay);
+        let good_signature = hook.signature.clone();
+        hook.signature = common::razorpay::payment_signature("wrong", "x", "y");
+        assert_eq!(fake.deliver(&webhook_url(&app), &hook).await, 400);
+        // The body changed under a valid signature.
+        hook.signature = good_signature;
+        hook.body = hook.body.replace("60000", "6000");
+        assert_eq!(fake.deliver(&webhook_url(&app), &hook).await, 400);
+        settled(&app).await;
+        assert_eq!(
+            order_view(&app, &shop, &a).await["status"],
+            "pending_payment"
+        );
+
+        // A replayed webhook is recorded once and applied once.
+        let hook = fake.webhook("payment.captured", &pay);
+        let first = app
+            .client
+            .post(webhook_url(&app))
+            .header("content-type", "application/json")
+            .header("x-razorpay-signature", &hook.signature)
+            .header("x-razorpay-event-id", &hook.event_id)
+            .body(hook.body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(first.json::<Value>().await.unwrap()["recorded"], true);
+        let replay = app
+            .client
+            .post(webhook_url(&app))
+            .header("content-type", "application/json")
+            .header("x-razorpay-signature", &hook.signature)
+            .header("x-razorpay-event-id", &hook.event_id)
+            .body(hook.body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(replay.status(), 200);
+        assert_eq!(replay.json::<Value>().await.unwrap()["recorded"], false);
+        paid(&app, &shop, &a).await;
+        settled(&app).await;
+        paid_once(&order_view(&app, &shop, &a).await);
+
+        // Razorpay reports ₹599 for a ₹600 order: flagged, not paid, by callback or webhook.
+        let b = order(&app, &shop).await;
+        let rzp = start_payment(&app, &b).await;
+        let (pay, sig) = fake.pay(&rzp, Some(59_900));
+        assert_eq!(
+            fake.deliver(&webhook_url(&app), &fake.webhook("payment.captured", &pay))
+                .await,
+            200
+        );
+        settled(&app).await;
+        let resp = callback(&app, &b, &rzp, &pay, &sig).await;
+        assert_eq!(resp.status(), 409);
+        assert_eq!(
+            resp.json::<Value>().await.unwrap()["errors"][0]["field"],
+            "amount"
+        );
+        let payments: Value = app
+            .client
+            .get(app.url(&format!("/api/v1/payments?order_id={b}")))
+            .bearer_auth(&shop.staff)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(payments[0]["status"], "flagged");
+        assert!(
+            payments[0]["flag_reason"]
+                .as_str()
+                .unwrap()
+                .contains("59900")
+        );
+        let view = order_view(&app, &shop, &b).await;
+        assert_eq!(view["status"], "pending_payment");
+        assert!(view["invoices"].as_array().unwrap().is_empty());
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn a_webhook_recorded_before_a_crash_is_applied_after_the_restart() {
+    for_each_backend(|backend| async move {
+        let fake = FakeRazorpay::start(KEY_ID, KEY_SECRET, WEBHOOK_SECRET).await;
+        let test_db = TestDb::new(&backend);
+        // No dispatcher: the webhook is recorded and answered, then the process dies.
+        let first = start(test_db.clone(), &fake, false).await;
+        let shop = shop(&first).await;
+        let id = order(&first, &shop).await;
+        let rzp = start_payment(&first, &id).await;
+        let (pay, _) = fake.pay(&rzp, None);
+        assert_eq!(
+            fake.deliver(
+                &webhook_url(&first),
+                &fake.webhook("payment.captured", &pay)
+            )
+            .await,
+            200
+        );
+        assert_eq!(
+            order_view(&first, &shop, &id).await["status"],
+            "pending_payment"
+        );
+        first.kill().await;
+
+        let restarted = start(test_db, &fake, true).await;
+        let view = paid(&restarted, &shop, &id).await;
+        paid_once(&view);
+    })
+    .await;
+}
