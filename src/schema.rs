@@ -643,6 +643,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    payment_refunds (id) {
+        id -> Text,
+        payment_id -> Text,
+        order_id -> Text,
+        amount_minor -> BigInt,
+        status -> Text,
+        provider_refund_id -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        return_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(addresses -> users (user_id));
 diesel::joinable!(api_keys -> users (owner_id));
 diesel::joinable!(catalog_product_categories -> catalog_categories (category_id));
@@ -672,6 +687,7 @@ diesel::joinable!(order_lines -> orders (order_id));
 diesel::joinable!(cart_lines -> carts (cart_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    payment_refunds,
     payments,
     payment_webhooks,
     carts,

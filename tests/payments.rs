@@ -422,3 +422,134 @@ async fn a_webhook_recorded_before_a_crash_is_applied_after_the_restart() {
     })
     .await;
 }
+
+async fn refund(
+    app: &TestApp,
+    shop: &Shop,
+    payment: &str,
+    amount: i64,
+    idem: &str,
+) -> reqwest::Response {
+    app.client
+        .post(app.url(&format!("/api/v1/payments/{payment}/refunds")))
+        .bearer_auth(&shop.staff)
+        .header("Idempotency-Key", idem)
+        .json(&json!({"amount_minor": amount, "reason": "customer asked"}))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn partial_then_full_refund_issue_credit_notes_and_never_exceed_the_capture() {
+    for_each_backend(|backend| async move {
+        let fake = FakeRazorpay::start(KEY_ID, KEY_SECRET, WEBHOOK_SECRET).await;
+        let app = start(TestDb::new(&backend), &fake, true).await;
+        let shop = shop(&app).await;
+        let id = order(&app, &shop).await;
+        let rzp = start_payment(&app, &id).await;
+        let (pay, sig) = fake.pay(&rzp, None);
+        assert_eq!(callback(&app, &id, &rzp, &pay, &sig).await.status(), 200);
+        let invoice_number = paid(&app, &shop, &id).await["invoices"][0]["number"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let payments: Value = app
+            .client
+            .get(app.url(&format!("/api/v1/payments?order_id={id}")))
+            .bearer_auth(&shop.staff)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let payment = payments[0]["id"].as_str().unwrap().to_string();
+
+        // ₹200 back; the same key again replays it without a second refund at Razorpay.
+        let first = refund(&app, &shop, &payment, 20_000, "refund-key-0001").await;
+        assert_eq!(first.status(), 201);
+        let first: Value = first.json().await.unwrap();
+        assert_eq!(first["status"], "processed");
+        let again: Value = refund(&app, &shop, &payment, 20_000, "refund-key-0001")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(again["id"], first["id"]);
+        assert_eq!(fake.refunds(&pay).len(), 1);
+        // More than the ₹400 left is refused and changes nothing.
+        let resp = refund(&app, &shop, &payment, 40_001, "refund-key-0002").await;
+        assert_eq!(resp.status(), 409);
+        assert_eq!(
+            resp.json::<Value>().await.unwrap()["errors"][0]["field"],
+            "amount_minor"
+        );
+        assert_eq!(fake.refunds(&pay).len(), 1);
+        // The rest.
+        assert_eq!(
+            refund(&app, &shop, &payment, 40_000, "refund-key-0003")
+                .await
+                .status(),
+            201
+        );
+        assert_eq!(fake.payment(&pay).unwrap()["amount_refunded"], 60_000);
+        assert_eq!(
+            refund(&app, &shop, &payment, 1, "refund-key-0004")
+                .await
+                .status(),
+            409
+        );
+
+        let mut view = Value::Null;
+        for _ in 0..100 {
+            view = order_view(&app, &shop, &id).await;
+            if view["status"] == "refunded" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(view["status"], "refunded", "{view}");
+        assert_eq!(view["refunded_minor"], 60_000);
+        let notes: Vec<Value> = view["invoices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["kind"] == "credit_note")
+            .cloned()
+            .collect();
+        assert_eq!(notes.len(), 2);
+        // ₹600 incl. 5 %: taxable 57142, CGST 1429, SGST 1429. The ₹200 note takes a third
+        // of each (476.33 → 476 per half; the taxable value takes the rest: 19048), the
+        // ₹400 note the remainder, so both together reverse the invoice exactly.
+        let mut taxable = 0;
+        let mut cgst = 0;
+        for (note, (total, note_cgst, note_taxable)) in notes
+            .iter()
+            .zip([(20_000, 476, 19_048), (40_000, 953, 38_094)])
+        {
+            let doc: Value = app
+                .client
+                .get(app.url(&format!(
+                    "/api/v1/invoices/{}",
+                    note["id"].as_str().unwrap()
+                )))
+                .bearer_auth(&shop.staff)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(doc["reference_invoice"], invoice_number.as_str());
+            assert_eq!(doc["totals"]["grand_total_minor"], total);
+            assert_eq!(doc["totals"]["cgst_minor"], note_cgst);
+            assert_eq!(doc["totals"]["sgst_minor"], note_cgst);
+            assert_eq!(doc["totals"]["taxable_minor"], note_taxable);
+            taxable += doc["totals"]["taxable_minor"].as_i64().unwrap();
+            cgst += doc["totals"]["cgst_minor"].as_i64().unwrap();
+        }
+        assert_eq!((taxable, cgst), (57_142, 1_429));
+    })
+    .await;
+}

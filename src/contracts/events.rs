@@ -156,3 +156,22 @@ impl Event for PaymentFailed {
         Some(self.order_id.clone())
     }
 }
+
+/// Payments: money went back to the buyer. For a refund of a received return the credit
+/// note exists already (`return_id`); otherwise orders issue one for the amount.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct RefundProcessed {
+    pub refund_id: String,
+    pub payment_id: String,
+    pub order_id: String,
+    pub amount_minor: i64,
+    pub return_id: Option<String>,
+}
+
+impl Event for RefundProcessed {
+    const TYPE: &'static str = "payments.refund_processed";
+
+    fn aggregate_id(&self) -> Option<String> {
+        Some(self.order_id.clone())
+    }
+}

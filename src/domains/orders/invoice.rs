@@ -143,29 +143,7 @@ pub fn build(
             total_minor: ship.tax.total_minor,
         });
     }
-    let mut by_hsn: BTreeMap<(String, i32), HsnRowData> = BTreeMap::new();
-    let mut totals = DocTotalsData::default();
-    for l in &doc_lines {
-        let row = by_hsn
-            .entry((l.hsn.clone(), l.rate_bp))
-            .or_insert_with(|| HsnRowData {
-                hsn: l.hsn.clone(),
-                rate_bp: l.rate_bp,
-                taxable_minor: 0,
-                cgst_minor: 0,
-                sgst_minor: 0,
-                igst_minor: 0,
-            });
-        row.taxable_minor += l.taxable_minor;
-        row.cgst_minor += l.cgst_minor;
-        row.sgst_minor += l.sgst_minor;
-        row.igst_minor += l.igst_minor;
-        totals.taxable_minor += l.taxable_minor;
-        totals.cgst_minor += l.cgst_minor;
-        totals.sgst_minor += l.sgst_minor;
-        totals.igst_minor += l.igst_minor;
-        totals.grand_total_minor += l.total_minor;
-    }
+    let (hsn_summary, totals) = summarise(&doc_lines);
     let seller_state = store.state_code.clone();
     let seller = PartyData {
         name: if store.legal_name.is_empty() {
@@ -224,8 +202,107 @@ pub fn build(
         union_territory: supply == Supply::IntraTerritory,
         currency: order.currency.clone(),
         lines: doc_lines,
-        hsn_summary: by_hsn.into_values().collect(),
+        hsn_summary,
         totals,
         reverse_charge: false,
     }
+}
+
+/// A credit note for `amount` of `original` (a refund that returns no goods), when
+/// `before` of its `total` was refunded already: each tax component of each line gets
+/// share(before + amount) − share(before) of itself, and the largest line's taxable value
+/// takes the rounding, so every note adds up to its amount and all notes together to each
+/// component exactly. Quantities are 0.
+pub fn value_note(
+    original: &InvoiceData,
+    amount: i64,
+    before: i64,
+    total: i64,
+    heading: Heading,
+) -> InvoiceData {
+    let part = |x: i64| {
+        super::service::share(x, before + amount, total) - super::service::share(x, before, total)
+    };
+    let mut lines: Vec<DocLineData> = original
+        .lines
+        .iter()
+        .map(|l| DocLineData {
+            description: format!("Refund: {}", l.description),
+            hsn: l.hsn.clone(),
+            quantity: 0,
+            unit_price_minor: 0,
+            discount_minor: 0,
+            taxable_minor: part(l.taxable_minor),
+            rate_bp: l.rate_bp,
+            cgst_minor: part(l.cgst_minor),
+            sgst_minor: part(l.sgst_minor),
+            igst_minor: part(l.igst_minor),
+            total_minor: 0,
+        })
+        .collect();
+    let parts: i64 = lines
+        .iter()
+        .map(|l| l.taxable_minor + l.cgst_minor + l.sgst_minor + l.igst_minor)
+        .sum();
+    if let Some(largest) = original
+        .lines
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, l)| l.taxable_minor)
+        .map(|(i, _)| i)
+        && let Some(line) = lines.get_mut(largest)
+    {
+        line.taxable_minor += amount - parts;
+    }
+    for l in &mut lines {
+        l.total_minor = l.taxable_minor + l.cgst_minor + l.sgst_minor + l.igst_minor;
+    }
+    lines.retain(|l| l.total_minor != 0);
+    let (hsn_summary, totals) = summarise(&lines);
+    InvoiceData {
+        kind: "credit_note".into(),
+        number: heading.number,
+        issued_on: (heading.issued_at + TimeDelta::minutes(i64::from(heading.utc_offset_mins)))
+            .date(),
+        order_number: original.order_number.clone(),
+        reference_invoice: heading.reference_invoice,
+        seller: original.seller.clone(),
+        buyer: original.buyer.clone(),
+        place_of_supply: original.place_of_supply.clone(),
+        intra_state: original.intra_state,
+        union_territory: original.union_territory,
+        currency: original.currency.clone(),
+        lines,
+        hsn_summary,
+        totals,
+        reverse_charge: original.reverse_charge,
+    }
+}
+
+/// The HSN-wise summary and the totals of document lines.
+fn summarise(lines: &[DocLineData]) -> (Vec<HsnRowData>, DocTotalsData) {
+    let mut by_hsn: BTreeMap<(String, i32), HsnRowData> = BTreeMap::new();
+    let mut totals = DocTotalsData::default();
+    for l in lines {
+        let row = by_hsn
+            .entry((l.hsn.clone(), l.rate_bp))
+            .or_insert_with(|| HsnRowData {
+                hsn: l.hsn.clone(),
+                rate_bp: l.rate_bp,
+                taxable_minor: 0,
+                cgst_minor: 0,
+                sgst_minor: 0,
+                igst_minor: 0,
+            });
+        row.taxable_minor += l.taxable_minor;
+        row.cgst_minor += l.cgst_minor;
+        row.sgst_minor += l.sgst_minor;
+        row.igst_minor += l.igst_minor;
+        totals.taxable_minor += l.taxable_minor;
+        totals.cgst_minor += l.cgst_minor;
+        totals.sgst_minor += l.sgst_minor;
+        totals.igst_minor += l.igst_minor;
+        totals.grand_total_minor += l.total_minor;
+    }
+    (by_hsn.into_values().collect(), totals)
 }

@@ -19,7 +19,7 @@ use utoipa::OpenApi;
 use crate::config::Settings;
 use crate::contracts::auth::Permission;
 use crate::contracts::catalog::CatalogApi;
-use crate::contracts::events::{Event, EventEnvelope, PaymentCaptured};
+use crate::contracts::events::{Event, EventEnvelope, PaymentCaptured, RefundProcessed};
 use crate::contracts::inventory::InventoryApi;
 use crate::contracts::orders::{Channel, OrderDraft, OrdersApi, PayableOrder, PlacedOrder};
 use crate::db::{Db, DbConnection};
@@ -212,7 +212,8 @@ impl OrdersApi for OrdersDomain {
     }
 }
 
-/// Marks orders paid (and invoices them) when the payments domain captured their money.
+/// Marks orders paid (and invoices them) when the payments domain captured their money,
+/// and credits refunds it processed.
 struct PaidOrders {
     orders: web::Data<service::Orders>,
 }
@@ -223,14 +224,17 @@ impl Subscriber for PaidOrders {
     }
 
     fn interested_in(&self, event_type: &str) -> bool {
-        event_type == PaymentCaptured::TYPE
+        event_type == PaymentCaptured::TYPE || event_type == RefundProcessed::TYPE
     }
 
     fn handle(&self, conn: &mut DbConnection, event: &EventEnvelope) -> Result<(), AppError> {
-        let Some(decoded) = event.decode::<PaymentCaptured>() else {
-            return Ok(());
-        };
-        let paid = decoded.map_err(|e| AppError::internal(format!("bad event: {e}")))?;
-        self.orders.mark_paid_in(conn, &paid)
+        let bad = |e: serde_json::Error| AppError::internal(format!("bad event: {e}"));
+        if let Some(decoded) = event.decode::<PaymentCaptured>() {
+            return self.orders.mark_paid_in(conn, &decoded.map_err(bad)?);
+        }
+        if let Some(decoded) = event.decode::<RefundProcessed>() {
+            return self.orders.refund_in(conn, &decoded.map_err(bad)?);
+        }
+        Ok(())
     }
 }

@@ -76,6 +76,11 @@ impl Status {
                 | (Fulfilled, PartiallyShipped | Shipped | Completed)
                 | (PartiallyShipped, PartiallyShipped | Shipped)
                 | (Shipped, Delivered)
+                // Money given back without goods (a price adjustment, a lost parcel).
+                | (
+                    Paid | PartiallyFulfilled | Fulfilled | PartiallyShipped | Shipped,
+                    PartiallyRefunded | Refunded
+                )
                 | (Delivered, Completed | PartiallyRefunded | Refunded)
                 | (Completed, PartiallyRefunded | Refunded)
                 | (PartiallyRefunded, PartiallyRefunded | Refunded)
@@ -436,6 +441,8 @@ mod tests {
         assert!(!Fulfilled.can_move_to(Cancelled));
         assert!(!Cancelled.can_move_to(Paid));
         assert!(!Refunded.can_move_to(PartiallyRefunded));
+        assert!(Paid.can_move_to(Refunded));
+        assert!(!PendingPayment.can_move_to(Refunded));
         assert!(Shipped.can_move_to(Delivered));
         assert!(!Shipped.can_move_to(Completed));
         for s in Status::ALL {

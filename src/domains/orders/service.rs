@@ -18,7 +18,9 @@ use super::store::{self, OrderFilter};
 use crate::config::{OrderSettings, StoreSettings};
 use crate::contracts::auth::{Permission, Principal};
 use crate::contracts::catalog::{CatalogApi, VariantInfo};
-use crate::contracts::events::{OrderPlaced, OrderStatusChanged, PaymentCaptured, ReturnReceived};
+use crate::contracts::events::{
+    OrderPlaced, OrderStatusChanged, PaymentCaptured, RefundProcessed, ReturnReceived,
+};
 use crate::contracts::inventory::{InventoryApi, StockLine};
 use crate::contracts::orders::{
     Channel, OrderDraft, OrderLineDraft, OrderTotals, PayableOrder, PlacedOrder,
@@ -183,7 +185,7 @@ fn transition(
 /// `total × k / n`, rounded half-up: the part of a line amount that `k` of its `n` units
 /// carry. Refunds of partial returns take share(returned before + now) − share(before), so
 /// returning every unit, in any steps, refunds the line exactly.
-fn share(total: i64, k: i64, n: i64) -> i64 {
+pub(super) fn share(total: i64, k: i64, n: i64) -> i64 {
     if n <= 0 {
         return 0;
     }
@@ -752,6 +754,79 @@ impl Orders {
             SYSTEM,
             now(),
         )?;
+        Ok(())
+    }
+
+    /// A refund that returns no goods (`RefundProcessed` without a return): a credit note
+    /// for the amount against the invoice, the refunded total and the status, in the
+    /// event's transaction. A refund of a received return was credited when it was
+    /// received.
+    pub fn refund_in(
+        &self,
+        conn: &mut DbConnection,
+        refund: &RefundProcessed,
+    ) -> Result<(), AppError> {
+        if refund.return_id.is_some() {
+            return Ok(());
+        }
+        let Some(mut order) = store::order(conn, &refund.order_id)? else {
+            return Ok(());
+        };
+        let Some(original) = store::invoices_of(conn, &order.id)?
+            .into_iter()
+            .find(|i| i.kind == "invoice")
+        else {
+            tracing::warn!(order = %order.id, "refund of an order without an invoice");
+            return Ok(());
+        };
+        let left = order.grand_total_minor - order.refunded_minor;
+        if refund.amount_minor > left {
+            tracing::warn!(order = %order.id, refund = %refund.refund_id,
+                "refund beyond what the invoice has left; no credit note");
+            return Ok(());
+        }
+        let now = now();
+        let content: InvoiceData = serde_json::from_str(&original.document)?;
+        let fy = self.financial_year(now);
+        let n = next_in_sequence(conn, &self.invoice_sequence(true, &fy))?;
+        let data = invoice::value_note(
+            &content,
+            refund.amount_minor,
+            order.refunded_minor,
+            order.grand_total_minor,
+            invoice::Heading {
+                credit_note: true,
+                number: format!("{}/{fy}/{n:06}", self.series(true)),
+                issued_at: now,
+                utc_offset_mins: self.store.utc_offset_mins,
+                reference_invoice: Some(original.number.clone()),
+            },
+        );
+        let note = self.insert_document(conn, &order, &data, &fy, Some(&original.id), now)?;
+        store::add_refunded(conn, &order.id, refund.amount_minor)?;
+        let to = if refund.amount_minor == left {
+            Status::Refunded
+        } else {
+            Status::PartiallyRefunded
+        };
+        let text = format!(
+            "refunded {}; credit note {}",
+            refund.amount_minor, note.number
+        );
+        if order.status().can_move_to(to) {
+            transition(conn, &mut order, to, SYSTEM, Some(&text), now)?;
+        } else {
+            let status = order.status();
+            store::insert_event(
+                conn,
+                &order.id,
+                Some(status),
+                status,
+                SYSTEM,
+                Some(&text),
+                now,
+            )?;
+        }
         Ok(())
     }
 

@@ -30,11 +30,24 @@ pub const ROUTES: &[RouteRule] = &[
         "/api/v1/payments",
         Access::Permission(Permission::OrdersReadAll),
     ),
+    RouteRule::new(
+        "GET",
+        "/api/v1/payments/{id}/refunds",
+        Access::Permission(Permission::OrdersReadAll),
+    ),
+    RouteRule::new(
+        "POST",
+        "/api/v1/payments/{id}/refunds",
+        Access::Permission(Permission::PaymentsRefund),
+    ),
 ];
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(routes::start, routes::verify, routes::webhook, routes::list),
+    paths(
+        routes::start, routes::verify, routes::webhook, routes::list, routes::refund,
+        routes::refunds
+    ),
     tags((name = "payments", description = "Online payments (Razorpay)"))
 )]
 struct PaymentsApiDoc;
@@ -85,6 +98,12 @@ impl PaymentsDomain {
                 web::resource("/v1/payments")
                     .route(web::get().to(routes::list))
                     .default_service(method_not_allowed(&["GET"])),
+            )
+            .service(
+                web::resource("/v1/payments/{id}/refunds")
+                    .route(web::get().to(routes::refunds))
+                    .route(web::post().to(routes::refund))
+                    .default_service(method_not_allowed(&["GET", "POST"])),
             );
     }
 }

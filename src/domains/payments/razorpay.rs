@@ -65,6 +65,12 @@ pub struct RzpPayment {
     pub error_description: Option<String>,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+pub struct RzpRefund {
+    pub id: String,
+    pub amount: i64,
+}
+
 #[derive(Serialize)]
 struct NewOrder<'a> {
     amount: i64,
@@ -201,6 +207,27 @@ impl Razorpay {
                 .post(format!("{}/v1/payments/{id}/capture", self.base))
                 .json(&serde_json::json!({ "amount": amount, "currency": currency })),
             "capture payment",
+        )
+        .await
+    }
+}
+
+impl Razorpay {
+    /// Refunds API: `POST /v1/payments/{id}/refund`, with `X-Refund-Idempotency` so a
+    /// retried call (after a timeout) returns the first refund instead of refunding again.
+    pub async fn refund(
+        &self,
+        payment_id: &str,
+        amount: i64,
+        idempotency_key: &str,
+        receipt: &str,
+    ) -> Result<RzpRefund, AppError> {
+        self.send(
+            self.http
+                .post(format!("{}/v1/payments/{payment_id}/refund", self.base))
+                .header("X-Refund-Idempotency", idempotency_key)
+                .json(&serde_json::json!({ "amount": amount, "receipt": receipt })),
+            "refund payment",
         )
         .await
     }

@@ -2,11 +2,14 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::service::{CallbackInput, CallbackOutcome, CheckoutOptions, Payments, StartInput};
-use super::store::PaymentRow;
+use super::service::{
+    CallbackInput, CallbackOutcome, CheckoutOptions, Payments, RefundInput, StartInput,
+};
+use super::store::{PaymentRow, RefundRow};
 use crate::gateway::rbac::{Authorized, perm};
 use crate::http::AppError;
 use crate::http::extract::{Json, Query};
+use crate::http::idempotency::{Idempotency, IdempotencyKey};
 
 type PaymentsData = web::Data<Payments>;
 
@@ -75,4 +78,39 @@ pub async fn list(
     Query(q): Query<PaymentsQuery>,
 ) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(payments.of_order(&q.order_id).await?))
+}
+
+/// Refund part or all of a captured payment (`Idempotency-Key` required): never more than
+/// is left, never twice for one key; orders issue the credit note.
+#[utoipa::path(post, path = "/api/v1/payments/{id}/refunds", tag = "payments", request_body = RefundInput,
+    params(("id" = String, Path), ("Idempotency-Key" = String, Header)),
+    responses((status = 201, body = RefundRow), (status = 400, body = crate::http::Problem),
+        (status = 409, body = crate::http::Problem), (status = 502, body = crate::http::Problem)))]
+pub async fn refund(
+    payments: PaymentsData,
+    idempotency: web::Data<Idempotency>,
+    who: Authorized<perm::PaymentsRefund>,
+    key: IdempotencyKey,
+    id: web::Path<String>,
+    Json(body): Json<RefundInput>,
+) -> Result<HttpResponse, AppError> {
+    let p = who.principal;
+    let route = format!("payments/{id}/refunds");
+    let refund_key = key.0.clone().unwrap_or_default();
+    idempotency
+        .once(&p, key, &route, &body.clone(), || async {
+            Ok(HttpResponse::Created().json(payments.refund(&id, body, &refund_key).await?))
+        })
+        .await
+}
+
+/// Refunds of a payment.
+#[utoipa::path(get, path = "/api/v1/payments/{id}/refunds", tag = "payments", params(("id" = String, Path)),
+    responses((status = 200, body = Vec<RefundRow>)))]
+pub async fn refunds(
+    payments: PaymentsData,
+    _who: Authorized<perm::OrdersReadAll>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(payments.refunds(&id).await?))
 }

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::razorpay::{Razorpay, RzpPayment, payment_signature_ok, webhook_signature_ok};
-use super::store::{self, PaymentRow};
-use crate::contracts::events::{Event, PaymentCaptured, PaymentFailed};
+use super::store::{self, PaymentRow, RefundRow};
+use crate::contracts::events::{Event, PaymentCaptured, PaymentFailed, RefundProcessed};
 use crate::contracts::orders::OrdersApi;
 use crate::db::{Db, DbConnection, new_id, now};
 use crate::events::enqueue;
@@ -41,6 +41,16 @@ pub struct CallbackInput {
     pub razorpay_order_id: String,
     pub razorpay_payment_id: String,
     pub razorpay_signature: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefundInput {
+    /// In minor units; at most what is left of the captured amount.
+    pub amount_minor: i64,
+    pub reason: Option<String>,
+    /// The received return this refund pays out (its credit note exists already).
+    pub return_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -374,6 +384,119 @@ impl Payments {
                 Ok(true)
             })
             .await
+    }
+
+    /// Refunds part or all of a captured payment. The refund row (whose id is derived
+    /// from the request's `Idempotency-Key`) holds the amount before Razorpay is asked,
+    /// under the same id as Razorpay's idempotency key: a retry after a timeout asks again
+    /// with that key and can never refund twice. Processed refunds go to orders as
+    /// `RefundProcessed`, which issue the credit note.
+    pub async fn refund(
+        &self,
+        payment_id: &str,
+        input: RefundInput,
+        idempotency_key: &str,
+    ) -> Result<RefundRow, AppError> {
+        let rzp = self.razorpay()?;
+        if input.amount_minor < 1 {
+            return Err(AppError::invalid("amount_minor", "must be at least 1"));
+        }
+        let reason = input
+            .reason
+            .map(|r| r.trim().chars().take(500).collect::<String>())
+            .filter(|r| !r.is_empty());
+        let refund_id = {
+            use sha2::Digest;
+            let digest = sha2::Sha256::digest(format!("{payment_id}\n{idempotency_key}"));
+            format!("rf_{}", &hex::encode(digest)[..32])
+        };
+        let (pid, rid) = (payment_id.to_string(), refund_id.clone());
+        let row: (RefundRow, Option<String>) = self
+            .db
+            .write(move |c| {
+                if let Some(existing) = store::refund(c, &rid)? {
+                    let provider = store::payment(c, &existing.payment_id)?
+                        .and_then(|p| p.provider_payment_id);
+                    return Ok((existing, provider));
+                }
+                let payment = store::payment(c, &pid)?
+                    .ok_or_else(|| AppError::NotFound("no such payment".into()))?;
+                if payment.status != "captured" {
+                    return Err(AppError::FieldConflict(
+                        "only a captured payment can be refunded".into(),
+                        vec![FieldError::new("payment", format!("is {}", payment.status))],
+                    ));
+                }
+                if !store::hold_refund(c, &pid, input.amount_minor)? {
+                    return Err(AppError::FieldConflict(
+                        "more than is left to refund".into(),
+                        vec![FieldError::new(
+                            "amount_minor",
+                            format!(
+                                "is more than the {} left of the captured {}",
+                                payment.amount_minor - payment.refunded_minor,
+                                payment.amount_minor
+                            ),
+                        )],
+                    ));
+                }
+                let now = now();
+                let row = RefundRow {
+                    id: rid,
+                    payment_id: pid,
+                    order_id: payment.order_id,
+                    amount_minor: input.amount_minor,
+                    status: "pending".into(),
+                    provider_refund_id: None,
+                    reason,
+                    return_id: input.return_id,
+                    created_at: now,
+                    updated_at: now,
+                };
+                store::insert_refund(c, &row)?;
+                Ok((row, payment.provider_payment_id))
+            })
+            .await?;
+        let (row, provider_payment) = row;
+        if row.status == "processed" {
+            return Ok(row);
+        }
+        let provider_payment =
+            provider_payment.ok_or_else(|| AppError::internal("captured payment without id"))?;
+        let done = rzp
+            .refund(&provider_payment, row.amount_minor, &row.id, &row.id)
+            .await?;
+        if done.amount != row.amount_minor {
+            return Err(AppError::BadGateway(
+                "Razorpay refunded another amount than asked".into(),
+            ));
+        }
+        let id = row.id.clone();
+        self.db
+            .write(move |c| {
+                let now = now();
+                if store::refund_processed(c, &id, &done.id, now)? {
+                    let r = store::refund(c, &id)?
+                        .ok_or_else(|| AppError::internal("refund vanished"))?;
+                    enqueue(
+                        c,
+                        &RefundProcessed {
+                            refund_id: r.id.clone(),
+                            payment_id: r.payment_id.clone(),
+                            order_id: r.order_id.clone(),
+                            amount_minor: r.amount_minor,
+                            return_id: r.return_id.clone(),
+                        },
+                    )?;
+                }
+                store::refund(c, &id)?.ok_or_else(|| AppError::internal("refund vanished"))
+            })
+            .await
+    }
+
+    pub async fn refunds(&self, payment_id: &str) -> Result<Vec<RefundRow>, AppError> {
+        let id = payment_id.to_string();
+        self.db.read(move |c| store::refunds_of(c, &id)).await
     }
 
     pub async fn of_order(&self, order_id: &str) -> Result<Vec<PaymentRow>, AppError> {

@@ -6,7 +6,7 @@ use diesel::result::{DatabaseErrorKind, Error};
 
 use crate::db::DbConnection;
 use crate::http::AppError;
-use crate::schema::{payment_webhooks, payments};
+use crate::schema::{payment_refunds, payment_webhooks, payments};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = payments)]
@@ -142,4 +142,91 @@ pub fn webhook_payload(
         .select(payment_webhooks::payload)
         .first(conn)
         .optional()?)
+}
+
+pub fn payment(conn: &mut DbConnection, id: &str) -> Result<Option<PaymentRow>, AppError> {
+    Ok(payments::table
+        .find(id)
+        .select(PaymentRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, utoipa::ToSchema)]
+#[diesel(table_name = payment_refunds)]
+pub struct RefundRow {
+    pub id: String,
+    pub payment_id: String,
+    pub order_id: String,
+    pub amount_minor: i64,
+    /// `pending` (the provider was asked), `processed` or `failed`.
+    pub status: String,
+    pub provider_refund_id: Option<String>,
+    pub reason: Option<String>,
+    pub return_id: Option<String>,
+    #[schema(value_type = String)]
+    pub created_at: NaiveDateTime,
+    #[schema(value_type = String)]
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn refund(conn: &mut DbConnection, id: &str) -> Result<Option<RefundRow>, AppError> {
+    Ok(payment_refunds::table
+        .find(id)
+        .select(RefundRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn insert_refund(conn: &mut DbConnection, row: &RefundRow) -> Result<(), AppError> {
+    diesel::insert_into(payment_refunds::table)
+        .values(row.clone())
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Holds `amount` of a captured payment for a refund; false when less than that is left.
+pub fn hold_refund(
+    conn: &mut DbConnection,
+    payment_id: &str,
+    amount: i64,
+) -> Result<bool, AppError> {
+    let n = diesel::update(
+        payments::table
+            .filter(payments::id.eq(payment_id))
+            .filter(payments::status.eq("captured"))
+            .filter((payments::refunded_minor + amount).le(payments::amount_minor)),
+    )
+    .set(payments::refunded_minor.eq(payments::refunded_minor + amount))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Marks a pending refund processed; false when it was processed already.
+pub fn refund_processed(
+    conn: &mut DbConnection,
+    id: &str,
+    provider_refund_id: &str,
+    now: NaiveDateTime,
+) -> Result<bool, AppError> {
+    let n = diesel::update(
+        payment_refunds::table
+            .filter(payment_refunds::id.eq(id))
+            .filter(payment_refunds::status.eq("pending")),
+    )
+    .set((
+        payment_refunds::status.eq("processed"),
+        payment_refunds::provider_refund_id.eq(provider_refund_id),
+        payment_refunds::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn refunds_of(conn: &mut DbConnection, payment_id: &str) -> Result<Vec<RefundRow>, AppError> {
+    Ok(payment_refunds::table
+        .filter(payment_refunds::payment_id.eq(payment_id))
+        .order(payment_refunds::created_at.asc())
+        .select(RefundRow::as_select())
+        .load(conn)?)
 }
