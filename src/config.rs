@@ -149,6 +149,13 @@ pub struct RazorpaySettings {
     pub auto_capture: bool,
     /// Timeout of each call to the API.
     pub timeout_ms: u64,
+    /// Failed calls in a row (timeouts, 5xx) that open the circuit: calls then fail fast
+    /// and checkout offers the other methods.
+    pub breaker_failures: u32,
+    /// How long the circuit stays open before one call probes whether Razorpay is back.
+    pub breaker_open_secs: u64,
+    /// Cash on delivery is offered at checkout.
+    pub cod_enabled: bool,
 }
 
 impl Default for RazorpaySettings {
@@ -160,6 +167,9 @@ impl Default for RazorpaySettings {
             base_url: "https://api.razorpay.com".into(),
             auto_capture: true,
             timeout_ms: 10_000,
+            breaker_failures: 5,
+            breaker_open_secs: 30,
+            cod_enabled: true,
         }
     }
 }
@@ -809,6 +819,12 @@ impl Settings {
             }
             if !(100..=120_000).contains(&self.razorpay.timeout_ms) {
                 return Err(err("razorpay.timeout_ms", "must be 100 to 120000"));
+            }
+            if self.razorpay.breaker_failures == 0 || self.razorpay.breaker_open_secs == 0 {
+                return Err(err(
+                    "razorpay.breaker_failures",
+                    "breaker_failures and breaker_open_secs must be at least 1",
+                ));
             }
         }
         for (name, provider) in &self.oidc {

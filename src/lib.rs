@@ -2,6 +2,7 @@
 //! process. `Application::build` starts it, for `kirana serve` and for the tests alike.
 
 pub mod blob;
+pub mod breaker;
 pub mod config;
 pub mod contracts;
 pub mod db;
@@ -180,6 +181,11 @@ impl AppBuilder {
             domains::payments::PaymentsDomain::build(db.clone(), orders.api(), &settings)?;
         #[cfg(feature = "payments")]
         subscribers.extend(payments.subscribers());
+        #[allow(unused_mut)]
+        let mut breakers = breaker::Breakers::default();
+        #[cfg(feature = "payments")]
+        breakers.0.extend(payments.breakers());
+        let breakers = web::Data::new(breakers);
         let subscribers = std::mem::take(&mut subscribers);
 
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
@@ -251,6 +257,7 @@ impl AppBuilder {
                 .app_data(db_data.clone())
                 .app_data(server_idempotency.clone())
                 .app_data(openapi.clone())
+                .app_data(breakers.clone())
                 .app_data(BodyLimit(body_limit))
                 .app_data(web::PayloadConfig::new(body_limit))
                 .configure(configure_ops)

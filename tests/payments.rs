@@ -20,6 +20,15 @@ const KEY_SECRET: &str = "test-key-secret-0123456789";
 const WEBHOOK_SECRET: &str = "test-webhook-secret";
 
 async fn start(test_db: Arc<TestDb>, fake: &FakeRazorpay, dispatch: bool) -> TestApp {
+    start_with(test_db, fake, dispatch, |_| {}).await
+}
+
+async fn start_with(
+    test_db: Arc<TestDb>,
+    fake: &FakeRazorpay,
+    dispatch: bool,
+    tweak: impl FnOnce(&mut kirana::config::Settings),
+) -> TestApp {
     let base = fake.base_url();
     TestApp::start(
         test_db,
@@ -31,6 +40,7 @@ async fn start(test_db: Arc<TestDb>, fake: &FakeRazorpay, dispatch: bool) -> Tes
             s.razorpay.key_secret = KEY_SECRET.into();
             s.razorpay.webhook_secrets = vec!["an-older-secret".into(), WEBHOOK_SECRET.into()];
             s.razorpay.base_url = base;
+            tweak(s);
         },
         |b| b,
     )
@@ -550,6 +560,68 @@ async fn partial_then_full_refund_issue_credit_notes_and_never_exceed_the_captur
             cgst += doc["totals"]["cgst_minor"].as_i64().unwrap();
         }
         assert_eq!((taxable, cgst), (57_142, 1_429));
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn a_failing_razorpay_opens_the_circuit_checkout_offers_cod_and_it_recovers() {
+    for_each_backend(|backend| async move {
+        let fake = FakeRazorpay::start(KEY_ID, KEY_SECRET, WEBHOOK_SECRET).await;
+        let app = start_with(TestDb::new(&backend), &fake, true, |s| {
+            s.razorpay.breaker_failures = 3;
+            s.razorpay.breaker_open_secs = 1;
+        })
+        .await;
+        let shop = shop(&app).await;
+        let methods = |app: &TestApp| {
+            let req = app.client.get(app.url("/api/v1/payments/methods")).send();
+            async move { req.await.unwrap().json::<Value>().await.unwrap() }
+        };
+        let readyz = |app: &TestApp| {
+            let req = app.client.get(app.url("/readyz")).send();
+            async move {
+                let resp = req.await.unwrap();
+                assert_eq!(resp.status(), 200, "a failing gateway does not make the shop unready");
+                resp.json::<Value>().await.unwrap()
+            }
+        };
+        let metric = |app: &TestApp| {
+            let req = app.client.get(app.url("/metrics")).send();
+            async move {
+                let text = req.await.unwrap().text().await.unwrap();
+                text.lines()
+                    .find(|l| l.starts_with("kirana_dependency_up{name=\"razorpay\"}"))
+                    .unwrap()
+                    .to_string()
+            }
+        };
+        assert_eq!(methods(&app).await, json!([{"method": "razorpay", "available": true}, {"method": "cod", "available": true}]));
+        assert_eq!(readyz(&app).await["dependencies"]["razorpay"], "closed");
+
+        fake.set_down(true);
+        let mut statuses = Vec::new();
+        for _ in 0..4 {
+            let id = order(&app, &shop).await;
+            let resp = app.client.post(app.url("/api/v1/payments/razorpay/orders"))
+                .json(&json!({"order_id": id})).send().await.unwrap();
+            statuses.push(resp.status().as_u16());
+        }
+        // Three failures open the circuit; the fourth call fails fast without a request.
+        assert_eq!(statuses, vec![502, 502, 502, 503]);
+        assert_eq!(fake.requests(), 3);
+        assert_eq!(methods(&app).await, json!([{"method": "razorpay", "available": false}, {"method": "cod", "available": true}]));
+        assert_eq!(readyz(&app).await["dependencies"]["razorpay"], "open");
+        assert!(metric(&app).await.ends_with(" 0"));
+
+        // Razorpay is back: after the open time one probe goes through and closes it.
+        fake.set_down(false);
+        tokio::time::sleep(Duration::from_millis(1_100)).await;
+        let id = order(&app, &shop).await;
+        start_payment(&app, &id).await;
+        assert_eq!(readyz(&app).await["dependencies"]["razorpay"], "closed");
+        assert!(metric(&app).await.ends_with(" 1"));
+        assert_eq!(methods(&app).await[0]["available"], true);
     })
     .await;
 }

@@ -14,6 +14,12 @@ use crate::gateway::{Metrics, gauge};
 pub struct Status {
     /// `ok` or `ready`.
     status: &'static str,
+    /// Services called out to (payment gateways) and their circuit state: `closed`
+    /// (working), `open` (failing; calls fail fast) or `half_open` (being probed). A
+    /// failing one degrades a feature but does not make the instance unready.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[schema(value_type = Object)]
+    dependencies: std::collections::BTreeMap<&'static str, &'static str>,
 }
 
 /// The served OpenAPI JSON, rendered once at start-up.
@@ -58,7 +64,10 @@ pub fn configure_api_docs(cfg: &mut web::ServiceConfig) {
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(Status { status: "ok" })
+        .json(Status {
+            status: "ok",
+            dependencies: Default::default(),
+        })
 }
 
 /// The database is reachable and every migration is applied.
@@ -66,7 +75,10 @@ pub async fn healthz() -> HttpResponse {
     responses(
         (status = 200, description = "Ready for traffic", body = Status),
         (status = 503, description = "Not ready", body = super::Problem, content_type = "application/problem+json")))]
-pub async fn readyz(db: web::Data<Db>) -> Result<HttpResponse, AppError> {
+pub async fn readyz(
+    db: web::Data<Db>,
+    breakers: web::Data<crate::breaker::Breakers>,
+) -> Result<HttpResponse, AppError> {
     let db = db.get_ref().clone();
     tokio::task::spawn_blocking(move || db.ready())
         .await
@@ -74,7 +86,14 @@ pub async fn readyz(db: web::Data<Db>) -> Result<HttpResponse, AppError> {
         .map_err(AppError::Unavailable)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(Status { status: "ready" }))
+        .json(Status {
+            status: "ready",
+            dependencies: breakers
+                .0
+                .iter()
+                .map(|b| (b.name(), b.state().as_str()))
+                .collect(),
+        }))
 }
 
 /// Prometheus metrics: requests by route and status, latency histograms, pool and outbox
@@ -84,9 +103,27 @@ pub async fn readyz(db: web::Data<Db>) -> Result<HttpResponse, AppError> {
 pub async fn metrics(
     metrics: web::Data<Metrics>,
     db: web::Data<Db>,
+    breakers: web::Data<crate::breaker::Breakers>,
 ) -> Result<HttpResponse, AppError> {
     let mut out = String::with_capacity(8 * 1024);
     metrics.render(&mut out);
+    if !breakers.0.is_empty() {
+        let labels: Vec<(String, f64)> = breakers
+            .0
+            .iter()
+            .map(|b| {
+                let up = b.state() == crate::breaker::BreakerState::Closed;
+                (format!("name=\"{}\"", b.name()), if up { 1.0 } else { 0.0 })
+            })
+            .collect();
+        let refs: Vec<(&str, f64)> = labels.iter().map(|(l, v)| (l.as_str(), *v)).collect();
+        gauge(
+            &mut out,
+            "kirana_dependency_up",
+            "1 while calls to the service go through (circuit closed), 0 while it fails.",
+            &refs,
+        );
+    }
     let (write, read) = db.pool_stats();
     gauge(
         &mut out,

@@ -22,6 +22,7 @@ use crate::http::{AppError, method_not_allowed};
 
 /// Every route of the domain and who may call it.
 pub const ROUTES: &[RouteRule] = &[
+    RouteRule::new("GET", "/api/v1/payments/methods", Access::Public),
     RouteRule::new("POST", "/api/v1/payments/razorpay/orders", Access::Public),
     RouteRule::new("POST", "/api/v1/payments/razorpay/verify", Access::Public),
     RouteRule::new("POST", "/api/v1/payments/razorpay/webhook", Access::Public),
@@ -45,7 +46,7 @@ pub const ROUTES: &[RouteRule] = &[
 #[derive(OpenApi)]
 #[openapi(
     paths(
-        routes::start, routes::verify, routes::webhook, routes::list, routes::refund,
+        routes::methods, routes::start, routes::verify, routes::webhook, routes::list, routes::refund,
         routes::refunds
     ),
     tags((name = "payments", description = "Online payments (Razorpay)"))
@@ -71,6 +72,11 @@ impl PaymentsDomain {
         })
     }
 
+    /// The circuit breakers of the providers, for `/readyz` and `/metrics`.
+    pub fn breakers(&self) -> Vec<Arc<crate::breaker::CircuitBreaker>> {
+        self.payments.breakers()
+    }
+
     /// The domain's event subscribers: recorded webhooks are applied from the outbox.
     pub fn subscribers(&self) -> Vec<Arc<dyn Subscriber>> {
         vec![Arc::new(Webhooks)]
@@ -79,6 +85,11 @@ impl PaymentsDomain {
     /// Routes under `/api` (the `/api` scope is the caller's).
     pub fn configure_api(&self, cfg: &mut web::ServiceConfig) {
         cfg.app_data(self.payments.clone())
+            .service(
+                web::resource("/v1/payments/methods")
+                    .route(web::get().to(routes::methods))
+                    .default_service(method_not_allowed(&["GET"])),
+            )
             .service(
                 web::resource("/v1/payments/razorpay/orders")
                     .route(web::post().to(routes::start))

@@ -2,12 +2,14 @@
 //! signatures: a payment's (HMAC-SHA256 with the key secret over `order_id|payment_id`)
 //! and a webhook's (HMAC-SHA256 of the raw body with the webhook secret), both hex.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
+use crate::breaker::CircuitBreaker;
 use crate::config::RazorpaySettings;
 use crate::http::AppError;
 
@@ -71,6 +73,12 @@ pub struct RzpRefund {
     pub amount: i64,
 }
 
+/// How a call failed: the service is down (counts against the circuit) or it refused.
+enum Failure {
+    Down(AppError),
+    Refused(AppError),
+}
+
 #[derive(Serialize)]
 struct NewOrder<'a> {
     amount: i64,
@@ -100,6 +108,22 @@ pub struct Razorpay {
     key_id: String,
     key_secret: String,
     pub auto_capture: bool,
+    breaker: Arc<CircuitBreaker>,
+}
+
+/// Whether a call may be repeated: reads, and writes Razorpay de-duplicates itself.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Retry {
+    Safe,
+    Once,
+}
+
+/// Up to 100 ms × 2^attempt, at random (so retrying clients do not march in step).
+fn backoff(attempt: u32) -> Duration {
+    let mut byte = [0u8; 2];
+    let random = getrandom::fill(&mut byte).map_or(0, |_| u16::from_le_bytes(byte));
+    let cap = 100u64 << attempt.min(4);
+    Duration::from_millis(cap / 2 + u64::from(random) % (cap / 2 + 1))
 }
 
 impl Razorpay {
@@ -114,6 +138,11 @@ impl Razorpay {
             key_id: settings.key_id.clone(),
             key_secret: settings.key_secret.clone(),
             auto_capture: settings.auto_capture,
+            breaker: Arc::new(CircuitBreaker::new(
+                "razorpay",
+                settings.breaker_failures,
+                Duration::from_secs(settings.breaker_open_secs),
+            )),
         })
     }
 
@@ -125,41 +154,88 @@ impl Razorpay {
         &self.key_secret
     }
 
+    pub fn breaker(&self) -> Arc<CircuitBreaker> {
+        self.breaker.clone()
+    }
+
+    /// Sends through the circuit breaker, retrying safe calls twice on a timeout or a 5xx.
+    async fn call<T: for<'de> Deserialize<'de>>(
+        &self,
+        build: impl Fn() -> reqwest::RequestBuilder,
+        what: &str,
+        retry: Retry,
+    ) -> Result<T, AppError> {
+        let attempts = if retry == Retry::Safe { 3 } else { 1 };
+        let mut last = None;
+        for attempt in 0..attempts {
+            if attempt > 0 {
+                tokio::time::sleep(backoff(attempt)).await;
+            }
+            if !self.breaker.allow() {
+                return Err(AppError::Unavailable(
+                    "Razorpay is not answering; please choose another payment method".into(),
+                ));
+            }
+            match self.send(build(), what).await {
+                Ok(v) => {
+                    self.breaker.success();
+                    return Ok(v);
+                }
+                Err(Failure::Down(e)) => {
+                    self.breaker.failure();
+                    last = Some(e);
+                }
+                Err(Failure::Refused(e)) => {
+                    // Razorpay answered: it is up, the request was wrong.
+                    self.breaker.success();
+                    return Err(e);
+                }
+            }
+        }
+        Err(last.unwrap_or_else(|| AppError::BadGateway(format!("Razorpay failed ({what})"))))
+    }
+
     async fn send<T: for<'de> Deserialize<'de>>(
         &self,
         request: reqwest::RequestBuilder,
         what: &str,
-    ) -> Result<T, AppError> {
+    ) -> Result<T, Failure> {
         let response = request
             .basic_auth(&self.key_id, Some(&self.key_secret))
             .send()
             .await
             .map_err(|e| {
-                AppError::BadGateway(format!(
+                Failure::Down(AppError::BadGateway(format!(
                     "Razorpay did not answer ({what}): {}",
                     if e.is_timeout() {
                         "timed out"
                     } else {
                         "unreachable"
                     }
-                ))
+                )))
             })?;
         let status = response.status();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|_| AppError::BadGateway(format!("Razorpay's answer was cut ({what})")))?;
+        let bytes = response.bytes().await.map_err(|_| {
+            Failure::Down(AppError::BadGateway(format!(
+                "Razorpay's answer was cut ({what})"
+            )))
+        })?;
         if status.is_success() {
             return serde_json::from_slice(&bytes).map_err(|_| {
-                AppError::BadGateway(format!("Razorpay answered something unexpected ({what})"))
+                Failure::Refused(AppError::BadGateway(format!(
+                    "Razorpay answered something unexpected ({what})"
+                )))
             });
         }
         let detail = serde_json::from_slice::<ErrorBody>(&bytes)
             .map(|b| format!("{}: {}", b.error.code, b.error.description))
             .unwrap_or_else(|_| format!("HTTP {status}"));
-        Err(AppError::BadGateway(format!(
-            "Razorpay refused ({what}): {detail}"
-        )))
+        let error = AppError::BadGateway(format!("Razorpay refused ({what}): {detail}"));
+        Err(if status.is_server_error() {
+            Failure::Down(error)
+        } else {
+            Failure::Refused(error)
+        })
     }
 
     /// Orders API: `POST /v1/orders`.
@@ -177,20 +253,25 @@ impl Razorpay {
             notes: serde_json::json!({ "kirana_order_id": kirana_order_id }),
             payment_capture: self.auto_capture,
         };
-        self.send(
-            self.http
-                .post(format!("{}/v1/orders", self.base))
-                .json(&body),
+        // Not retried: a second call would make a second (unpaid) Razorpay order.
+        self.call(
+            || {
+                self.http
+                    .post(format!("{}/v1/orders", self.base))
+                    .json(&body)
+            },
             "create order",
+            Retry::Once,
         )
         .await
     }
 
     /// Payments API: `GET /v1/payments/{id}`.
     pub async fn payment(&self, id: &str) -> Result<RzpPayment, AppError> {
-        self.send(
-            self.http.get(format!("{}/v1/payments/{id}", self.base)),
+        self.call(
+            || self.http.get(format!("{}/v1/payments/{id}", self.base)),
             "fetch payment",
+            Retry::Safe,
         )
         .await
     }
@@ -202,11 +283,16 @@ impl Razorpay {
         amount: i64,
         currency: &str,
     ) -> Result<RzpPayment, AppError> {
-        self.send(
-            self.http
-                .post(format!("{}/v1/payments/{id}/capture", self.base))
-                .json(&serde_json::json!({ "amount": amount, "currency": currency })),
+        // Not retried: after a lost answer a repeat is refused as "already captured",
+        // and the webhook settles the payment anyway.
+        self.call(
+            || {
+                self.http
+                    .post(format!("{}/v1/payments/{id}/capture", self.base))
+                    .json(&serde_json::json!({ "amount": amount, "currency": currency }))
+            },
             "capture payment",
+            Retry::Once,
         )
         .await
     }
@@ -222,12 +308,15 @@ impl Razorpay {
         idempotency_key: &str,
         receipt: &str,
     ) -> Result<RzpRefund, AppError> {
-        self.send(
-            self.http
-                .post(format!("{}/v1/payments/{payment_id}/refund", self.base))
-                .header("X-Refund-Idempotency", idempotency_key)
-                .json(&serde_json::json!({ "amount": amount, "receipt": receipt })),
+        self.call(
+            || {
+                self.http
+                    .post(format!("{}/v1/payments/{payment_id}/refund", self.base))
+                    .header("X-Refund-Idempotency", idempotency_key)
+                    .json(&serde_json::json!({ "amount": amount, "receipt": receipt }))
+            },
             "refund payment",
+            Retry::Safe,
         )
         .await
     }

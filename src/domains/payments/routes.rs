@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::service::{
-    CallbackInput, CallbackOutcome, CheckoutOptions, Payments, RefundInput, StartInput,
+    CallbackInput, CallbackOutcome, CheckoutOptions, MethodView, Payments, RefundInput, StartInput,
 };
 use super::store::{PaymentRow, RefundRow};
 use crate::gateway::rbac::{Authorized, perm};
@@ -113,4 +113,11 @@ pub async fn refunds(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(payments.refunds(&id).await?))
+}
+
+/// The ways to pay checkout may offer now: Razorpay while it answers, cash on delivery.
+#[utoipa::path(get, path = "/api/v1/payments/methods", tag = "payments",
+    responses((status = 200, body = Vec<MethodView>)))]
+pub async fn methods(payments: PaymentsData) -> HttpResponse {
+    HttpResponse::Ok().json(payments.methods())
 }

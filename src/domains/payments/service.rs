@@ -92,6 +92,16 @@ pub struct Payments {
     orders: Arc<dyn OrdersApi>,
     razorpay: Option<Razorpay>,
     webhook_secrets: Vec<String>,
+    cod_enabled: bool,
+}
+
+/// A way to pay offered at checkout.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MethodView {
+    /// `razorpay` or `cod`.
+    pub method: String,
+    /// False while the provider fails (its circuit is open): offer the others.
+    pub available: bool,
 }
 
 fn unavailable() -> AppError {
@@ -198,7 +208,30 @@ impl Payments {
             orders,
             razorpay,
             webhook_secrets: settings.webhook_secrets.clone(),
+            cod_enabled: settings.cod_enabled,
         })
+    }
+
+    pub fn breakers(&self) -> Vec<Arc<crate::breaker::CircuitBreaker>> {
+        self.razorpay.iter().map(Razorpay::breaker).collect()
+    }
+
+    /// The methods checkout may offer now.
+    pub fn methods(&self) -> Vec<MethodView> {
+        let mut out = Vec::new();
+        if let Some(rzp) = &self.razorpay {
+            out.push(MethodView {
+                method: "razorpay".into(),
+                available: rzp.breaker().state() != crate::breaker::BreakerState::Open,
+            });
+        }
+        if self.cod_enabled {
+            out.push(MethodView {
+                method: "cod".into(),
+                available: true,
+            });
+        }
+        out
     }
 
     fn razorpay(&self) -> Result<&Razorpay, AppError> {
