@@ -76,6 +76,21 @@ enum Command {
         #[command(subcommand)]
         command: InventoryCommand,
     },
+    /// Payment commands.
+    Payments {
+        #[command(subcommand)]
+        command: PaymentsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PaymentsCommand {
+    /// Compare Razorpay's payments of the last hours with Kirana's records; exits 1 and
+    /// lists each difference otherwise.
+    Reconcile {
+        #[arg(long, default_value_t = 24)]
+        hours: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -167,6 +182,9 @@ fn main() -> ExitCode {
         Command::Inventory {
             command: InventoryCommand::Verify,
         } => inventory_verify(&settings),
+        Command::Payments {
+            command: PaymentsCommand::Reconcile { hours },
+        } => payments_reconcile(&settings, hours),
         Command::Health => health(&settings),
         Command::Seed { demo, products } => seed(&settings, demo, products),
         Command::CreateAdmin {
@@ -423,6 +441,50 @@ fn inventory_verify(settings: &Settings) -> anyhow::Result<()> {
 #[cfg(not(feature = "inventory"))]
 fn inventory_verify(_: &Settings) -> anyhow::Result<()> {
     anyhow::bail!("this build has no inventory domain (feature `inventory`)")
+}
+
+#[cfg(feature = "payments")]
+fn payments_reconcile(settings: &Settings, hours: i64) -> anyhow::Result<()> {
+    if !(1..=24 * 90).contains(&hours) {
+        anyhow::bail!("--hours must be 1 to 2160");
+    }
+    let db = Db::open(settings)?;
+    db.migrate()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let to = chrono::Utc::now();
+    let from = to - chrono::TimeDelta::hours(hours);
+    let report = runtime.block_on(kirana::domains::payments::reconcile(
+        &db, settings, from, to,
+    ))?;
+    println!(
+        "{} Razorpay payments of Kirana's orders checked from {} to {}",
+        report.checked, report.from, report.to
+    );
+    if report.differences.is_empty() {
+        println!("Razorpay and Kirana agree");
+        return Ok(());
+    }
+    for d in &report.differences {
+        println!(
+            "{:<13} order {} payment {}: Kirana {}, Razorpay {}",
+            d.kind,
+            d.order_id.as_deref().unwrap_or("-"),
+            d.provider_payment_id,
+            d.kirana,
+            d.razorpay
+        );
+    }
+    anyhow::bail!(
+        "{} differences between Razorpay and Kirana",
+        report.differences.len()
+    )
+}
+
+#[cfg(not(feature = "payments"))]
+fn payments_reconcile(_: &Settings, _: i64) -> anyhow::Result<()> {
+    anyhow::bail!("this build has no payments domain (feature `payments`)")
 }
 
 fn outbox(settings: &Settings, command: OutboxCommand) -> anyhow::Result<()> {

@@ -625,3 +625,91 @@ async fn a_failing_razorpay_opens_the_circuit_checkout_offers_cod_and_it_recover
     })
     .await;
 }
+
+#[actix_web::test]
+async fn reconciliation_reports_what_razorpay_and_kirana_disagree_on() {
+    for_each_backend(|backend| async move {
+        let fake = FakeRazorpay::start(KEY_ID, KEY_SECRET, WEBHOOK_SECRET).await;
+        let app = start(TestDb::new(&backend), &fake, true).await;
+        let shop = shop(&app).await;
+        // A: paid and recorded; then refunded in Razorpay's dashboard, behind Kirana's back.
+        let a = order(&app, &shop).await;
+        let rzp_a = start_payment(&app, &a).await;
+        let (pay_a, sig_a) = fake.pay(&rzp_a, None);
+        assert_eq!(
+            callback(&app, &a, &rzp_a, &pay_a, &sig_a).await.status(),
+            200
+        );
+        paid(&app, &shop, &a).await;
+        let resp = reqwest::Client::new()
+            .post(format!("{}/v1/payments/{pay_a}/refund", fake.base_url()))
+            .basic_auth(KEY_ID, Some(KEY_SECRET))
+            .json(&json!({"amount": 10_000}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        // B: paid at Razorpay, but neither the browser nor the webhook told Kirana.
+        let b = order(&app, &shop).await;
+        let rzp_b = start_payment(&app, &b).await;
+        let (pay_b, _) = fake.pay(&rzp_b, None);
+        // C: paid and recorded, nothing wrong.
+        let c = order(&app, &shop).await;
+        let rzp_c = start_payment(&app, &c).await;
+        let (pay_c, sig_c) = fake.pay(&rzp_c, None);
+        assert_eq!(
+            callback(&app, &c, &rzp_c, &pay_c, &sig_c).await.status(),
+            200
+        );
+
+        let report: Value = app
+            .client
+            .get(app.url("/api/v1/payments/reconciliation"))
+            .bearer_auth(&shop.staff)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(report["checked"], 3, "{report}");
+        let mut found: Vec<(String, String)> = report["differences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["kind"].as_str().unwrap().to_string(),
+                    d["provider_payment_id"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        found.sort();
+        let mut want = vec![
+            ("not_recorded".to_string(), pay_b.clone()),
+            ("refunded".to_string(), pay_a.clone()),
+        ];
+        want.sort();
+        assert_eq!(found, want, "{report}");
+        let refunded = report["differences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["kind"] == "refunded")
+            .unwrap();
+        assert_eq!(
+            (refunded["kirana"].as_str(), refunded["razorpay"].as_str()),
+            (Some("0"), Some("10000"))
+        );
+        // A bad window is refused.
+        let resp = app
+            .client
+            .get(app.url("/api/v1/payments/reconciliation?from=yesterday"))
+            .bearer_auth(&shop.staff)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 400);
+    })
+    .await;
+}

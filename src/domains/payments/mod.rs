@@ -23,6 +23,11 @@ use crate::http::{AppError, method_not_allowed};
 /// Every route of the domain and who may call it.
 pub const ROUTES: &[RouteRule] = &[
     RouteRule::new("GET", "/api/v1/payments/methods", Access::Public),
+    RouteRule::new(
+        "GET",
+        "/api/v1/payments/reconciliation",
+        Access::Permission(Permission::PaymentsRefund),
+    ),
     RouteRule::new("POST", "/api/v1/payments/razorpay/orders", Access::Public),
     RouteRule::new("POST", "/api/v1/payments/razorpay/verify", Access::Public),
     RouteRule::new("POST", "/api/v1/payments/razorpay/webhook", Access::Public),
@@ -46,7 +51,7 @@ pub const ROUTES: &[RouteRule] = &[
 #[derive(OpenApi)]
 #[openapi(
     paths(
-        routes::methods, routes::start, routes::verify, routes::webhook, routes::list, routes::refund,
+        routes::methods, routes::reconciliation, routes::start, routes::verify, routes::webhook, routes::list, routes::refund,
         routes::refunds
     ),
     tags((name = "payments", description = "Online payments (Razorpay)"))
@@ -55,6 +60,24 @@ struct PaymentsApiDoc;
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
     PaymentsApiDoc::openapi()
+}
+
+pub use service::Reconciliation;
+
+/// Compares Razorpay with Kirana's records for `[from, to)` (`kirana payments reconcile`).
+pub async fn reconcile(
+    db: &Db,
+    settings: &Settings,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+) -> Result<Reconciliation, AppError> {
+    if settings.razorpay.key_id.is_empty() {
+        return Err(AppError::Unavailable(
+            "Razorpay is not configured (razorpay.key_id)".into(),
+        ));
+    }
+    let rzp = razorpay::Razorpay::new(&settings.razorpay)?;
+    service::reconcile(db, &rzp, from, to).await
 }
 
 /// The domain as the application wires it.
@@ -85,6 +108,11 @@ impl PaymentsDomain {
     /// Routes under `/api` (the `/api` scope is the caller's).
     pub fn configure_api(&self, cfg: &mut web::ServiceConfig) {
         cfg.app_data(self.payments.clone())
+            .service(
+                web::resource("/v1/payments/reconciliation")
+                    .route(web::get().to(routes::reconciliation))
+                    .default_service(method_not_allowed(&["GET"])),
+            )
             .service(
                 web::resource("/v1/payments/methods")
                     .route(web::get().to(routes::methods))

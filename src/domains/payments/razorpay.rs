@@ -65,6 +65,13 @@ pub struct RzpPayment {
     pub status: String,
     #[serde(default)]
     pub error_description: Option<String>,
+    #[serde(default)]
+    pub amount_refunded: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct Collection<T> {
+    items: Vec<T>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -319,6 +326,39 @@ impl Razorpay {
             Retry::Safe,
         )
         .await
+    }
+}
+
+impl Razorpay {
+    /// Payments API: `GET /v1/payments?from=&to=&count=&skip=`, every page of a window
+    /// (Unix seconds), at most `limit` payments.
+    pub async fn payments_between(
+        &self,
+        from: i64,
+        to: i64,
+        limit: usize,
+    ) -> Result<Vec<RzpPayment>, AppError> {
+        let mut out: Vec<RzpPayment> = Vec::new();
+        loop {
+            let skip = out.len();
+            let page: Collection<RzpPayment> = self
+                .call(
+                    || {
+                        self.http.get(format!(
+                            "{}/v1/payments?from={from}&to={to}&count=100&skip={skip}",
+                            self.base
+                        ))
+                    },
+                    "list payments",
+                    Retry::Safe,
+                )
+                .await?;
+            let got = page.items.len();
+            out.extend(page.items);
+            if got < 100 || out.len() >= limit {
+                return Ok(out);
+            }
+        }
     }
 }
 

@@ -3,7 +3,8 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::service::{
-    CallbackInput, CallbackOutcome, CheckoutOptions, MethodView, Payments, RefundInput, StartInput,
+    CallbackInput, CallbackOutcome, CheckoutOptions, MethodView, Payments, Reconciliation,
+    RefundInput, StartInput,
 };
 use super::store::{PaymentRow, RefundRow};
 use crate::gateway::rbac::{Authorized, perm};
@@ -120,4 +121,45 @@ pub async fn refunds(
     responses((status = 200, body = Vec<MethodView>)))]
 pub async fn methods(payments: PaymentsData) -> HttpResponse {
     HttpResponse::Ok().json(payments.methods())
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct WindowQuery {
+    /// Start of the window (RFC 3339); default 24 hours before `to`.
+    pub from: Option<String>,
+    /// End of the window (RFC 3339); default now.
+    pub to: Option<String>,
+}
+
+fn parse_window(
+    q: &WindowQuery,
+) -> Result<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>), AppError> {
+    let parse = |raw: &Option<String>,
+                 field: &str|
+     -> Result<Option<chrono::DateTime<chrono::Utc>>, AppError> {
+        raw.as_deref()
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                chrono::DateTime::parse_from_rfc3339(s)
+                    .map(|t| t.with_timezone(&chrono::Utc))
+                    .map_err(|_| AppError::invalid(field, "must be an RFC 3339 time"))
+            })
+            .transpose()
+    };
+    let to = parse(&q.to, "to")?.unwrap_or_else(chrono::Utc::now);
+    let from = parse(&q.from, "from")?.unwrap_or(to - chrono::TimeDelta::hours(24));
+    Ok((from, to))
+}
+
+/// Compare Razorpay's payments of a window with Kirana's records (also `kirana payments
+/// reconcile`).
+#[utoipa::path(get, path = "/api/v1/payments/reconciliation", tag = "payments", params(WindowQuery),
+    responses((status = 200, body = Reconciliation), (status = 400, body = crate::http::Problem), (status = 502, body = crate::http::Problem)))]
+pub async fn reconciliation(
+    payments: PaymentsData,
+    _who: Authorized<perm::PaymentsRefund>,
+    Query(q): Query<WindowQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (from, to) = parse_window(&q)?;
+    Ok(HttpResponse::Ok().json(payments.reconcile(from, to).await?))
 }

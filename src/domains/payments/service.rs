@@ -53,6 +53,27 @@ pub struct RefundInput {
     pub return_id: Option<String>,
 }
 
+/// A difference between Razorpay's records and Kirana's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Difference {
+    /// `not_recorded` (captured at Razorpay, not in Kirana), `not_captured` (captured in
+    /// Kirana, not at Razorpay), `amount` or `refunded` (the figures differ).
+    pub kind: String,
+    pub order_id: Option<String>,
+    pub provider_payment_id: String,
+    pub kirana: String,
+    pub razorpay: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Reconciliation {
+    pub from: chrono::DateTime<chrono::Utc>,
+    pub to: chrono::DateTime<chrono::Utc>,
+    /// Razorpay payments of Kirana's orders looked at.
+    pub checked: usize,
+    pub differences: Vec<Difference>,
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CallbackOutcome {
     pub order_id: String,
@@ -532,8 +553,112 @@ impl Payments {
         self.db.read(move |c| store::refunds_of(c, &id)).await
     }
 
+    pub async fn reconcile(
+        &self,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Reconciliation, AppError> {
+        reconcile(&self.db, self.razorpay()?, from, to).await
+    }
+
     pub async fn of_order(&self, order_id: &str) -> Result<Vec<PaymentRow>, AppError> {
         let id = order_id.to_string();
         self.db.read(move |c| store::of_order(c, &id)).await
     }
+}
+
+/// The differences between Razorpay's payments and Kirana's attempts. Payments of orders
+/// Kirana did not create are left out.
+fn compare(remote: &[RzpPayment], known: &[PaymentRow], local: &[PaymentRow]) -> Vec<Difference> {
+    let mut out = Vec::new();
+    for p in remote {
+        let Some(mine) = known.iter().find(|k| k.provider_order_id == p.order_id) else {
+            continue;
+        };
+        let captured = matches!(p.status.as_str(), "captured" | "refunded");
+        let diff = |kind: &str, kirana: String, razorpay: String| Difference {
+            kind: kind.into(),
+            order_id: Some(mine.order_id.clone()),
+            provider_payment_id: p.id.clone(),
+            kirana,
+            razorpay,
+        };
+        let same_payment = mine.provider_payment_id.as_deref() == Some(p.id.as_str());
+        if captured && !(same_payment && mine.status == "captured") {
+            out.push(diff(
+                "not_recorded",
+                mine.status.clone(),
+                format!("{} {} {}", p.status, p.amount, p.currency),
+            ));
+            continue;
+        }
+        if !same_payment {
+            continue;
+        }
+        if captured && p.amount != mine.amount_minor {
+            out.push(diff(
+                "amount",
+                mine.amount_minor.to_string(),
+                p.amount.to_string(),
+            ));
+        }
+        if captured && p.amount_refunded != mine.refunded_minor {
+            out.push(diff(
+                "refunded",
+                mine.refunded_minor.to_string(),
+                p.amount_refunded.to_string(),
+            ));
+        }
+    }
+    for mine in local.iter().filter(|m| m.status == "captured") {
+        let at_provider = remote.iter().any(|p| {
+            Some(p.id.as_str()) == mine.provider_payment_id.as_deref()
+                && matches!(p.status.as_str(), "captured" | "refunded")
+        });
+        if !at_provider {
+            out.push(Difference {
+                kind: "not_captured".into(),
+                order_id: Some(mine.order_id.clone()),
+                provider_payment_id: mine.provider_payment_id.clone().unwrap_or_default(),
+                kirana: format!("captured {}", mine.amount_minor),
+                razorpay: "no captured payment in the window".into(),
+            });
+        }
+    }
+    out
+}
+
+/// Compares Razorpay's payments of `[from, to)` with Kirana's records: captured and
+/// refunded amounts, and payments either side lacks.
+pub async fn reconcile(
+    db: &Db,
+    rzp: &Razorpay,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+) -> Result<Reconciliation, AppError> {
+    if to <= from {
+        return Err(AppError::invalid("to", "must be after from"));
+    }
+    let remote = rzp
+        .payments_between(from.timestamp(), to.timestamp(), 10_000)
+        .await?;
+    let order_ids: Vec<String> = remote.iter().filter_map(|p| p.order_id.clone()).collect();
+    let (naive_from, naive_to) = (from.naive_utc(), to.naive_utc());
+    let (known, local) = db
+        .read(move |c| {
+            Ok((
+                store::by_provider_orders(c, &order_ids)?,
+                store::attempts_between(c, naive_from, naive_to)?,
+            ))
+        })
+        .await?;
+    Ok(Reconciliation {
+        from,
+        to,
+        checked: remote
+            .iter()
+            .filter(|p| known.iter().any(|k| k.provider_order_id == p.order_id))
+            .count(),
+        differences: compare(&remote, &known, &local),
+    })
 }

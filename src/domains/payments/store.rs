@@ -230,3 +230,27 @@ pub fn refunds_of(conn: &mut DbConnection, payment_id: &str) -> Result<Vec<Refun
         .select(RefundRow::as_select())
         .load(conn)?)
 }
+
+/// Razorpay attempts created in a window (naive UTC).
+pub fn attempts_between(
+    conn: &mut DbConnection,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<Vec<PaymentRow>, AppError> {
+    Ok(payments::table
+        .filter(payments::method.eq("razorpay"))
+        .filter(payments::created_at.ge(from))
+        .filter(payments::created_at.lt(to))
+        .select(PaymentRow::as_select())
+        .load(conn)?)
+}
+
+pub fn by_provider_orders(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<Vec<PaymentRow>, AppError> {
+    Ok(payments::table
+        .filter(payments::provider_order_id.eq_any(ids))
+        .select(PaymentRow::as_select())
+        .load(conn)?)
+}
