@@ -1081,6 +1081,33 @@ mod tests {
     }
 
     #[test]
+    fn razorpay_secrets_come_from_the_environment_and_are_masked() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("rzp");
+        std::fs::write(&file, "key-secret-in-a-file\n").unwrap();
+        let loaded = load(&[
+            ("KIRANA__RAZORPAY__KEY_ID", "rzp_live_abc"),
+            ("KIRANA__RAZORPAY__KEY_SECRET_FILE", file.to_str().unwrap()),
+            ("KIRANA__RAZORPAY__WEBHOOK_SECRETS", "hook-one,hook-two"),
+        ])
+        .unwrap();
+        assert_eq!(loaded.settings.razorpay.key_secret, "key-secret-in-a-file");
+        assert_eq!(
+            loaded.settings.razorpay.webhook_secrets,
+            vec!["hook-one".to_string(), "hook-two".to_string()]
+        );
+        let shown = loaded.settings.masked_toml();
+        for secret in ["key-secret-in-a-file", "hook-one", "hook-two"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("rzp_live_abc"));
+        assert!(loaded.unknown_env.is_empty(), "{:?}", loaded.unknown_env);
+        // A key id without its secret is refused, naming the key.
+        let e = load(&[("KIRANA__RAZORPAY__KEY_ID", "rzp_live_abc")]).unwrap_err();
+        assert!(e.to_string().contains("razorpay.key_secret"), "{e}");
+    }
+
+    #[test]
     fn oidc_providers_come_from_the_environment_with_secrets_masked() {
         let loaded = load(&[
             (
