@@ -713,3 +713,95 @@ async fn reconciliation_reports_what_razorpay_and_kirana_disagree_on() {
     })
     .await;
 }
+
+#[actix_web::test]
+async fn a_refund_razorpay_refuses_frees_its_hold_and_one_without_an_answer_is_retried_safely() {
+    for_each_backend(|backend| async move {
+        let fake = FakeRazorpay::start(KEY_ID, KEY_SECRET, WEBHOOK_SECRET).await;
+        let app = start(TestDb::new(&backend), &fake, true).await;
+        let shop = shop(&app).await;
+        let id = order(&app, &shop).await;
+        let rzp = start_payment(&app, &id).await;
+        let (pay, sig) = fake.pay(&rzp, None);
+        assert_eq!(callback(&app, &id, &rzp, &pay, &sig).await.status(), 200);
+        paid(&app, &shop, &id).await;
+        let payments: Value = app
+            .client
+            .get(app.url(&format!("/api/v1/payments?order_id={id}")))
+            .bearer_auth(&shop.staff)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let payment = payments[0]["id"].as_str().unwrap().to_string();
+
+        // Razorpay does not answer: the refund stays pending, holding its amount...
+        fake.set_down(true);
+        let resp = refund(&app, &shop, &payment, 15_000, "refund-key-down-1").await;
+        assert_eq!(resp.status(), 502);
+        let held: Value = app
+            .client
+            .get(app.url(&format!("/api/v1/payments/{payment}/refunds")))
+            .bearer_auth(&shop.staff)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(held[0]["status"], "pending");
+        // ...so only ₹450 is left to refund meanwhile.
+        fake.set_down(false);
+        let resp = refund(&app, &shop, &payment, 45_001, "refund-key-other").await;
+        assert_eq!(resp.status(), 409);
+        // The retry with the same key asks Razorpay again under the same idempotency key.
+        let resp = refund(&app, &shop, &payment, 15_000, "refund-key-down-1").await;
+        assert_eq!(resp.status(), 201);
+        assert_eq!(resp.json::<Value>().await.unwrap()["status"], "processed");
+        assert_eq!(fake.refunds(&pay).len(), 1);
+
+        // Refunded in full at Razorpay behind Kirana's back: Razorpay refuses the next one,
+        // and its hold is given back.
+        let resp = reqwest::Client::new()
+            .post(format!("{}/v1/payments/{pay}/refund", fake.base_url()))
+            .basic_auth(KEY_ID, Some(KEY_SECRET))
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        let resp = refund(&app, &shop, &payment, 10_000, "refund-key-refused").await;
+        assert_eq!(resp.status(), 502);
+        let refunds: Value = app
+            .client
+            .get(app.url(&format!("/api/v1/payments/{payment}/refunds")))
+            .bearer_auth(&shop.staff)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let statuses: Vec<&str> = refunds
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["status"].as_str().unwrap())
+            .collect();
+        assert_eq!(statuses, vec!["processed", "failed"]);
+        let payments: Value = app
+            .client
+            .get(app.url(&format!("/api/v1/payments?order_id={id}")))
+            .bearer_auth(&shop.staff)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(payments[0]["refunded_minor"], 15_000);
+    })
+    .await;
+}

@@ -80,10 +80,19 @@ pub struct RzpRefund {
     pub amount: i64,
 }
 
-/// How a call failed: the service is down (counts against the circuit) or it refused.
-enum Failure {
+/// How a call failed: the service is down (counts against the circuit; the outcome is
+/// unknown) or it refused (nothing happened).
+pub enum Failure {
     Down(AppError),
     Refused(AppError),
+}
+
+impl Failure {
+    pub fn into_error(self) -> AppError {
+        match self {
+            Failure::Down(e) | Failure::Refused(e) => e,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -172,6 +181,19 @@ impl Razorpay {
         what: &str,
         retry: Retry,
     ) -> Result<T, AppError> {
+        self.call_telling(build, what, retry)
+            .await
+            .map_err(Failure::into_error)
+    }
+
+    /// `call`, telling a refusal (Razorpay answered no: nothing happened) from a failure
+    /// whose outcome is unknown (no answer: it may have happened).
+    async fn call_telling<T: for<'de> Deserialize<'de>>(
+        &self,
+        build: impl Fn() -> reqwest::RequestBuilder,
+        what: &str,
+        retry: Retry,
+    ) -> Result<T, Failure> {
         let attempts = if retry == Retry::Safe { 3 } else { 1 };
         let mut last = None;
         for attempt in 0..attempts {
@@ -179,9 +201,10 @@ impl Razorpay {
                 tokio::time::sleep(backoff(attempt)).await;
             }
             if !self.breaker.allow() {
-                return Err(AppError::Unavailable(
+                // Nothing was sent.
+                return Err(Failure::Refused(AppError::Unavailable(
                     "Razorpay is not answering; please choose another payment method".into(),
-                ));
+                )));
             }
             match self.send(build(), what).await {
                 Ok(v) => {
@@ -192,14 +215,16 @@ impl Razorpay {
                     self.breaker.failure();
                     last = Some(e);
                 }
-                Err(Failure::Refused(e)) => {
+                Err(refused) => {
                     // Razorpay answered: it is up, the request was wrong.
                     self.breaker.success();
-                    return Err(e);
+                    return Err(refused);
                 }
             }
         }
-        Err(last.unwrap_or_else(|| AppError::BadGateway(format!("Razorpay failed ({what})"))))
+        Err(Failure::Down(last.unwrap_or_else(|| {
+            AppError::BadGateway(format!("Razorpay failed ({what})"))
+        })))
     }
 
     async fn send<T: for<'de> Deserialize<'de>>(
@@ -314,8 +339,8 @@ impl Razorpay {
         amount: i64,
         idempotency_key: &str,
         receipt: &str,
-    ) -> Result<RzpRefund, AppError> {
-        self.call(
+    ) -> Result<RzpRefund, Failure> {
+        self.call_telling(
             || {
                 self.http
                     .post(format!("{}/v1/payments/{payment_id}/refund", self.base))

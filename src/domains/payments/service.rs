@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::razorpay::{Razorpay, RzpPayment, payment_signature_ok, webhook_signature_ok};
+use super::razorpay::{Failure, Razorpay, RzpPayment, payment_signature_ok, webhook_signature_ok};
 use super::store::{self, PaymentRow, RefundRow};
 use crate::contracts::events::{Event, PaymentCaptured, PaymentFailed, RefundProcessed};
 use crate::contracts::orders::OrdersApi;
@@ -517,9 +517,23 @@ impl Payments {
         }
         let provider_payment =
             provider_payment.ok_or_else(|| AppError::internal("captured payment without id"))?;
-        let done = rzp
+        let done = match rzp
             .refund(&provider_payment, row.amount_minor, &row.id, &row.id)
-            .await?;
+            .await
+        {
+            Ok(done) => done,
+            // Razorpay said no: nothing was refunded, so the held amount is free again.
+            Err(Failure::Refused(e)) => {
+                let id = row.id.clone();
+                self.db
+                    .write(move |c| store::refund_failed(c, &id, now()))
+                    .await?;
+                return Err(e);
+            }
+            // No answer: the refund may have happened. It stays pending and held; a retry
+            // with the same key asks again under the same Razorpay idempotency key.
+            Err(Failure::Down(e)) => return Err(e),
+        };
         if done.amount != row.amount_minor {
             return Err(AppError::BadGateway(
                 "Razorpay refunded another amount than asked".into(),

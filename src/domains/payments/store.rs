@@ -254,3 +254,24 @@ pub fn by_provider_orders(
         .select(PaymentRow::as_select())
         .load(conn)?)
 }
+
+/// Marks a pending refund failed and frees the amount it held.
+pub fn refund_failed(
+    conn: &mut DbConnection,
+    id: &str,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let Some(row) = refund(conn, id)?.filter(|r| r.status == "pending") else {
+        return Ok(());
+    };
+    diesel::update(payment_refunds::table.filter(payment_refunds::id.eq(id)))
+        .set((
+            payment_refunds::status.eq("failed"),
+            payment_refunds::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    diesel::update(payments::table.filter(payments::id.eq(&row.payment_id)))
+        .set(payments::refunded_minor.eq(payments::refunded_minor - row.amount_minor))
+        .execute(conn)?;
+    Ok(())
+}
