@@ -805,3 +805,97 @@ async fn a_refund_razorpay_refuses_frees_its_hold_and_one_without_an_answer_is_r
     })
     .await;
 }
+
+#[actix_web::test]
+async fn a_refund_whose_answer_was_lost_is_completed_by_razorpays_webhook() {
+    for_each_backend(|backend| async move {
+        let fake = FakeRazorpay::start(KEY_ID, KEY_SECRET, WEBHOOK_SECRET).await;
+        let app = start_with(TestDb::new(&backend), &fake, true, |s| {
+            s.razorpay.timeout_ms = 300;
+            s.razorpay.breaker_failures = 10;
+        })
+        .await;
+        let shop = shop(&app).await;
+        let id = order(&app, &shop).await;
+        let rzp = start_payment(&app, &id).await;
+        let (pay, sig) = fake.pay(&rzp, None);
+        assert_eq!(callback(&app, &id, &rzp, &pay, &sig).await.status(), 200);
+        paid(&app, &shop, &id).await;
+        let payments: Value = app
+            .client
+            .get(app.url(&format!("/api/v1/payments?order_id={id}")))
+            .bearer_auth(&shop.staff)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let payment = payments[0]["id"].as_str().unwrap().to_string();
+
+        // Razorpay refunds, but its answers come after Kirana stopped waiting.
+        fake.set_delay(Duration::from_millis(600));
+        assert_eq!(
+            refund(&app, &shop, &payment, 20_000, "refund-key-slow-1")
+                .await
+                .status(),
+            502
+        );
+        fake.set_delay(Duration::ZERO);
+        for _ in 0..40 {
+            if !fake.refunds(&pay).is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(
+            fake.refunds(&pay).len(),
+            1,
+            "one refund despite three tries"
+        );
+        let refunds: Value = app
+            .client
+            .get(app.url(&format!("/api/v1/payments/{payment}/refunds")))
+            .bearer_auth(&shop.staff)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(refunds[0]["status"], "pending");
+
+        // Its webhook completes it: processed, and the order gets its credit note.
+        assert_eq!(
+            fake.deliver(&webhook_url(&app), &fake.webhook("refund.processed", &pay))
+                .await,
+            200
+        );
+        let mut view = Value::Null;
+        for _ in 0..100 {
+            view = order_view(&app, &shop, &id).await;
+            if view["refunded_minor"] == 20_000 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(view["refunded_minor"], 20_000);
+        assert_eq!(view["status"], "partially_refunded");
+        let refunds: Value = app
+            .client
+            .get(app.url(&format!("/api/v1/payments/{payment}/refunds")))
+            .bearer_auth(&shop.staff)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(refunds[0]["status"], "processed");
+        assert_eq!(
+            refunds[0]["provider_refund_id"],
+            fake.refunds(&pay)[0]["id"]
+        );
+    })
+    .await;
+}

@@ -101,6 +101,20 @@ struct WebhookBody {
 #[derive(Deserialize, Default)]
 struct WebhookPayload {
     payment: Option<Wrapped>,
+    refund: Option<WrappedRefund>,
+}
+
+#[derive(Deserialize)]
+struct WrappedRefund {
+    entity: RefundEntity,
+}
+
+#[derive(Deserialize)]
+struct RefundEntity {
+    id: String,
+    /// Kirana sends its refund id as the receipt.
+    #[serde(default)]
+    receipt: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -186,6 +200,44 @@ pub fn apply_in(
         .map_or_else(|| "created".to_string(), |p| p.status))
 }
 
+/// A refund's fate reported by webhook: a refund still pending (its API call got no
+/// answer) becomes processed, with its `RefundProcessed`, or failed, freeing its hold.
+fn apply_refund_event_in(
+    conn: &mut DbConnection,
+    event: &str,
+    refund: &RefundEntity,
+) -> Result<(), AppError> {
+    let Some(mine) = refund
+        .receipt
+        .as_deref()
+        .map(|id| store::refund(conn, id))
+        .transpose()?
+        .flatten()
+    else {
+        return Ok(());
+    };
+    let now = now();
+    if event == "refund.failed" {
+        if mine.status == "processed" {
+            tracing::warn!(refund = %mine.id, "Razorpay failed a processed refund; staff must look");
+        }
+        return store::refund_failed(conn, &mine.id, now);
+    }
+    if store::refund_processed(conn, &mine.id, &refund.id, now)? {
+        enqueue(
+            conn,
+            &RefundProcessed {
+                refund_id: mine.id.clone(),
+                payment_id: mine.payment_id.clone(),
+                order_id: mine.order_id.clone(),
+                amount_minor: mine.amount_minor,
+                return_id: mine.return_id.clone(),
+            },
+        )?;
+    }
+    Ok(())
+}
+
 /// Applies a recorded webhook (the outbox delivers it; a crash before this loses nothing).
 pub fn process_webhook_in(conn: &mut DbConnection, event_id: &str) -> Result<(), AppError> {
     let Some(payload) = store::webhook_payload(conn, event_id)? else {
@@ -195,6 +247,12 @@ pub fn process_webhook_in(conn: &mut DbConnection, event_id: &str) -> Result<(),
         tracing::warn!(event = %event_id, "unreadable Razorpay webhook ignored");
         return Ok(());
     };
+    if matches!(body.event.as_str(), "refund.processed" | "refund.failed") {
+        let Some(refund) = body.payload.refund.map(|w| w.entity) else {
+            return Ok(());
+        };
+        return apply_refund_event_in(conn, &body.event, &refund);
+    }
     let relevant = matches!(
         body.event.as_str(),
         "payment.captured" | "payment.authorized" | "payment.failed" | "order.paid"
