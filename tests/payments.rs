@@ -899,3 +899,38 @@ async fn a_refund_whose_answer_was_lost_is_completed_by_razorpays_webhook() {
     })
     .await;
 }
+
+#[actix_web::test]
+async fn with_auto_capture_off_kirana_captures_the_verified_payment() {
+    for_each_backend(|backend| async move {
+        let fake = FakeRazorpay::start(KEY_ID, KEY_SECRET, WEBHOOK_SECRET).await;
+        let app = start_with(TestDb::new(&backend), &fake, true, |s| {
+            s.razorpay.auto_capture = false;
+        })
+        .await;
+        let shop = shop(&app).await;
+        let id = order(&app, &shop).await;
+        let rzp = start_payment(&app, &id).await;
+        let (pay, sig) = fake.pay(&rzp, None);
+        assert_eq!(fake.payment(&pay).unwrap()["status"], "authorized");
+        // The authorization's webhook alone does not pay the order.
+        assert_eq!(
+            fake.deliver(
+                &webhook_url(&app),
+                &fake.webhook("payment.authorized", &pay)
+            )
+            .await,
+            200
+        );
+        settled(&app).await;
+        assert_eq!(
+            order_view(&app, &shop, &id).await["status"],
+            "pending_payment"
+        );
+        let resp = callback(&app, &id, &rzp, &pay, &sig).await;
+        assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+        assert_eq!(fake.payment(&pay).unwrap()["status"], "captured");
+        paid_once(&paid(&app, &shop, &id).await);
+    })
+    .await;
+}
