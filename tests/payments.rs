@@ -433,6 +433,27 @@ async fn a_webhook_recorded_before_a_crash_is_applied_after_the_restart() {
     .await;
 }
 
+/// An order paid through Razorpay: (order id, Razorpay payment id, Kirana payment id).
+async fn paid_order(app: &TestApp, fake: &FakeRazorpay, shop: &Shop) -> (String, String, String) {
+    let id = order(app, shop).await;
+    let rzp = start_payment(app, &id).await;
+    let (pay, sig) = fake.pay(&rzp, None);
+    assert_eq!(callback(app, &id, &rzp, &pay, &sig).await.status(), 200);
+    paid_once(&paid(app, shop, &id).await);
+    let payments: Value = app
+        .client
+        .get(app.url(&format!("/api/v1/payments?order_id={id}")))
+        .bearer_auth(&shop.staff)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let payment = payments[0]["id"].as_str().unwrap().to_string();
+    (id, pay, payment)
+}
+
 async fn refund(
     app: &TestApp,
     shop: &Shop,
@@ -456,25 +477,11 @@ async fn partial_then_full_refund_issue_credit_notes_and_never_exceed_the_captur
         let fake = FakeRazorpay::start(KEY_ID, KEY_SECRET, WEBHOOK_SECRET).await;
         let app = start(TestDb::new(&backend), &fake, true).await;
         let shop = shop(&app).await;
-        let id = order(&app, &shop).await;
-        let rzp = start_payment(&app, &id).await;
-        let (pay, sig) = fake.pay(&rzp, None);
-        assert_eq!(callback(&app, &id, &rzp, &pay, &sig).await.status(), 200);
-        let invoice_number = paid(&app, &shop, &id).await["invoices"][0]["number"]
+        let (id, pay, payment) = paid_order(&app, &fake, &shop).await;
+        let invoice_number = order_view(&app, &shop, &id).await["invoices"][0]["number"]
             .as_str()
             .unwrap()
             .to_string();
-        let payments: Value = app
-            .client
-            .get(app.url(&format!("/api/v1/payments?order_id={id}")))
-            .bearer_auth(&shop.staff)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let payment = payments[0]["id"].as_str().unwrap().to_string();
 
         // ₹200 back; the same key again replays it without a second refund at Razorpay.
         let first = refund(&app, &shop, &payment, 20_000, "refund-key-0001").await;
@@ -720,22 +727,7 @@ async fn a_refund_razorpay_refuses_frees_its_hold_and_one_without_an_answer_is_r
         let fake = FakeRazorpay::start(KEY_ID, KEY_SECRET, WEBHOOK_SECRET).await;
         let app = start(TestDb::new(&backend), &fake, true).await;
         let shop = shop(&app).await;
-        let id = order(&app, &shop).await;
-        let rzp = start_payment(&app, &id).await;
-        let (pay, sig) = fake.pay(&rzp, None);
-        assert_eq!(callback(&app, &id, &rzp, &pay, &sig).await.status(), 200);
-        paid(&app, &shop, &id).await;
-        let payments: Value = app
-            .client
-            .get(app.url(&format!("/api/v1/payments?order_id={id}")))
-            .bearer_auth(&shop.staff)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let payment = payments[0]["id"].as_str().unwrap().to_string();
+        let (id, pay, payment) = paid_order(&app, &fake, &shop).await;
 
         // Razorpay does not answer: the refund stays pending, holding its amount...
         fake.set_down(true);
@@ -816,22 +808,7 @@ async fn a_refund_whose_answer_was_lost_is_completed_by_razorpays_webhook() {
         })
         .await;
         let shop = shop(&app).await;
-        let id = order(&app, &shop).await;
-        let rzp = start_payment(&app, &id).await;
-        let (pay, sig) = fake.pay(&rzp, None);
-        assert_eq!(callback(&app, &id, &rzp, &pay, &sig).await.status(), 200);
-        paid(&app, &shop, &id).await;
-        let payments: Value = app
-            .client
-            .get(app.url(&format!("/api/v1/payments?order_id={id}")))
-            .bearer_auth(&shop.staff)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let payment = payments[0]["id"].as_str().unwrap().to_string();
+        let (id, pay, payment) = paid_order(&app, &fake, &shop).await;
 
         // Razorpay refunds, but its answers come after Kirana stopped waiting.
         fake.set_delay(Duration::from_millis(600));
