@@ -1,14 +1,18 @@
-//! Printable documents: GST tax invoices and credit notes (HTML and PDF) and 80 mm POS
-//! receipts. The caller supplies every number already computed; nothing here computes tax,
-//! so the JSON API, the HTML and the PDF cannot disagree.
+//! Printable documents: GST tax invoices and credit notes (HTML and PDF), 80 mm POS
+//! receipts, and A4 packing slips and 4×6 inch shipping labels with Code 128 barcodes.
+//! The caller supplies every number already computed; nothing here computes tax, so the
+//! JSON API, the HTML and the PDF cannot disagree.
 
+pub mod code128;
 mod html;
 mod money;
 mod pdf;
+mod shipping;
 
 pub use html::{invoice_html, receipt_html};
 pub use money::{amount_in_words, format_money};
 pub use pdf::invoice_pdf;
+pub use shipping::{ShipTo, ShipmentDoc, ShipmentDocLine, packing_slip_html, shipping_label_html};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DocumentKind {
