@@ -29,6 +29,7 @@ pub struct Settings {
     pub store: StoreSettings,
     pub orders: OrderSettings,
     pub razorpay: RazorpaySettings,
+    pub shipping: ShippingSettings,
     /// OpenID Connect providers for "log in with ...", by name (the name appears in the
     /// login URL: `/api/v1/auth/oidc/{name}/start`).
     pub oidc: BTreeMap<String, OidcProviderSettings>,
@@ -101,11 +102,8 @@ pub struct OrderSettings {
     pub number_prefix: String,
     /// An unpaid online order is cancelled, and its stock released, after this long.
     pub payment_timeout_secs: u32,
-    /// The shipping charge of a web order (as entered: with GST when prices include it),
-    /// until shipping rates come from the shipping domain.
-    pub shipping_flat_minor: i64,
-    /// Orders whose goods cost at least this ship free; 0 = never free.
-    pub free_shipping_above_minor: i64,
+    /// Cash on delivery is offered at checkout (where a shipping rate takes it).
+    pub cod_enabled: bool,
     /// GST rate of the shipping charge, in basis points.
     pub shipping_gst_rate_bp: i32,
     /// Where web orders take stock from; empty = the first active location.
@@ -121,8 +119,7 @@ impl Default for OrderSettings {
         Self {
             number_prefix: "KR".into(),
             payment_timeout_secs: 1800,
-            shipping_flat_minor: 4_900,
-            free_shipping_above_minor: 49_900,
+            cod_enabled: true,
             shipping_gst_rate_bp: 1_800,
             web_location_id: String::new(),
             invoice_series: "INV".into(),
@@ -154,8 +151,6 @@ pub struct RazorpaySettings {
     pub breaker_failures: u32,
     /// How long the circuit stays open before one call probes whether Razorpay is back.
     pub breaker_open_secs: u64,
-    /// Cash on delivery is offered at checkout.
-    pub cod_enabled: bool,
 }
 
 impl Default for RazorpaySettings {
@@ -169,7 +164,30 @@ impl Default for RazorpaySettings {
             timeout_ms: 10_000,
             breaker_failures: 5,
             breaker_open_secs: 30,
-            cod_enabled: true,
+        }
+    }
+}
+
+/// Shipping: carriers and parcels. Zones and rates are data (`/api/v1/shipping/zones`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ShippingSettings {
+    /// The name of the courier aggregator that posts tracking events to
+    /// `/api/v1/shipping/carriers/{name}/webhook`.
+    pub webhook_carrier: String,
+    /// Secrets its webhooks are signed with (HMAC-SHA256 of the body, hex, in
+    /// `X-Carrier-Signature`); more than one while rotating. Empty = no webhook carrier.
+    pub webhook_secrets: Vec<String>,
+    /// Volumetric divisor (cm³ per kg) for a package's chargeable weight.
+    pub volumetric_divisor: i64,
+}
+
+impl Default for ShippingSettings {
+    fn default() -> Self {
+        Self {
+            webhook_carrier: "courier".into(),
+            webhook_secrets: Vec::new(),
+            volumetric_divisor: 5000,
         }
     }
 }
@@ -376,6 +394,7 @@ impl Default for Settings {
             store: StoreSettings::default(),
             orders: OrderSettings::default(),
             razorpay: RazorpaySettings::default(),
+            shipping: ShippingSettings::default(),
             oidc: BTreeMap::new(),
         }
     }
@@ -572,6 +591,7 @@ impl Settings {
                 .with_list_parse_key("catalog.gst_rates_bp")
                 .with_list_parse_key("store.address")
                 .with_list_parse_key("razorpay.webhook_secrets")
+                .with_list_parse_key("shipping.webhook_secrets")
                 .source(Some(plain)),
         );
 
@@ -785,12 +805,6 @@ impl Settings {
         if self.orders.payment_timeout_secs == 0 {
             return Err(err("orders.payment_timeout_secs", "must be at least 1"));
         }
-        if self.orders.shipping_flat_minor < 0 || self.orders.free_shipping_above_minor < 0 {
-            return Err(err(
-                "orders.shipping_flat_minor",
-                "shipping amounts must not be negative",
-            ));
-        }
         if !self
             .catalog
             .gst_rates_bp
@@ -830,6 +844,25 @@ impl Settings {
         for (name, provider) in &self.oidc {
             provider.validate(name)?;
         }
+        let carrier = &self.shipping.webhook_carrier;
+        if carrier.is_empty()
+            || carrier.len() > 40
+            || !carrier
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+            || carrier == "manual"
+        {
+            return Err(err(
+                "shipping.webhook_carrier",
+                "must be 1 to 40 of a-z, 0-9, - and _, and not 'manual'",
+            ));
+        }
+        if self.shipping.volumetric_divisor < 1000 {
+            return Err(err(
+                "shipping.volumetric_divisor",
+                "must be at least 1000 (cm³ per kg)",
+            ));
+        }
         Ok(())
     }
 
@@ -853,6 +886,9 @@ impl Settings {
             shown.razorpay.key_secret = "****".into();
         }
         for secret in &mut shown.razorpay.webhook_secrets {
+            *secret = "****".into();
+        }
+        for secret in &mut shown.shipping.webhook_secrets {
             *secret = "****".into();
         }
         for provider in shown.oidc.values_mut() {

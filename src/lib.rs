@@ -166,21 +166,35 @@ impl AppBuilder {
         let orders_tasks = orders.clone();
         #[cfg(feature = "orders")]
         subscribers.extend(orders.subscribers());
+        #[cfg(feature = "payments")]
+        let payments =
+            domains::payments::PaymentsDomain::build(db.clone(), orders.api(), &settings)?;
+        #[cfg(feature = "payments")]
+        subscribers.extend(payments.subscribers());
+        #[cfg(feature = "payments")]
+        let payments_contract: Option<Arc<dyn contracts::payments::PaymentsApi>> =
+            Some(payments.api());
+        #[cfg(all(feature = "orders", not(feature = "payments")))]
+        let payments_contract: Option<Arc<dyn contracts::payments::PaymentsApi>> = None;
+        #[cfg(feature = "shipping")]
+        let shipping = domains::shipping::ShippingDomain::build(
+            db.clone(),
+            orders.api(),
+            payments_contract.clone(),
+            &settings,
+        );
         #[cfg(feature = "cart")]
         let cart = domains::cart::CartDomain::build(
             db.clone(),
             catalog.api(),
             inventory.api(),
             orders.api(),
+            shipping.api(),
+            payments_contract,
             &settings,
         );
         #[cfg(feature = "cart")]
         subscribers.extend(cart.subscribers());
-        #[cfg(feature = "payments")]
-        let payments =
-            domains::payments::PaymentsDomain::build(db.clone(), orders.api(), &settings)?;
-        #[cfg(feature = "payments")]
-        subscribers.extend(payments.subscribers());
         #[allow(unused_mut)]
         let mut breakers = breaker::Breakers::default();
         #[cfg(feature = "payments")]
@@ -240,6 +254,8 @@ impl AppBuilder {
             let cart_api = cart.clone();
             #[cfg(feature = "payments")]
             let payments_api = payments.clone();
+            #[cfg(feature = "shipping")]
+            let shipping_api = shipping.clone();
             App::new()
                 .wrap(from_fn(gateway::rbac::authorize))
                 .wrap(from_fn(gateway::auth::authenticate))
@@ -285,6 +301,8 @@ impl AppBuilder {
                             cart_api.configure_api(cfg);
                             #[cfg(feature = "payments")]
                             payments_api.configure_api(cfg);
+                            #[cfg(feature = "shipping")]
+                            shipping_api.configure_api(cfg);
                             let _ = cfg;
                         })
                         .configure(move |cfg| {

@@ -630,6 +630,9 @@ diesel::table! {
         flag_reason -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        reference -> Nullable<Text>,
+        recorded_by -> Nullable<Text>,
+        session_id -> Nullable<Text>,
     }
 }
 
@@ -655,6 +658,50 @@ diesel::table! {
         return_id -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    shipping_zones (id) {
+        id -> Text,
+        name -> Text,
+        position -> Integer,
+        active -> Bool,
+        area -> Text,
+        rates -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    shipments (id) {
+        id -> Text,
+        order_id -> Text,
+        number -> Text,
+        status -> Text,
+        carrier -> Text,
+        tracking_number -> Nullable<Text>,
+        location_id -> Text,
+        details -> Text,
+        created_by -> Text,
+        status_at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    shipment_events (id) {
+        id -> Text,
+        shipment_id -> Text,
+        status -> Text,
+        occurred_at -> Timestamp,
+        location -> Nullable<Text>,
+        description -> Nullable<Text>,
+        source -> Text,
+        external_id -> Nullable<Text>,
+        created_at -> Timestamp,
     }
 }
 
@@ -738,5 +785,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     processed_events,
     refresh_tokens,
     sequences,
+    shipment_events,
+    shipments,
+    shipping_zones,
     users,
 );

@@ -168,6 +168,38 @@ async fn get(app: &TestApp, token: &str, path: &str) -> Value {
     resp.json().await.unwrap()
 }
 
+/// Records a payment taken by hand (`POST /api/v1/payments/manual`) and, when it was
+/// accepted, waits until the order took it (it learns of it from `PaymentCaptured`).
+async fn pay_by_hand(
+    app: &TestApp,
+    token: &str,
+    order: &str,
+    method: &str,
+    amount: i64,
+    reference: Option<&str>,
+) -> reqwest::Response {
+    let resp = app
+        .client
+        .post(app.url("/api/v1/payments/manual"))
+        .bearer_auth(token)
+        .header("Idempotency-Key", key())
+        .json(&json!({"order_id": order, "method": method, "amount_minor": amount, "reference": reference}))
+        .send()
+        .await
+        .unwrap();
+    if resp.status() == 201 {
+        for _ in 0..200 {
+            let o = get(app, token, &format!("/api/v1/orders/{order}")).await;
+            if !o["payments"].as_array().unwrap().is_empty() {
+                return resp;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("order {order} never took its payment");
+    }
+    resp
+}
+
 async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> reqwest::Response {
     app.client
         .post(app.url(path))
@@ -593,15 +625,9 @@ async fn cancel_releases_stock_returns_restock_with_a_credit_note_and_illegal_mo
         assert_eq!(resp.status(), 200);
         assert_eq!(level(&app, &staff, &v, &shop).await, (10, 0));
         // Cancelled is final: paying it is an illegal transition.
-        let resp = post(
-            &app,
-            &staff,
-            &format!("/api/v1/orders/{first}/payments"),
-            json!({"method": "manual", "amount_minor": 177_000, "reference": "NEFT1"}),
-        )
-        .await;
+        let resp = pay_by_hand(&app, &staff, &first, "manual", 177_000, Some("NEFT1")).await;
         assert_eq!(resp.status(), 409);
-        assert_eq!(field(&resp.json().await.unwrap()), "status");
+        assert_eq!(field(&resp.json().await.unwrap()), "order_id");
 
         // Pay, fulfil, ship, deliver; shipping before paying is refused.
         let second = customer_order(&app, &customer, &v, 2).await;
@@ -616,14 +642,8 @@ async fn cancel_releases_stock_returns_restock_with_a_credit_note_and_illegal_mo
         let order = get(&app, &staff, &format!("/api/v1/orders/{second}")).await;
         let total = order["totals"]["grand_total_minor"].as_i64().unwrap();
         assert_eq!(total, 118_000, "₹1,180 of goods ship free");
-        let resp = post(
-            &app,
-            &staff,
-            &format!("/api/v1/orders/{second}/payments"),
-            json!({"method": "manual", "amount_minor": total, "reference": "NEFT-99"}),
-        )
-        .await;
-        assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+        let resp = pay_by_hand(&app, &staff, &second, "manual", total, Some("NEFT-99")).await;
+        assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
         let resp = post(
             &app,
             &staff,
@@ -782,15 +802,9 @@ async fn two_hundred_concurrent_payments_take_consecutive_invoice_numbers_and_th
         let runs = ids.iter().map(|id| {
             let (app, staff) = (&app, &staff);
             async move {
-                let resp = post(
-                    app,
-                    staff,
-                    &format!("/api/v1/orders/{id}/payments"),
-                    json!({"method": "manual", "amount_minor": total}),
-                )
-                .await;
-                assert_eq!(resp.status(), 200);
-                resp.json::<Value>().await.unwrap()
+                let resp = pay_by_hand(app, staff, id, "cash", total, None).await;
+                assert_eq!(resp.status(), 201);
+                get(app, staff, &format!("/api/v1/orders/{id}")).await
             }
         });
         let orders = futures_util::future::join_all(runs).await;
@@ -897,7 +911,7 @@ async fn an_exchange_sends_another_size_paid_by_the_credit_note() {
         let (_, customer) = with_role(&app, "asha@example.in", Role::Customer).await;
         let id = customer_order(&app, &customer, &m, 2).await;
         let total = get(&app, &staff, &format!("/api/v1/orders/{id}")).await["totals"]["grand_total_minor"].as_i64().unwrap();
-        assert_eq!(post(&app, &staff, &format!("/api/v1/orders/{id}/payments"), json!({"method": "upi", "amount_minor": total, "reference": "UPI-9"})).await.status(), 200);
+        assert_eq!(pay_by_hand(&app, &staff, &id, "upi", total, Some("UPI-9")).await.status(), 201);
         assert_eq!(post(&app, &staff, &format!("/api/v1/orders/{id}/fulfilments"), json!({"lines": [{"line_no": 1, "quantity": 2}]})).await.status(), 200);
         for to in ["shipped", "delivered"] {
             assert_eq!(post(&app, &staff, &format!("/api/v1/orders/{id}/transitions"), json!({"to": to})).await.status(), 200);
@@ -964,7 +978,7 @@ async fn an_unpaid_web_order_expires_and_releases_its_stock() {
         let resp = checkout(&app, &paid_cart, &key(), "29").await;
         let paid = resp.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
         let total = get(&app, &staff, &format!("/api/v1/orders/{paid}")).await["totals"]["grand_total_minor"].as_i64().unwrap();
-        assert_eq!(post(&app, &staff, &format!("/api/v1/orders/{paid}/payments"), json!({"method": "manual", "amount_minor": total})).await.status(), 200);
+        assert_eq!(pay_by_hand(&app, &staff, &paid, "manual", total, Some("UTR-1")).await.status(), 201);
         assert_eq!(level(&app, &staff, &v, &shop).await, (3, 3));
 
         let mut order = Value::Null;

@@ -175,3 +175,73 @@ impl Event for RefundProcessed {
         Some(self.order_id.clone())
     }
 }
+
+/// Orders: a captured payment could not be applied (the order was cancelled, is paid
+/// already, or the amount differs); payments flag it for staff to refund or settle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct PaymentUnapplied {
+    pub payment_id: String,
+    pub order_id: String,
+    pub reason: String,
+}
+
+impl Event for PaymentUnapplied {
+    const TYPE: &'static str = "orders.payment_unapplied";
+
+    fn aggregate_id(&self) -> Option<String> {
+        Some(self.order_id.clone())
+    }
+}
+
+/// Shipping: goods of an order were handed to a carrier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ShipmentCreated {
+    pub shipment_id: String,
+    pub order_id: String,
+    pub number: String,
+    pub carrier: String,
+    pub tracking_number: Option<String>,
+    pub lines: Vec<crate::contracts::orders::ShipLine>,
+}
+
+impl Event for ShipmentCreated {
+    const TYPE: &'static str = "shipping.shipment_created";
+
+    fn aggregate_id(&self) -> Option<String> {
+        Some(self.order_id.clone())
+    }
+}
+
+/// Shipping: a shipment's tracking status changed (`picked_up`, `in_transit`,
+/// `out_for_delivery`, `delivered`, `delivery_failed`, `returned_to_origin`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ShipmentStatusChanged {
+    pub shipment_id: String,
+    pub order_id: String,
+    pub from: String,
+    pub to: String,
+    pub occurred_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Event for ShipmentStatusChanged {
+    const TYPE: &'static str = "shipping.shipment_status_changed";
+
+    fn aggregate_id(&self) -> Option<String> {
+        Some(self.order_id.clone())
+    }
+}
+
+/// Shipping: every parcel of an order was delivered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct OrderDelivered {
+    pub order_id: String,
+    pub delivered_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Event for OrderDelivered {
+    const TYPE: &'static str = "shipping.order_delivered";
+
+    fn aggregate_id(&self) -> Option<String> {
+        Some(self.order_id.clone())
+    }
+}

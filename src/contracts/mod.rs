@@ -9,4 +9,6 @@ pub mod gst;
 pub mod inventory;
 pub mod mail;
 pub mod orders;
+pub mod payments;
+pub mod shipping;
 pub mod tax;

@@ -201,6 +201,8 @@ pub struct OrderDraft {
     pub discount_code: Option<String>,
     pub totals: OrderTotals,
     pub pos: Option<PosSaleDraft>,
+    /// Cash on delivery: the order is confirmed unpaid, invoiced when it ships.
+    pub cash_on_delivery: bool,
 }
 
 /// The order checkout wrote.
@@ -237,6 +239,91 @@ pub trait OrdersApi: Send + Sync {
 
     /// What a payment for order `id` must be: its amount and state.
     async fn payable(&self, id: &str) -> Result<Option<PayableOrder>, AppError>;
+
+    /// The order as shipping needs it (lines with what has shipped so far).
+    async fn shippable(&self, id: &str) -> Result<Option<ShippableOrder>, AppError>;
+
+    /// The order with this number (`KR-000123`), for public tracking.
+    async fn by_number(&self, number: &str) -> Result<Option<ShippableOrder>, AppError>;
+
+    // Within the shipping domain's write transaction, so a shipment and the order's stock
+    // and status change together.
+
+    /// `shippable`, read in the caller's transaction.
+    fn shippable_in(
+        &self,
+        conn: &mut DbConnection,
+        id: &str,
+    ) -> Result<Option<ShippableOrder>, AppError>;
+
+    /// Hands `lines` to a carrier: their reserved stock is sold, the order becomes
+    /// partially shipped or shipped, and a cash-on-delivery order gets its invoice (the
+    /// time of supply). Errors name `lines[i].line_no` / `lines[i].quantity`.
+    fn ship_in(
+        &self,
+        conn: &mut DbConnection,
+        order_id: &str,
+        lines: &[ShipLine],
+        actor: &str,
+    ) -> Result<ShippableOrder, AppError>;
+
+    /// Every parcel of a shipped order was delivered: it becomes delivered, then
+    /// completed. False when the order was not waiting for that (already delivered).
+    fn delivered_in(
+        &self,
+        conn: &mut DbConnection,
+        order_id: &str,
+        actor: &str,
+    ) -> Result<bool, AppError>;
+
+    /// A parcel came back undelivered: its goods go back into stock at `location_id`
+    /// through the ledger; a cash-on-delivery order's invoice is reversed for them by a
+    /// credit note, and an order with nothing left out for delivery is cancelled.
+    fn returned_to_origin_in(
+        &self,
+        conn: &mut DbConnection,
+        order_id: &str,
+        location_id: &str,
+        lines: &[ShipLine],
+        actor: &str,
+    ) -> Result<(), AppError>;
+}
+
+/// Part of an order line handed to (or back from) a carrier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ShipLine {
+    pub line_no: i32,
+    pub quantity: i64,
+}
+
+/// An order as the shipping domain needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShippableOrder {
+    pub id: String,
+    pub number: String,
+    pub status: String,
+    /// Where its stock is reserved.
+    pub location_id: String,
+    pub cash_on_delivery: bool,
+    pub currency: String,
+    pub grand_total_minor: i64,
+    /// What is still to be paid (a cash-on-delivery order before the courier collects).
+    pub balance_due_minor: i64,
+    pub email: Option<String>,
+    pub shipping_address: Option<PostalAddress>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub lines: Vec<ShippableLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShippableLine {
+    pub line_no: i32,
+    pub variant_id: String,
+    pub sku: String,
+    pub name: String,
+    pub quantity: i64,
+    /// Handed to carriers (or over the counter) so far, less what came back.
+    pub shipped: i64,
 }
 
 /// An order as the payments domain needs it.
@@ -249,6 +336,8 @@ pub struct PayableOrder {
     pub grand_total_minor: i64,
     pub currency: String,
     pub customer_id: Option<String>,
+    /// True while money is owed: unpaid, or cash on delivery not yet collected.
+    pub balance_due: bool,
 }
 
 #[cfg(test)]

@@ -11,6 +11,8 @@ pub mod inventory;
 pub mod orders;
 #[cfg(feature = "payments")]
 pub mod payments;
+#[cfg(feature = "shipping")]
+pub mod shipping;
 #[cfg(feature = "users")]
 pub mod users;
 
@@ -33,6 +35,8 @@ pub fn route_rules() -> Vec<RouteRule> {
     rules.extend_from_slice(cart::ROUTES);
     #[cfg(feature = "payments")]
     rules.extend_from_slice(payments::ROUTES);
+    #[cfg(feature = "shipping")]
+    rules.extend_from_slice(shipping::ROUTES);
     rules
 }
 
@@ -50,5 +54,7 @@ pub fn document(doc: &mut utoipa::openapi::OpenApi) {
     doc.merge(cart::openapi());
     #[cfg(feature = "payments")]
     doc.merge(payments::openapi());
+    #[cfg(feature = "shipping")]
+    doc.merge(shipping::openapi());
     let _ = doc;
 }

@@ -22,6 +22,9 @@ use crate::http::AppError;
 
 /// Paths whose requests try credentials or create accounts.
 const AUTH_PREFIX: &str = "/api/v1/auth/";
+/// Public order tracking, which guesses could walk through (order number + PIN code):
+/// limited like logins.
+const TRACK_PATH: &str = "/api/v1/track";
 
 pub struct Limiters {
     per_ip: DefaultKeyedRateLimiter<IpAddr>,
@@ -124,7 +127,7 @@ impl Limiters {
             Some(result) => result?,
             None => Self::check(&self.per_ip, &ip, "ip", per_ip)?,
         }
-        if path.starts_with(AUTH_PREFIX) {
+        if path.starts_with(AUTH_PREFIX) || path == TRACK_PATH {
             let auth = self.settings.auth_per_ip_per_minute;
             match self.shared_check("auth-ip", &ip.to_string(), auth).await {
                 Some(result) => result?,

@@ -19,6 +19,8 @@ use crate::contracts::catalog::CatalogApi;
 use crate::contracts::events::{Event, EventEnvelope, OrderStatusChanged};
 use crate::contracts::inventory::InventoryApi;
 use crate::contracts::orders::OrdersApi;
+use crate::contracts::payments::PaymentsApi;
+use crate::contracts::shipping::ShippingApi;
 use crate::db::{Db, DbConnection};
 use crate::events::Subscriber;
 use crate::gateway::rbac::{Access, RouteRule};
@@ -85,11 +87,13 @@ impl CartDomain {
         catalog: Arc<dyn CatalogApi>,
         inventory: Arc<dyn InventoryApi>,
         orders: Arc<dyn OrdersApi>,
+        shipping: Arc<dyn ShippingApi>,
+        payments: Option<Arc<dyn PaymentsApi>>,
         settings: &Settings,
     ) -> Self {
         Self {
             carts: web::Data::new(service::Carts::new(
-                db, catalog, inventory, orders, settings,
+                db, catalog, inventory, orders, shipping, payments, settings,
             )),
         }
     }

@@ -262,6 +262,11 @@ pub struct CartView {
     /// Why the code does not apply now, if it does not.
     pub discount_problem: Option<String>,
     pub shipping: Option<ChargeDraft>,
+    /// The shipping methods that reach the address (or, before one is given, the
+    /// store's state), cheapest first.
+    pub shipping_options: Vec<crate::contracts::shipping::ShippingOption>,
+    /// Why the cart cannot ship as it is ("no shipping to this address").
+    pub shipping_problem: Option<String>,
     pub totals: OrderTotals,
     pub customer: CartCustomer,
     /// Set once the cart became an order.

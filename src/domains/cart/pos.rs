@@ -521,7 +521,7 @@ impl Carts {
             return Err(AppError::invalid("lines", "the sale has no items"));
         }
         let total = self
-            .quote(&cart, &lines, None)
+            .quote(&cart, &lines, None, None)
             .await?
             .view
             .totals
@@ -546,6 +546,7 @@ impl Carts {
                 cart,
                 Channel::Pos,
                 register.location_id.clone(),
+                None,
                 None,
                 |_| {},
                 Some(CounterSale {

@@ -22,6 +22,8 @@ use crate::contracts::orders::{
     Channel, ChargeDraft, OrderDraft, OrderLineDraft, OrderTotals, OrdersApi, PlacedOrder,
     PostalAddress,
 };
+use crate::contracts::payments::{PaymentsApi, RecordPayment};
+use crate::contracts::shipping::{ShippingApi, ShippingQuery};
 use crate::contracts::tax::{self, LineInput, Supply};
 use crate::db::{Db, DbConnection, new_id, now};
 use crate::http::pagination::{Page, PageQuery};
@@ -63,6 +65,19 @@ pub struct CheckoutInput {
     pub billing_address: Option<PostalAddress>,
     /// A business buyer's GSTIN, printed on the invoice (B2B).
     pub buyer_gstin: Option<String>,
+    /// One of the cart's `shipping_options` (`method`); the cheapest when left out.
+    pub shipping_method: Option<String>,
+    /// `online` (the default: pay after placing, e.g. with Razorpay) or `cod` (cash on
+    /// delivery: the order is confirmed unpaid, with the rate's COD surcharge).
+    pub payment_method: Option<String>,
+}
+
+/// Where and how a web cart ships, as far as the buyer has said.
+#[derive(Debug, Clone, Default)]
+pub struct ShipChoice {
+    pub pincode: String,
+    pub method: Option<String>,
+    pub cod: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -120,6 +135,8 @@ pub struct Carts {
     pub(super) catalog: Arc<dyn CatalogApi>,
     pub(super) inventory: Arc<dyn InventoryApi>,
     pub(super) orders: Arc<dyn OrdersApi>,
+    pub(super) shipping: Arc<dyn ShippingApi>,
+    pub(super) payments: Option<Arc<dyn PaymentsApi>>,
     pub(super) store: StoreSettings,
     pub(super) cfg: OrderSettings,
     pub(super) prices_include_tax: bool,
@@ -143,6 +160,8 @@ impl Carts {
         catalog: Arc<dyn CatalogApi>,
         inventory: Arc<dyn InventoryApi>,
         orders: Arc<dyn OrdersApi>,
+        shipping: Arc<dyn ShippingApi>,
+        payments: Option<Arc<dyn PaymentsApi>>,
         settings: &crate::config::Settings,
     ) -> Self {
         Self {
@@ -150,6 +169,8 @@ impl Carts {
             catalog,
             inventory,
             orders,
+            shipping,
+            payments,
             store: settings.store.clone(),
             cfg: settings.orders.clone(),
             prices_include_tax: settings.catalog.prices_include_tax,
@@ -167,6 +188,7 @@ impl Carts {
         cart: &CartRow,
         lines: &[(String, i64)],
         place_of_supply: Option<&str>,
+        ship: Option<&ShipChoice>,
     ) -> Result<Quote, AppError> {
         let ids: Vec<String> = lines.iter().map(|(v, _)| v.clone()).collect();
         let customer_id = cart
@@ -276,35 +298,79 @@ impl Carts {
                 });
             }
         }
+        let mut shipping_options = Vec::new();
+        let mut shipping_problem = None;
         let shipping = if cart.channel == "web" && subtotal > 0 {
-            let goods = subtotal - discount_amount;
-            let free = self.cfg.free_shipping_above_minor > 0
-                && goods >= self.cfg.free_shipping_above_minor;
-            let amount = if free {
-                0
-            } else {
-                self.cfg.shipping_flat_minor
+            let weight: i64 = priced
+                .iter()
+                .filter_map(|(index, _, _)| {
+                    let v = &views[*index];
+                    variants
+                        .iter()
+                        .find(|x| x.variant_id == v.variant_id)
+                        .map(|x| i64::from(x.weight_grams) * v.quantity)
+                })
+                .sum();
+            let choice = ship.cloned().unwrap_or_default();
+            shipping_options = self
+                .shipping
+                .options(&ShippingQuery {
+                    state_code: place.clone(),
+                    pincode: choice.pincode.clone(),
+                    weight_grams: weight,
+                    value_minor: subtotal - discount_amount,
+                    cod: choice.cod,
+                })
+                .await?;
+            let chosen = match &choice.method {
+                Some(m) => shipping_options.iter().find(|o| &o.method == m),
+                None => shipping_options.first(),
             };
-            let t = tax::line_tax(
-                LineInput {
-                    gross_minor: amount,
-                    discount_minor: 0,
-                    rate_bp: self.cfg.shipping_gst_rate_bp,
-                },
-                supply,
-                self.prices_include_tax,
-            );
-            totals.shipping_minor = amount;
-            totals.taxable_minor += t.taxable_minor;
-            totals.tax_minor += t.tax_minor();
-            totals.grand_total_minor += t.total_minor;
-            Some(ChargeDraft {
-                description: "Shipping charges".into(),
-                sac: SHIPPING_SAC.into(),
-                amount_minor: amount,
-                rate_bp: self.cfg.shipping_gst_rate_bp,
-                tax: t,
-            })
+            match chosen {
+                None => {
+                    shipping_problem = Some(if shipping_options.is_empty() {
+                        if choice.cod {
+                            "no cash-on-delivery shipping to this address".to_string()
+                        } else {
+                            "no shipping to this address".to_string()
+                        }
+                    } else {
+                        "is not a shipping method for this address".to_string()
+                    });
+                    None
+                }
+                Some(option) => {
+                    let amount = option.amount_minor;
+                    let t = tax::line_tax(
+                        LineInput {
+                            gross_minor: amount,
+                            discount_minor: 0,
+                            rate_bp: self.cfg.shipping_gst_rate_bp,
+                        },
+                        supply,
+                        self.prices_include_tax,
+                    );
+                    totals.shipping_minor = amount;
+                    totals.taxable_minor += t.taxable_minor;
+                    totals.tax_minor += t.tax_minor();
+                    totals.grand_total_minor += t.total_minor;
+                    let description = if option.cod_surcharge_minor > 0 {
+                        format!(
+                            "Shipping charges ({}, with cash-on-delivery fee)",
+                            option.name
+                        )
+                    } else {
+                        format!("Shipping charges ({})", option.name)
+                    };
+                    Some(ChargeDraft {
+                        description,
+                        sac: SHIPPING_SAC.into(),
+                        amount_minor: amount,
+                        rate_bp: self.cfg.shipping_gst_rate_bp,
+                        tax: t,
+                    })
+                }
+            }
         } else {
             None
         };
@@ -326,6 +392,8 @@ impl Carts {
                 discount_code: cart.discount_code.clone(),
                 discount_problem,
                 shipping,
+                shipping_options,
+                shipping_problem,
                 totals,
                 customer: cart.details().customer,
                 order_id: cart.order_id.clone(),
@@ -339,7 +407,7 @@ impl Carts {
     pub async fn view(&self, cart: &CartRow) -> Result<CartView, AppError> {
         let id = cart.id.clone();
         let lines = self.db.read(move |c| store::lines(c, &id)).await?;
-        Ok(self.quote(cart, &lines, None).await?.view)
+        Ok(self.quote(cart, &lines, None, None).await?.view)
     }
 
     // ---- finding the caller's cart ----
@@ -647,10 +715,30 @@ impl Carts {
             },
             None => None,
         };
+        let cod = match input.payment_method.as_deref() {
+            None | Some("online") => false,
+            Some("cod") if self.cfg.cod_enabled => true,
+            Some("cod") => {
+                problems.push(FieldError::new(
+                    "payment_method",
+                    "cash on delivery is not offered by this store",
+                ));
+                false
+            }
+            Some(_) => {
+                problems.push(FieldError::new("payment_method", "must be online or cod"));
+                false
+            }
+        };
         if !problems.is_empty() {
             return Err(AppError::Validation(problems));
         }
         let shipping = shipping.ok_or_else(|| AppError::internal("address"))?;
+        let choice = ShipChoice {
+            pincode: shipping.pincode.clone(),
+            method: input.shipping_method.clone(),
+            cod,
+        };
         let (cart, _, _) = self.find(owner, false).await?;
         let Some(cart) = cart else {
             return Err(AppError::invalid("cart", "is empty"));
@@ -662,7 +750,9 @@ impl Carts {
             Channel::Web,
             location,
             Some(&place),
+            Some(choice),
             |draft| {
+                draft.cash_on_delivery = cod;
                 draft.email = email;
                 draft.shipping_address = Some(shipping);
                 draft.billing_address = billing;
@@ -684,6 +774,7 @@ impl Carts {
         channel: Channel,
         location: String,
         place_of_supply: Option<&str>,
+        ship: Option<ShipChoice>,
         fill: impl FnOnce(&mut OrderDraft),
         pos: Option<super::pos::CounterSale>,
         actor: &str,
@@ -696,7 +787,20 @@ impl Carts {
         if lines.is_empty() {
             return Err(AppError::invalid("lines", "the cart is empty"));
         }
-        let quote = self.quote(&cart, &lines, place_of_supply).await?;
+        let quote = self
+            .quote(&cart, &lines, place_of_supply, ship.as_ref())
+            .await?;
+        if let Some(why) = &quote.view.shipping_problem {
+            let field = if why.starts_with("is not") {
+                "shipping_method"
+            } else {
+                "shipping_address.pincode"
+            };
+            return Err(AppError::Validation(vec![FieldError::new(
+                field,
+                why.clone(),
+            )]));
+        }
         let mut problems = Vec::new();
         for (i, l) in quote.view.lines.iter().enumerate() {
             if !l.available {
@@ -751,6 +855,7 @@ impl Carts {
             discount_code: quote.discount.as_ref().map(|d| d.code.clone()),
             totals: quote.view.totals,
             pos: pos.as_ref().map(|p| p.draft.clone()),
+            cash_on_delivery: false,
         };
         fill(&mut draft);
         let stock: Vec<StockLine> = draft
@@ -763,6 +868,7 @@ impl Carts {
             .collect();
         let discount = quote.discount.clone();
         let (inventory, orders) = (self.inventory.clone(), self.orders.clone());
+        let payments = self.payments.clone();
         let actor = actor.to_string();
         let cart_id = cart.id.clone();
         let shortage: Arc<std::sync::Mutex<Option<Shortage>>> = Arc::default();
@@ -792,6 +898,24 @@ impl Carts {
                 let placed = orders.place_in(conn, &draft, &actor)?;
                 if let (Some(tenders), Some(session)) = (&tenders, &session_id) {
                     super::pos::record_sale(conn, session, &placed, &draft, tenders, now)?;
+                    // The counter's money, in the payments ledger against the session.
+                    if let Some(payments) = &payments {
+                        for t in tenders {
+                            payments.record_in(
+                                conn,
+                                &RecordPayment {
+                                    order_id: placed.id.clone(),
+                                    method: t.kind.clone(),
+                                    amount_minor: t.applied_minor,
+                                    currency: draft.currency.clone(),
+                                    reference: t.reference.clone(),
+                                    session_id: Some(session.clone()),
+                                    actor: actor.clone(),
+                                    announce: false,
+                                },
+                            )?;
+                        }
+                    }
                 }
                 Ok(placed)
             })

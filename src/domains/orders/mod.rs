@@ -21,7 +21,9 @@ use crate::contracts::auth::Permission;
 use crate::contracts::catalog::CatalogApi;
 use crate::contracts::events::{Event, EventEnvelope, PaymentCaptured, RefundProcessed};
 use crate::contracts::inventory::InventoryApi;
-use crate::contracts::orders::{Channel, OrderDraft, OrdersApi, PayableOrder, PlacedOrder};
+use crate::contracts::orders::{
+    Channel, OrderDraft, OrdersApi, PayableOrder, PlacedOrder, ShipLine, ShippableOrder,
+};
 use crate::db::{Db, DbConnection};
 use crate::events::Subscriber;
 use crate::gateway::rbac::{Access, RouteRule};
@@ -34,7 +36,6 @@ const SIGNED_IN: Access = Access::Authenticated;
 pub const ROUTES: &[RouteRule] = &[
     RouteRule::new("GET", "/api/v1/orders", SIGNED_IN),
     RouteRule::new("GET", "/api/v1/orders/{id}", SIGNED_IN),
-    RouteRule::new("POST", "/api/v1/orders/{id}/payments", MANAGE),
     RouteRule::new("POST", "/api/v1/orders/{id}/fulfilments", MANAGE),
     RouteRule::new("POST", "/api/v1/orders/{id}/transitions", MANAGE),
     RouteRule::new("POST", "/api/v1/orders/{id}/cancel", SIGNED_IN),
@@ -51,7 +52,7 @@ pub const ROUTES: &[RouteRule] = &[
 #[derive(OpenApi)]
 #[openapi(
     paths(
-        routes::list, routes::get, routes::pay, routes::fulfil, routes::advance,
+        routes::list, routes::get, routes::fulfil, routes::advance,
         routes::cancel, routes::list_returns, routes::request_return, routes::approve_return,
         routes::reject_return, routes::receive_return, routes::invoice, routes::invoice_pdf,
         routes::invoice_html
@@ -140,11 +141,6 @@ impl OrdersDomain {
                     .default_service(method_not_allowed(&["GET"])),
             )
             .service(
-                web::resource("/v1/orders/{id}/payments")
-                    .route(web::post().to(routes::pay))
-                    .default_service(method_not_allowed(&["POST"])),
-            )
-            .service(
                 web::resource("/v1/orders/{id}/fulfilments")
                     .route(web::post().to(routes::fulfil))
                     .default_service(method_not_allowed(&["POST"])),
@@ -209,6 +205,53 @@ impl OrdersApi for OrdersDomain {
 
     async fn payable(&self, id: &str) -> Result<Option<PayableOrder>, AppError> {
         self.orders.payable(id).await
+    }
+
+    async fn shippable(&self, id: &str) -> Result<Option<ShippableOrder>, AppError> {
+        self.orders.shippable(id).await
+    }
+
+    async fn by_number(&self, number: &str) -> Result<Option<ShippableOrder>, AppError> {
+        self.orders.by_number(number).await
+    }
+
+    fn shippable_in(
+        &self,
+        conn: &mut DbConnection,
+        id: &str,
+    ) -> Result<Option<ShippableOrder>, AppError> {
+        self.orders.shippable_in(conn, id)
+    }
+
+    fn ship_in(
+        &self,
+        conn: &mut DbConnection,
+        order_id: &str,
+        lines: &[ShipLine],
+        actor: &str,
+    ) -> Result<ShippableOrder, AppError> {
+        self.orders.ship_in(conn, order_id, lines, actor)
+    }
+
+    fn delivered_in(
+        &self,
+        conn: &mut DbConnection,
+        order_id: &str,
+        actor: &str,
+    ) -> Result<bool, AppError> {
+        self.orders.delivered_in(conn, order_id, actor)
+    }
+
+    fn returned_to_origin_in(
+        &self,
+        conn: &mut DbConnection,
+        order_id: &str,
+        location_id: &str,
+        lines: &[ShipLine],
+        actor: &str,
+    ) -> Result<(), AppError> {
+        self.orders
+            .returned_to_origin_in(conn, order_id, location_id, lines, actor)
     }
 }
 

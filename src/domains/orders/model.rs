@@ -15,6 +15,8 @@ use crate::schema::{invoices, order_events, order_lines, order_returns, orders};
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     PendingPayment,
+    /// Cash on delivery: confirmed without payment; paid when the courier collects.
+    Confirmed,
     Paid,
     PartiallyFulfilled,
     Fulfilled,
@@ -28,8 +30,9 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 11] = [
+    pub const ALL: [Status; 12] = [
         Status::PendingPayment,
+        Status::Confirmed,
         Status::Paid,
         Status::PartiallyFulfilled,
         Status::Fulfilled,
@@ -45,6 +48,7 @@ impl Status {
     pub fn as_str(self) -> &'static str {
         match self {
             Status::PendingPayment => "pending_payment",
+            Status::Confirmed => "confirmed",
             Status::Paid => "paid",
             Status::PartiallyFulfilled => "partially_fulfilled",
             Status::Fulfilled => "fulfilled",
@@ -68,7 +72,11 @@ impl Status {
         matches!(
             (self, to),
             (PendingPayment, Paid | Cancelled)
-                | (Paid, PartiallyFulfilled | Fulfilled | Cancelled)
+                | (Confirmed, Paid | PartiallyShipped | Shipped | Cancelled)
+                | (
+                    Paid,
+                    PartiallyFulfilled | Fulfilled | PartiallyShipped | Shipped | Cancelled
+                )
                 | (
                     PartiallyFulfilled,
                     PartiallyFulfilled | Fulfilled | PartiallyShipped
@@ -76,6 +84,8 @@ impl Status {
                 | (Fulfilled, PartiallyShipped | Shipped | Completed)
                 | (PartiallyShipped, PartiallyShipped | Shipped)
                 | (Shipped, Delivered)
+                // Every parcel came back to the store (return to origin).
+                | (PartiallyShipped | Shipped, Cancelled)
                 // Money given back without goods (a price adjustment, a lost parcel).
                 | (
                     Paid | PartiallyFulfilled | Fulfilled | PartiallyShipped | Shipped,
@@ -120,6 +130,12 @@ pub struct OrderDetails {
     /// Product ids by line number (for links; not part of the tax snapshot).
     #[serde(default)]
     pub product_ids: Vec<String>,
+    /// Cash on delivery: confirmed unpaid, invoiced at dispatch, paid at delivery.
+    #[serde(default)]
+    pub cash_on_delivery: bool,
+    /// Units of each line (by number) credited because their parcel came back unpaid.
+    #[serde(default)]
+    pub rto_units: std::collections::BTreeMap<i32, i64>,
 }
 
 /// A payment recorded against an order (until the payments domain records them).

@@ -5,8 +5,7 @@ use actix_web::{HttpResponse, web};
 use super::invoice::InvoiceData;
 use super::model::{OrderSummary, OrderView, ReturnView};
 use super::service::{
-    CancelInput, FulfilInput, OrderQuery, Orders, PaymentInput, ReceiveReturnInput, ReturnInput,
-    TransitionInput,
+    CancelInput, FulfilInput, OrderQuery, Orders, ReceiveReturnInput, ReturnInput, TransitionInput,
 };
 use crate::contracts::auth::Principal;
 use crate::gateway::rbac::{Authenticated, Authorized, perm};
@@ -38,28 +37,6 @@ pub async fn get(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(orders.get(&who.0, &id).await?))
-}
-
-/// Record a payment of the whole order (`Idempotency-Key` required): the order becomes
-/// paid and its tax invoice is issued.
-#[utoipa::path(post, path = "/api/v1/orders/{id}/payments", tag = "orders", request_body = PaymentInput,
-    params(("id" = String, Path), ("Idempotency-Key" = String, Header)),
-    responses((status = 200, body = OrderView), (status = 400, body = crate::http::Problem), (status = 409, body = crate::http::Problem)))]
-pub async fn pay(
-    orders: OrdersData,
-    idempotency: web::Data<Idempotency>,
-    who: Authorized<perm::OrdersManage>,
-    key: IdempotencyKey,
-    id: web::Path<String>,
-    Json(body): Json<PaymentInput>,
-) -> Result<HttpResponse, AppError> {
-    let p = who.principal;
-    let route = format!("orders/{id}/payments");
-    idempotency
-        .once(&p, key, &route, &body.clone(), || async {
-            Ok(HttpResponse::Ok().json(orders.record_payment(&p, &id, body).await?))
-        })
-        .await
 }
 
 /// Mark lines fulfilled (`Idempotency-Key` required): their reserved stock is sold.

@@ -19,11 +19,13 @@ use crate::config::{OrderSettings, StoreSettings};
 use crate::contracts::auth::{Permission, Principal};
 use crate::contracts::catalog::{CatalogApi, VariantInfo};
 use crate::contracts::events::{
-    OrderPlaced, OrderStatusChanged, PaymentCaptured, RefundProcessed, ReturnReceived,
+    OrderPlaced, OrderStatusChanged, PaymentCaptured, PaymentUnapplied, RefundProcessed,
+    ReturnReceived,
 };
 use crate::contracts::inventory::{InventoryApi, StockLine};
 use crate::contracts::orders::{
-    Channel, OrderDraft, OrderLineDraft, OrderTotals, PayableOrder, PlacedOrder,
+    Channel, OrderDraft, OrderLineDraft, OrderTotals, PayableOrder, PlacedOrder, ShipLine,
+    ShippableLine, ShippableOrder,
 };
 use crate::contracts::tax::{LineTax, Supply};
 use crate::db::{Db, DbConnection, new_id, next_in_sequence, now};
@@ -33,6 +35,51 @@ use crate::http::{AppError, FieldError};
 
 /// The user id recorded for what the system does by itself (expiry).
 pub const SYSTEM: &str = "system";
+
+/// What is still owed on an order: nothing once paid, the whole total while unpaid or
+/// while a cash-on-delivery order's cash is not collected; nothing when cancelled.
+pub(super) fn balance_due(order: &OrderRow) -> i64 {
+    match order.status() {
+        Status::PendingPayment | Status::Confirmed => order.grand_total_minor,
+        Status::Cancelled | Status::Refunded | Status::PartiallyRefunded => 0,
+        _ => {
+            let details = order.details();
+            if details.cash_on_delivery && details.payments.is_empty() {
+                order.grand_total_minor
+            } else {
+                0
+            }
+        }
+    }
+}
+
+fn shippable(conn: &mut DbConnection, order: &OrderRow) -> Result<ShippableOrder, AppError> {
+    let details = order.details();
+    Ok(ShippableOrder {
+        id: order.id.clone(),
+        number: order.number.clone(),
+        status: order.status.clone(),
+        location_id: order.location_id.clone(),
+        cash_on_delivery: details.cash_on_delivery,
+        currency: order.currency.clone(),
+        grand_total_minor: order.grand_total_minor,
+        balance_due_minor: balance_due(order),
+        email: details.email,
+        shipping_address: details.shipping_address,
+        created_at: order.created_at.and_utc(),
+        lines: store::lines(conn, &order.id)?
+            .into_iter()
+            .map(|l| ShippableLine {
+                line_no: l.line_no,
+                variant_id: l.variant_id,
+                sku: l.sku,
+                name: l.name,
+                quantity: l.quantity,
+                shipped: l.fulfilled_quantity,
+            })
+            .collect(),
+    })
+}
 
 /// Who is looking at orders, and so which orders and lines they see.
 #[derive(Debug, Clone)]
@@ -55,16 +102,6 @@ impl Viewer {
             Viewer::Customer(p.user_id().to_string())
         }
     }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PaymentInput {
-    /// `manual` (bank transfer), `cash`, `card` or `upi`.
-    pub method: String,
-    /// Must equal the order's grand total.
-    pub amount_minor: i64,
-    pub reference: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -328,12 +365,19 @@ impl Orders {
             payments: Vec::new(),
             exchange_of: None,
             product_ids: draft.lines.iter().map(|l| l.product_id.clone()).collect(),
+            cash_on_delivery: draft.cash_on_delivery && draft.pos.is_none(),
+            rto_units: Default::default(),
+        };
+        let first = if details.cash_on_delivery {
+            Status::Confirmed
+        } else {
+            Status::PendingPayment
         };
         let mut order = OrderRow {
             id: draft.id.clone(),
             number: number.clone(),
             channel: draft.channel.as_str().to_string(),
-            status: Status::PendingPayment.as_str().to_string(),
+            status: first.as_str().to_string(),
             customer_id: draft.customer_id.clone(),
             location_id: draft.location_id.clone(),
             currency: draft.currency.clone(),
@@ -372,18 +416,11 @@ impl Orders {
             lines.push(row);
         }
         let placed_note = match draft.channel {
+            Channel::Web if draft.cash_on_delivery => "placed online, cash on delivery",
             Channel::Web => "placed online",
             Channel::Pos => "sold at the counter",
         };
-        store::insert_event(
-            conn,
-            &order.id,
-            None,
-            Status::PendingPayment,
-            actor,
-            Some(placed_note),
-            now,
-        )?;
+        store::insert_event(conn, &order.id, None, first, actor, Some(placed_note), now)?;
         enqueue(
             conn,
             &OrderPlaced {
@@ -713,18 +750,25 @@ impl Orders {
             .db
             .read(move |conn| store::order(conn, &id))
             .await?
-            .map(|o| PayableOrder {
-                id: o.id,
-                number: o.number,
-                status: o.status,
-                grand_total_minor: o.grand_total_minor,
-                currency: o.currency,
-                customer_id: o.customer_id,
+            .map(|o| {
+                let balance_due = balance_due(&o) > 0;
+                PayableOrder {
+                    id: o.id,
+                    number: o.number,
+                    status: o.status,
+                    grand_total_minor: o.grand_total_minor,
+                    currency: o.currency,
+                    customer_id: o.customer_id,
+                    balance_due,
+                }
             }))
     }
 
-    /// Makes the order paid from a captured payment, in the event's transaction: once (a
-    /// paid order stays as it is), and only for its exact grand total.
+    /// Applies a captured payment, in the event's transaction. An unpaid (or confirmed
+    /// cash-on-delivery) order becomes paid and is invoiced; a cash-on-delivery order
+    /// already shipped (and so invoiced) records the cash. A payment for a cancelled or
+    /// already paid order, or for another amount, is sent back as `PaymentUnapplied` so
+    /// staff see it flagged among payments and refund it.
     pub fn mark_paid_in(
         &self,
         conn: &mut DbConnection,
@@ -734,27 +778,76 @@ impl Orders {
             tracing::warn!(order = %paid.order_id, "payment captured for an unknown order");
             return Ok(());
         };
-        if order.status() != Status::PendingPayment {
-            if order.status() == Status::Cancelled {
-                tracing::warn!(order = %order.id, payment = %paid.payment_id,
-                    "payment captured for a cancelled order; it needs a refund");
-            }
-            return Ok(());
-        }
+        let status = order.status();
+        let mut details = order.details();
+        let unapplied = |conn: &mut DbConnection, reason: String| {
+            tracing::warn!(order = %paid.order_id, payment = %paid.payment_id, %reason,
+                "captured payment not applied; flagged for staff");
+            enqueue(
+                conn,
+                &PaymentUnapplied {
+                    payment_id: paid.payment_id.clone(),
+                    order_id: paid.order_id.clone(),
+                    reason,
+                },
+            )
+            .map(|_| ())
+        };
         if paid.amount_minor != order.grand_total_minor || paid.currency != order.currency {
-            tracing::warn!(order = %order.id, payment = %paid.payment_id,
-                "captured amount differs from the order total; not marked paid");
-            return Ok(());
+            return unapplied(
+                conn,
+                format!(
+                    "{} {} captured for an order of {} {}",
+                    paid.amount_minor, paid.currency, order.grand_total_minor, order.currency
+                ),
+            );
         }
-        self.pay_in(
-            conn,
-            &mut order,
-            &paid.method,
-            paid.reference.clone(),
-            SYSTEM,
-            now(),
-        )?;
-        Ok(())
+        let now = now();
+        match status {
+            Status::PendingPayment | Status::Confirmed => {
+                self.pay_in(
+                    conn,
+                    &mut order,
+                    &paid.method,
+                    paid.reference.clone(),
+                    SYSTEM,
+                    now,
+                )?;
+                Ok(())
+            }
+            Status::PartiallyShipped | Status::Shipped | Status::Delivered | Status::Completed
+                if details.cash_on_delivery && details.payments.is_empty() =>
+            {
+                details.payments.push(PaymentRecord {
+                    method: paid.method.clone(),
+                    amount_minor: paid.amount_minor,
+                    reference: paid.reference.clone(),
+                    recorded_by: SYSTEM.to_string(),
+                    recorded_at: now.and_utc(),
+                });
+                order.details = serde_json::to_string(&details)?;
+                store::set_details(conn, &order.id, &order.details, now)?;
+                let note = format!("cash collected ({})", paid.method);
+                store::insert_event(
+                    conn,
+                    &order.id,
+                    Some(status),
+                    status,
+                    SYSTEM,
+                    Some(&note),
+                    now,
+                )?;
+                Ok(())
+            }
+            Status::Cancelled => unapplied(
+                conn,
+                "the order was cancelled before the payment arrived; refund it".into(),
+            ),
+            _ => unapplied(
+                conn,
+                "the order was paid already; refund one payment".into(),
+            ),
+        }
     }
 
     /// A refund that returns no goods (`RefundProcessed` without a return): a credit note
@@ -832,56 +925,222 @@ impl Orders {
 
     // ---- changing ----
 
-    /// Records a payment (bank transfer, cash...) of the whole grand total: the order
-    /// becomes paid and its tax invoice is issued, in one transaction.
-    pub async fn record_payment(
-        &self,
-        who: &Principal,
-        id: &str,
-        input: PaymentInput,
-    ) -> Result<OrderView, AppError> {
-        if !["manual", "cash", "card", "upi"].contains(&input.method.as_str()) {
-            return Err(AppError::invalid(
-                "method",
-                "must be manual, cash, card or upi",
-            ));
-        }
-        let reference = input
-            .reference
-            .as_deref()
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
-            .map(str::to_string);
-        if reference.as_ref().is_some_and(|r| r.chars().count() > 100) {
-            return Err(AppError::invalid(
-                "reference",
-                "must be at most 100 characters",
-            ));
-        }
-        self.prepare().await?;
-        let (actor, id) = (who.user_id().to_string(), id.to_string());
-        let this = self.clone_parts();
+    // ---- shipping (in the shipping domain's transaction) ----
+
+    pub async fn shippable(&self, id: &str) -> Result<Option<ShippableOrder>, AppError> {
+        let id = id.to_string();
         self.db
-            .write(move |conn| {
-                let now = now();
-                let mut order = store::order(conn, &id)?
-                    .ok_or_else(|| AppError::NotFound("no such order".into()))?;
-                if !order.status().can_move_to(Status::Paid) {
-                    return Err(conflict(order.status(), Status::Paid));
-                }
-                if input.amount_minor != order.grand_total_minor {
-                    return Err(AppError::invalid(
-                        "amount_minor",
-                        format!(
-                            "must equal the order's grand total ({})",
-                            order.grand_total_minor
-                        ),
-                    ));
-                }
-                this.pay_in(conn, &mut order, &input.method, reference, &actor, now)?;
-                view(conn, order, &Viewer::All)
+            .read(move |conn| match store::order(conn, &id)? {
+                Some(o) => shippable(conn, &o).map(Some),
+                None => Ok(None),
             })
             .await
+    }
+
+    pub fn shippable_in(
+        &self,
+        conn: &mut DbConnection,
+        id: &str,
+    ) -> Result<Option<ShippableOrder>, AppError> {
+        match store::order(conn, id)? {
+            Some(o) => shippable(conn, &o).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn by_number(&self, number: &str) -> Result<Option<ShippableOrder>, AppError> {
+        let number = number.trim().to_ascii_uppercase();
+        self.db
+            .read(move |conn| match store::by_number(conn, &number)? {
+                Some(o) => shippable(conn, &o).map(Some),
+                None => Ok(None),
+            })
+            .await
+    }
+
+    /// See `OrdersApi::ship_in`.
+    pub fn ship_in(
+        &self,
+        conn: &mut DbConnection,
+        order_id: &str,
+        lines: &[ShipLine],
+        actor: &str,
+    ) -> Result<ShippableOrder, AppError> {
+        let now = now();
+        let mut order = store::order(conn, order_id)?
+            .ok_or_else(|| AppError::NotFound("no such order".into()))?;
+        let status = order.status();
+        if !matches!(
+            status,
+            Status::Paid | Status::Confirmed | Status::PartiallyShipped
+        ) {
+            return Err(AppError::FieldConflict(
+                format!("an order that is {} cannot be shipped", status.as_str()),
+                vec![FieldError::new(
+                    "order_id",
+                    format!("the order is {}", status.as_str()),
+                )],
+            ));
+        }
+        let before = store::lines(conn, &order.id)?;
+        let mut stock = Vec::with_capacity(lines.len());
+        for (i, want) in lines.iter().enumerate() {
+            let Some(line) = before.iter().find(|l| l.line_no == want.line_no) else {
+                return Err(AppError::invalid(
+                    format!("lines[{i}].line_no"),
+                    "is not a line of this order",
+                ));
+            };
+            if want.quantity < 1 {
+                return Err(AppError::invalid(
+                    format!("lines[{i}].quantity"),
+                    "must be at least 1",
+                ));
+            }
+            if !store::add_fulfilled(conn, &order.id, line.line_no, want.quantity)? {
+                return Err(AppError::FieldConflict(
+                    "more than is left to ship".into(),
+                    vec![FieldError::new(
+                        format!("lines[{i}].quantity"),
+                        format!(
+                            "is more than the {} left to ship on this line",
+                            line.quantity - line.fulfilled_quantity
+                        ),
+                    )],
+                ));
+            }
+            stock.push(StockLine {
+                variant_id: line.variant_id.clone(),
+                quantity: want.quantity,
+            });
+        }
+        self.inventory
+            .commit_lines_in(conn, actor, &order.id, &stock)?;
+        let after = store::lines(conn, &order.id)?;
+        let all = after.iter().all(|l| l.fulfilled_quantity == l.quantity);
+        let details = order.details();
+        // Cash on delivery: the goods leaving is the time of supply, so the invoice now.
+        if details.cash_on_delivery
+            && !store::invoices_of(conn, &order.id)?
+                .iter()
+                .any(|i| i.kind == "invoice")
+        {
+            self.issue_invoice_in(conn, &order, &after, now)?;
+        }
+        let to = if all {
+            Status::Shipped
+        } else {
+            Status::PartiallyShipped
+        };
+        transition(conn, &mut order, to, actor, None, now)?;
+        shippable(conn, &order)
+    }
+
+    /// See `OrdersApi::delivered_in`.
+    pub fn delivered_in(
+        &self,
+        conn: &mut DbConnection,
+        order_id: &str,
+        actor: &str,
+    ) -> Result<bool, AppError> {
+        let now = now();
+        let Some(mut order) = store::order(conn, order_id)? else {
+            return Ok(false);
+        };
+        if order.status() != Status::Shipped {
+            return Ok(false);
+        }
+        transition(conn, &mut order, Status::Delivered, actor, None, now)?;
+        transition(
+            conn,
+            &mut order,
+            Status::Completed,
+            actor,
+            Some("every parcel delivered"),
+            now,
+        )?;
+        Ok(true)
+    }
+
+    /// See `OrdersApi::returned_to_origin_in`.
+    pub fn returned_to_origin_in(
+        &self,
+        conn: &mut DbConnection,
+        order_id: &str,
+        location_id: &str,
+        lines: &[ShipLine],
+        actor: &str,
+    ) -> Result<(), AppError> {
+        let now = now();
+        let mut order = store::order(conn, order_id)?
+            .ok_or_else(|| AppError::NotFound("no such order".into()))?;
+        let before = store::lines(conn, &order.id)?;
+        let mut stock = Vec::new();
+        let mut quantities = vec![0; before.len()];
+        for want in lines {
+            let Some((i, line)) = before
+                .iter()
+                .enumerate()
+                .find(|(_, l)| l.line_no == want.line_no)
+            else {
+                return Err(AppError::internal("returned line is not on the order"));
+            };
+            if !store::take_fulfilled(conn, &order.id, line.line_no, want.quantity)? {
+                return Err(AppError::internal("more returned than was shipped"));
+            }
+            quantities[i] += want.quantity;
+            stock.push(StockLine {
+                variant_id: line.variant_id.clone(),
+                quantity: want.quantity,
+            });
+        }
+        self.inventory
+            .return_in(conn, actor, &order.id, location_id, &stock)?;
+        let details = order.details();
+        let after = store::lines(conn, &order.id)?;
+        let nothing_out = after.iter().all(|l| l.fulfilled_quantity == 0);
+        let mut note = "parcel returned to origin; goods back in stock".to_string();
+        if details.cash_on_delivery && details.payments.is_empty() {
+            // Never paid: the invoice issued at dispatch is reversed for what came back.
+            let credited: Vec<i64> = before
+                .iter()
+                .map(|l| details.rto_units.get(&l.line_no).copied().unwrap_or(0))
+                .collect();
+            let (r, data) = self.issue_credit_note_in(
+                conn,
+                &order,
+                &before,
+                &quantities,
+                &credited,
+                nothing_out,
+                now,
+            )?;
+            let mut details = details.clone();
+            for (l, q) in before.iter().zip(&quantities) {
+                *details.rto_units.entry(l.line_no).or_default() += q;
+            }
+            order.details = serde_json::to_string(&details)?;
+            store::set_details(conn, &order.id, &order.details, now)?;
+            store::add_refunded(conn, &order.id, data.totals.grand_total_minor)?;
+            note = format!("{note}; credit note {}", r.number);
+        }
+        if nothing_out && details.cash_on_delivery {
+            // Still reserved (lines never shipped) goes back too.
+            self.inventory.close_in(conn, actor, &order.id, false)?;
+            transition(conn, &mut order, Status::Cancelled, actor, Some(&note), now)?;
+        } else {
+            let status = order.status();
+            store::insert_event(
+                conn,
+                &order.id,
+                Some(status),
+                status,
+                actor,
+                Some(&note),
+                now,
+            )?;
+        }
+        Ok(())
     }
 
     /// Marks lines handed over for delivery: their reserved stock becomes sales.
@@ -1018,6 +1277,18 @@ impl Orders {
                             )],
                         ));
                     }
+                }
+                if matches!(
+                    order.status(),
+                    Status::PartiallyShipped | Status::Shipped
+                ) {
+                    return Err(AppError::FieldConflict(
+                        "goods of this order are with the carrier; they come back as a return to origin".into(),
+                        vec![FieldError::new(
+                            "status",
+                            format!("is {}", order.status().as_str()),
+                        )],
+                    ));
                 }
                 let was_paid = order.status() == Status::Paid;
                 transition(
@@ -1439,6 +1710,7 @@ impl Orders {
             lines: drafts,
             shipping: None,
             discount_code: None,
+            cash_on_delivery: false,
             totals,
             pos: None,
         };

@@ -126,6 +126,33 @@ pub fn add_fulfilled(
     Ok(n == 1)
 }
 
+/// Takes `quantity` back off a line's fulfilled count (goods that came back undelivered);
+/// false when fewer were fulfilled.
+pub fn take_fulfilled(
+    conn: &mut DbConnection,
+    order_id: &str,
+    line_no: i32,
+    quantity: i64,
+) -> Result<bool, AppError> {
+    let n = diesel::update(
+        order_lines::table
+            .filter(order_lines::order_id.eq(order_id))
+            .filter(order_lines::line_no.eq(line_no))
+            .filter(order_lines::fulfilled_quantity.ge(quantity)),
+    )
+    .set(order_lines::fulfilled_quantity.eq(order_lines::fulfilled_quantity - quantity))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn by_number(conn: &mut DbConnection, number: &str) -> Result<Option<OrderRow>, AppError> {
+    Ok(orders::table
+        .filter(orders::number.eq(number))
+        .select(OrderRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 /// Filters of the staff order list.
 #[derive(Debug, Clone, Default)]
 pub struct OrderFilter {

@@ -13,8 +13,10 @@ use utoipa::OpenApi;
 
 use crate::config::Settings;
 use crate::contracts::auth::Permission;
+use crate::contracts::events::PaymentUnapplied;
 use crate::contracts::events::{Event, EventEnvelope};
 use crate::contracts::orders::OrdersApi;
+use crate::contracts::payments::PaymentsApi;
 use crate::db::{Db, DbConnection};
 use crate::events::Subscriber;
 use crate::gateway::rbac::{Access, RouteRule};
@@ -37,6 +39,11 @@ pub const ROUTES: &[RouteRule] = &[
         Access::Permission(Permission::OrdersReadAll),
     ),
     RouteRule::new(
+        "POST",
+        "/api/v1/payments/manual",
+        Access::Permission(Permission::OrdersManage),
+    ),
+    RouteRule::new(
         "GET",
         "/api/v1/payments/{id}/refunds",
         Access::Permission(Permission::OrdersReadAll),
@@ -51,7 +58,7 @@ pub const ROUTES: &[RouteRule] = &[
 #[derive(OpenApi)]
 #[openapi(
     paths(
-        routes::methods, routes::reconciliation, routes::start, routes::verify, routes::webhook, routes::list, routes::refund,
+        routes::methods, routes::reconciliation, routes::start, routes::verify, routes::webhook, routes::list, routes::manual, routes::refund,
         routes::refunds
     ),
     tags((name = "payments", description = "Online payments (Razorpay)"))
@@ -88,8 +95,9 @@ pub struct PaymentsDomain {
 
 impl PaymentsDomain {
     pub fn build(db: Db, orders: Arc<dyn OrdersApi>, settings: &Settings) -> anyhow::Result<Self> {
-        let payments = service::Payments::new(db, orders, &settings.razorpay)
-            .map_err(|e| anyhow::anyhow!("payments: {e}"))?;
+        let payments =
+            service::Payments::new(db, orders, &settings.razorpay, settings.orders.cod_enabled)
+                .map_err(|e| anyhow::anyhow!("payments: {e}"))?;
         Ok(Self {
             payments: web::Data::new(payments),
         })
@@ -100,9 +108,15 @@ impl PaymentsDomain {
         self.payments.breakers()
     }
 
-    /// The domain's event subscribers: recorded webhooks are applied from the outbox.
+    /// The domain's event subscribers: recorded webhooks are applied from the outbox, and
+    /// payments orders could not apply are flagged.
     pub fn subscribers(&self) -> Vec<Arc<dyn Subscriber>> {
-        vec![Arc::new(Webhooks)]
+        vec![Arc::new(Webhooks), Arc::new(Unapplied)]
+    }
+
+    /// The contract other domains record hand payments through.
+    pub fn api(&self) -> Arc<dyn PaymentsApi> {
+        self.payments.clone().into_inner()
     }
 
     /// Routes under `/api` (the `/api` scope is the caller's).
@@ -131,6 +145,11 @@ impl PaymentsDomain {
             .service(
                 web::resource("/v1/payments/razorpay/webhook")
                     .route(web::post().to(routes::webhook))
+                    .default_service(method_not_allowed(&["POST"])),
+            )
+            .service(
+                web::resource("/v1/payments/manual")
+                    .route(web::post().to(routes::manual))
                     .default_service(method_not_allowed(&["POST"])),
             )
             .service(
@@ -166,5 +185,27 @@ impl Subscriber for Webhooks {
         };
         let received = decoded.map_err(|e| AppError::internal(format!("bad event: {e}")))?;
         service::process_webhook_in(conn, &received.event_id)
+    }
+}
+
+/// Flags a captured payment the order could not take (cancelled, paid twice, another
+/// amount), so staff find it among payments and refund it.
+struct Unapplied;
+
+impl Subscriber for Unapplied {
+    fn name(&self) -> &'static str {
+        "payments.unapplied"
+    }
+
+    fn interested_in(&self, event_type: &str) -> bool {
+        event_type == PaymentUnapplied::TYPE
+    }
+
+    fn handle(&self, conn: &mut DbConnection, event: &EventEnvelope) -> Result<(), AppError> {
+        let Some(decoded) = event.decode::<PaymentUnapplied>() else {
+            return Ok(());
+        };
+        let e = decoded.map_err(|e| AppError::internal(format!("bad event: {e}")))?;
+        store::flag(conn, &e.payment_id, &e.reason)
     }
 }

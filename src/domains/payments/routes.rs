@@ -3,8 +3,8 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::service::{
-    CallbackInput, CallbackOutcome, CheckoutOptions, MethodView, Payments, Reconciliation,
-    RefundInput, StartInput,
+    CallbackInput, CallbackOutcome, CheckoutOptions, ManualInput, MethodView, Payments,
+    Reconciliation, RefundInput, StartInput,
 };
 use super::store::{PaymentRow, RefundRow};
 use crate::gateway::rbac::{Authorized, perm};
@@ -101,6 +101,28 @@ pub async fn refund(
     idempotency
         .once(&p, key, &route, &body.clone(), || async {
             Ok(HttpResponse::Created().json(payments.refund(&id, body, &refund_key).await?))
+        })
+        .await
+}
+
+/// Record money taken by hand for an order's whole balance (`Idempotency-Key` honoured):
+/// a bank transfer, cash, card terminal or UPI, or the cash a courier collected. The order
+/// becomes paid (and invoiced) from the payment's `PaymentCaptured`.
+#[utoipa::path(post, path = "/api/v1/payments/manual", tag = "payments", request_body = ManualInput,
+    params(("Idempotency-Key" = Option<String>, Header)),
+    responses((status = 201, body = PaymentRow), (status = 400, body = crate::http::Problem),
+        (status = 404, body = crate::http::Problem), (status = 409, body = crate::http::Problem)))]
+pub async fn manual(
+    payments: PaymentsData,
+    idempotency: web::Data<Idempotency>,
+    who: Authorized<perm::OrdersManage>,
+    key: IdempotencyKey,
+    Json(body): Json<ManualInput>,
+) -> Result<HttpResponse, AppError> {
+    let p = who.principal;
+    idempotency
+        .once(&p, key, "payments/manual", &body.clone(), || async {
+            Ok(HttpResponse::Created().json(payments.manual(p.user_id(), body).await?))
         })
         .await
 }

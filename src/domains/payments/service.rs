@@ -143,6 +143,69 @@ fn unavailable() -> AppError {
     AppError::Unavailable("online payment is not set up in this store".into())
 }
 
+/// A payment staff took by hand: a bank transfer (`manual`), cash, a card terminal, UPI,
+/// or the cash a courier collected (`cod`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ManualInput {
+    pub order_id: String,
+    /// `manual` (bank transfer), `cash`, `card`, `upi` or `cod`.
+    pub method: String,
+    /// The whole balance due, in paise.
+    pub amount_minor: i64,
+    /// The UTR, the terminal's or UPI reference (required for `manual`, `card`, `upi`).
+    pub reference: Option<String>,
+}
+
+/// The methods staff may record by hand.
+const HAND_METHODS: [&str; 5] = ["manual", "cash", "card", "upi", "cod"];
+
+/// Records a captured hand payment in the caller's transaction (see
+/// `PaymentsApi::record_in`).
+pub fn record_in(
+    conn: &mut DbConnection,
+    p: &crate::contracts::payments::RecordPayment,
+) -> Result<String, AppError> {
+    if !HAND_METHODS.contains(&p.method.as_str()) {
+        return Err(AppError::invalid(
+            "method",
+            "must be manual, cash, card, upi or cod",
+        ));
+    }
+    let now = now();
+    let row = PaymentRow {
+        id: new_id(),
+        order_id: p.order_id.clone(),
+        method: p.method.clone(),
+        status: "captured".into(),
+        amount_minor: p.amount_minor,
+        currency: p.currency.clone(),
+        provider_order_id: None,
+        provider_payment_id: None,
+        refunded_minor: 0,
+        flag_reason: None,
+        created_at: now,
+        updated_at: now,
+        reference: p.reference.clone(),
+        recorded_by: Some(p.actor.clone()),
+        session_id: p.session_id.clone(),
+    };
+    store::insert(conn, &row)?;
+    if p.announce {
+        enqueue(
+            conn,
+            &PaymentCaptured {
+                payment_id: row.id.clone(),
+                order_id: row.order_id.clone(),
+                amount_minor: row.amount_minor,
+                currency: row.currency.clone(),
+                method: row.method.clone(),
+                reference: row.reference.clone(),
+            },
+        )?;
+    }
+    Ok(row.id)
+}
+
 /// Applies what Razorpay says of a payment to the attempt it belongs to, in the caller's
 /// transaction: captured with the right amount and currency → `PaymentCaptured` (once);
 /// a different amount → flagged for staff, never paid; failed → `PaymentFailed`.
@@ -271,11 +334,22 @@ pub fn process_webhook_in(conn: &mut DbConnection, event_id: &str) -> Result<(),
     Ok(())
 }
 
+impl crate::contracts::payments::PaymentsApi for Payments {
+    fn record_in(
+        &self,
+        conn: &mut DbConnection,
+        payment: &crate::contracts::payments::RecordPayment,
+    ) -> Result<String, AppError> {
+        record_in(conn, payment)
+    }
+}
+
 impl Payments {
     pub fn new(
         db: Db,
         orders: Arc<dyn OrdersApi>,
         settings: &crate::config::RazorpaySettings,
+        cod_enabled: bool,
     ) -> Result<Payments, AppError> {
         let razorpay = if settings.key_id.is_empty() {
             None
@@ -287,7 +361,7 @@ impl Payments {
             orders,
             razorpay,
             webhook_secrets: settings.webhook_secrets.clone(),
-            cod_enabled: settings.cod_enabled,
+            cod_enabled,
         })
     }
 
@@ -367,6 +441,9 @@ impl Payments {
                     flag_reason: None,
                     created_at: now,
                     updated_at: now,
+                    reference: None,
+                    recorded_by: None,
+                    session_id: None,
                 };
                 let insert = row.clone();
                 self.db.write(move |c| store::insert(c, &insert)).await?;
@@ -509,7 +586,6 @@ impl Payments {
         input: RefundInput,
         idempotency_key: &str,
     ) -> Result<RefundRow, AppError> {
-        let rzp = self.razorpay()?;
         if input.amount_minor < 1 {
             return Err(AppError::invalid("amount_minor", "must be at least 1"));
         }
@@ -553,12 +629,14 @@ impl Payments {
                     ));
                 }
                 let now = now();
+                // Money taken by hand goes back by hand: the refund is done when recorded.
+                let by_hand = payment.method != "razorpay";
                 let row = RefundRow {
                     id: rid,
                     payment_id: pid,
                     order_id: payment.order_id,
                     amount_minor: input.amount_minor,
-                    status: "pending".into(),
+                    status: if by_hand { "processed" } else { "pending" }.into(),
                     provider_refund_id: None,
                     reason,
                     return_id: input.return_id,
@@ -566,6 +644,18 @@ impl Payments {
                     updated_at: now,
                 };
                 store::insert_refund(c, &row)?;
+                if by_hand {
+                    enqueue(
+                        c,
+                        &RefundProcessed {
+                            refund_id: row.id.clone(),
+                            payment_id: row.payment_id.clone(),
+                            order_id: row.order_id.clone(),
+                            amount_minor: row.amount_minor,
+                            return_id: row.return_id.clone(),
+                        },
+                    )?;
+                }
                 Ok((row, payment.provider_payment_id))
             })
             .await?;
@@ -573,6 +663,7 @@ impl Payments {
         if row.status == "processed" {
             return Ok(row);
         }
+        let rzp = self.razorpay()?;
         let provider_payment =
             provider_payment.ok_or_else(|| AppError::internal("captured payment without id"))?;
         let done = match rzp
@@ -631,6 +722,90 @@ impl Payments {
         to: chrono::DateTime<chrono::Utc>,
     ) -> Result<Reconciliation, AppError> {
         reconcile(&self.db, self.razorpay()?, from, to).await
+    }
+
+    /// Records a payment staff took by hand for the order's whole balance; the order
+    /// becomes paid from its `PaymentCaptured`.
+    pub async fn manual(&self, actor: &str, input: ManualInput) -> Result<PaymentRow, AppError> {
+        let mut problems = Vec::new();
+        if !HAND_METHODS.contains(&input.method.as_str()) {
+            problems.push(FieldError::new(
+                "method",
+                "must be manual, cash, card, upi or cod",
+            ));
+        }
+        let reference = input
+            .reference
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_string);
+        match &reference {
+            Some(r) if r.chars().count() > 100 => {
+                problems.push(FieldError::new(
+                    "reference",
+                    "must be at most 100 characters",
+                ));
+            }
+            None if matches!(input.method.as_str(), "manual" | "card" | "upi") => {
+                problems.push(FieldError::new(
+                    "reference",
+                    "is required for a bank transfer, card or UPI payment",
+                ));
+            }
+            _ => {}
+        }
+        if input.amount_minor < 1 {
+            problems.push(FieldError::new("amount_minor", "must be at least 1"));
+        }
+        if !problems.is_empty() {
+            return Err(AppError::Validation(problems));
+        }
+        let order = self
+            .orders
+            .payable(&input.order_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("no such order".into()))?;
+        if !order.balance_due {
+            return Err(AppError::FieldConflict(
+                "the order has nothing to pay".into(),
+                vec![FieldError::new(
+                    "order_id",
+                    format!("the order is {}", order.status),
+                )],
+            ));
+        }
+        let actor = actor.to_string();
+        self.db
+            .write(move |c| {
+                let taken: i64 = store::of_order(c, &order.id)?
+                    .iter()
+                    .filter(|p| p.status == "captured")
+                    .map(|p| p.amount_minor)
+                    .sum();
+                let due = order.grand_total_minor - taken;
+                if input.amount_minor != due {
+                    return Err(AppError::invalid(
+                        "amount_minor",
+                        format!("must equal the balance due ({due})"),
+                    ));
+                }
+                let id = record_in(
+                    c,
+                    &crate::contracts::payments::RecordPayment {
+                        order_id: order.id.clone(),
+                        method: input.method.clone(),
+                        amount_minor: due,
+                        currency: order.currency.clone(),
+                        reference,
+                        session_id: None,
+                        actor,
+                        announce: true,
+                    },
+                )?;
+                store::payment(c, &id)?.ok_or_else(|| AppError::internal("payment vanished"))
+            })
+            .await
     }
 
     pub async fn of_order(&self, order_id: &str) -> Result<Vec<PaymentRow>, AppError> {

@@ -26,6 +26,12 @@ pub struct PaymentRow {
     pub created_at: NaiveDateTime,
     #[schema(value_type = String)]
     pub updated_at: NaiveDateTime,
+    /// A payment taken by hand: the terminal's, UPI or bank reference, or the AWB.
+    pub reference: Option<String>,
+    /// Who recorded a payment taken by hand.
+    pub recorded_by: Option<String>,
+    /// The POS register session a counter tender went into.
+    pub session_id: Option<String>,
 }
 
 pub fn insert(conn: &mut DbConnection, row: &PaymentRow) -> Result<(), AppError> {
@@ -107,6 +113,18 @@ pub fn settle(
     ))
     .execute(conn)?;
     Ok(n == 1)
+}
+
+/// Marks a payment for staff's attention with the reason.
+pub fn flag(conn: &mut DbConnection, id: &str, reason: &str) -> Result<(), AppError> {
+    diesel::update(payments::table.filter(payments::id.eq(id)))
+        .set((
+            payments::status.eq("flagged"),
+            payments::flag_reason.eq(reason),
+            payments::updated_at.eq(crate::db::now()),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Records a webhook by its event id; false when that event was received before.

@@ -279,6 +279,7 @@ impl RateRule {
     /// threshold, plus the COD surcharge when COD), or None when the rule does not apply:
     /// COD asked but not offered, weight outside the rule's limits, weight or value above
     /// the slabs (without an extra per kg), or a negative weight, value or charge.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub fn price(&self, parcel: &Parcel) -> Option<i64> {
         let charge = self.charge(parcel)?;
         charge.base.checked_add(charge.cod_surcharge)
