@@ -1125,8 +1125,10 @@ impl Orders {
             note = format!("{note}; credit note {}", r.number);
         }
         if nothing_out && details.cash_on_delivery {
-            // Still reserved (lines never shipped) goes back too.
-            self.inventory.close_in(conn, actor, &order.id, false)?;
+            // What was never shipped is still reserved: it goes back too.
+            if before.iter().any(|l| l.quantity > l.fulfilled_quantity) {
+                self.inventory.close_in(conn, actor, &order.id, false)?;
+            }
             transition(conn, &mut order, Status::Cancelled, actor, Some(&note), now)?;
         } else {
             let status = order.status();

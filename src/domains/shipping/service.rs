@@ -505,8 +505,7 @@ impl Shipping {
         let updates = carrier.read_webhook(signature, body)?;
         let code = carrier.code().to_string();
         let this = self.parts();
-        let applied = self
-            .db
+        self.db
             .write(move |conn| {
                 let mut applied = 0;
                 for u in &updates {
@@ -518,17 +517,13 @@ impl Shipping {
                             "tracking event for an unknown shipment ignored");
                         continue;
                     };
-                    this.apply_in(conn, row, u, &code, Some(&u.external_id))?;
-                    applied += 1;
+                    if this.apply_in(conn, row, u, &code, Some(&u.external_id))? {
+                        applied += 1;
+                    }
                 }
                 Ok(applied)
             })
-            .await;
-        match applied {
-            // Two deliveries of one event raced; the other recorded it.
-            Err(AppError::Conflict(_)) => Ok(0),
-            other => other,
-        }
+            .await
     }
 
     fn parts(&self) -> Applier {
@@ -680,13 +675,13 @@ impl Applier {
         u: &TrackingUpdate,
         source: &str,
         external_id: Option<&str>,
-    ) -> Result<(), AppError> {
+    ) -> Result<bool, AppError> {
         store::lock_order_shipments(conn, &row.order_id)?;
         // Read again under the lock: another event of this order may have moved it.
         let row = store::shipment(conn, &row.id)?.ok_or_else(not_found)?;
         let now = now();
         let at: NaiveDateTime = u.occurred_at.naive_utc();
-        store::insert_event(
+        let fresh = store::insert_event(
             conn,
             &EventRow {
                 id: new_id(),
@@ -700,9 +695,13 @@ impl Applier {
                 created_at: now,
             },
         )?;
+        if !fresh {
+            // Recorded meanwhile by another delivery of the same event.
+            return Ok(false);
+        }
         let current = TrackStatus::parse(&row.status).unwrap_or(TrackStatus::LabelCreated);
         if !current.superseded_by(row.status_at.and_utc(), u.status, u.occurred_at) {
-            return Ok(());
+            return Ok(true);
         }
         store::set_status(conn, &row.id, u.status.as_str(), at, now)?;
         enqueue(
@@ -745,7 +744,7 @@ impl Applier {
             }
             _ => {}
         }
-        Ok(())
+        Ok(true)
     }
 
     /// The cash a courier collected for a cash-on-delivery order, recorded as its payment.

@@ -135,9 +135,16 @@ pub fn seen(conn: &mut DbConnection, source: &str, external_id: &str) -> Result<
     Ok(n > 0)
 }
 
-pub fn insert_event(conn: &mut DbConnection, row: &EventRow) -> Result<(), AppError> {
-    diesel::insert_into(shipment_events::table)
+/// Records a tracking event; false when the carrier's event id was recorded already (a
+/// replay racing this one).
+pub fn insert_event(conn: &mut DbConnection, row: &EventRow) -> Result<bool, AppError> {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match diesel::insert_into(shipment_events::table)
         .values(row.clone())
-        .execute(conn)?;
-    Ok(())
+        .execute(conn)
+    {
+        Ok(_) => Ok(true),
+        Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
 }
