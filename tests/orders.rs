@@ -578,6 +578,20 @@ async fn the_counter_sells_with_split_tenders_and_the_z_report_counts_the_cash()
         assert!(html.contains(&invoice_number));
         assert!(html.contains("1,285.00"), "grand total on the receipt");
         assert!(html.contains("UPI-4471"));
+        // The tenders are in the payments ledger, against the register session.
+        let order_id = sale["order"]["id"].as_str().unwrap();
+        let taken = get(&app, &staff, &format!("/api/v1/payments?order_id={order_id}")).await;
+        let taken: Vec<(String, i64, String)> = taken
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                assert_eq!(p["status"], "captured");
+                assert_eq!(p["session_id"], sid.as_str());
+                (p["method"].as_str().unwrap().to_string(), p["amount_minor"].as_i64().unwrap(), p["reference"].as_str().unwrap_or("").to_string())
+            })
+            .collect();
+        assert_eq!(taken, [("upi".to_string(), 20_000, "UPI-4471".to_string()), ("cash".to_string(), 108_500, String::new())]);
 
         // Close with ₹2,070 counted: expected 1,000 float + 1,085 cash = 2,085 → ₹15 short.
         let resp = post(&app, &staff, &format!("/api/v1/pos/sessions/{sid}/close"), json!({"counted": [

@@ -620,6 +620,19 @@ async fn a_failing_razorpay_opens_the_circuit_checkout_offers_cod_and_it_recover
         assert_eq!(methods(&app).await, json!([{"method": "razorpay", "available": false}, {"method": "cod", "available": true}]));
         assert_eq!(readyz(&app).await["dependencies"]["razorpay"], "open");
         assert!(metric(&app).await.ends_with(" 0"));
+        // While it is open, checkout takes cash on delivery: confirmed, not waiting to pay.
+        let resp = app.client.post(app.url("/api/v1/cart/lines"))
+            .json(&json!({"variant_id": shop.variant, "quantity": 1})).send().await.unwrap();
+        let token = resp.headers()["x-cart-token"].to_str().unwrap().to_string();
+        let resp = app.client.post(app.url("/api/v1/cart/checkout"))
+            .header("x-cart-token", token)
+            .json(&json!({"email": "asha@example.in", "payment_method": "cod", "shipping_address": {
+                "name": "Asha Rao", "phone": "9845012345", "line1": "12 MG Road",
+                "city": "Bengaluru", "state_code": "29", "pincode": "560001"}}))
+            .send().await.unwrap();
+        assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
+        assert_eq!(resp.json::<Value>().await.unwrap()["status"], "confirmed");
+        assert_eq!(fake.requests(), 3, "cash on delivery asks nothing of Razorpay");
 
         // Razorpay is back: after the open time one probe goes through and closes it.
         fake.set_down(false);
@@ -908,6 +921,105 @@ async fn with_auto_capture_off_kirana_captures_the_verified_payment() {
         assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
         assert_eq!(fake.payment(&pay).unwrap()["status"], "captured");
         paid_once(&paid(&app, &shop, &id).await);
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn staff_record_hand_payments_and_a_payment_for_a_cancelled_order_is_flagged() {
+    for_each_backend(|backend| async move {
+        let fake = FakeRazorpay::start(KEY_ID, KEY_SECRET, WEBHOOK_SECRET).await;
+        let app = start(TestDb::new(&backend), &fake, true).await;
+        let shop = shop(&app).await;
+        let manual = |body: Value| {
+            let req = app
+                .client
+                .post(app.url("/api/v1/payments/manual"))
+                .bearer_auth(&shop.staff)
+                .header("Idempotency-Key", key())
+                .json(&body)
+                .send();
+            async move { req.await.unwrap() }
+        };
+        let payments_of = |id: String| {
+            let req = app
+                .client
+                .get(app.url(&format!("/api/v1/payments?order_id={id}")))
+                .bearer_auth(&shop.staff)
+                .send();
+            async move { req.await.unwrap().json::<Value>().await.unwrap() }
+        };
+
+        // A bank transfer needs its UTR and the exact balance; bad input changes nothing.
+        let a = order(&app, &shop).await;
+        let resp = manual(json!({"order_id": a, "method": "manual", "amount_minor": 60_000})).await;
+        assert_eq!(resp.status(), 400);
+        assert_eq!(resp.json::<Value>().await.unwrap()["errors"][0]["field"], "reference");
+        let resp = manual(json!({"order_id": a, "method": "manual", "amount_minor": 59_999, "reference": "UTR1"})).await;
+        assert_eq!(resp.status(), 400);
+        assert_eq!(resp.json::<Value>().await.unwrap()["errors"][0]["field"], "amount_minor");
+        let resp = manual(json!({"order_id": a, "method": "cheque", "amount_minor": 60_000, "reference": "UTR1"})).await;
+        assert_eq!(resp.status(), 400);
+        assert!(payments_of(a.clone()).await.as_array().unwrap().is_empty());
+        let resp = manual(json!({"order_id": a, "method": "manual", "amount_minor": 60_000, "reference": "UTR-HDFC-991"})).await;
+        assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
+        let payment: Value = resp.json().await.unwrap();
+        assert_eq!(payment["status"], "captured");
+        assert_eq!(payment["reference"], "UTR-HDFC-991");
+        assert!(payment["recorded_by"].is_string());
+        let view = paid(&app, &shop, &a).await;
+        assert_eq!(view["status"], "paid");
+        assert_eq!(view["invoices"].as_array().unwrap().len(), 1);
+        assert_eq!(view["payments"][0]["method"], "manual");
+        // Nothing is left to pay.
+        let resp = manual(json!({"order_id": a, "method": "cash", "amount_minor": 60_000})).await;
+        assert_eq!(resp.status(), 409);
+        assert_eq!(resp.json::<Value>().await.unwrap()["errors"][0]["field"], "order_id");
+
+        // Money taken by hand is refunded by hand: processed at once, with a credit note,
+        // and Razorpay is never asked.
+        let asked = fake.requests();
+        let resp = app
+            .client
+            .post(app.url(&format!("/api/v1/payments/{}/refunds", payment["id"].as_str().unwrap())))
+            .bearer_auth(&shop.staff)
+            .header("Idempotency-Key", key())
+            .json(&json!({"amount_minor": 10_000, "reason": "damaged lid"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
+        assert_eq!(resp.json::<Value>().await.unwrap()["status"], "processed");
+        assert_eq!(fake.requests(), asked);
+        settled(&app).await;
+        let view = order_view(&app, &shop, &a).await;
+        assert_eq!(view["status"], "partially_refunded");
+        assert_eq!(view["refunded_minor"], 10_000);
+        assert_eq!(view["invoices"][1]["kind"], "credit_note");
+        assert_eq!(view["invoices"][1]["grand_total_minor"], 10_000);
+
+        // B is cancelled while its buyer is on Razorpay's page; the capture arrives after:
+        // the order stays cancelled and the payment is flagged for a refund.
+        let b = order(&app, &shop).await;
+        let rzp = start_payment(&app, &b).await;
+        let resp = app
+            .client
+            .post(app.url(&format!("/api/v1/orders/{b}/cancel")))
+            .bearer_auth(&shop.staff)
+            .json(&json!({"reason": "out of stock at the counter"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        let (pay, _) = fake.pay(&rzp, None);
+        assert_eq!(fake.deliver(&webhook_url(&app), &fake.webhook("payment.captured", &pay)).await, 200);
+        settled(&app).await;
+        let view = order_view(&app, &shop, &b).await;
+        assert_eq!(view["status"], "cancelled");
+        assert!(view["invoices"].as_array().unwrap().is_empty());
+        let list = payments_of(b.clone()).await;
+        assert_eq!(list[0]["status"], "flagged");
+        assert!(list[0]["flag_reason"].as_str().unwrap().contains("cancelled"), "{list}");
     })
     .await;
 }
