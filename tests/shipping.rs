@@ -265,6 +265,28 @@ fn event(id: &str, awb: &str, status: &str, at: &str) -> Value {
            "location": "Bengaluru hub", "description": format!("{status} scan")})
 }
 
+/// The types of the outbox events about `order`, oldest first.
+async fn events_of(app: &TestApp, admin: &str, order: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut path = "/api/v1/admin/outbox?limit=100".to_string();
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        let page = get(app, admin, &path).await;
+        for e in page["items"].as_array().unwrap() {
+            if e["aggregate_id"] == order {
+                out.push(e["event_type"].as_str().unwrap().to_string());
+            }
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => return out,
+        }
+    }
+}
+
 fn statuses(order: &Value) -> Vec<String> {
     order["timeline"]
         .as_array()
@@ -555,6 +577,13 @@ async fn three_lines_in_two_parcels_sell_their_stock_and_the_order_follows_the_t
         assert_eq!(parcels[1]["status"], "delivered");
         assert_eq!(parcels[1]["timeline"].as_array().unwrap().len(), 5);
         ledger_is_consistent(&app).await;
+        // The facts went out through the outbox: two parcels, seven tracking moves (three
+        // by hand, four by webhook), one delivery of the order.
+        let events = events_of(&app, &admin, &id).await;
+        let count = |t: &str| events.iter().filter(|e| *e == t).count();
+        assert_eq!(count("shipping.shipment_created"), 2);
+        assert_eq!(count("shipping.shipment_status_changed"), 7);
+        assert_eq!(count("shipping.order_delivered"), 1);
 
         // The packing slip lists the parcel's lines; the label carries the AWB as Code 128.
         let s2 = second["id"].as_str().unwrap();

@@ -80,7 +80,8 @@ impl TrackStatus {
     /// Whether an event of status `next` at `next_at` supersedes the current status
     /// (`self` since `at`). Events may arrive out of order: the latest by the carrier's
     /// own time wins, a finished journey stays finished, and the end of a journey wins
-    /// even if the carrier's clock put it earlier.
+    /// even if the carrier's clock put it earlier. The label is Kirana's own step, stamped
+    /// by Kirana's clock: any scan of the carrier's moves past it.
     pub fn superseded_by(
         self,
         at: DateTime<Utc>,
@@ -90,7 +91,10 @@ impl TrackStatus {
         if self.terminal() || next == self {
             return false;
         }
-        next.terminal() || next_at > at || (next_at == at && next.rank() > self.rank())
+        self == TrackStatus::LabelCreated
+            || next.terminal()
+            || next_at > at
+            || (next_at == at && next.rank() > self.rank())
     }
 }
 
@@ -299,6 +303,8 @@ mod tests {
         assert!(!ReturnedToOrigin.superseded_by(t1, Delivered, t2));
         // Delivery wins even when the carrier's clock stamped it earlier.
         assert!(OutForDelivery.superseded_by(t2, Delivered, t1));
+        // A carrier whose clock runs behind Kirana's still moves a new label on.
+        assert!(LabelCreated.superseded_by(t2, PickedUp, t1));
         // The same time: the further status wins.
         assert!(PickedUp.superseded_by(t1, InTransit, t1));
         assert!(!InTransit.superseded_by(t1, PickedUp, t1));
