@@ -195,6 +195,11 @@ impl AppBuilder {
         );
         #[cfg(feature = "cart")]
         subscribers.extend(cart.subscribers());
+        #[cfg(feature = "analytics")]
+        let analytics =
+            domains::analytics::AnalyticsDomain::build(db.clone(), orders.api(), catalog.api());
+        #[cfg(feature = "analytics")]
+        subscribers.extend(analytics.subscribers());
         #[allow(unused_mut)]
         let mut breakers = breaker::Breakers::default();
         #[cfg(feature = "payments")]
@@ -256,6 +261,8 @@ impl AppBuilder {
             let payments_api = payments.clone();
             #[cfg(feature = "shipping")]
             let shipping_api = shipping.clone();
+            #[cfg(feature = "analytics")]
+            let analytics_api = analytics.clone();
             App::new()
                 .wrap(from_fn(gateway::rbac::authorize))
                 .wrap(from_fn(gateway::auth::authenticate))
@@ -303,6 +310,8 @@ impl AppBuilder {
                             payments_api.configure_api(cfg);
                             #[cfg(feature = "shipping")]
                             shipping_api.configure_api(cfg);
+                            #[cfg(feature = "analytics")]
+                            analytics_api.configure_api(cfg);
                             let _ = cfg;
                         })
                         .configure(move |cfg| {

@@ -81,6 +81,17 @@ enum Command {
         #[command(subcommand)]
         command: PaymentsCommand,
     },
+    /// Report commands.
+    Analytics {
+        #[command(subcommand)]
+        command: AnalyticsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AnalyticsCommand {
+    /// Recompute every report fact from the issued invoices and credit notes.
+    Rebuild,
 }
 
 #[derive(Subcommand)]
@@ -185,6 +196,9 @@ fn main() -> ExitCode {
         Command::Payments {
             command: PaymentsCommand::Reconcile { hours },
         } => payments_reconcile(&settings, hours),
+        Command::Analytics {
+            command: AnalyticsCommand::Rebuild,
+        } => analytics_rebuild(&settings),
         Command::Health => health(&settings),
         Command::Seed { demo, products } => seed(&settings, demo, products),
         Command::CreateAdmin {
@@ -485,6 +499,45 @@ fn payments_reconcile(settings: &Settings, hours: i64) -> anyhow::Result<()> {
 #[cfg(not(feature = "payments"))]
 fn payments_reconcile(_: &Settings, _: i64) -> anyhow::Result<()> {
     anyhow::bail!("this build has no payments domain (feature `payments`)")
+}
+
+#[cfg(feature = "analytics")]
+fn analytics_rebuild(settings: &Settings) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let started = std::time::Instant::now();
+        let db = Db::open(settings)?;
+        db.migrate()?;
+        let catalog = kirana::domains::catalog::CatalogDomain::build(
+            db.clone(),
+            settings,
+            std::sync::Arc::new(kirana::blob::LocalBlobStore::new(
+                settings.data_dir.join("blobs"),
+            )),
+        );
+        let inventory =
+            kirana::domains::inventory::InventoryDomain::build(db.clone(), catalog.api(), settings)
+                .await?;
+        let orders = kirana::domains::orders::OrdersDomain::build(
+            db.clone(),
+            catalog.api(),
+            inventory.api(),
+            settings,
+        );
+        let counted = kirana::domains::analytics::rebuild(&db, orders.api().as_ref()).await?;
+        println!(
+            "report facts rebuilt from {counted} invoices and credit notes in {} ms",
+            started.elapsed().as_millis()
+        );
+        Ok(())
+    })
+}
+
+#[cfg(not(feature = "analytics"))]
+fn analytics_rebuild(_: &Settings) -> anyhow::Result<()> {
+    anyhow::bail!("this build has no analytics domain (feature `analytics`)")
 }
 
 fn outbox(settings: &Settings, command: OutboxCommand) -> anyhow::Result<()> {

@@ -705,6 +705,82 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    analytics_documents (id) {
+        id -> Text,
+        day -> Date,
+        kind -> Text,
+        number -> Text,
+        channel -> Text,
+        customer_id -> Nullable<Text>,
+        buyer_gstin -> Nullable<Text>,
+        place_of_supply -> Text,
+        taxable_minor -> BigInt,
+        cgst_minor -> BigInt,
+        sgst_minor -> BigInt,
+        igst_minor -> BigInt,
+        union_territory -> Bool,
+        grand_total_minor -> BigInt,
+    }
+}
+
+diesel::table! {
+    analytics_document_rates (document_id, hsn, rate_bp) {
+        document_id -> Text,
+        hsn -> Text,
+        rate_bp -> Integer,
+        quantity -> BigInt,
+        taxable_minor -> BigInt,
+        cgst_minor -> BigInt,
+        sgst_minor -> BigInt,
+        igst_minor -> BigInt,
+    }
+}
+
+diesel::table! {
+    analytics_daily (day, channel) {
+        day -> Date,
+        channel -> Text,
+        orders -> BigInt,
+        units -> BigInt,
+        gross_minor -> BigInt,
+        discount_minor -> BigInt,
+        shipping_minor -> BigInt,
+        taxable_minor -> BigInt,
+        tax_minor -> BigInt,
+        invoiced_minor -> BigInt,
+        credit_notes -> BigInt,
+        returned_minor -> BigInt,
+        returned_taxable_minor -> BigInt,
+        returned_tax_minor -> BigInt,
+    }
+}
+
+diesel::table! {
+    analytics_variant_daily (day, channel, variant_id) {
+        day -> Date,
+        channel -> Text,
+        variant_id -> Text,
+        product_id -> Text,
+        seller_id -> Text,
+        units -> BigInt,
+        gross_minor -> BigInt,
+        discount_minor -> BigInt,
+        net_minor -> BigInt,
+        returned_units -> BigInt,
+        returned_minor -> BigInt,
+    }
+}
+
+diesel::table! {
+    analytics_payment_daily (day, method) {
+        day -> Date,
+        method -> Text,
+        invoices -> BigInt,
+        amount_minor -> BigInt,
+    }
+}
+
 diesel::joinable!(addresses -> users (user_id));
 diesel::joinable!(api_keys -> users (owner_id));
 diesel::joinable!(catalog_product_categories -> catalog_categories (category_id));
@@ -734,6 +810,11 @@ diesel::joinable!(order_lines -> orders (order_id));
 diesel::joinable!(cart_lines -> carts (cart_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    analytics_daily,
+    analytics_document_rates,
+    analytics_documents,
+    analytics_payment_daily,
+    analytics_variant_daily,
     payment_refunds,
     payments,
     payment_webhooks,
@@ -790,3 +871,4 @@ diesel::allow_tables_to_appear_in_same_query!(
     shipping_zones,
     users,
 );
+

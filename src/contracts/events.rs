@@ -245,3 +245,63 @@ impl Event for OrderDelivered {
         Some(self.order_id.clone())
     }
 }
+
+/// Orders: a tax invoice or credit note was issued. Carries what sales and GST reports
+/// need, derived only from the stored document and the order's immutable snapshot, so
+/// `OrdersApi::issued_documents` gives the same facts again for a rebuild.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct DocumentIssued {
+    pub document_id: String,
+    pub order_id: String,
+    /// `invoice` or `credit_note`.
+    pub kind: String,
+    pub number: String,
+    pub issued_at: chrono::DateTime<chrono::Utc>,
+    /// The merchant's local date of issue (reports group by it).
+    pub issued_on: chrono::NaiveDate,
+    /// `web` or `pos`.
+    pub channel: String,
+    pub customer_id: Option<String>,
+    pub buyer_gstin: Option<String>,
+    /// Two-digit GST state code.
+    pub place_of_supply: String,
+    pub currency: String,
+    pub lines: Vec<DocumentLine>,
+    pub taxable_minor: i64,
+    pub cgst_minor: i64,
+    /// SGST, or UTGST in a union territory without a legislature (`union_territory`).
+    pub sgst_minor: i64,
+    pub igst_minor: i64,
+    pub union_territory: bool,
+    pub grand_total_minor: i64,
+    /// How an invoice was paid when issued (`cod` while cash is due at delivery).
+    pub paid_by: Vec<(String, i64)>,
+}
+
+/// One line of an issued document. Goods lines name their product, variant and seller;
+/// the shipping charge names none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct DocumentLine {
+    pub product_id: Option<String>,
+    pub variant_id: Option<String>,
+    pub seller_id: Option<String>,
+    pub hsn: String,
+    pub rate_bp: i32,
+    pub quantity: i64,
+    /// Before the discount: unit price × quantity, as entered.
+    pub gross_minor: i64,
+    pub discount_minor: i64,
+    pub taxable_minor: i64,
+    pub cgst_minor: i64,
+    pub sgst_minor: i64,
+    pub igst_minor: i64,
+    pub total_minor: i64,
+}
+
+impl Event for DocumentIssued {
+    const TYPE: &'static str = "orders.document_issued";
+
+    fn aggregate_id(&self) -> Option<String> {
+        Some(self.order_id.clone())
+    }
+}

@@ -243,6 +243,14 @@ pub trait OrdersApi: Send + Sync {
     /// The order as shipping needs it (lines with what has shipped so far).
     async fn shippable(&self, id: &str) -> Result<Option<ShippableOrder>, AppError>;
 
+    /// The facts of every issued invoice and credit note, in id order after `after`
+    /// (the same `DocumentIssued` sent when each was issued): reports rebuild from these.
+    async fn issued_documents(
+        &self,
+        after: Option<String>,
+        limit: i64,
+    ) -> Result<Vec<crate::contracts::events::DocumentIssued>, AppError>;
+
     /// The order with this number (`KR-000123`), for public tracking.
     async fn by_number(&self, number: &str) -> Result<Option<ShippableOrder>, AppError>;
 

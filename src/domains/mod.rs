@@ -1,6 +1,8 @@
 //! The business domains, each behind its cargo feature. They reach each other only
 //! through `crate::contracts`.
 
+#[cfg(feature = "analytics")]
+pub mod analytics;
 #[cfg(feature = "cart")]
 pub mod cart;
 #[cfg(feature = "catalog")]
@@ -37,6 +39,8 @@ pub fn route_rules() -> Vec<RouteRule> {
     rules.extend_from_slice(payments::ROUTES);
     #[cfg(feature = "shipping")]
     rules.extend_from_slice(shipping::ROUTES);
+    #[cfg(feature = "analytics")]
+    rules.extend_from_slice(analytics::ROUTES);
     rules
 }
 
@@ -56,5 +60,7 @@ pub fn document(doc: &mut utoipa::openapi::OpenApi) {
     doc.merge(payments::openapi());
     #[cfg(feature = "shipping")]
     doc.merge(shipping::openapi());
+    #[cfg(feature = "analytics")]
+    doc.merge(analytics::openapi());
     let _ = doc;
 }

@@ -23,6 +23,9 @@ pub struct PartyData {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct DocLineData {
+    /// The order line it bills (none for the shipping charge).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line_no: Option<i32>,
     pub description: String,
     /// HSN of goods, SAC of services (shipping).
     pub hsn: String,
@@ -79,6 +82,15 @@ pub struct InvoiceData {
     pub hsn_summary: Vec<HsnRowData>,
     pub totals: DocTotalsData,
     pub reverse_charge: bool,
+    /// How a tax invoice was paid when issued (`cod` while cash is due at delivery).
+    #[serde(default)]
+    pub paid_by: Vec<PaidBy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PaidBy {
+    pub method: String,
+    pub amount_minor: i64,
 }
 
 pub struct Heading {
@@ -115,6 +127,7 @@ pub fn build(
         }
         let p = super::service::portion(l, q, already.get(i).copied().unwrap_or(0));
         doc_lines.push(DocLineData {
+            line_no: Some(l.line_no),
             description: format!("{} ({})", l.name, l.sku),
             hsn: l.hsn.clone(),
             quantity: q,
@@ -130,6 +143,7 @@ pub fn build(
     }
     if with_shipping && let Some(ship) = details.shipping.as_ref().filter(|s| s.amount_minor > 0) {
         doc_lines.push(DocLineData {
+            line_no: None,
             description: ship.description.clone(),
             hsn: ship.sac.clone(),
             quantity: 1,
@@ -201,6 +215,23 @@ pub fn build(
         intra_state: supply.is_intra(),
         union_territory: supply == Supply::IntraTerritory,
         currency: order.currency.clone(),
+        paid_by: if heading.credit_note {
+            Vec::new()
+        } else if details.cash_on_delivery && details.payments.is_empty() {
+            vec![PaidBy {
+                method: "cod".into(),
+                amount_minor: totals.grand_total_minor,
+            }]
+        } else {
+            details
+                .payments
+                .iter()
+                .map(|p| PaidBy {
+                    method: p.method.clone(),
+                    amount_minor: p.amount_minor,
+                })
+                .collect()
+        },
         lines: doc_lines,
         hsn_summary,
         totals,
@@ -227,6 +258,7 @@ pub fn value_note(
         .lines
         .iter()
         .map(|l| DocLineData {
+            line_no: l.line_no,
             description: format!("Refund: {}", l.description),
             hsn: l.hsn.clone(),
             quantity: 0,
@@ -276,6 +308,7 @@ pub fn value_note(
         hsn_summary,
         totals,
         reverse_charge: original.reverse_charge,
+        paid_by: Vec::new(),
     }
 }
 
@@ -305,4 +338,69 @@ fn summarise(lines: &[DocLineData]) -> (Vec<HsnRowData>, DocTotalsData) {
         totals.grand_total_minor += l.total_minor;
     }
     (by_hsn.into_values().collect(), totals)
+}
+
+/// The reporting facts of an issued document: its stored content, joined to the order's
+/// immutable line snapshot for product, variant and seller.
+pub fn facts(
+    order: &OrderRow,
+    lines: &[LineRow],
+    row: &super::model::InvoiceRow,
+    data: &InvoiceData,
+) -> crate::contracts::events::DocumentIssued {
+    use crate::contracts::events::{DocumentIssued, DocumentLine};
+    let details = order.details();
+    DocumentIssued {
+        document_id: row.id.clone(),
+        order_id: order.id.clone(),
+        kind: row.kind.clone(),
+        number: row.number.clone(),
+        issued_at: row.issued_at.and_utc(),
+        issued_on: data.issued_on,
+        channel: order.channel.clone(),
+        customer_id: order.customer_id.clone(),
+        buyer_gstin: data.buyer.gstin.clone(),
+        place_of_supply: details.place_of_supply.clone(),
+        currency: data.currency.clone(),
+        lines: data
+            .lines
+            .iter()
+            .map(|l| {
+                let line = l
+                    .line_no
+                    .and_then(|n| lines.iter().find(|x| x.line_no == n));
+                let product = l.line_no.and_then(|n| {
+                    usize::try_from(n - 1)
+                        .ok()
+                        .and_then(|i| details.product_ids.get(i).cloned())
+                });
+                DocumentLine {
+                    product_id: product,
+                    variant_id: line.map(|x| x.variant_id.clone()),
+                    seller_id: line.map(|x| x.seller_id.clone()),
+                    hsn: l.hsn.clone(),
+                    rate_bp: l.rate_bp,
+                    quantity: l.quantity,
+                    gross_minor: l.unit_price_minor * l.quantity,
+                    discount_minor: l.discount_minor,
+                    taxable_minor: l.taxable_minor,
+                    cgst_minor: l.cgst_minor,
+                    sgst_minor: l.sgst_minor,
+                    igst_minor: l.igst_minor,
+                    total_minor: l.total_minor,
+                }
+            })
+            .collect(),
+        taxable_minor: data.totals.taxable_minor,
+        cgst_minor: data.totals.cgst_minor,
+        sgst_minor: data.totals.sgst_minor,
+        igst_minor: data.totals.igst_minor,
+        union_territory: data.union_territory,
+        grand_total_minor: data.totals.grand_total_minor,
+        paid_by: data
+            .paid_by
+            .iter()
+            .map(|p| (p.method.clone(), p.amount_minor))
+            .collect(),
+    }
 }

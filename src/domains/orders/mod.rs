@@ -211,6 +211,14 @@ impl OrdersApi for OrdersDomain {
         self.orders.shippable(id).await
     }
 
+    async fn issued_documents(
+        &self,
+        after: Option<String>,
+        limit: i64,
+    ) -> Result<Vec<crate::contracts::events::DocumentIssued>, AppError> {
+        self.orders.issued_documents(after, limit).await
+    }
+
     async fn by_number(&self, number: &str) -> Result<Option<ShippableOrder>, AppError> {
         self.orders.by_number(number).await
     }

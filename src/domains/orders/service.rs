@@ -19,8 +19,8 @@ use crate::config::{OrderSettings, StoreSettings};
 use crate::contracts::auth::{Permission, Principal};
 use crate::contracts::catalog::{CatalogApi, VariantInfo};
 use crate::contracts::events::{
-    OrderPlaced, OrderStatusChanged, PaymentCaptured, PaymentUnapplied, RefundProcessed,
-    ReturnReceived,
+    DocumentIssued, OrderPlaced, OrderStatusChanged, PaymentCaptured, PaymentUnapplied,
+    RefundProcessed, ReturnReceived,
 };
 use crate::contracts::inventory::{InventoryApi, StockLine};
 use crate::contracts::orders::{
@@ -616,6 +616,8 @@ impl Orders {
             issued_at: now,
         };
         store::insert_invoice(conn, &row)?;
+        let lines = store::lines(conn, &order.id)?;
+        enqueue(conn, &invoice::facts(order, &lines, &row, data))?;
         Ok(InvoiceRef::from(&row))
     }
 
@@ -937,6 +939,34 @@ impl Orders {
             .await
     }
 
+    /// Every issued document's facts, in id order after `after` (for a reports rebuild).
+    pub async fn issued_documents(
+        &self,
+        after: Option<String>,
+        limit: i64,
+    ) -> Result<Vec<DocumentIssued>, AppError> {
+        self.db
+            .read(move |conn| {
+                let rows = store::invoices_after(conn, after.as_deref(), limit)?;
+                let mut out = Vec::with_capacity(rows.len());
+                let mut cache: Option<(OrderRow, Vec<LineRow>)> = None;
+                for row in rows {
+                    if cache.as_ref().is_none_or(|(o, _)| o.id != row.order_id) {
+                        let order = store::order(conn, &row.order_id)?
+                            .ok_or_else(|| AppError::internal("invoice without its order"))?;
+                        let lines = store::lines(conn, &order.id)?;
+                        cache = Some((order, lines));
+                    }
+                    if let Some((order, lines)) = &cache {
+                        let data: InvoiceData = serde_json::from_str(&row.document)?;
+                        out.push(invoice::facts(order, lines, &row, &data));
+                    }
+                }
+                Ok(out)
+            })
+            .await
+    }
+
     pub fn shippable_in(
         &self,
         conn: &mut DbConnection,
@@ -1124,7 +1154,9 @@ impl Orders {
             store::add_refunded(conn, &order.id, data.totals.grand_total_minor)?;
             note = format!("{note}; credit note {}", r.number);
         }
-        if nothing_out && details.cash_on_delivery {
+        // A cash-on-delivery order never paid and with nothing left out for delivery is
+        // over; one already paid by hand stays, with the refund due to the buyer.
+        if nothing_out && details.cash_on_delivery && details.payments.is_empty() {
             // What was never shipped is still reserved: it goes back too.
             if before.iter().any(|l| l.quantity > l.fulfilled_quantity) {
                 self.inventory.close_in(conn, actor, &order.id, false)?;
@@ -1212,7 +1244,8 @@ impl Orders {
     }
 
     /// Moves an order along the delivery path by hand (`shipped`, `delivered`,
-    /// `completed`) until the shipping domain reports these.
+    /// `completed`): for orders handed over without shipments (collected at the store).
+    /// Shipments move orders themselves.
     pub async fn advance(
         &self,
         who: &Principal,

@@ -262,6 +262,23 @@ pub fn invoice(conn: &mut DbConnection, id: &str) -> Result<Option<InvoiceRow>, 
         .optional()?)
 }
 
+/// Invoices and credit notes in id order after `after`.
+pub fn invoices_after(
+    conn: &mut DbConnection,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<InvoiceRow>, AppError> {
+    let mut q = invoices::table
+        .order(invoices::id.asc())
+        .limit(limit)
+        .select(InvoiceRow::as_select())
+        .into_boxed();
+    if let Some(a) = after {
+        q = q.filter(invoices::id.gt(a.to_string()));
+    }
+    Ok(q.load(conn)?)
+}
+
 pub fn invoices_of(conn: &mut DbConnection, order_id: &str) -> Result<Vec<InvoiceRow>, AppError> {
     Ok(invoices::table
         .filter(invoices::order_id.eq(order_id))
