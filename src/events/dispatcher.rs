@@ -1,4 +1,5 @@
-//! Delivers outbox events to in-process subscribers, at least once, in id order per pass.
+//! Delivers outbox events to in-process subscribers, at least once, in id order per pass,
+//! and holds the per-subscriber delivery step that the RabbitMQ consumers share.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -14,8 +15,9 @@ use crate::db::{Db, DbConnection, now};
 use crate::http::AppError;
 use crate::schema::processed_events;
 
-/// How long a claimed event is reserved for the dispatcher that claimed it.
-const LEASE: TimeDelta = TimeDelta::seconds(60);
+/// How long a claimed event is reserved for the dispatcher that claimed it. The RabbitMQ
+/// publisher waits for the broker's confirms well within it (see `rabbitmq::CONFIRM_TIMEOUT`).
+pub(super) const LEASE: TimeDelta = TimeDelta::seconds(60);
 
 /// Something that reacts to events. `handle` runs inside the write transaction that also
 /// records the event as processed for this subscriber, so its own writes and that record
@@ -24,6 +26,13 @@ pub trait Subscriber: Send + Sync + 'static {
     /// A stable name: it keys the processed-events record.
     fn name(&self) -> &'static str;
     fn interested_in(&self, event_type: &str) -> bool;
+
+    /// The event types to route to this subscriber's queue when the bus is RabbitMQ.
+    /// `None` (the default) binds every type (`#`); either way a consumer hands the
+    /// subscriber only what `interested_in` accepts and acknowledges the rest unhandled.
+    fn event_types(&self) -> Option<&'static [&'static str]> {
+        None
+    }
     fn handle(&self, conn: &mut DbConnection, event: &EventEnvelope) -> Result<(), AppError>;
 
     /// Runs after `handle`'s transaction committed (e.g. to drop caches of what it
@@ -50,6 +59,10 @@ impl EventBus {
 
     pub fn is_empty(&self) -> bool {
         self.subscribers.is_empty()
+    }
+
+    pub(super) fn subscribers(&self) -> &[Arc<dyn Subscriber>] {
+        &self.subscribers
     }
 }
 
@@ -80,7 +93,7 @@ impl Dispatcher {
                 Err(error) => {
                     let attempts = u32::try_from(entry.attempts).unwrap_or(0) + 1;
                     let retry_at = (attempts < self.settings.max_attempts)
-                        .then(|| now() + self.backoff(attempts));
+                        .then(|| now() + backoff(&self.settings, attempts));
                     if retry_at.is_none() {
                         tracing::error!(
                             event_id = %entry.id,
@@ -101,51 +114,14 @@ impl Dispatcher {
         Ok(count)
     }
 
-    /// Delay before attempt `attempts + 1`: doubling from the base, capped.
-    fn backoff(&self, attempts: u32) -> TimeDelta {
-        let base = self.settings.base_backoff_ms;
-        let ms = base
-            .saturating_mul(1u64 << attempts.saturating_sub(1).min(30))
-            .min(self.settings.max_backoff_ms);
-        TimeDelta::milliseconds(i64::try_from(ms).unwrap_or(i64::MAX))
-    }
-
     fn deliver(&self, entry: &OutboxEntry) -> Result<(), String> {
         let envelope = entry
             .envelope()
             .map_err(|e| format!("payload is not valid JSON: {e}"))?;
-        for subscriber in self.bus.subscribers.iter() {
-            if !subscriber.interested_in(&envelope.event_type) {
-                continue;
+        for subscriber in self.bus.subscribers() {
+            if subscriber.interested_in(&envelope.event_type) {
+                deliver_to(&self.db, subscriber.as_ref(), &envelope)?;
             }
-            let name = subscriber.name();
-            self.db
-                .write_blocking(|conn| {
-                    let done: i64 = processed_events::table
-                        .filter(processed_events::subscriber.eq(name))
-                        .filter(processed_events::event_id.eq(&envelope.id))
-                        .count()
-                        .get_result(conn)?;
-                    if done > 0 {
-                        return Ok(());
-                    }
-                    match catch_unwind(AssertUnwindSafe(|| subscriber.handle(conn, &envelope))) {
-                        Ok(result) => result?,
-                        Err(_) => {
-                            return Err(AppError::internal(format!("subscriber {name} panicked")));
-                        }
-                    }
-                    diesel::insert_into(processed_events::table)
-                        .values((
-                            processed_events::subscriber.eq(name),
-                            processed_events::event_id.eq(&envelope.id),
-                            processed_events::processed_at.eq(now()),
-                        ))
-                        .execute(conn)?;
-                    Ok(())
-                })
-                .map_err(|e| format!("{name}: {e}"))?;
-            subscriber.committed(&envelope);
         }
         Ok(())
     }
@@ -180,4 +156,63 @@ impl Dispatcher {
         }
         tracing::debug!("outbox dispatcher stopped");
     }
+}
+
+/// Delay before attempt `attempts + 1`: doubling from the base, capped.
+pub(super) fn backoff(settings: &OutboxSettings, attempts: u32) -> TimeDelta {
+    let ms = settings
+        .base_backoff_ms
+        .saturating_mul(1u64 << attempts.saturating_sub(1).min(30))
+        .min(settings.max_backoff_ms);
+    TimeDelta::milliseconds(i64::try_from(ms).unwrap_or(i64::MAX))
+}
+
+/// Hands `envelope` to one subscriber: its `handle` and the `processed_events` record
+/// commit in one write transaction, so a redelivered event is skipped. Returns whether it
+/// was handled now (false: handled before). Blocking. Both the in-process dispatcher and
+/// the RabbitMQ consumers deliver through here.
+pub(super) fn deliver_to(
+    db: &Db,
+    subscriber: &dyn Subscriber,
+    envelope: &EventEnvelope,
+) -> Result<bool, String> {
+    let name = subscriber.name();
+    let handled = db
+        .write_blocking(|conn| {
+            if already_processed(conn, name, &envelope.id)? {
+                return Ok(false);
+            }
+            match catch_unwind(AssertUnwindSafe(|| subscriber.handle(conn, envelope))) {
+                Ok(result) => result?,
+                Err(_) => {
+                    return Err(AppError::internal(format!("subscriber {name} panicked")));
+                }
+            }
+            diesel::insert_into(processed_events::table)
+                .values((
+                    processed_events::subscriber.eq(name),
+                    processed_events::event_id.eq(&envelope.id),
+                    processed_events::processed_at.eq(now()),
+                ))
+                .execute(conn)?;
+            Ok(true)
+        })
+        .map_err(|e| format!("{name}: {e}"))?;
+    if handled {
+        subscriber.committed(envelope);
+    }
+    Ok(handled)
+}
+
+fn already_processed(
+    conn: &mut DbConnection,
+    subscriber: &str,
+    event_id: &str,
+) -> Result<bool, AppError> {
+    let done: i64 = processed_events::table
+        .filter(processed_events::subscriber.eq(subscriber))
+        .filter(processed_events::event_id.eq(event_id))
+        .count()
+        .get_result(conn)?;
+    Ok(done > 0)
 }

@@ -116,6 +116,22 @@ pub fn enqueue<E: Event>(conn: &mut DbConnection, event: &E) -> Result<String, A
 
 /// Claims up to `batch` due events for `lease`, so that another dispatcher (another
 /// instance) skips them until the lease runs out. Call inside a write transaction.
+///
+/// This is safe across processes on both backends, which is why it needs no lock column
+/// of its own or `FOR UPDATE SKIP LOCKED`:
+/// - SQLite: the write transaction is `BEGIN IMMEDIATE`, which takes the database's one
+///   write lock before the first read, so no other process claims between this read and
+///   these updates.
+/// - MySQL/MariaDB (InnoDB): the `SELECT` is a non-locking snapshot read, so two instances
+///   may pick the same rows, but each `UPDATE ... WHERE locked_until IS NULL OR < now` is a
+///   locking read of the latest committed row: the second instance waits on the row lock
+///   until the first commits, then sees the lease taken and matches nothing. Only an
+///   update that still matched claims the row. Both claim in id order, so two claimers
+///   wait on each other in one direction only (no deadlock).
+///
+/// A lease, not a lock: a dispatcher that kept a row past the lease could see another
+/// claim it too. A pass normally ends well within it (the RabbitMQ publisher waits for
+/// confirms at most `CONFIRM_TIMEOUT`), and subscribers are idempotent anyway.
 pub(super) fn claim_due(
     conn: &mut DbConnection,
     batch: i64,
