@@ -20,6 +20,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub log: LogSettings,
     pub outbox: OutboxSettings,
+    pub events: EventsSettings,
     pub idempotency: IdempotencySettings,
     pub auth: AuthSettings,
     pub gateway: GatewaySettings,
@@ -299,6 +300,111 @@ pub struct OutboxSettings {
     pub max_backoff_ms: u64,
 }
 
+/// Where committed outbox events go: this process's subscribers, or a RabbitMQ broker that
+/// every instance publishes to and consumes from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EventsSettings {
+    /// `in_process` (the dispatcher calls this process's subscribers) or `rabbitmq`
+    /// (`--features rabbitmq`: the dispatcher publishes to the broker and each
+    /// subscriber consumes from a queue of its own, shared by every instance).
+    pub bus: String,
+    /// The broker (`amqp://` or `amqps://`); its password is masked when shown.
+    pub rabbitmq_url: String,
+    /// The durable topic exchange events are published to, routed by event type.
+    pub exchange: String,
+    /// Queues are `{queue_prefix}.{subscriber}`, with `.retry` and `.dead` beside them.
+    pub queue_prefix: String,
+    /// Run this instance's subscribers as consumers (with `bus = "rabbitmq"`).
+    pub consume: bool,
+    /// Messages a consumer holds unacknowledged at a time.
+    pub prefetch: u16,
+    /// Failed handlings of one event by one subscriber before it goes to the dead-letter
+    /// queue.
+    pub max_attempts: u32,
+    /// How long a failed event waits in the retry queue before it is handled again.
+    pub retry_delay_ms: u64,
+}
+
+impl Default for EventsSettings {
+    fn default() -> Self {
+        Self {
+            bus: "in_process".into(),
+            rabbitmq_url: "amqp://guest:guest@127.0.0.1:5672/%2f".into(),
+            exchange: "kirana.events".into(),
+            queue_prefix: "kirana".into(),
+            consume: true,
+            prefetch: 20,
+            max_attempts: 5,
+            retry_delay_ms: 5_000,
+        }
+    }
+}
+
+impl EventsSettings {
+    fn validate(&self) -> Result<(), ConfigError> {
+        match self.bus.as_str() {
+            "in_process" => return Ok(()),
+            "rabbitmq" => {}
+            other => {
+                return Err(err(
+                    "events.bus",
+                    format!("'{other}' is not in_process or rabbitmq"),
+                ));
+            }
+        }
+        if !cfg!(feature = "rabbitmq") {
+            return Err(err(
+                "events.bus",
+                "this build has no RabbitMQ support; rebuild with `--features rabbitmq`",
+            ));
+        }
+        match url::Url::parse(&self.rabbitmq_url) {
+            Ok(u) if matches!(u.scheme(), "amqp" | "amqps") && u.host().is_some() => {}
+            _ => {
+                return Err(err(
+                    "events.rabbitmq_url",
+                    "must be an amqp:// or amqps:// URL with a host",
+                ));
+            }
+        }
+        // AMQP names: at most 255 bytes; `amq.` is the broker's own. The queue prefix
+        // leaves room for the subscriber name and `.retry`.
+        let name_ok = |v: &str, max: usize| {
+            !v.is_empty()
+                && v.len() <= max
+                && !v.starts_with("amq.")
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+        };
+        if !name_ok(&self.exchange, 255) {
+            return Err(err(
+                "events.exchange",
+                "must be 1 to 255 of a-z, A-Z, 0-9, - _ . : and not start with amq.",
+            ));
+        }
+        if !name_ok(&self.queue_prefix, 120) {
+            return Err(err(
+                "events.queue_prefix",
+                "must be 1 to 120 of a-z, A-Z, 0-9, - _ . : and not start with amq.",
+            ));
+        }
+        if self.prefetch == 0 {
+            return Err(err("events.prefetch", "must be at least 1"));
+        }
+        if self.max_attempts == 0 {
+            return Err(err("events.max_attempts", "must be at least 1"));
+        }
+        if !(1..=86_400_000).contains(&self.retry_delay_ms) {
+            return Err(err(
+                "events.retry_delay_ms",
+                "must be between 1 and 86400000 (a day)",
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct IdempotencySettings {
@@ -385,6 +491,7 @@ impl Default for Settings {
             database: DatabaseSettings::default(),
             log: LogSettings::default(),
             outbox: OutboxSettings::default(),
+            events: EventsSettings::default(),
             idempotency: IdempotencySettings::default(),
             auth: AuthSettings::default(),
             gateway: GatewaySettings::default(),
@@ -646,6 +753,7 @@ impl Settings {
                 "must not be smaller than outbox.base_backoff_ms",
             ));
         }
+        self.events.validate()?;
         if self.idempotency.ttl_hours < 24 {
             return Err(err("idempotency.ttl_hours", "must be at least 24"));
         }
@@ -882,6 +990,7 @@ impl Settings {
         shown.mail.smtp_url = mask_url(&self.mail.smtp_url);
         shown.rate_limit.redis_url = mask_url(&self.rate_limit.redis_url);
         shown.auth.refresh_redis_url = mask_url(&self.auth.refresh_redis_url);
+        shown.events.rabbitmq_url = mask_url(&self.events.rabbitmq_url);
         if !shown.razorpay.key_secret.is_empty() {
             shown.razorpay.key_secret = "****".into();
         }
@@ -1192,6 +1301,48 @@ mod tests {
     fn misspelt_variables_are_reported() {
         let loaded = load(&[("KIRANA__SERVER__PROT", "1")]).unwrap();
         assert_eq!(loaded.unknown_env, vec!["KIRANA__SERVER__PROT".to_string()]);
+    }
+
+    #[test]
+    fn the_event_bus_is_checked_and_its_password_masked() {
+        let loaded = load(&[]).unwrap();
+        assert_eq!(loaded.settings.events.bus, "in_process");
+        let shown = loaded.settings.masked_toml();
+        assert!(shown.contains("[events]"), "{shown}");
+        assert!(
+            shown.contains("amqp://guest:****@127.0.0.1:5672/%2f"),
+            "{shown}"
+        );
+        let e = load(&[("KIRANA__EVENTS__BUS", "kafka")]).unwrap_err();
+        assert_eq!(e.key, "events.bus");
+        let rabbit = [
+            ("KIRANA__EVENTS__BUS", "rabbitmq"),
+            (
+                "KIRANA__EVENTS__RABBITMQ_URL",
+                "amqp://kirana:hush@mq:5672/shop",
+            ),
+            ("KIRANA__EVENTS__QUEUE_PREFIX", "shop1"),
+        ];
+        if cfg!(feature = "rabbitmq") {
+            let loaded = load(&rabbit).unwrap();
+            assert!(loaded.unknown_env.is_empty(), "{:?}", loaded.unknown_env);
+            assert_eq!(loaded.settings.events.queue_prefix, "shop1");
+            assert!(!loaded.settings.masked_toml().contains("hush"));
+            let e = load(&[
+                ("KIRANA__EVENTS__BUS", "rabbitmq"),
+                ("KIRANA__EVENTS__QUEUE_PREFIX", "amq.mine"),
+            ])
+            .unwrap_err();
+            assert_eq!(e.key, "events.queue_prefix");
+            let e = load(&[
+                ("KIRANA__EVENTS__BUS", "rabbitmq"),
+                ("KIRANA__EVENTS__RABBITMQ_URL", "http://mq"),
+            ])
+            .unwrap_err();
+            assert_eq!(e.key, "events.rabbitmq_url");
+        } else {
+            assert_eq!(load(&rabbit).unwrap_err().key, "events.bus");
+        }
     }
 
     #[test]
