@@ -29,7 +29,7 @@ use crate::config::Settings;
 use crate::contracts::auth::IdentityApi;
 use crate::contracts::mail::{LogMailer, Mailer};
 use crate::db::Db;
-use crate::events::{Dispatcher, EventBus, Subscriber};
+use crate::events::{EventBus, Subscriber};
 use crate::gateway::Metrics;
 use crate::gateway::auth::Authenticator;
 use crate::gateway::cookies::CookiePolicy;
@@ -204,6 +204,8 @@ impl AppBuilder {
         let mut breakers = breaker::Breakers::default();
         #[cfg(feature = "payments")]
         breakers.0.extend(payments.breakers());
+        let event_delivery = events::Delivery::new(&settings);
+        breakers.0.extend(event_delivery.breakers());
         let breakers = web::Data::new(breakers);
         let subscribers = std::mem::take(&mut subscribers);
 
@@ -332,14 +334,7 @@ impl AppBuilder {
 
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut tasks = Vec::new();
-        if settings.outbox.dispatch {
-            let dispatcher = Dispatcher::new(
-                db.clone(),
-                EventBus::new(subscribers),
-                settings.outbox.clone(),
-            );
-            tasks.push(tokio::spawn(dispatcher.run(stop_rx.clone())));
-        }
+        tasks.extend(event_delivery.start(db.clone(), EventBus::new(subscribers), stop_rx.clone()));
         tasks.push(tokio::spawn(purge_idempotency_keys(
             idempotency.get_ref().clone(),
             stop_rx.clone(),
