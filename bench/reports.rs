@@ -29,7 +29,12 @@ impl Lcg {
     }
 }
 
-fn fact(i: usize, day: NaiveDate, rng: &mut Lcg, credit_of: Option<&DocumentIssued>) -> DocumentIssued {
+fn fact(
+    i: usize,
+    day: NaiveDate,
+    rng: &mut Lcg,
+    credit_of: Option<&DocumentIssued>,
+) -> DocumentIssued {
     if let Some(inv) = credit_of {
         let line = inv.lines[0].clone();
         return DocumentIssued {
@@ -56,7 +61,11 @@ fn fact(i: usize, day: NaiveDate, rng: &mut Lcg, credit_of: Option<&DocumentIssu
         let quantity = 1 + rng.next(3) as i64;
         let gross = (5_000 + (v as i64) * 137) * quantity;
         let tax = gross * i64::from(rate_bp) / (10_000 + i64::from(rate_bp));
-        let (cgst, sgst, igst) = if inter { (0, 0, tax) } else { (tax / 2, tax / 2, 0) };
+        let (cgst, sgst, igst) = if inter {
+            (0, 0, tax)
+        } else {
+            (tax / 2, tax / 2, 0)
+        };
         let taxable = gross - cgst - sgst - igst;
         lines.push(DocumentLine {
             product_id: Some(format!("p-{:04}", v / 2)),
@@ -94,7 +103,10 @@ fn fact(i: usize, day: NaiveDate, rng: &mut Lcg, credit_of: Option<&DocumentIssu
         igst_minor: sum(|l| l.igst_minor),
         union_territory: false,
         grand_total_minor: total,
-        paid_by: vec![(["razorpay", "upi", "cash", "cod"][rng.next(4) as usize].into(), total)],
+        paid_by: vec![(
+            ["razorpay", "upi", "cash", "cod"][rng.next(4) as usize].into(),
+            total,
+        )],
         lines,
     }
 }
@@ -113,8 +125,14 @@ fn peak_rss_kb() -> u64 {
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
-    let orders: usize = std::env::var("ORDERS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
-    let runs: usize = std::env::var("RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(30);
+    let orders: usize = std::env::var("ORDERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let runs: usize = std::env::var("RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30);
     let dir = tempfile::tempdir()?;
     let mut settings = kirana::config::Settings {
         data_dir: dir.path().to_path_buf(),
@@ -179,22 +197,41 @@ async fn main() -> anyhow::Result<()> {
         .await?
         .json()
         .await?;
-    let token = login["access_token"].as_str().unwrap_or_default().to_string();
+    let token = login["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
 
     let (from, to) = (first.to_string(), today.to_string());
     let month = today.format("%Y-%m").to_string();
     let cases = [
-        ("sales, 12 months by month", format!("/api/v1/reports/sales?from={from}&to={to}&interval=month")),
-        ("sales, 12 months by day", format!("/api/v1/reports/sales?from={from}&to={to}")),
-        ("breakdown by variant, 12 months", format!("/api/v1/reports/sales/breakdown?by=variant&from={from}&to={to}")),
-        ("GST summary, this month", format!("/api/v1/reports/gst?month={month}")),
+        (
+            "sales, 12 months by month",
+            format!("/api/v1/reports/sales?from={from}&to={to}&interval=month"),
+        ),
+        (
+            "sales, 12 months by day",
+            format!("/api/v1/reports/sales?from={from}&to={to}"),
+        ),
+        (
+            "breakdown by variant, 12 months",
+            format!("/api/v1/reports/sales/breakdown?by=variant&from={from}&to={to}"),
+        ),
+        (
+            "GST summary, this month",
+            format!("/api/v1/reports/gst?month={month}"),
+        ),
     ];
     for (name, path) in &cases {
         let mut times = Vec::with_capacity(runs);
         let mut check = Value::Null;
         for _ in 0..runs {
             let t = Instant::now();
-            let resp = client.get(format!("{base}{path}")).bearer_auth(&token).send().await?;
+            let resp = client
+                .get(format!("{base}{path}"))
+                .bearer_auth(&token)
+                .send()
+                .await?;
             let status = resp.status();
             let body: Value = resp.json().await?;
             times.push(t.elapsed());
@@ -203,12 +240,17 @@ async fn main() -> anyhow::Result<()> {
         }
         times.sort();
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-        let orders_seen = check["totals"]["orders"].as_i64().or_else(|| check["invoices_total"]["count"].as_i64());
+        let orders_seen = check["totals"]["orders"]
+            .as_i64()
+            .or_else(|| check["invoices_total"]["count"].as_i64());
         println!(
             "{name:<34} median {:>6.2} ms  slowest {:>6.2} ms  ({})",
             ms(times[times.len() / 2]),
             ms(times[times.len() - 1]),
-            orders_seen.map_or_else(|| format!("{} rows", check["rows"].as_array().map_or(0, Vec::len)), |n| format!("{n} invoices"))
+            orders_seen.map_or_else(
+                || format!("{} rows", check["rows"].as_array().map_or(0, Vec::len)),
+                |n| format!("{n} invoices")
+            )
         );
     }
     println!("peak RSS {} MB", peak_rss_kb() / 1024);

@@ -871,4 +871,3 @@ diesel::allow_tables_to_appear_in_same_query!(
     shipping_zones,
     users,
 );
-

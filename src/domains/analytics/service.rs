@@ -488,7 +488,7 @@ impl Analytics {
                 let c = channel.clone();
                 let found = self
                     .db
-                    .read(move |conn| store::variants(conn, from, to, c.as_deref()))
+                    .read(move |conn| store::variant_totals(conn, from, to, c.as_deref()))
                     .await?;
                 let mut any_variant: BTreeMap<String, String> = BTreeMap::new();
                 for v in found {

@@ -206,18 +206,62 @@ pub fn daily(
     Ok(q.load(conn)?)
 }
 
-pub fn variants(
+/// A variant's sales over a window, summed by the database.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct VariantTotal {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub variant_id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub product_id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub seller_id: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub units: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub gross_minor: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub discount_minor: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub net_minor: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub returned_units: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub returned_minor: i64,
+}
+
+/// Each variant's sales over `[from, to]`, summed in the database (a year of daily rows
+/// stays in it). `CAST(... AS SIGNED)`: MySQL sums integers as decimals; SQLite keeps
+/// them integers either way.
+pub fn variant_totals(
     conn: &mut DbConnection,
     from: NaiveDate,
     to: NaiveDate,
     channel: Option<&str>,
-) -> Result<Vec<VariantRow>, AppError> {
-    let mut q = analytics_variant_daily::table
-        .filter(analytics_variant_daily::day.between(from, to))
-        .select(VariantRow::as_select())
-        .into_boxed();
+) -> Result<Vec<VariantTotal>, AppError> {
+    use diesel::sql_types::{Date, Text};
+    let sum = |c: &str| format!("CAST(SUM({c}) AS SIGNED) AS {c}");
+    let sql = format!(
+        "SELECT variant_id, product_id, seller_id, {}, {}, {}, {}, {}, {} \
+         FROM analytics_variant_daily WHERE day >= ? AND day <= ?{} \
+         GROUP BY variant_id, product_id, seller_id",
+        sum("units"),
+        sum("gross_minor"),
+        sum("discount_minor"),
+        sum("net_minor"),
+        sum("returned_units"),
+        sum("returned_minor"),
+        if channel.is_some() {
+            " AND channel = ?"
+        } else {
+            ""
+        }
+    );
+    let mut q = diesel::sql_query(sql)
+        .into_boxed()
+        .bind::<Date, _>(from)
+        .bind::<Date, _>(to);
     if let Some(c) = channel {
-        q = q.filter(analytics_variant_daily::channel.eq(c.to_string()));
+        q = q.bind::<Text, _>(c.to_string());
     }
     Ok(q.load(conn)?)
 }
