@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod blob;
 pub mod catalog;
+pub mod documents;
 pub mod events;
 pub mod gst;
 pub mod inventory;
