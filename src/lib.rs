@@ -6,6 +6,7 @@ pub mod breaker;
 pub mod config;
 pub mod contracts;
 pub mod db;
+pub mod docstore;
 pub mod documents;
 pub mod domains;
 pub mod events;

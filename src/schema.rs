@@ -822,6 +822,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     cart_lines,
     discount_codes,
     discount_redemptions,
+    documents,
     pos_registers,
     pos_sessions,
     pos_tenders,
@@ -871,3 +872,17 @@ diesel::allow_tables_to_appear_in_same_query!(
     shipping_zones,
     users,
 );
+
+diesel::table! {
+    documents (collection, id) {
+        collection -> Text,
+        id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        body -> Text,
+        k1 -> Nullable<Text>,
+        k2 -> Nullable<Text>,
+        k3 -> Nullable<Text>,
+        n1 -> Nullable<Double>,
+    }
+}
