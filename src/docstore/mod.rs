@@ -1,6 +1,8 @@
 //! The document store's implementations (the relational database by default, MongoDB with
-//! `--features mongo`) and what they share (preparing writes, keyset cursors, merging groups).
+//! `--features mongo`), what they share (preparing writes, keyset cursors, merging groups)
+//! and the conformance suite both must pass.
 
+pub mod conformance;
 #[cfg(feature = "mongo")]
 pub mod mongo;
 pub mod relational;
