@@ -773,6 +773,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    analytics_variant_monthly (month, channel, variant_id) {
+        month -> Date,
+        channel -> Text,
+        variant_id -> Text,
+        product_id -> Text,
+        seller_id -> Text,
+        units -> BigInt,
+        gross_minor -> BigInt,
+        discount_minor -> BigInt,
+        net_minor -> BigInt,
+        returned_units -> BigInt,
+        returned_minor -> BigInt,
+    }
+}
+
+diesel::table! {
     analytics_payment_daily (day, method) {
         day -> Date,
         method -> Text,
@@ -815,6 +831,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     analytics_documents,
     analytics_payment_daily,
     analytics_variant_daily,
+    analytics_variant_monthly,
     payment_refunds,
     payments,
     payment_webhooks,

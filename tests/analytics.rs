@@ -10,6 +10,8 @@ mod common;
 
 use std::collections::BTreeMap;
 
+use chrono::Datelike;
+
 use common::{Backend, TestApp, TestDb, for_each_backend, with_role};
 use kirana::contracts::auth::Role;
 use serde_json::{Value, json};
@@ -363,6 +365,19 @@ async fn reports_equal_the_documents_and_a_rebuild_reproduces_them() {
         let variants = breakdown("variant").await;
         assert_eq!(as_map(&variants, "net_sales_minor"), e_.by_variant);
         assert!(variants["rows"][0]["name"].as_str().unwrap().contains("GHEE-1"), "{variants}");
+        // Whole months come from the monthly rows: the same figures.
+        let month_start = today.with_day(1).unwrap();
+        let (wide_from, wide_to) = (
+            month_start.checked_sub_months(chrono::Months::new(1)).unwrap(),
+            month_start.checked_add_months(chrono::Months::new(2)).unwrap().pred_opt().unwrap(),
+        );
+        let wide = get(&app, &admin, &format!("/api/v1/reports/sales/breakdown?by=variant&from={wide_from}&to={wide_to}")).await;
+        assert_eq!(as_map(&wide, "net_sales_minor"), e_.by_variant);
+        // A window from mid-month to mid-month mixes both.
+        let mixed = get(&app, &admin, &format!(
+            "/api/v1/reports/sales/breakdown?by=variant&from={}&to={}",
+            wide_from + chrono::TimeDelta::days(9), wide_to - chrono::TimeDelta::days(9))).await;
+        assert_eq!(as_map(&mixed, "net_sales_minor"), e_.by_variant);
 
         // The GST summary is the month's documents.
         let gst = get(&app, &admin, &format!("/api/v1/reports/gst?month={month}")).await;

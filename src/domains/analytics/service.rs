@@ -120,6 +120,7 @@ pub fn apply_in(conn: &mut DbConnection, d: &DocumentIssued) -> Result<(), AppEr
             v.net_minor = l.total_minor;
         }
         store::add_variant(conn, &v)?;
+        store::add_variant_month(conn, &v)?;
     }
     if !credit {
         let mut by_method: BTreeMap<&str, i64> = BTreeMap::new();

@@ -1,14 +1,14 @@
 //! Diesel queries for the analytics domain's tables only: document facts and the daily
 //! aggregates kept from them.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
 use crate::http::AppError;
 use crate::schema::{
     analytics_daily, analytics_document_rates, analytics_documents, analytics_payment_daily,
-    analytics_variant_daily,
+    analytics_variant_daily, analytics_variant_monthly,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -168,6 +168,46 @@ pub fn add_variant(conn: &mut DbConnection, add: &VariantRow) -> Result<(), AppE
     Ok(())
 }
 
+/// Adds `add` (a day's row) to its month's row too.
+pub fn add_variant_month(conn: &mut DbConnection, add: &VariantRow) -> Result<(), AppError> {
+    use analytics_variant_monthly as m;
+    let month = add.day.with_day(1).unwrap_or(add.day);
+    let key = m::table
+        .filter(m::month.eq(month))
+        .filter(m::channel.eq(&add.channel))
+        .filter(m::variant_id.eq(&add.variant_id));
+    let found: i64 = key.count().get_result(conn)?;
+    if found == 0 {
+        diesel::insert_into(m::table)
+            .values((
+                m::month.eq(month),
+                m::channel.eq(&add.channel),
+                m::variant_id.eq(&add.variant_id),
+                m::product_id.eq(&add.product_id),
+                m::seller_id.eq(&add.seller_id),
+                m::units.eq(add.units),
+                m::gross_minor.eq(add.gross_minor),
+                m::discount_minor.eq(add.discount_minor),
+                m::net_minor.eq(add.net_minor),
+                m::returned_units.eq(add.returned_units),
+                m::returned_minor.eq(add.returned_minor),
+            ))
+            .execute(conn)?;
+        return Ok(());
+    }
+    diesel::update(key)
+        .set((
+            m::units.eq(m::units + add.units),
+            m::gross_minor.eq(m::gross_minor + add.gross_minor),
+            m::discount_minor.eq(m::discount_minor + add.discount_minor),
+            m::net_minor.eq(m::net_minor + add.net_minor),
+            m::returned_units.eq(m::returned_units + add.returned_units),
+            m::returned_minor.eq(m::returned_minor + add.returned_minor),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn add_payment(conn: &mut DbConnection, add: &PaymentRow) -> Result<(), AppError> {
     use analytics_payment_daily as p;
     let key = p::table
@@ -238,11 +278,76 @@ pub fn variant_totals(
     to: NaiveDate,
     channel: Option<&str>,
 ) -> Result<Vec<VariantTotal>, AppError> {
+    // Whole months from the monthly rows, the partial months at the edges from the days.
+    let first_whole = if from.day() == 1 {
+        Some(from)
+    } else {
+        from.with_day(1)
+            .and_then(|d| d.checked_add_months(chrono::Months::new(1)))
+    };
+    let after_last_whole = to
+        .succ_opt()
+        .filter(|next| next.day() == 1)
+        .or_else(|| to.with_day(1));
+    let mut out = Vec::new();
+    match (first_whole, after_last_whole) {
+        (Some(a), Some(b)) if a < b => {
+            if from < a {
+                out.extend(variant_sums(
+                    conn,
+                    "analytics_variant_daily",
+                    "day",
+                    from,
+                    a.pred_opt().unwrap_or(a),
+                    channel,
+                )?);
+            }
+            out.extend(variant_sums(
+                conn,
+                "analytics_variant_monthly",
+                "month",
+                a,
+                b.pred_opt().unwrap_or(b),
+                channel,
+            )?);
+            if b <= to {
+                out.extend(variant_sums(
+                    conn,
+                    "analytics_variant_daily",
+                    "day",
+                    b,
+                    to,
+                    channel,
+                )?);
+            }
+        }
+        _ => out.extend(variant_sums(
+            conn,
+            "analytics_variant_daily",
+            "day",
+            from,
+            to,
+            channel,
+        )?),
+    }
+    Ok(out)
+}
+
+/// Each variant's sums over `[from, to]` of `table` (daily or monthly rows, keyed by
+/// `column`); both names are constants of this module, never input.
+fn variant_sums(
+    conn: &mut DbConnection,
+    table: &str,
+    column: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+    channel: Option<&str>,
+) -> Result<Vec<VariantTotal>, AppError> {
     use diesel::sql_types::{Date, Text};
     let sum = |c: &str| format!("CAST(SUM({c}) AS SIGNED) AS {c}");
     let sql = format!(
         "SELECT variant_id, product_id, seller_id, {}, {}, {}, {}, {}, {} \
-         FROM analytics_variant_daily WHERE day >= ? AND day <= ?{} \
+         FROM {table} WHERE {column} >= ? AND {column} <= ?{} \
          GROUP BY variant_id, product_id, seller_id",
         sum("units"),
         sum("gross_minor"),
@@ -313,6 +418,7 @@ pub fn clear(conn: &mut DbConnection) -> Result<(), AppError> {
     diesel::delete(analytics_documents::table).execute(conn)?;
     diesel::delete(analytics_daily::table).execute(conn)?;
     diesel::delete(analytics_variant_daily::table).execute(conn)?;
+    diesel::delete(analytics_variant_monthly::table).execute(conn)?;
     diesel::delete(analytics_payment_daily::table).execute(conn)?;
     Ok(())
 }
