@@ -117,6 +117,13 @@ impl SessionStore for DbSessions {
                             user_id: row.user_id,
                         })
                     }
+                    // Read as not rotated, but the conditional update found it rotated:
+                    // a parallel request rotated it after this transaction's read (MySQL
+                    // reads a snapshot; SQLite's single writer never gets here). That is
+                    // the parallel use the grace period is for, not reuse.
+                    None => Ok(Rotation::Grace {
+                        user_id: row.user_id,
+                    }),
                     Some(rotated) if now - rotated <= grace => Ok(Rotation::Grace {
                         user_id: row.user_id,
                     }),
