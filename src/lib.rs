@@ -172,10 +172,13 @@ impl AppBuilder {
             domains::payments::PaymentsDomain::build(db.clone(), orders.api(), &settings)?;
         #[cfg(feature = "payments")]
         subscribers.extend(payments.subscribers());
+        // Used by shipping and the cart; a build without them leaves it unused.
         #[cfg(feature = "payments")]
+        #[allow(unused_variables)]
         let payments_contract: Option<Arc<dyn contracts::payments::PaymentsApi>> =
             Some(payments.api());
         #[cfg(all(feature = "orders", not(feature = "payments")))]
+        #[allow(unused_variables)]
         let payments_contract: Option<Arc<dyn contracts::payments::PaymentsApi>> = None;
         #[cfg(feature = "shipping")]
         let shipping = domains::shipping::ShippingDomain::build(
