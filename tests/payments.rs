@@ -55,6 +55,7 @@ fn key() -> String {
 struct Shop {
     staff: String,
     variant: String,
+    location: String,
 }
 
 async fn shop(app: &TestApp) -> Shop {
@@ -96,7 +97,12 @@ async fn shop(app: &TestApp) -> Shop {
         .await
         .unwrap();
     assert_eq!(resp.status(), 201);
-    Shop { staff, variant }
+    let location = location["id"].as_str().unwrap().to_string();
+    Shop {
+        staff,
+        variant,
+        location,
+    }
 }
 
 /// A guest order of one pack (₹600 ships free); its id.
@@ -971,6 +977,24 @@ async fn staff_record_hand_payments_and_a_payment_for_a_cancelled_order_is_flagg
         assert_eq!(view["status"], "paid");
         assert_eq!(view["invoices"].as_array().unwrap().len(), 1);
         assert_eq!(view["payments"][0]["method"], "manual");
+        // The paid order's unit stays held for it (sold from the shelf when it ships).
+        let stock: Value = app
+            .client
+            .get(app.url(&format!("/api/v1/inventory/variants/{}/stock", shop.variant)))
+            .bearer_auth(&shop.staff)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let here = stock["locations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["location_id"] == shop.location.as_str())
+            .unwrap();
+        assert_eq!((here["on_hand"].as_i64(), here["reserved"].as_i64()), (Some(100), Some(1)));
         // Nothing is left to pay.
         let resp = manual(json!({"order_id": a, "method": "cash", "amount_minor": 60_000})).await;
         assert_eq!(resp.status(), 409);
