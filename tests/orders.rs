@@ -9,7 +9,10 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{Backend, PASSWORD, TestApp, TestDb, for_each_backend, login, register, with_role};
+use common::{
+    Backend, PASSWORD, TestApp, TestDb, for_each_backend, ledger_is_consistent, level, login,
+    register, with_role,
+};
 use kirana::contracts::auth::Role;
 use serde_json::{Value, json};
 
@@ -90,41 +93,6 @@ async fn stock(app: &TestApp, token: &str, variant: &str, location: &str, quanti
         .await
         .unwrap();
     assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
-}
-
-/// (on_hand, reserved) of a variant at a location.
-async fn level(app: &TestApp, token: &str, variant: &str, location: &str) -> (i64, i64) {
-    let body: Value = app
-        .client
-        .get(app.url(&format!("/api/v1/inventory/variants/{variant}/stock")))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["locations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["location_id"] == location)
-        .map(|l| {
-            (
-                l["on_hand"].as_i64().unwrap(),
-                l["reserved"].as_i64().unwrap(),
-            )
-        })
-        .unwrap_or((0, 0))
-}
-
-async fn ledger_is_consistent(app: &TestApp) {
-    let db = app.db.clone();
-    let mismatches = tokio::task::spawn_blocking(move || kirana::domains::inventory::verify(&db))
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(mismatches.is_empty(), "{mismatches:?}");
 }
 
 fn address(state: &str) -> Value {

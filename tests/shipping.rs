@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{Backend, TestApp, TestDb, for_each_backend, with_role};
+use common::{Backend, TestApp, TestDb, for_each_backend, ledger_is_consistent, level, with_role};
 use hmac::{Hmac, Mac};
 use kirana::contracts::auth::Role;
 use serde_json::{Value, json};
@@ -109,37 +109,6 @@ async fn stock(app: &TestApp, token: &str, variant: &str, location: &str, quanti
     )
     .await;
     assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
-}
-
-/// (on_hand, reserved) of a variant at a location.
-async fn level(app: &TestApp, token: &str, variant: &str, location: &str) -> (i64, i64) {
-    let body = get(
-        app,
-        token,
-        &format!("/api/v1/inventory/variants/{variant}/stock"),
-    )
-    .await;
-    body["locations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["location_id"] == location)
-        .map(|l| {
-            (
-                l["on_hand"].as_i64().unwrap(),
-                l["reserved"].as_i64().unwrap(),
-            )
-        })
-        .unwrap_or((0, 0))
-}
-
-async fn ledger_is_consistent(app: &TestApp) {
-    let db = app.db.clone();
-    let mismatches = tokio::task::spawn_blocking(move || kirana::domains::inventory::verify(&db))
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(mismatches.is_empty(), "{mismatches:?}");
 }
 
 fn address(state: &str, pincode: &str) -> Value {

@@ -254,3 +254,39 @@ pub async fn with_role(
         body["access_token"].as_str().unwrap().to_string(),
     )
 }
+
+/// (on_hand, reserved) of a variant at a location.
+pub async fn level(app: &TestApp, token: &str, variant: &str, location: &str) -> (i64, i64) {
+    let body: Value = app
+        .client
+        .get(app.url(&format!("/api/v1/inventory/variants/{variant}/stock")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["location_id"] == location)
+        .map(|l| {
+            (
+                l["on_hand"].as_i64().unwrap(),
+                l["reserved"].as_i64().unwrap(),
+            )
+        })
+        .unwrap_or((0, 0))
+}
+
+/// The stock ledger adds up (`kirana inventory verify` finds nothing).
+pub async fn ledger_is_consistent(app: &TestApp) {
+    let db = app.db.clone();
+    let mismatches = tokio::task::spawn_blocking(move || kirana::domains::inventory::verify(&db))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(mismatches.is_empty(), "{mismatches:?}");
+}
