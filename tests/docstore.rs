@@ -171,6 +171,54 @@ async fn declaring_an_index_later_reindexes_and_is_remembered() {
     .await;
 }
 
+/// Several instances starting at once all declare the same indexes; none fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn instances_declaring_at_once_all_succeed() {
+    for_each_backend(|backend| async move {
+        let test_db = TestDb::new(&backend);
+        let db = open_db(&test_db).await;
+        let seed = RelationalStore::new(db.clone());
+        for i in 0..50 {
+            seed.insert(
+                "audit",
+                NewDocument::new(json!({"actor": format!("u{}", i % 5)})),
+            )
+            .await
+            .unwrap();
+        }
+        let spec = IndexSpec::new().string("actor");
+        let stores: Vec<_> = (0..4)
+            .map(|_| Arc::new(RelationalStore::new(db.clone())))
+            .collect();
+        let tasks: Vec<_> = stores
+            .iter()
+            .map(|store| {
+                let (store, spec) = (store.clone(), spec.clone());
+                tokio::spawn(async move { store.ensure_index("audit", &spec).await })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        let page = stores[0]
+            .query(
+                "audit",
+                &Query::default().sort(Sort::field("actor", false)).limit(50),
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.items.len(), 50);
+        assert_eq!(
+            stores[3]
+                .count("audit", &Filter::new().eq("actor", "u3"))
+                .await
+                .unwrap(),
+            10
+        );
+    })
+    .await;
+}
+
 /// Insert throughput and filtered queries over 100k documents on SQLite, printed for the
 /// record rather than asserted: `cargo nextest run --release -E 'binary(docstore)'
 /// --run-ignored only --no-capture`.

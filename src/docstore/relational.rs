@@ -77,6 +77,38 @@ impl RelationalStore {
         }
     }
 
+    /// Records `spec` for `collection` and re-extracts its documents, unless that is the
+    /// declaration already recorded.
+    async fn declare(&self, collection: &str, spec: &IndexSpec) -> Result<(), AppError> {
+        let (c, s, backend) = (collection.to_string(), spec.clone(), self.db.backend());
+        self.db
+            .write(move |conn| {
+                if load_spec(conn, &c)?.as_ref() == Some(&s) {
+                    return Ok(());
+                }
+                diesel::delete(
+                    documents::table
+                        .filter(documents::collection.eq(INDEXES))
+                        .filter(documents::id.eq(&c)),
+                )
+                .execute(conn)?;
+                let declaration = Prepared {
+                    id: c.clone(),
+                    created_at: floor_millis(Utc::now()),
+                    expires_at: None,
+                    body: Value::Null,
+                    body_text: serde_json::to_string(&s)?,
+                    strings: Default::default(),
+                    number: None,
+                };
+                insert_row(conn, backend, INDEXES, &declaration)?;
+                let rows = boxed(backfill(backend, &c, &s)).execute(conn)?;
+                tracing::info!(collection = %c, rows, "document index declaration changed; re-indexed");
+                Ok(())
+            })
+            .await
+    }
+
     async fn load(&self, sql: Sql) -> Result<Vec<DocRow>, AppError> {
         self.db
             .read(move |conn| Ok(boxed(sql).load::<DocRow>(conn)?))
@@ -123,33 +155,18 @@ impl DocumentStore for RelationalStore {
     async fn ensure_index(&self, collection: &str, spec: &IndexSpec) -> Result<(), AppError> {
         validate_collection(collection)?;
         spec.validate()?;
-        let (c, s, backend) = (collection.to_string(), spec.clone(), self.db.backend());
-        self.db
-            .write(move |conn| {
-                if load_spec(conn, &c)?.as_ref() == Some(&s) {
-                    return Ok(());
+        // Instances starting together may declare at once; on MySQL one of them can lose a
+        // deadlock over the declaration row, and its retry finds the declaration made.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.declare(collection, spec).await {
+                Err(AppError::Unavailable(_) | AppError::Conflict(_)) if attempt < 3 => {
+                    tokio::time::sleep(std::time::Duration::from_millis(50 * attempt)).await;
                 }
-                diesel::delete(
-                    documents::table
-                        .filter(documents::collection.eq(INDEXES))
-                        .filter(documents::id.eq(&c)),
-                )
-                .execute(conn)?;
-                let declaration = Prepared {
-                    id: c.clone(),
-                    created_at: floor_millis(Utc::now()),
-                    expires_at: None,
-                    body: Value::Null,
-                    body_text: serde_json::to_string(&s)?,
-                    strings: Default::default(),
-                    number: None,
-                };
-                insert_row(conn, backend, INDEXES, &declaration)?;
-                let rows = boxed(backfill(backend, &c, &s)).execute(conn)?;
-                tracing::info!(collection = %c, rows, "document index declaration changed; re-indexed");
-                Ok(())
-            })
-            .await?;
+                result => break result?,
+            }
+        }
         self.remember(collection, Arc::new(spec.clone()));
         Ok(())
     }
