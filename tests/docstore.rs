@@ -281,10 +281,11 @@ async fn measure_relational_sqlite() {
         let started = Instant::now();
         move |detail: String| eprintln!("{label}: {:.2?} ({detail})", started.elapsed())
     };
+    // user-42 has 200 documents, all of entity type "payment" (25,000 documents).
     let indexed = Filter::new()
         .eq("actor", "user-42")
-        .eq("entity.type", "product");
-    let done = time("first page of 50, indexed equality, newest first");
+        .eq("entity.type", "payment");
+    let done = time("first page of 50, two indexed equalities, newest first");
     let page = store.query(c, &Query::new(indexed.clone())).await.unwrap();
     done(format!("{} items", page.items.len()));
     let done = time("second page via cursor");
@@ -293,9 +294,28 @@ async fn measure_relational_sqlite() {
         .await
         .unwrap();
     done(format!("{} items", page.items.len()));
-    let done = time("count, indexed equality");
+    let done = time("count, two indexed equalities");
     let n = store.count(c, &indexed).await.unwrap();
     done(format!("{n} documents"));
+    let reversed = Filter::new()
+        .eq("entity.type", "payment")
+        .eq("actor", "user-42");
+    let done = time("count, the less selective indexed equality first");
+    let n = store.count(c, &reversed).await.unwrap();
+    done(format!("{n} documents"));
+    let done = time("first page, created_at range and one indexed equality");
+    let page = store
+        .query(
+            c,
+            &Query::new(
+                Filter::new()
+                    .eq("action", "update")
+                    .created_between(Some(chrono::Utc::now() - chrono::TimeDelta::hours(1)), None),
+            ),
+        )
+        .await
+        .unwrap();
+    done(format!("{} items", page.items.len()));
     let unindexed = Filter::new().eq("ip", "10.0.42.42");
     let done = time("first page, equality on a field that is not indexed (JSON scan)");
     let page = store

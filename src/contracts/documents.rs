@@ -157,7 +157,8 @@ pub struct Range {
 /// Which documents an operation looks at. All conditions must hold.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Filter {
-    /// `field == value` on top-level or dotted fields (`actor`, `entity.type`).
+    /// `field == value` on top-level or dotted fields (`actor`, `entity.type`). Put the most
+    /// selective first: on SQLite the first condition on an indexed field picks the index.
     pub equals: Vec<(String, Scalar)>,
     /// `created_at >= created_from`.
     pub created_from: Option<DateTime<Utc>>,

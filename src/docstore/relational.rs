@@ -776,6 +776,18 @@ fn push_filter(q: &mut Sql, spec: &IndexSpec, collection: &str, filter: &Filter)
     let json = Json(q.backend);
     q.push("collection = ")
         .param(Bind::Text(collection.to_string()));
+    // Without statistics SQLite may pick the index of the least selective of several
+    // indexed conditions (measured: 21 ms instead of under 1 ms over 100k documents). The
+    // first indexed condition keeps its index; a unary `+` keeps SQLite off the others.
+    let mut index_chosen = false;
+    let mut pick_index = |q: &mut Sql, operand: &Operand| {
+        if let Operand::Column(_) = operand {
+            if index_chosen && q.backend == Backend::Sqlite {
+                q.push("+");
+            }
+            index_chosen = true;
+        }
+    };
     for (field, value) in &filter.equals {
         q.push(" AND ");
         let operand = match value {
@@ -786,6 +798,7 @@ fn push_filter(q: &mut Sql, spec: &IndexSpec, collection: &str, filter: &Filter)
                 continue;
             }
         };
+        pick_index(q, &operand);
         operand.write(q, &json);
         q.push(" = ").param(scalar_bind(value));
     }
@@ -804,15 +817,14 @@ fn push_filter(q: &mut Sql, spec: &IndexSpec, collection: &str, filter: &Filter)
             // Validation refuses boolean ranges; an open range is no condition.
             Some(Scalar::Bool(_)) | None => return,
         };
-        if let Some(from) = &range.from {
-            q.push(" AND ");
-            operand.write(q, &json);
-            q.push(" >= ").param(scalar_bind(from));
-        }
-        if let Some(to) = &range.to {
-            q.push(" AND ");
-            operand.write(q, &json);
-            q.push(" < ").param(scalar_bind(to));
+        let skip_index =
+            index_chosen && q.backend == Backend::Sqlite && matches!(operand, Operand::Column(_));
+        for (bound, op) in [(&range.from, " >= "), (&range.to, " < ")] {
+            if let Some(bound) = bound {
+                q.push(if skip_index { " AND +" } else { " AND " });
+                operand.write(q, &json);
+                q.push(op).param(scalar_bind(bound));
+            }
         }
     }
 }
@@ -1009,9 +1021,19 @@ mod tests {
                 .eq("rating", 5)
                 .eq("other", "x");
             push_filter(&mut q, &spec(), "audit", &f);
-            assert!(q.text.contains("k1 = ?"), "{}", q.text);
-            assert!(q.text.contains("k2 = ?"), "{}", q.text);
-            assert!(q.text.contains("n1 = ?"), "{}", q.text);
+            assert!(q.text.contains(" AND k1 = ?"), "{}", q.text);
+            // Only the first indexed condition may choose SQLite's index.
+            let others = if backend == Backend::Sqlite { "+" } else { "" };
+            assert!(
+                q.text.contains(&format!(" AND {others}k2 = ?")),
+                "{}",
+                q.text
+            );
+            assert!(
+                q.text.contains(&format!(" AND {others}n1 = ?")),
+                "{}",
+                q.text
+            );
             assert_eq!(q.text.matches('?').count(), q.binds.len());
             assert!(q.binds.contains(&Bind::Text("$.other".into())));
         }
