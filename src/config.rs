@@ -31,9 +31,36 @@ pub struct Settings {
     pub orders: OrderSettings,
     pub razorpay: RazorpaySettings,
     pub shipping: ShippingSettings,
+    pub metrics: MetricsSettings,
     /// OpenID Connect providers for "log in with ...", by name (the name appears in the
     /// login URL: `/api/v1/auth/oidc/{name}/start`).
     pub oidc: BTreeMap<String, OidcProviderSettings>,
+}
+
+/// Who may read `/metrics`: per-route counts and pool states are for the operator's
+/// scraper, not for anyone who can reach the port.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MetricsSettings {
+    /// Client networks that may read `/metrics` (after `gateway.trusted_proxies`);
+    /// loopback by default.
+    pub allow: Vec<ipnet::IpNet>,
+    /// A bearer token that also opens `/metrics` from anywhere (or
+    /// `KIRANA__METRICS__TOKEN_FILE`); empty = none.
+    pub token: String,
+}
+
+impl Default for MetricsSettings {
+    fn default() -> Self {
+        let loopback = |s: &str| s.parse().ok();
+        Self {
+            allow: ["127.0.0.0/8", "::1/128"]
+                .into_iter()
+                .filter_map(loopback)
+                .collect(),
+            token: String::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -493,6 +520,7 @@ impl Default for Settings {
             outbox: OutboxSettings::default(),
             events: EventsSettings::default(),
             idempotency: IdempotencySettings::default(),
+            metrics: MetricsSettings::default(),
             auth: AuthSettings::default(),
             gateway: GatewaySettings::default(),
             rate_limit: RateLimitSettings::default(),
@@ -638,6 +666,19 @@ pub struct Loaded {
     pub unknown_env: Vec<String>,
 }
 
+/// Settings that are lists: their environment variables hold comma-separated items.
+const LIST_KEYS: &[&str] = &[
+    "auth.verify_key_files",
+    "gateway.trusted_proxies",
+    "gateway.admin_allowlist",
+    "gateway.cors_origins",
+    "catalog.gst_rates_bp",
+    "store.address",
+    "razorpay.webhook_secrets",
+    "shipping.webhook_secrets",
+    "metrics.allow",
+];
+
 impl Settings {
     /// Loads and validates settings from files and the process environment.
     pub fn load(sources: &Sources) -> Result<Loaded, ConfigError> {
@@ -685,22 +726,29 @@ impl Settings {
                 seen_keys.push((name.clone(), key));
             }
         }
-        builder = builder.add_source(
+        // Only list settings are parsed from the text of their variables: parsing the
+        // others would turn text that looks like a number into one and lose what makes it
+        // text (the leading zero of state code `04`). Numbers and booleans kept as text
+        // still deserialize into numeric and boolean settings.
+        let (lists, texts): (HashMap<String, String>, HashMap<String, String>) =
+            plain.into_iter().partition(|(name, _)| {
+                let key = name[prefix.len()..]
+                    .to_lowercase()
+                    .replace(ENV_SEPARATOR, ".");
+                LIST_KEYS.contains(&key.as_str())
+            });
+        let environment = || {
             config::Environment::with_prefix(ENV_PREFIX)
                 .prefix_separator(ENV_SEPARATOR)
                 .separator(ENV_SEPARATOR)
-                .try_parsing(true)
-                .list_separator(",")
-                .with_list_parse_key("auth.verify_key_files")
-                .with_list_parse_key("gateway.trusted_proxies")
-                .with_list_parse_key("gateway.admin_allowlist")
-                .with_list_parse_key("gateway.cors_origins")
-                .with_list_parse_key("catalog.gst_rates_bp")
-                .with_list_parse_key("store.address")
-                .with_list_parse_key("razorpay.webhook_secrets")
-                .with_list_parse_key("shipping.webhook_secrets")
-                .source(Some(plain)),
-        );
+        };
+        let mut list_source = environment().try_parsing(true).list_separator(",");
+        for key in LIST_KEYS {
+            list_source = list_source.with_list_parse_key(key);
+        }
+        builder = builder
+            .add_source(environment().source(Some(texts)))
+            .add_source(list_source.source(Some(lists)));
 
         let built = builder.build().map_err(to_config_error)?;
         let settings: Settings = built.try_deserialize().map_err(to_config_error)?;
@@ -993,6 +1041,9 @@ impl Settings {
         shown.events.rabbitmq_url = mask_url(&self.events.rabbitmq_url);
         if !shown.razorpay.key_secret.is_empty() {
             shown.razorpay.key_secret = "****".into();
+        }
+        if !shown.metrics.token.is_empty() {
+            shown.metrics.token = "****".into();
         }
         for secret in &mut shown.razorpay.webhook_secrets {
             *secret = "****".into();
@@ -1343,6 +1394,41 @@ mod tests {
         } else {
             assert_eq!(load(&rabbit).unwrap_err().key, "events.bus");
         }
+    }
+
+    #[test]
+    fn text_that_looks_like_a_number_stays_text_and_lists_still_split() {
+        for code in ["01", "04", "07", "09"] {
+            let loaded = load(&[("KIRANA__STORE__STATE_CODE", code)]).unwrap();
+            assert_eq!(loaded.settings.store.state_code, code);
+        }
+        let loaded = load(&[
+            ("KIRANA__SERVER__PORT", "8181"),
+            ("KIRANA__CATALOG__PRICES_INCLUDE_TAX", "false"),
+            ("KIRANA__METRICS__ALLOW", "10.0.0.0/8,::1/128"),
+        ])
+        .unwrap();
+        assert_eq!(loaded.settings.server.port, 8181);
+        assert!(!loaded.settings.catalog.prices_include_tax);
+        assert_eq!(loaded.settings.metrics.allow.len(), 2);
+        assert!(loaded.unknown_env.is_empty(), "{:?}", loaded.unknown_env);
+    }
+
+    #[test]
+    fn metrics_open_to_loopback_only_by_default_and_the_token_is_masked() {
+        let loaded = load(&[("KIRANA__METRICS__TOKEN", "scrape-me-9f2")]).unwrap();
+        let allow = &loaded.settings.metrics.allow;
+        assert!(
+            allow
+                .iter()
+                .any(|n| n.contains(&"127.0.0.1".parse::<std::net::IpAddr>().unwrap()))
+        );
+        assert!(
+            !allow
+                .iter()
+                .any(|n| n.contains(&"10.1.2.3".parse::<std::net::IpAddr>().unwrap()))
+        );
+        assert!(!loaded.settings.masked_toml().contains("scrape-me-9f2"));
     }
 
     #[test]

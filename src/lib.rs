@@ -236,6 +236,8 @@ impl AppBuilder {
         let network = web::Data::new(NetworkPolicy {
             trusted_proxies: settings.gateway.trusted_proxies.clone(),
             admin_allowlist: settings.gateway.admin_allowlist.clone(),
+            metrics_allow: settings.metrics.allow.clone(),
+            metrics_token: settings.metrics.token.clone(),
         });
         let authenticator = web::Data::new(Authenticator {
             keys: keys.clone(),

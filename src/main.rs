@@ -52,6 +52,12 @@ enum Command {
         #[arg(long)]
         password_file: Option<PathBuf>,
     },
+    /// Print a single-use password-reset link for an account, for an admin to hand to its
+    /// owner (where no mail server sends reset e-mails). The link is printed, never logged.
+    ResetLink {
+        #[arg(long)]
+        email: String,
+    },
     /// Exit 0 if the local server answers /healthz (for container health checks).
     Health,
     /// Fill an empty store: `--demo` for a store to explore (accounts, categories, about
@@ -200,6 +206,7 @@ fn main() -> ExitCode {
             command: AnalyticsCommand::Rebuild,
         } => analytics_rebuild(&settings),
         Command::Health => health(&settings),
+        Command::ResetLink { email } => reset_link(&settings, &email),
         Command::Seed { demo, products } => seed(&settings, demo, products),
         Command::CreateAdmin {
             email,
@@ -235,6 +242,44 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
     })
 }
 
+/// The users domain on the configured database, for commands that act on accounts.
+#[cfg(feature = "users")]
+async fn users_domain(settings: &Settings) -> anyhow::Result<kirana::domains::users::UsersDomain> {
+    let db = Db::open(settings)?;
+    db.migrate()?;
+    let keys = std::sync::Arc::new(kirana::gateway::tokens::KeyRing::load(
+        &settings.auth,
+        &settings.data_dir,
+    )?);
+    kirana::domains::users::UsersDomain::build(
+        db,
+        keys,
+        settings,
+        std::sync::Arc::new(kirana::contracts::mail::LogMailer),
+    )
+    .await
+}
+
+#[cfg(feature = "users")]
+fn reset_link(settings: &Settings, email: &str) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let users = users_domain(settings).await?;
+        let link = users
+            .reset_link(email)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        println!("{link}");
+        println!(
+            "single use, valid for {} minutes; hand it to the account's owner",
+            settings.auth.password_reset_ttl_mins
+        );
+        Ok(())
+    })
+}
+
 #[cfg(feature = "users")]
 fn create_admin(
     settings: &Settings,
@@ -266,19 +311,7 @@ fn create_admin(
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let db = Db::open(settings)?;
-        db.migrate()?;
-        let keys = std::sync::Arc::new(kirana::gateway::tokens::KeyRing::load(
-            &settings.auth,
-            &settings.data_dir,
-        )?);
-        let users = kirana::domains::users::UsersDomain::build(
-            db,
-            keys,
-            settings,
-            std::sync::Arc::new(kirana::contracts::mail::LogMailer),
-        )
-        .await?;
+        let users = users_domain(settings).await?;
         let (id, email) = users
             .create_admin(email, password, name)
             .await
@@ -396,6 +429,11 @@ fn seed(settings: &Settings, demo: bool, products: Option<usize>) -> anyhow::Res
 #[cfg(not(all(feature = "users", feature = "catalog")))]
 fn seed(_: &Settings, _: bool, _: Option<usize>) -> anyhow::Result<()> {
     anyhow::bail!("seeding needs the users and catalog domains")
+}
+
+#[cfg(not(feature = "users"))]
+fn reset_link(_: &Settings, _: &str) -> anyhow::Result<()> {
+    anyhow::bail!("this build has no users domain (feature `users`)")
 }
 
 #[cfg(not(feature = "users"))]

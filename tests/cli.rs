@@ -343,3 +343,92 @@ fn serve_demo_fills_an_empty_store_once() {
         }
     }
 }
+
+#[actix_web::test]
+async fn no_reset_link_reaches_the_log_and_an_admin_can_print_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let password_file = dir.path().join("pw");
+    std::fs::write(&password_file, "Kirana-Owner-2026!").unwrap();
+    let created = kirana(dir.path())
+        .args([
+            "create-admin",
+            "--email",
+            "owner@shop.in",
+            "--password-file",
+        ])
+        .arg(&password_file)
+        .output()
+        .unwrap();
+    assert!(created.status.success(), "{created:?}");
+    let port = free_port();
+    let mut child = kirana(dir.path())
+        .arg("serve")
+        .env("KIRANA__SERVER__PORT", port.to_string())
+        .env("KIRANA__LOG__FORMAT", "json")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_ready(port, &mut child);
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let asked = client
+        .post(format!("{base}/api/v1/auth/password-reset"))
+        .json(&serde_json::json!({"email": "owner@shop.in"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asked.status(), 202);
+
+    let printed = kirana(dir.path())
+        .args(["reset-link", "--email", "owner@shop.in"])
+        .output()
+        .unwrap();
+    assert!(printed.status.success(), "{printed:?}");
+    let stdout = String::from_utf8_lossy(&printed.stdout).to_string();
+    let token = stdout
+        .lines()
+        .find_map(|l| l.split_once("reset-password?token=").map(|(_, t)| t.trim()))
+        .unwrap_or_else(|| panic!("no link in {stdout}"))
+        .to_string();
+    let confirmed = client
+        .post(format!("{base}/api/v1/auth/password-reset/confirm"))
+        .json(&serde_json::json!({"token": token, "new_password": "Fresh-Counter-77!"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        confirmed.status().is_success(),
+        "{:?}",
+        confirmed.text().await
+    );
+    let login = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": "owner@shop.in", "password": "Fresh-Counter-77!"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let unknown = kirana(dir.path())
+        .args(["reset-link", "--email", "nobody@shop.in"])
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    child.wait().unwrap();
+    let mut logs = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    assert!(logs.contains("e-mail not sent"), "{logs}");
+    assert!(
+        !logs.contains("token="),
+        "a reset token reached the log: {logs}"
+    );
+}

@@ -378,6 +378,50 @@ async fn health_readiness_and_metrics() {
 }
 
 #[actix_web::test]
+async fn metrics_are_served_only_to_the_allowed_networks_or_the_token() {
+    for_each_backend(|backend| async move {
+        // This client comes from loopback: with loopback off the list it is a stranger.
+        let app = TestApp::start(
+            TestDb::new(&backend),
+            |s| {
+                s.metrics.allow = vec!["192.0.2.0/24".parse().unwrap()];
+                s.metrics.token = "scrape-7d1f0c".into();
+            },
+            |b| b,
+        )
+        .await;
+        let stranger = app.client.get(app.url("/metrics")).send().await.unwrap();
+        let (status, body) = problem(stranger).await;
+        assert_eq!(status, 403);
+        assert!(body["detail"].as_str().unwrap().contains("metrics.allow"));
+        let wrong = app
+            .client
+            .get(app.url("/metrics"))
+            .bearer_auth("scrape-7d1f0d")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(wrong.status(), 403);
+        let scraper = app
+            .client
+            .get(app.url("/metrics"))
+            .bearer_auth("scrape-7d1f0c")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(scraper.status(), 200);
+        assert!(
+            scraper
+                .text()
+                .await
+                .unwrap()
+                .contains("kirana_db_pool_connections")
+        );
+    })
+    .await;
+}
+
+#[actix_web::test]
 async fn readiness_fails_when_migrations_are_missing() {
     for_each_backend(|backend| async move {
         let app = TestApp::spawn(&backend).await;

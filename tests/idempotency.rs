@@ -5,6 +5,7 @@ mod common;
 
 use std::time::Duration;
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use common::{Backend, TestApp, TestDb, for_each_backend};
 use diesel::prelude::*;
@@ -12,7 +13,7 @@ use kirana::db::{Db, next_in_sequence};
 use kirana::gateway::rbac::{Access, RouteRule};
 use kirana::http::AppError;
 use kirana::http::extract::Json;
-use kirana::http::idempotency::{Idempotency, IdempotencyKey};
+use kirana::http::idempotency::{Answer, Idempotency, IdempotencyKey};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -23,6 +24,9 @@ struct Capture {
     delay_ms: u64,
     #[serde(default)]
     fail: bool,
+    /// Fails after the effect committed: the recorded answer stands.
+    #[serde(default)]
+    fail_after_commit: bool,
 }
 
 /// A stand-in for a money-moving write: takes a gap-free number and records it.
@@ -42,7 +46,7 @@ async fn capture(
     let fingerprint = serde_json::to_vec(&body)?;
     let db = db.get_ref().clone();
     idempotency
-        .run(&scope, key, true, &fingerprint, || async move {
+        .run(&scope, key, true, &fingerprint, StatusCode::CREATED, || async move {
             tokio::time::sleep(Duration::from_millis(body.delay_ms)).await;
             if body.fail {
                 return Err(AppError::Unavailable(
@@ -50,31 +54,41 @@ async fn capture(
                 ));
             }
             db.ensure_sequence("test_payment").await?;
-            let number = db
-                .write(move |conn| next_in_sequence(conn, "test_payment"))
+            let answer = Answer::current();
+            let taken = db
+                .write(move |conn| {
+                    let number = next_in_sequence(conn, "test_payment")?;
+                    let taken = serde_json::json!({"payment_number": number, "amount_paise": body.amount_paise});
+                    answer.record_in(conn, &taken)?;
+                    Ok(taken)
+                })
                 .await?;
-            Ok(HttpResponse::Created().json(
-                serde_json::json!({"payment_number": number, "amount_paise": body.amount_paise}),
-            ))
+            if body.fail_after_commit {
+                return Err(AppError::Unavailable("the receipt printer is offline".into()));
+            }
+            Ok(HttpResponse::Created().json(taken))
         })
         .await
 }
 
 async fn spawn(backend: &Backend) -> TestApp {
-    TestApp::start(
-        TestDb::new(backend),
-        |_| {},
-        |b| {
-            b.route_rules([RouteRule::new(
-                "POST",
-                "/api/v1/test/captures",
-                Access::Public,
-            )])
-            .api_routes(|cfg| {
-                cfg.route("/v1/test/captures", web::post().to(capture));
-            })
-        },
-    )
+    spawn_with(backend, |_| {}).await
+}
+
+async fn spawn_with(
+    backend: &Backend,
+    tweak: impl FnOnce(&mut kirana::config::Settings),
+) -> TestApp {
+    TestApp::start(TestDb::new(backend), tweak, |b| {
+        b.route_rules([RouteRule::new(
+            "POST",
+            "/api/v1/test/captures",
+            Access::Public,
+        )])
+        .api_routes(|cfg| {
+            cfg.route("/v1/test/captures", web::post().to(capture));
+        })
+    })
     .await
 }
 
@@ -299,6 +313,78 @@ async fn expired_keys_are_purged_and_can_be_reused() {
             .await
             .unwrap();
         assert_eq!(idem.purge_expired().await.unwrap(), 1);
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn a_failure_after_the_effect_committed_answers_with_the_recorded_response() {
+    for_each_backend(|backend| async move {
+        let app = spawn(&backend).await;
+        let body = serde_json::json!({"amount_paise": 1_250, "fail_after_commit": true});
+        let first = post(&app, "u1", Some("pay-5"), body.clone()).await;
+        assert_eq!(
+            first.status(),
+            201,
+            "the effect committed, so the answer is its own"
+        );
+        let first: Value = first.json().await.unwrap();
+        assert_eq!(first["amount_paise"], 1_250);
+        let retry = post(&app, "u1", Some("pay-5"), body).await;
+        assert_eq!(retry.status(), 201);
+        assert_eq!(retry.headers().get("idempotent-replayed").unwrap(), "true");
+        assert_eq!(retry.json::<Value>().await.unwrap(), first);
+        assert_eq!(payments_taken(&app).await, 1, "the write ran once");
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn an_attempt_whose_lease_was_taken_over_cannot_commit_its_effect() {
+    for_each_backend(|backend| async move {
+        let app = spawn_with(&backend, |s| s.idempotency.lock_timeout_secs = 1).await;
+        // The first attempt outlives its one-second lease before it writes.
+        let slow = {
+            let client = app.client.clone();
+            let url = app.url("/api/v1/test/captures");
+            tokio::spawn(async move {
+                client
+                    .post(url)
+                    .header("x-test-user", "u1")
+                    .header("Idempotency-Key", "pay-6")
+                    .json(&serde_json::json!({"amount_paise": 300, "delay_ms": 2_000}))
+                    .send()
+                    .await
+                    .unwrap()
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(1_300)).await;
+        // Same key and body but for the delay, which the fingerprint covers: so the retry
+        // is made with the very same body.
+        let retry = post(
+            &app,
+            "u1",
+            Some("pay-6"),
+            serde_json::json!({"amount_paise": 300, "delay_ms": 2_000}),
+        )
+        .await;
+        assert_eq!(retry.status(), 201, "the retry took the key over and ran");
+        let retry: Value = retry.json().await.unwrap();
+        let first = slow.await.unwrap();
+        assert_eq!(
+            first.status(),
+            409,
+            "the first attempt lost the key and rolled back"
+        );
+        assert_eq!(payments_taken(&app).await, 1, "one effect for one key");
+        let replay = post(
+            &app,
+            "u1",
+            Some("pay-6"),
+            serde_json::json!({"amount_paise": 300, "delay_ms": 2_000}),
+        )
+        .await;
+        assert_eq!(replay.json::<Value>().await.unwrap(), retry);
     })
     .await;
 }

@@ -365,6 +365,91 @@ async fn sellers_adjust_only_their_own_variants() {
 }
 
 #[actix_web::test]
+async fn sellers_see_and_receive_only_their_own_transfers() {
+    for_each_backend(|backend| async move {
+        let app = spawn(&backend).await;
+        let (_, staff_token) = staff(&app).await;
+        let here = location(&app, &staff_token, "Shop floor").await;
+        let there = location(&app, &staff_token, "Back room").await;
+        let (_, alice) = with_role(&app, "alice@sellers.in", Role::Seller).await;
+        let (_, bob) = with_role(&app, "bob@sellers.in", Role::Seller).await;
+        let (_, alices) = product(&app, &alice, &["ALICE-T"]).await;
+        let (_, bobs) = product(&app, &bob, &["BOB-T"]).await;
+        assert_eq!(
+            adjust(&app, &alice, &alices[0], &here, 5).await.status(),
+            201
+        );
+        assert_eq!(adjust(&app, &bob, &bobs[0], &here, 5).await.status(), 201);
+        let ship = |token: String, variant: String, key: &'static str| {
+            let (app, here, there) = (&app, here.clone(), there.clone());
+            async move {
+                let resp = post(
+                    app,
+                    &token,
+                    "/api/v1/inventory/transfers",
+                    Some(key),
+                    json!({"from_location_id": here, "to_location_id": there,
+                           "lines": [{"variant_id": variant, "quantity": 2}]}),
+                )
+                .await;
+                assert_eq!(resp.status(), 201);
+                resp.json::<Value>().await.unwrap()["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            }
+        };
+        let alices_transfer = ship(alice.clone(), alices[0].clone(), "ta").await;
+        let bobs_transfer = ship(bob.clone(), bobs[0].clone(), "tb").await;
+
+        let ids = |page: Value| -> Vec<String> {
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["id"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let listed = |token: String| {
+            let app = &app;
+            async move {
+                get(app, &token, "/api/v1/inventory/transfers")
+                    .await
+                    .json::<Value>()
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(ids(listed(bob.clone()).await), vec![bobs_transfer.clone()]);
+        assert_eq!(
+            ids(listed(alice.clone()).await),
+            vec![alices_transfer.clone()]
+        );
+        let mut all = ids(listed(staff_token.clone()).await);
+        all.sort();
+        let mut both = vec![alices_transfer.clone(), bobs_transfer.clone()];
+        both.sort();
+        assert_eq!(all, both, "staff see every transfer");
+
+        let path = format!("/api/v1/inventory/transfers/{alices_transfer}");
+        assert_eq!(get(&app, &bob, &path).await.status(), 404);
+        assert_eq!(get(&app, &alice, &path).await.status(), 200);
+        let receive = format!("/api/v1/inventory/transfers/{alices_transfer}/receive");
+        let refused = post(&app, &bob, &receive, Some("rb"), json!(null)).await;
+        assert_eq!(refused.status(), 404);
+        assert_eq!(
+            level(&app, &staff_token, &alices[0], &there).await.0,
+            0,
+            "bob's attempt moved nothing"
+        );
+        let received = post(&app, &alice, &receive, Some("ra"), json!(null)).await;
+        assert_eq!(received.status(), 200);
+        assert_eq!(level(&app, &staff_token, &alices[0], &there).await.0, 2);
+    })
+    .await;
+}
+
+#[actix_web::test]
 async fn locations_are_renamed_deactivated_and_list_their_stock_by_page() {
     for_each_backend(|backend| async move {
         let app = spawn(&backend).await;

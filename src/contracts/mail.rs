@@ -1,5 +1,5 @@
-//! Outgoing e-mail. The default mailer writes the message to the log (a small shop may
-//! have no mail server); an SMTP mailer can implement the same trait.
+//! Outgoing e-mail. With no mail server configured, messages are not sent and their bodies
+//! (which may hold reset links) never reach the log; an SMTP mailer implements the trait.
 
 /// Sends one plain-text message. Implementations must not block for long: callers send
 /// from the blocking pool.
@@ -7,12 +7,18 @@ pub trait Mailer: Send + Sync {
     fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), String>;
 }
 
-/// Logs each message at `info` instead of sending it.
+/// Notes in the log that a message could not be sent, without its body: a body may hold
+/// a password-reset link, and whoever reads logs must not be able to take over accounts.
 pub struct LogMailer;
 
 impl Mailer for LogMailer {
-    fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), String> {
-        tracing::info!(to = %to, subject = %subject, body = %body, "e-mail (log mailer)");
+    fn send(&self, to: &str, subject: &str, _body: &str) -> Result<(), String> {
+        tracing::warn!(
+            to = %to,
+            subject = %subject,
+            "e-mail not sent: no mail server is configured (mail.smtp_url); an admin can give a \
+             user a password-reset link with `kirana reset-link --email ADDRESS`"
+        );
         Ok(())
     }
 }

@@ -23,6 +23,10 @@ pub struct Https(pub bool);
 pub struct NetworkPolicy {
     pub trusted_proxies: Vec<IpNet>,
     pub admin_allowlist: Vec<IpNet>,
+    /// Clients that may read `/metrics`.
+    pub metrics_allow: Vec<IpNet>,
+    /// A bearer token that opens `/metrics` from anywhere; empty = none.
+    pub metrics_token: String,
 }
 
 impl NetworkPolicy {
@@ -52,6 +56,23 @@ impl NetworkPolicy {
             }
         }
         client
+    }
+
+    /// `/metrics` is for the scraper: a client in `metrics.allow`, or one that presents
+    /// `metrics.token` (compared in constant time).
+    pub fn metrics_allowed(&self, ip: IpAddr, authorization: Option<&str>) -> bool {
+        if self.metrics_allow.iter().any(|n| n.contains(&ip)) {
+            return true;
+        }
+        let presented = authorization
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim);
+        match presented {
+            Some(token) if !self.metrics_token.is_empty() => {
+                super::auth::constant_time_eq(token.as_bytes(), self.metrics_token.as_bytes())
+            }
+            _ => false,
+        }
     }
 
     pub fn admin_allowed(&self, ip: IpAddr) -> bool {
@@ -117,6 +138,7 @@ mod tests {
         let policy = NetworkPolicy {
             trusted_proxies: vec!["10.0.0.0/8".parse().unwrap()],
             admin_allowlist: vec![],
+            ..Default::default()
         };
         // An untrusted peer cannot pretend to be someone else.
         assert_eq!(
@@ -142,8 +164,25 @@ mod tests {
         let closed = NetworkPolicy {
             trusted_proxies: vec![],
             admin_allowlist: vec!["192.168.1.0/24".parse().unwrap()],
+            ..Default::default()
         };
         assert!(closed.admin_allowed(ip("192.168.1.20")));
         assert!(!closed.admin_allowed(ip("127.0.0.1")));
+    }
+
+    #[test]
+    fn metrics_open_to_the_allowed_networks_or_the_token() {
+        let policy = NetworkPolicy {
+            metrics_allow: vec!["127.0.0.0/8".parse().unwrap()],
+            metrics_token: "s3cret-scrape".into(),
+            ..Default::default()
+        };
+        assert!(policy.metrics_allowed(ip("127.0.0.1"), None));
+        assert!(!policy.metrics_allowed(ip("203.0.113.9"), None));
+        assert!(policy.metrics_allowed(ip("203.0.113.9"), Some("Bearer s3cret-scrape")));
+        assert!(!policy.metrics_allowed(ip("203.0.113.9"), Some("Bearer s3cret-scrapf")));
+        assert!(!policy.metrics_allowed(ip("203.0.113.9"), Some("Bearer ")));
+        let tokenless = NetworkPolicy::default();
+        assert!(!tokenless.metrics_allowed(ip("127.0.0.1"), Some("Bearer ")));
     }
 }

@@ -2,8 +2,13 @@
 //! keys are scoped per caller; a repeat with the same body replays the stored response,
 //! another body is a 422, a repeat while the first is still running a 409. Keys expire
 //! after `idempotency.ttl_hours` (24 by default).
+//!
+//! A write's answer is recorded by the same database transaction that makes its effect
+//! ([`Answer::record_in`]), so a crash at any point leaves either the effect and its answer
+//! (a retry replays it) or neither (a retry runs the write for the first time).
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Payload;
@@ -14,7 +19,7 @@ use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::{AppError, FieldError};
-use crate::db::{Db, now};
+use crate::db::{Db, DbConnection, now};
 use crate::schema::idempotency_keys as keys;
 
 pub const HEADER: &str = "Idempotency-Key";
@@ -65,8 +70,15 @@ pub struct Idempotency {
 }
 
 enum Claim {
-    Run,
-    Replay { status: u16, body: String },
+    /// This request holds the key until `lease`; the lease's expiry is also the claim's
+    /// identity, so an attempt whose lease another attempt took over cannot complete it.
+    Run {
+        lease: chrono::NaiveDateTime,
+    },
+    Replay {
+        status: u16,
+        body: String,
+    },
 }
 
 #[derive(Queryable)]
@@ -77,6 +89,85 @@ struct KeyRow {
     response_body: Option<String>,
     locked_until: chrono::NaiveDateTime,
     expires_at: chrono::NaiveDateTime,
+}
+
+/// The key a request holds while its handler runs, for the transaction that makes the
+/// request's effect to record the answer in.
+struct Pending {
+    scope: String,
+    key: String,
+    lease: chrono::NaiveDateTime,
+    status: StatusCode,
+    recorded: std::sync::Mutex<Option<String>>,
+}
+
+tokio::task_local! {
+    static PENDING: Arc<Pending>;
+}
+
+/// The answer slot of the request being handled, if it carries an `Idempotency-Key`.
+/// Taken in the async part of a service (`Answer::current()`) and moved into the
+/// blocking transaction that makes the effect, which calls [`Answer::record_in`].
+#[derive(Clone, Default)]
+pub struct Answer(Option<Arc<Pending>>);
+
+impl Answer {
+    pub fn current() -> Answer {
+        Answer(PENDING.try_with(Arc::clone).ok())
+    }
+
+    /// Records `value` as this request's answer inside the caller's transaction: the key
+    /// becomes completed if and only if the transaction commits. Fails with a 409 (and so
+    /// rolls the effect back) when this attempt no longer holds the key: another attempt
+    /// took it over after the lease ran out, and may have made the effect already.
+    pub fn record_in<T: serde::Serialize>(
+        &self,
+        conn: &mut DbConnection,
+        value: &T,
+    ) -> Result<(), AppError> {
+        let Some(p) = &self.0 else {
+            return Ok(());
+        };
+        let body = serde_json::to_string(value)?;
+        let updated = diesel::update(
+            keys::table.filter(
+                keys::scope
+                    .eq(&p.scope)
+                    .and(keys::idem_key.eq(&p.key))
+                    .and(keys::state.eq("in_progress"))
+                    .and(keys::locked_until.eq(p.lease)),
+            ),
+        )
+        .set((
+            keys::state.eq("completed"),
+            keys::response_status.eq(i32::from(p.status.as_u16())),
+            keys::response_body.eq(&body),
+        ))
+        .execute(conn)?;
+        if updated != 1 {
+            return Err(AppError::Conflict(
+                "a request with this Idempotency-Key is still being processed".into(),
+            ));
+        }
+        if let Ok(mut slot) = p.recorded.lock() {
+            *slot = Some(body);
+        }
+        Ok(())
+    }
+}
+
+fn stored_response(status: u16, body: String, replayed: bool) -> HttpResponse {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = HttpResponse::build(status);
+    response.content_type(if status.is_success() {
+        "application/json"
+    } else {
+        "application/problem+json"
+    });
+    if replayed {
+        response.insert_header((REPLAYED_HEADER, "true"));
+    }
+    response.body(body)
 }
 
 impl Idempotency {
@@ -90,35 +181,46 @@ impl Idempotency {
     }
 
     /// Runs a money- or stock-moving write of `who` once per `Idempotency-Key` (required):
-    /// the request's fingerprint is `route` and the body as the handler parsed it.
-    pub async fn once<B, F, Fut>(
+    /// the request's fingerprint is `route` and the body as the handler parsed it. `f`'s
+    /// value is the answer, sent with `status`; the service records it in its effect's
+    /// transaction ([`Answer::record_in`]).
+    pub async fn once<B, T, F, Fut>(
         &self,
         who: &crate::contracts::auth::Principal,
         key: IdempotencyKey,
         route: &str,
         body: &B,
+        status: StatusCode,
         f: F,
     ) -> Result<HttpResponse, AppError>
     where
         B: serde::Serialize,
+        T: serde::Serialize,
         F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<HttpResponse, AppError>>,
+        Fut: Future<Output = Result<T, AppError>>,
     {
         let mut fingerprint = route.as_bytes().to_vec();
         fingerprint.push(b'\n');
         fingerprint.extend(serde_json::to_vec(body)?);
-        self.run(who.user_id(), key, true, &fingerprint, f).await
+        self.run(who.user_id(), key, true, &fingerprint, status, || async {
+            let value = f().await?;
+            Ok(HttpResponse::build(status).json(value))
+        })
+        .await
     }
 
     /// Runs `f` at most once per (`scope`, key) and request: `scope` is the caller (a user
     /// id), `fingerprint` the request as the handler parsed it (method, route and body).
-    /// Only a response below 500 is stored; an error releases the key so a retry can run.
+    /// An answer recorded by the effect's transaction (sent with `status`) is the answer,
+    /// whatever happens after; otherwise a response below 500 is stored (it made no
+    /// effect: a refusal), and an error releases the key so a retry can run.
     pub async fn run<F, Fut>(
         &self,
         scope: &str,
         key: IdempotencyKey,
         required: bool,
         fingerprint: &[u8],
+        status: StatusCode,
         f: F,
     ) -> Result<HttpResponse, AppError>
     where
@@ -137,23 +239,25 @@ impl Idempotency {
         let hash = hex::encode(Sha256::digest(fingerprint));
         let scope = scope.to_string();
 
-        match self.claim(&scope, &key, &hash).await? {
-            Claim::Replay { status, body } => {
-                let status =
-                    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                return Ok(HttpResponse::build(status)
-                    .content_type(if status.is_success() {
-                        "application/json"
-                    } else {
-                        "application/problem+json"
-                    })
-                    .insert_header((REPLAYED_HEADER, "true"))
-                    .body(body));
+        let lease = match self.claim(&scope, &key, &hash).await? {
+            Claim::Replay { status, body } => return Ok(stored_response(status, body, true)),
+            Claim::Run { lease } => lease,
+        };
+        let pending = Arc::new(Pending {
+            scope: scope.clone(),
+            key: key.clone(),
+            lease,
+            status,
+            recorded: std::sync::Mutex::new(None),
+        });
+        let outcome = PENDING.scope(pending.clone(), f()).await;
+        let recorded = pending.recorded.lock().ok().and_then(|mut r| r.take());
+        if let Some(body) = recorded {
+            if let Err(e) = &outcome {
+                tracing::warn!(error = %e, "a step after the committed effect failed; answering with the recorded response");
             }
-            Claim::Run => {}
+            return Ok(stored_response(status.as_u16(), body, false));
         }
-
-        let outcome = f().await;
         match outcome {
             Ok(response) if response.status().as_u16() < 500 => {
                 let status = response.status();
@@ -162,7 +266,8 @@ impl Idempotency {
                     .await
                     .map_err(|_| AppError::internal("cannot buffer response body"))?;
                 let text = String::from_utf8_lossy(&body).into_owned();
-                self.complete(&scope, &key, status.as_u16(), text).await?;
+                self.complete(&scope, &key, lease, status.as_u16(), text)
+                    .await?;
                 let mut replayable = HttpResponse::build(status);
                 for (name, value) in headers.iter() {
                     replayable.insert_header((name.clone(), value.clone()));
@@ -170,7 +275,7 @@ impl Idempotency {
                 Ok(replayable.body(body))
             }
             other => {
-                self.release(&scope, &key).await?;
+                self.release(&scope, &key, lease).await?;
                 other
             }
         }
@@ -185,27 +290,28 @@ impl Idempotency {
             .db
             .write_single(move |conn| {
                 let now = now();
+                let lease = now + lock_timeout;
                 let inserted = diesel::insert_into(keys::table)
                     .values((
                         keys::scope.eq(&s),
                         keys::idem_key.eq(&k),
                         keys::request_hash.eq(&h),
                         keys::state.eq("in_progress"),
-                        keys::locked_until.eq(now + lock_timeout),
+                        keys::locked_until.eq(lease),
                         keys::created_at.eq(now),
                         keys::expires_at.eq(now + ttl),
                     ))
                     .execute(conn);
                 match inserted.map_err(AppError::from) {
-                    Ok(_) => Ok(true),
+                    Ok(_) => Ok(Some(lease)),
                     // The key exists: decide below, in a transaction.
-                    Err(AppError::Conflict(_)) => Ok(false),
+                    Err(AppError::Conflict(_)) => Ok(None),
                     Err(e) => Err(e),
                 }
             })
             .await?;
-        if fresh {
-            return Ok(Claim::Run);
+        if let Some(lease) = fresh {
+            return Ok(Claim::Run { lease });
         }
         self.claim_existing(scope, key, hash).await
     }
@@ -216,8 +322,14 @@ impl Idempotency {
         self.db
             .write(move |conn| {
                 let now = now();
+                let lease = now + lock_timeout;
+                let this_key = || {
+                    keys::scope
+                        .eq(scope.clone())
+                        .and(keys::idem_key.eq(key.clone()))
+                };
                 let existing: Option<KeyRow> = keys::table
-                    .filter(keys::scope.eq(&scope).and(keys::idem_key.eq(&key)))
+                    .filter(this_key())
                     .select((
                         keys::request_hash,
                         keys::state,
@@ -228,6 +340,11 @@ impl Idempotency {
                     ))
                     .first(conn)
                     .optional()?;
+                let still_running = || {
+                    AppError::Conflict(
+                        "a request with this Idempotency-Key is still being processed".into(),
+                    )
+                };
                 match existing {
                     Some(row) if row.expires_at > now => {
                         if row.request_hash != hash {
@@ -243,26 +360,28 @@ impl Idempotency {
                             });
                         }
                         if row.locked_until > now {
-                            return Err(AppError::Conflict(
-                                "a request with this Idempotency-Key is still being processed"
-                                    .into(),
-                            ));
+                            return Err(still_running());
                         }
-                        // The first attempt's process died mid-request; this one takes over.
-                        diesel::update(
-                            keys::table.filter(keys::scope.eq(&scope).and(keys::idem_key.eq(&key))),
+                        // The first attempt's process died mid-request (its effect, had it
+                        // committed, would have completed the key): this one takes over,
+                        // unless a parallel retry took over first.
+                        let taken = diesel::update(
+                            keys::table.filter(
+                                this_key()
+                                    .and(keys::state.eq("in_progress"))
+                                    .and(keys::locked_until.eq(row.locked_until)),
+                            ),
                         )
-                        .set(keys::locked_until.eq(now + lock_timeout))
+                        .set(keys::locked_until.eq(lease))
                         .execute(conn)?;
-                        Ok(Claim::Run)
+                        if taken != 1 {
+                            return Err(still_running());
+                        }
+                        Ok(Claim::Run { lease })
                     }
                     expired => {
                         if expired.is_some() {
-                            diesel::delete(
-                                keys::table
-                                    .filter(keys::scope.eq(&scope).and(keys::idem_key.eq(&key))),
-                            )
-                            .execute(conn)?;
+                            diesel::delete(keys::table.filter(this_key())).execute(conn)?;
                         }
                         diesel::insert_into(keys::table)
                             .values((
@@ -270,30 +389,29 @@ impl Idempotency {
                                 keys::idem_key.eq(&key),
                                 keys::request_hash.eq(&hash),
                                 keys::state.eq("in_progress"),
-                                keys::locked_until.eq(now + lock_timeout),
+                                keys::locked_until.eq(lease),
                                 keys::created_at.eq(now),
                                 keys::expires_at.eq(now + ttl),
                             ))
                             .execute(conn)
                             .map_err(|e| match AppError::from(e) {
                                 // Another instance inserted the same key a moment ago.
-                                AppError::Conflict(_) => AppError::Conflict(
-                                    "a request with this Idempotency-Key is still being processed"
-                                        .into(),
-                                ),
+                                AppError::Conflict(_) => still_running(),
                                 other => other,
                             })?;
-                        Ok(Claim::Run)
+                        Ok(Claim::Run { lease })
                     }
                 }
             })
             .await
     }
 
+    /// Stores a response that made no effect (a refusal), while this attempt holds the key.
     async fn complete(
         &self,
         scope: &str,
         key: &str,
+        lease: chrono::NaiveDateTime,
         status: u16,
         body: String,
     ) -> Result<(), AppError> {
@@ -302,7 +420,13 @@ impl Idempotency {
         self.db
             .write_single(move |conn| {
                 diesel::update(
-                    keys::table.filter(keys::scope.eq(&scope).and(keys::idem_key.eq(&key))),
+                    keys::table.filter(
+                        keys::scope
+                            .eq(&scope)
+                            .and(keys::idem_key.eq(&key))
+                            .and(keys::state.eq("in_progress"))
+                            .and(keys::locked_until.eq(lease)),
+                    ),
                 )
                 .set((
                     keys::state.eq("completed"),
@@ -315,7 +439,12 @@ impl Idempotency {
             .await
     }
 
-    async fn release(&self, scope: &str, key: &str) -> Result<(), AppError> {
+    async fn release(
+        &self,
+        scope: &str,
+        key: &str,
+        lease: chrono::NaiveDateTime,
+    ) -> Result<(), AppError> {
         let (scope, key) = (scope.to_string(), key.to_string());
         self.db
             .write_single(move |conn| {
@@ -324,7 +453,8 @@ impl Idempotency {
                         keys::scope
                             .eq(&scope)
                             .and(keys::idem_key.eq(&key))
-                            .and(keys::state.eq("in_progress")),
+                            .and(keys::state.eq("in_progress"))
+                            .and(keys::locked_until.eq(lease)),
                     ),
                 )
                 .execute(conn)?;

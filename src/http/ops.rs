@@ -2,12 +2,13 @@
 //! `/api/openapi.json` with its offline docs page at `/api/docs`.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpMessage, HttpResponse, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{AppError, method_not_allowed};
 use crate::db::Db;
+use crate::gateway::network::{ClientIp, NetworkPolicy};
 use crate::gateway::{Metrics, gauge};
 
 #[derive(Serialize, ToSchema)]
@@ -97,14 +98,33 @@ pub async fn readyz(
 }
 
 /// Prometheus metrics: requests by route and status, latency histograms, pool and outbox
-/// gauges, resident memory.
+/// gauges, resident memory. Only for clients in `metrics.allow` (loopback by default) or
+/// with the bearer token `metrics.token`.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
-    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
+    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"),
+        (status = 403, description = "Not a client allowed to read metrics", body = super::Problem, content_type = "application/problem+json")))]
 pub async fn metrics(
+    req: actix_web::HttpRequest,
+    policy: web::Data<NetworkPolicy>,
     metrics: web::Data<Metrics>,
     db: web::Data<Db>,
     breakers: web::Data<crate::breaker::Breakers>,
 ) -> Result<HttpResponse, AppError> {
+    let ip = req
+        .extensions()
+        .get::<ClientIp>()
+        .map(|c| c.0)
+        .or_else(|| req.peer_addr().map(|a| a.ip()));
+    let authorization = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    if !ip.is_some_and(|ip| policy.metrics_allowed(ip, authorization)) {
+        return Err(AppError::Forbidden(
+            "metrics are open only to the configured scrapers (metrics.allow, metrics.token)"
+                .into(),
+        ));
+    }
     let mut out = String::with_capacity(8 * 1024);
     metrics.render(&mut out);
     if !breakers.0.is_empty() {

@@ -94,6 +94,15 @@ pub struct SaleView {
     pub receipt_url: String,
 }
 
+/// The answer to a completed sale.
+pub(super) fn sale_view(order: PlacedOrder, change_due_minor: i64) -> SaleView {
+    SaleView {
+        receipt_url: format!("/api/v1/pos/sales/{}/receipt", order.id),
+        order,
+        change_due_minor,
+    }
+}
+
 /// Applies tenders to `total`: card and UPI first (each at most what is still owed), then
 /// cash, whose excess is the change. Short payment or a bad tender names its field.
 pub fn apply_tenders(
@@ -557,11 +566,7 @@ impl Carts {
                 who.user_id(),
             )
             .await?;
-        Ok(SaleView {
-            receipt_url: format!("/api/v1/pos/sales/{}/receipt", placed.id),
-            order: placed,
-            change_due_minor: change,
-        })
+        Ok(sale_view(placed, change))
     }
 
     /// Closes the session with the cash counted by denomination: the Z-report.

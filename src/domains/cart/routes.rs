@@ -2,6 +2,7 @@
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 
 use super::model::{CartCustomer, CartView, DiscountView, RegisterView, SessionView};
@@ -191,14 +192,21 @@ pub async fn checkout(
     let mut fingerprint = b"cart/checkout\n".to_vec();
     fingerprint.extend(serde_json::to_vec(&body)?);
     idempotency
-        .run(&scope, key, false, &fingerprint, || async {
-            let (placed, new) = carts.checkout(&caller.owner(), body).await?;
-            Ok(if new {
-                HttpResponse::Created().json(placed)
-            } else {
-                HttpResponse::Ok().json(placed)
-            })
-        })
+        .run(
+            &scope,
+            key,
+            false,
+            &fingerprint,
+            StatusCode::CREATED,
+            || async {
+                let (placed, new) = carts.checkout(&caller.owner(), body).await?;
+                Ok(if new {
+                    HttpResponse::Created().json(placed)
+                } else {
+                    HttpResponse::Ok().json(placed)
+                })
+            },
+        )
         .await
 }
 
@@ -347,8 +355,8 @@ pub async fn sell(
     let p = who.principal;
     let route = format!("pos/sessions/{id}/sales");
     idempotency
-        .once(&p, key, &route, &body.clone(), || async {
-            Ok(HttpResponse::Created().json(carts.sell(&p, &id, body).await?))
+        .once(&p, key, &route, &body.clone(), StatusCode::CREATED, || {
+            carts.sell(&p, &id, body)
         })
         .await
 }

@@ -26,6 +26,7 @@ use crate::contracts::payments::{PaymentsApi, RecordPayment};
 use crate::contracts::shipping::{ShippingApi, ShippingQuery};
 use crate::contracts::tax::{self, LineInput, Supply};
 use crate::db::{Db, DbConnection, new_id, now};
+use crate::http::idempotency::Answer;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::{AppError, FieldError};
 
@@ -875,6 +876,7 @@ impl Carts {
         let slot = shortage.clone();
         let tenders = pos.map(|p| p.tenders);
         let session_id = cart.register_session_id.clone();
+        let answer = Answer::current();
         let outcome = self
             .db
             .write(move |conn| {
@@ -916,6 +918,13 @@ impl Carts {
                             )?;
                         }
                     }
+                }
+                match &draft.pos {
+                    Some(sale) => answer.record_in(
+                        conn,
+                        &super::pos::sale_view(placed.clone(), sale.change_due_minor),
+                    )?,
+                    None => answer.record_in(conn, &placed)?,
                 }
                 Ok(placed)
             })

@@ -1,6 +1,7 @@
 //! HTTP handlers of inventory: parse, take the caller, call the service. Writes that move
 //! stock run under `Idempotency-Key`.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
@@ -135,9 +136,14 @@ pub async fn adjust(
 ) -> Result<HttpResponse, AppError> {
     let principal = who.principal;
     idempotency
-        .once(&principal, key, "adjustments", &body.clone(), || async {
-            Ok(HttpResponse::Created().json(inventory.adjust(&principal, body).await?))
-        })
+        .once(
+            &principal,
+            key,
+            "adjustments",
+            &body.clone(),
+            StatusCode::CREATED,
+            || inventory.adjust(&principal, body),
+        )
         .await
 }
 
@@ -156,9 +162,14 @@ pub async fn transfer(
 ) -> Result<HttpResponse, AppError> {
     let principal = who.principal;
     idempotency
-        .once(&principal, key, "transfers", &body.clone(), || async {
-            Ok(HttpResponse::Created().json(inventory.ship_transfer(&principal, body).await?))
-        })
+        .once(
+            &principal,
+            key,
+            "transfers",
+            &body.clone(),
+            StatusCode::CREATED,
+            || inventory.ship_transfer(&principal, body),
+        )
         .await
 }
 
@@ -178,9 +189,14 @@ pub async fn receive_transfer(
     let principal = who.principal;
     let id = id.into_inner();
     idempotency
-        .once(&principal, key, "transfer-receipts", &id, || async {
-            Ok(HttpResponse::Ok().json(inventory.receive_transfer(&principal, &id).await?))
-        })
+        .once(
+            &principal,
+            key,
+            "transfer-receipts",
+            &id,
+            StatusCode::OK,
+            || inventory.receive_transfer(&principal, &id),
+        )
         .await
 }
 
@@ -193,19 +209,19 @@ pub struct TransferQuery {
     pub cursor: Option<String>,
 }
 
-/// Transfers, by id.
+/// Transfers, by id; a seller sees only transfers of their own variants.
 #[utoipa::path(get, path = "/api/v1/inventory/transfers", tag = "inventory", params(TransferQuery),
     responses((status = 200, body = Page<TransferView>), (status = 400, body = crate::http::Problem)))]
 pub async fn list_transfers(
     inventory: InventoryData,
-    _who: Authorized<perm::InventoryAdjust>,
+    who: Authorized<perm::InventoryAdjust>,
     Query(q): Query<TransferQuery>,
 ) -> Result<HttpResponse, AppError> {
     let page = PageQuery {
         limit: q.limit,
         cursor: q.cursor,
     };
-    Ok(HttpResponse::Ok().json(inventory.transfers(q.status, page).await?))
+    Ok(HttpResponse::Ok().json(inventory.transfers(&who.principal, q.status, page).await?))
 }
 
 /// One transfer.
@@ -214,10 +230,10 @@ pub async fn list_transfers(
     responses((status = 200, body = TransferView), (status = 404, body = crate::http::Problem)))]
 pub async fn get_transfer(
     inventory: InventoryData,
-    _who: Authorized<perm::InventoryAdjust>,
+    who: Authorized<perm::InventoryAdjust>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(inventory.transfer(&id).await?))
+    Ok(HttpResponse::Ok().json(inventory.transfer(&who.principal, &id).await?))
 }
 
 /// Record a cycle count at a location (`Idempotency-Key`): each difference from on hand
@@ -235,9 +251,14 @@ pub async fn count(
 ) -> Result<HttpResponse, AppError> {
     let principal = who.principal;
     idempotency
-        .once(&principal, key, "counts", &body.clone(), || async {
-            Ok(HttpResponse::Created().json(inventory.count(&principal, body).await?))
-        })
+        .once(
+            &principal,
+            key,
+            "counts",
+            &body.clone(),
+            StatusCode::CREATED,
+            || inventory.count(&principal, body),
+        )
         .await
 }
 
@@ -307,38 +328,45 @@ pub async fn reserve(
 ) -> Result<HttpResponse, AppError> {
     let principal = who.principal;
     idempotency
-        .once(&principal, key, "reservations", &body.clone(), || async {
-            let lines: Vec<StockLine> = body
-                .lines
-                .iter()
-                .map(|l| StockLine {
-                    variant_id: l.variant_id.clone(),
-                    quantity: l.quantity,
-                })
-                .collect();
-            match inventory
-                .reserve(
-                    principal.user_id(),
-                    &body.reference,
-                    &body.location_id,
-                    &lines,
-                    body.ttl_secs,
-                )
-                .await?
-            {
-                Ok(view) => Ok(HttpResponse::Created().json(view)),
-                Err((index, short)) => Err(AppError::FieldConflict(
-                    "not enough stock; nothing was reserved".into(),
-                    vec![FieldError::new(
-                        format!("lines[{index}].quantity"),
-                        format!(
-                            "{} requested but {} available",
-                            short.requested, short.available
-                        ),
-                    )],
-                )),
-            }
-        })
+        .once(
+            &principal,
+            key,
+            "reservations",
+            &body.clone(),
+            StatusCode::CREATED,
+            || async {
+                let lines: Vec<StockLine> = body
+                    .lines
+                    .iter()
+                    .map(|l| StockLine {
+                        variant_id: l.variant_id.clone(),
+                        quantity: l.quantity,
+                    })
+                    .collect();
+                match inventory
+                    .reserve(
+                        principal.user_id(),
+                        &body.reference,
+                        &body.location_id,
+                        &lines,
+                        body.ttl_secs,
+                    )
+                    .await?
+                {
+                    Ok(view) => Ok(view),
+                    Err((index, short)) => Err(AppError::FieldConflict(
+                        "not enough stock; nothing was reserved".into(),
+                        vec![FieldError::new(
+                            format!("lines[{index}].quantity"),
+                            format!(
+                                "{} requested but {} available",
+                                short.requested, short.available
+                            ),
+                        )],
+                    )),
+                }
+            },
+        )
         .await
 }
 
@@ -487,8 +515,13 @@ pub async fn receive(
     let principal = who.principal;
     let route = format!("purchase-orders/{id}/receipts");
     idempotency
-        .once(&principal, key, &route, &body.clone(), || async {
-            Ok(HttpResponse::Created().json(inventory.receive(&principal, &id, body).await?))
-        })
+        .once(
+            &principal,
+            key,
+            &route,
+            &body.clone(),
+            StatusCode::CREATED,
+            || inventory.receive(&principal, &id, body),
+        )
         .await
 }

@@ -20,6 +20,7 @@ use crate::contracts::catalog::CatalogApi;
 use crate::contracts::events::{StockChanged, StockLow};
 use crate::contracts::inventory::{Availability, Shortage, StockLine};
 use crate::db::{Db, DbConnection, new_id, now};
+use crate::http::idempotency::Answer;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::{AppError, FieldError};
 
@@ -1012,6 +1013,7 @@ impl Inventory {
         )])
         .await?;
         let actor = who.user_id().to_string();
+        let answer = Answer::current();
         self.db
             .write(move |conn| {
                 let now = now();
@@ -1036,10 +1038,12 @@ impl Inventory {
                 touched.publish(conn)?;
                 let level = store::level(conn, &input.variant_id, &input.location_id)?
                     .ok_or_else(|| AppError::internal("level vanished"))?;
-                Ok(AdjustmentView {
+                let view = AdjustmentView {
                     movement_id,
                     level: level.view(),
-                })
+                };
+                answer.record_in(conn, &view)?;
+                Ok(view)
             })
             .await
     }
@@ -1095,6 +1099,7 @@ impl Inventory {
         )
         .await?;
         let actor = who.user_id().to_string();
+        let answer = Answer::current();
         self.db
             .write(move |conn| {
                 let now = now();
@@ -1135,9 +1140,11 @@ impl Inventory {
                     )?;
                 }
                 touched.publish(conn)?;
-                store::transfer(conn, &transfer_id)?
+                let view = store::transfer(conn, &transfer_id)?
                     .map(transfer_view)
-                    .ok_or_else(|| AppError::internal("transfer vanished"))
+                    .ok_or_else(|| AppError::internal("transfer vanished"))?;
+                answer.record_in(conn, &view)?;
+                Ok(view)
             })
             .await
     }
@@ -1153,6 +1160,7 @@ impl Inventory {
         let Some((row, lines)) = self.db.read(move |c| store::transfer(c, &owned)).await? else {
             return Err(AppError::NotFound("no such transfer".into()));
         };
+        self.check_transfer_visible(who, &lines).await?;
         self.check_location(&row.to_location_id, "to_location_id", false)
             .await?;
         self.ensure_rows(
@@ -1163,6 +1171,7 @@ impl Inventory {
         )
         .await?;
         let (actor, id) = (who.user_id().to_string(), id.to_string());
+        let answer = Answer::current();
         self.db
             .write(move |conn| {
                 let now = now();
@@ -1193,24 +1202,56 @@ impl Inventory {
                     )?;
                 }
                 touched.publish(conn)?;
-                store::transfer(conn, &id)?
+                let view = store::transfer(conn, &id)?
                     .map(transfer_view)
-                    .ok_or_else(|| AppError::internal("transfer vanished"))
+                    .ok_or_else(|| AppError::internal("transfer vanished"))?;
+                answer.record_in(conn, &view)?;
+                Ok(view)
             })
             .await
     }
 
-    pub async fn transfer(&self, id: &str) -> Result<TransferView, AppError> {
+    /// One transfer; a seller sees only transfers of their own variants (a 404 otherwise).
+    pub async fn transfer(&self, who: &Principal, id: &str) -> Result<TransferView, AppError> {
         let id = id.to_string();
-        self.db
-            .read(move |c| store::transfer(c, &id))
-            .await?
-            .map(transfer_view)
-            .ok_or_else(|| AppError::NotFound("no such transfer".into()))
+        let found = self.db.read(move |c| store::transfer(c, &id)).await?;
+        let Some(found) = found else {
+            return Err(AppError::NotFound("no such transfer".into()));
+        };
+        self.check_transfer_visible(who, &found.1).await?;
+        Ok(transfer_view(found))
     }
 
+    /// A transfer is the caller's when every variant on it is: a seller's transfer never
+    /// moves another seller's stock (shipping one checks each line), so one line decides.
+    async fn check_transfer_visible(
+        &self,
+        who: &Principal,
+        lines: &[(String, i64)],
+    ) -> Result<(), AppError> {
+        let scope = who.scope(Permission::CatalogManageAll);
+        if matches!(scope, Scope::All) {
+            return Ok(());
+        }
+        let ids: Vec<String> = lines.iter().map(|(v, _)| v.clone()).collect();
+        let owners = self.catalog.variants(&ids).await?;
+        let all_mine = !ids.is_empty()
+            && ids.iter().all(|id| {
+                owners
+                    .iter()
+                    .any(|v| &v.variant_id == id && scope.allows(&v.seller_id))
+            });
+        if all_mine {
+            Ok(())
+        } else {
+            Err(AppError::NotFound("no such transfer".into()))
+        }
+    }
+
+    /// Transfers by id; a seller's list holds only transfers of their own variants.
     pub async fn transfers(
         &self,
+        who: &Principal,
         status: Option<String>,
         page: PageQuery,
     ) -> Result<Page<TransferView>, AppError> {
@@ -1223,14 +1264,61 @@ impl Inventory {
             ));
         }
         let req = page.parse::<String>()?;
-        let rows = self
-            .db
-            .read(move |c| {
-                store::list_transfers(c, status.as_deref(), req.after.as_deref(), req.limit)
-            })
-            .await?;
-        let page = Page::from_rows(rows, req.limit, |(t, _)| t.id.clone());
-        Ok(page.map(transfer_view))
+        let scope = who.scope(Permission::CatalogManageAll);
+        let mut after = req.after.clone();
+        let mut items = Vec::new();
+        // A seller's transfers are a subset: read on in batches until the page is full,
+        // within a bound, and hand back a cursor at the last row read.
+        for _ in 0..20 {
+            let (status, from) = (status.clone(), after.clone());
+            let batch = self
+                .db
+                .read(move |c| store::list_transfers(c, status.as_deref(), from.as_deref(), 200))
+                .await?;
+            let more = batch.len() > 200;
+            let owners = if matches!(scope, Scope::All) {
+                Vec::new()
+            } else {
+                let mut ids: Vec<String> = batch
+                    .iter()
+                    .flat_map(|(_, lines)| lines.iter().map(|(v, _)| v.clone()))
+                    .collect();
+                ids.sort();
+                ids.dedup();
+                self.catalog.variants(&ids).await?
+            };
+            for found in batch.into_iter().take(200) {
+                after = Some(found.0.id.clone());
+                let visible = matches!(scope, Scope::All)
+                    || (!found.1.is_empty()
+                        && found.1.iter().all(|(id, _)| {
+                            owners
+                                .iter()
+                                .any(|v| &v.variant_id == id && scope.allows(&v.seller_id))
+                        }));
+                if visible {
+                    items.push(found);
+                    if items.len() == req.limit {
+                        break;
+                    }
+                }
+            }
+            if items.len() == req.limit || !more {
+                let next_cursor = if items.len() == req.limit || more {
+                    after.map(|a| crate::http::pagination::encode_cursor(&a))
+                } else {
+                    None
+                };
+                return Ok(Page {
+                    items: items.into_iter().map(transfer_view).collect(),
+                    next_cursor,
+                });
+            }
+        }
+        Ok(Page {
+            items: items.into_iter().map(transfer_view).collect(),
+            next_cursor: after.map(|a| crate::http::pagination::encode_cursor(&a)),
+        })
     }
 
     // ---- cycle counts ----
@@ -1279,6 +1367,7 @@ impl Inventory {
         )
         .await?;
         let actor = who.user_id().to_string();
+        let answer = Answer::current();
         self.db
             .write(move |conn| {
                 let now = now();
@@ -1338,10 +1427,12 @@ impl Inventory {
                 }
                 touched.publish(conn)?;
                 out.sort_by_key(|(i, _)| *i);
-                Ok(CountView {
+                let view = CountView {
                     location_id: location,
                     lines: out.into_iter().map(|(_, l)| l).collect(),
-                })
+                };
+                answer.record_in(conn, &view)?;
+                Ok(view)
             })
             .await
     }
@@ -1538,6 +1629,7 @@ impl Inventory {
             location_id.to_string(),
             reference.clone(),
         );
+        let answer = Answer::current();
         let outcome = self
             .db
             .write(move |conn| {
@@ -1591,7 +1683,10 @@ impl Inventory {
                     note_low_stock(conn, &change)?;
                     touched.note(variant_id, 0, *quantity);
                 }
-                touched.publish(conn)
+                touched.publish(conn)?;
+                let view = reservation_view(conn, &reference_owned)?
+                    .ok_or_else(|| AppError::internal("reservation vanished"))?;
+                answer.record_in(conn, &view)
             })
             .await;
         let short = shortage.lock().ok().and_then(|mut s| s.take());
@@ -1614,25 +1709,7 @@ impl Inventory {
     pub async fn reservation(&self, reference: &str) -> Result<Option<ReservationView>, AppError> {
         let reference = reference.to_string();
         self.db
-            .read(move |conn| {
-                let Some(row) = store::reservation(conn, &reference)? else {
-                    return Ok(None);
-                };
-                let lines = store::reservation_lines(conn, &row.id)?;
-                Ok(Some(ReservationView {
-                    reference: row.reference,
-                    location_id: row.location_id,
-                    status: row.status,
-                    expires_at: row.expires_at.map(|t| t.and_utc()),
-                    lines: lines
-                        .into_iter()
-                        .map(|(variant_id, quantity)| TransferLineView {
-                            variant_id,
-                            quantity,
-                        })
-                        .collect(),
-                }))
-            })
+            .read(move |conn| reservation_view(conn, &reference))
             .await
     }
 
@@ -1948,6 +2025,7 @@ impl Inventory {
             po_id.to_string(),
             input.allow_over_receipt,
         );
+        let answer = Answer::current();
         self.db
             .write(move |conn| {
                 let now = now();
@@ -2036,7 +2114,9 @@ impl Inventory {
                 {
                     store::set_po_status(conn, &po_id, current.as_str(), next.as_str(), now)?;
                 }
-                po_view(conn, &po_id)
+                let view = po_view(conn, &po_id)?;
+                answer.record_in(conn, &view)?;
+                Ok(view)
             })
             .await
     }
@@ -2257,6 +2337,30 @@ fn reorder_quantity(
 ) -> i64 {
     let demand = (sold.saturating_mul(lead_days) + window_days - 1) / window_days.max(1);
     demand + threshold - available
+}
+
+/// A reservation as the API shows it, read on `conn`.
+fn reservation_view(
+    conn: &mut DbConnection,
+    reference: &str,
+) -> Result<Option<ReservationView>, AppError> {
+    let Some(row) = store::reservation(conn, reference)? else {
+        return Ok(None);
+    };
+    let lines = store::reservation_lines(conn, &row.id)?;
+    Ok(Some(ReservationView {
+        reference: row.reference,
+        location_id: row.location_id,
+        status: row.status,
+        expires_at: row.expires_at.map(|t| t.and_utc()),
+        lines: lines
+            .into_iter()
+            .map(|(variant_id, quantity)| TransferLineView {
+                variant_id,
+                quantity,
+            })
+            .collect(),
+    }))
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! HTTP handlers of the orders domain: thin; parse, authorize, call the service.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 
 use super::invoice::InvoiceData;
@@ -54,8 +55,8 @@ pub async fn fulfil(
     let p = who.principal;
     let route = format!("orders/{id}/fulfilments");
     idempotency
-        .once(&p, key, &route, &body.clone(), || async {
-            Ok(HttpResponse::Ok().json(orders.fulfil(&p, &id, body).await?))
+        .once(&p, key, &route, &body.clone(), StatusCode::OK, || {
+            orders.fulfil(&p, &id, body)
         })
         .await
 }
@@ -149,8 +150,8 @@ pub async fn receive_return(
     let p = who.principal;
     let route = format!("returns/{id}/receive");
     idempotency
-        .once(&p, key, &route, &body.clone(), || async {
-            Ok(HttpResponse::Ok().json(orders.receive_return(&p, &id, body).await?))
+        .once(&p, key, &route, &body.clone(), StatusCode::OK, || {
+            orders.receive_return(&p, &id, body)
         })
         .await
 }

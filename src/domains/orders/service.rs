@@ -30,6 +30,7 @@ use crate::contracts::orders::{
 use crate::contracts::tax::{LineTax, Supply};
 use crate::db::{Db, DbConnection, new_id, next_in_sequence, now};
 use crate::events::enqueue;
+use crate::http::idempotency::Answer;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::{AppError, FieldError};
 
@@ -1197,6 +1198,7 @@ impl Orders {
         }
         let (actor, id) = (who.user_id().to_string(), id.to_string());
         let inventory = self.inventory.clone();
+        let answer = Answer::current();
         self.db
             .write(move |conn| {
                 let now = now();
@@ -1238,7 +1240,9 @@ impl Orders {
                     Status::PartiallyFulfilled
                 };
                 transition(conn, &mut order, to, &actor, None, now)?;
-                view(conn, order, &Viewer::All)
+                let view = view(conn, order, &Viewer::All)?;
+                answer.record_in(conn, &view)?;
+                Ok(view)
             })
             .await
     }
@@ -1538,6 +1542,7 @@ impl Orders {
         let exchanges = self.exchange_variants(&asked).await?;
         let (actor, id) = (who.user_id().to_string(), id.to_string());
         let this = self.clone_parts();
+        let answer = Answer::current();
         self.db
             .write(move |conn| {
                 let now = now();
@@ -1653,9 +1658,11 @@ impl Orders {
                         refund_minor: refund,
                     },
                 )?;
-                store::return_row(conn, &ret.id)?
+                let view = store::return_row(conn, &ret.id)?
                     .map(ReturnView::from)
-                    .ok_or_else(|| AppError::internal("return vanished"))
+                    .ok_or_else(|| AppError::internal("return vanished"))?;
+                answer.record_in(conn, &view)?;
+                Ok(view)
             })
             .await
     }

@@ -1,5 +1,6 @@
 //! HTTP handlers of the payments domain: thin; parse, call the service.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::service::{
@@ -99,8 +100,8 @@ pub async fn refund(
     let route = format!("payments/{id}/refunds");
     let refund_key = key.0.clone().unwrap_or_default();
     idempotency
-        .once(&p, key, &route, &body.clone(), || async {
-            Ok(HttpResponse::Created().json(payments.refund(&id, body, &refund_key).await?))
+        .once(&p, key, &route, &body.clone(), StatusCode::CREATED, || {
+            payments.refund(&id, body, &refund_key)
         })
         .await
 }
@@ -121,9 +122,14 @@ pub async fn manual(
 ) -> Result<HttpResponse, AppError> {
     let p = who.principal;
     idempotency
-        .once(&p, key, "payments/manual", &body.clone(), || async {
-            Ok(HttpResponse::Created().json(payments.manual(p.user_id(), body).await?))
-        })
+        .once(
+            &p,
+            key,
+            "payments/manual",
+            &body.clone(),
+            StatusCode::CREATED,
+            || payments.manual(p.user_id(), body),
+        )
         .await
 }
 

@@ -14,6 +14,7 @@ use crate::contracts::events::{Event, PaymentCaptured, PaymentFailed, RefundProc
 use crate::contracts::orders::OrdersApi;
 use crate::db::{Db, DbConnection, new_id, now};
 use crate::events::enqueue;
+use crate::http::idempotency::Answer;
 use crate::http::{AppError, FieldError};
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -599,6 +600,8 @@ impl Payments {
             format!("rf_{}", &hex::encode(digest)[..32])
         };
         let (pid, rid) = (payment_id.to_string(), refund_id.clone());
+        let answer = Answer::current();
+        let first_answer = answer.clone();
         let row: (RefundRow, Option<String>) = self
             .db
             .write(move |c| {
@@ -645,6 +648,7 @@ impl Payments {
                 };
                 store::insert_refund(c, &row)?;
                 if by_hand {
+                    first_answer.record_in(c, &row)?;
                     enqueue(
                         c,
                         &RefundProcessed {
@@ -706,7 +710,10 @@ impl Payments {
                         },
                     )?;
                 }
-                store::refund(c, &id)?.ok_or_else(|| AppError::internal("refund vanished"))
+                let row =
+                    store::refund(c, &id)?.ok_or_else(|| AppError::internal("refund vanished"))?;
+                answer.record_in(c, &row)?;
+                Ok(row)
             })
             .await
     }
@@ -776,6 +783,7 @@ impl Payments {
             ));
         }
         let actor = actor.to_string();
+        let answer = Answer::current();
         self.db
             .write(move |c| {
                 let taken: i64 = store::of_order(c, &order.id)?
@@ -803,7 +811,10 @@ impl Payments {
                         announce: true,
                     },
                 )?;
-                store::payment(c, &id)?.ok_or_else(|| AppError::internal("payment vanished"))
+                let row = store::payment(c, &id)?
+                    .ok_or_else(|| AppError::internal("payment vanished"))?;
+                answer.record_in(c, &row)?;
+                Ok(row)
             })
             .await
     }

@@ -294,6 +294,12 @@ impl UsersDomain {
             .id)
     }
 
+    /// A single-use password-reset link for the account with `email` (the `reset-link`
+    /// command): printed for the admin, never logged.
+    pub async fn reset_link(&self, email: &str) -> Result<String, AppError> {
+        self.users.reset_link_for(email).await
+    }
+
     /// Bootstraps an admin (the `create-admin` command); returns its id and e-mail.
     pub async fn create_admin(
         &self,

@@ -752,20 +752,7 @@ impl Users {
         else {
             return Ok(());
         };
-        let token = random_token()?;
-        let hash = sha256_hex(&token);
-        let ttl = TimeDelta::minutes(self.auth.password_reset_ttl_mins as i64);
-        let user_id = user.id.clone();
-        self.db
-            .write(move |conn| {
-                let now = now();
-                store::insert_reset(conn, &hash, &user_id, now + ttl, now)
-            })
-            .await?;
-        let link = format!(
-            "{}/reset-password?token={token}",
-            self.auth.public_url.trim_end_matches('/')
-        );
+        let link = self.new_reset_link(&user.id).await?;
         let body = format!(
             "Someone asked to reset the password of your Kirana account.\n\nOpen this link within {} minutes to choose a new one:\n{link}\n\nIf it was not you, ignore this message.",
             self.auth.password_reset_ttl_mins
@@ -777,6 +764,38 @@ impl Users {
             .map_err(|e| AppError::internal(format!("mail task: {e}")))?
             .map_err(|e| AppError::internal(format!("mail: {e}")))?;
         Ok(())
+    }
+
+    /// A single-use password-reset link for an active account, for an admin to hand to its
+    /// owner (the `reset-link` command) where no mail server sends it.
+    pub async fn reset_link_for(&self, email: &str) -> Result<String, AppError> {
+        let email = Email::parse(email, "email")?;
+        let key = email.as_str().to_string();
+        let user = self
+            .db
+            .read(move |conn| store::user_by_email(conn, &key))
+            .await?
+            .filter(|u| u.active())
+            .ok_or_else(|| AppError::NotFound("no active account has this e-mail".into()))?;
+        self.new_reset_link(&user.id).await
+    }
+
+    /// Stores a fresh reset token's hash for `user_id` and returns the link holding it.
+    async fn new_reset_link(&self, user_id: &str) -> Result<String, AppError> {
+        let token = random_token()?;
+        let hash = sha256_hex(&token);
+        let ttl = TimeDelta::minutes(self.auth.password_reset_ttl_mins as i64);
+        let user_id = user_id.to_string();
+        self.db
+            .write(move |conn| {
+                let now = now();
+                store::insert_reset(conn, &hash, &user_id, now + ttl, now)
+            })
+            .await?;
+        Ok(format!(
+            "{}/reset-password?token={token}",
+            self.auth.public_url.trim_end_matches('/')
+        ))
     }
 
     /// Sets a new password with a reset token; the token works once, every session ends
