@@ -139,6 +139,7 @@ impl AppBuilder {
             db.clone(),
             &settings,
             Arc::new(blob::LocalBlobStore::new(settings.data_dir.join("blobs"))),
+            identity.clone(),
         );
         #[cfg(feature = "catalog")]
         let mut subscribers = {

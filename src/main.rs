@@ -554,6 +554,7 @@ fn analytics_rebuild(settings: &Settings) -> anyhow::Result<()> {
             std::sync::Arc::new(kirana::blob::LocalBlobStore::new(
                 settings.data_dir.join("blobs"),
             )),
+            None,
         );
         let inventory =
             kirana::domains::inventory::InventoryDomain::build(db.clone(), catalog.api(), settings)

@@ -259,7 +259,31 @@ async fn sellers_act_only_on_their_own_products() {
         let mut in_his_name = simple("Tea", "TEA-1", 100);
         in_his_name["seller_id"] = created["seller_id"].clone();
         let refused = post(&app, &sita, "/api/v1/catalog/products", in_his_name).await;
-        assert_eq!(fields(&refused.json().await.unwrap()), vec!["seller_id"]);
+        assert_eq!(
+            refused.status(),
+            StatusCode::FORBIDDEN,
+            "a permission, not a bad field"
+        );
+        // Staff create for sellers only: not for a customer, nor for nobody.
+        let (asha_id, _) = with_role(&app, "asha.buyer@example.com", Role::Customer).await;
+        for (seller_id, why) in [
+            (asha_id.as_str(), "a customer"),
+            ("0190aaaa-0000-7000-8000-000000000000", "unknown"),
+        ] {
+            let mut for_them = simple("Ghee", &format!("GHEE-{}", why.len()), 500);
+            for_them["seller_id"] = json!(seller_id);
+            let refused = post(&app, &staff, "/api/v1/catalog/products", for_them).await;
+            assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{why}");
+            assert_eq!(
+                fields(&refused.json().await.unwrap()),
+                vec!["seller_id"],
+                "{why}"
+            );
+        }
+        let mut for_ravi = simple("Ghee", "GHEE-RAVI", 500);
+        for_ravi["seller_id"] = json!(created["seller_id"]);
+        let made = post(&app, &staff, "/api/v1/catalog/products", for_ravi).await;
+        assert_eq!(made.status(), StatusCode::CREATED);
 
         let unchanged: Value = get(&app, None, &path).await.json().await.unwrap();
         assert_eq!(unchanged["name"], "Basmati Rice");
@@ -651,7 +675,6 @@ async fn listing_filters_sorts_pages_and_searches() {
             ("limit=0", "limit"),
             ("min_price=-1", "min_price"),
             ("sort=cheapest", "sort"),
-            ("status=draft", "status"),
             ("q=%20%21", "q"),
         ] {
             let r = get(&app, None, &format!("/api/v1/catalog/products?{query}")).await;
@@ -659,6 +682,9 @@ async fn listing_filters_sorts_pages_and_searches() {
             let problem: Value = r.json().await.unwrap();
             assert_eq!(fields(&problem), vec![field.to_string()], "{query}");
         }
+        // Drafts are for sellers and staff: who is anonymous must sign in.
+        let drafts = get(&app, None, "/api/v1/catalog/products?status=draft").await;
+        assert_eq!(drafts.status(), StatusCode::UNAUTHORIZED);
     })
     .await;
 }
@@ -886,7 +912,7 @@ async fn one_pricing_function_resolves_list_sale_and_price_list_prices() {
             &format!("/api/v1/catalog/prices?variant_ids={large}&customer_id={hotel_id}"),
         )
         .await;
-        assert_eq!(snoop.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(snoop.status(), StatusCode::FORBIDDEN, "a permission, not a bad field");
     })
     .await;
 }

@@ -225,6 +225,16 @@ async fn unknown_api_routes_are_404_problems_not_the_app() {
             .await
             .unwrap();
         assert_eq!(problem(resp).await.0, 404);
+        // A method a protected route does not have is a 405, with or without credentials.
+        for bearer in [None, Some("not-a-token")] {
+            let trace = reqwest::Method::from_bytes(b"TRACE").unwrap();
+            let mut req = app.client.request(trace, app.url("/api/v1/orders"));
+            if let Some(b) = bearer {
+                req = req.bearer_auth(b);
+            }
+            let (status, _) = problem(req.send().await.unwrap()).await;
+            assert_eq!(status, 405, "{bearer:?}");
+        }
     })
     .await;
 }

@@ -1097,6 +1097,17 @@ async fn reservations_take_all_lines_or_none_and_commit_and_release_once() {
         let (_, variants) = product(&app, &token, &["R-1", "R-2"]).await;
         let (v1, v2) = (&variants[0], &variants[1]);
         let loc = location(&app, &token, "Store").await;
+        // A variant that does not exist is named (it was a foreign-key 500).
+        let unknown = reserve(
+            &app,
+            &token,
+            json!({"reference": "order-x", "location_id": loc,
+                   "lines": [{"variant_id": v1, "quantity": 1},
+                             {"variant_id": "0190aaaa-0000-7000-8000-000000000000", "quantity": 1}]}),
+        )
+        .await;
+        assert_eq!(unknown.status(), 400);
+        assert_eq!(field_of(&unknown.json().await.unwrap()), "lines[1].variant_id");
         assert_eq!(adjust(&app, &token, v1, &loc, 10).await.status(), 201);
         assert_eq!(adjust(&app, &token, v2, &loc, 2).await.status(), 201);
 
@@ -1454,6 +1465,7 @@ async fn the_inventory_api_reserves_all_or_nothing_under_fifty_concurrent_caller
             Arc::new(kirana::blob::LocalBlobStore::new(
                 settings.data_dir.join("blobs"),
             )),
+            None,
         );
         let inventory: Arc<dyn InventoryApi> = kirana::domains::inventory::InventoryDomain::build(
             app.db.clone(),

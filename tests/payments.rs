@@ -501,6 +501,25 @@ async fn partial_then_full_refund_issue_credit_notes_and_never_exceed_the_captur
             .unwrap();
         assert_eq!(again["id"], first["id"]);
         assert_eq!(fake.refunds(&pay).len(), 1);
+        // A return that does not exist (or could not fit its column) is named, not a 500.
+        for return_id in [
+            "0190aaaa-0000-7000-8000-000000000000".to_string(),
+            "r".repeat(80),
+        ] {
+            let resp = app
+                .client
+                .post(app.url(&format!("/api/v1/payments/{payment}/refunds")))
+                .bearer_auth(&shop.staff)
+                .header("Idempotency-Key", format!("refund-ret-{}", return_id.len()))
+                .json(&json!({"amount_minor": 100, "return_id": return_id}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 400);
+            let problem: Value = resp.json().await.unwrap();
+            assert_eq!(problem["errors"][0]["field"], "return_id", "{problem}");
+        }
+        assert_eq!(fake.refunds(&pay).len(), 1);
         // More than the ₹400 left is refused and changes nothing.
         let resp = refund(&app, &shop, &payment, 40_001, "refund-key-0002").await;
         assert_eq!(resp.status(), 409);
@@ -1044,6 +1063,43 @@ async fn staff_record_hand_payments_and_a_payment_for_a_cancelled_order_is_flagg
         let list = payments_of(b.clone()).await;
         assert_eq!(list[0]["status"], "flagged");
         assert!(list[0]["flag_reason"].as_str().unwrap().contains("cancelled"), "{list}");
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn a_store_without_online_payment_answers_a_4xx_not_a_server_fault() {
+    for_each_backend(|backend| async move {
+        let app = TestApp::spawn(&backend).await;
+        for path in [
+            "/api/v1/payments/razorpay/orders",
+            "/api/v1/payments/razorpay/verify",
+        ] {
+            let body = json!({"order_id": "0190f1c2-0000-7000-8000-000000000000",
+                "razorpay_order_id": "order_x", "razorpay_payment_id": "pay_x",
+                "razorpay_signature": "00"});
+            let resp = app
+                .client
+                .post(app.url(path))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = resp.status().as_u16();
+            let problem: Value = resp.json().await.unwrap();
+            assert!((400..500).contains(&status), "{path}: {status} {problem}");
+            if status == 409 {
+                assert_eq!(problem["errors"][0]["field"], "payment_method", "{problem}");
+            }
+        }
+        let resp = app
+            .client
+            .post(app.url("/api/v1/payments/razorpay/orders"))
+            .json(&json!({"order_id": "0190f1c2-0000-7000-8000-000000000000"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 409);
     })
     .await;
 }

@@ -217,6 +217,19 @@ impl Principal {
         self.permissions.contains(p)
     }
 
+    /// `Ok` when the caller holds `p`, else a 403 naming it: for checks that depend on
+    /// the request's content (acting for another user), where no extractor can decide.
+    pub fn require(&self, p: Permission) -> Result<(), crate::http::AppError> {
+        if self.has(p) {
+            Ok(())
+        } else {
+            Err(crate::http::AppError::Forbidden(format!(
+                "this needs the {} permission",
+                p.as_str()
+            )))
+        }
+    }
+
     /// The rows this caller may see of something owned by users: everything with
     /// `see_all`, otherwise only their own. Store queries take a `Scope`, so a domain
     /// cannot forget the ownership filter.

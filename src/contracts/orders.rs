@@ -240,6 +240,9 @@ pub trait OrdersApi: Send + Sync {
     /// What a payment for order `id` must be: its amount and state.
     async fn payable(&self, id: &str) -> Result<Option<PayableOrder>, AppError>;
 
+    /// The order a return belongs to, if the return exists.
+    async fn return_order_id(&self, return_id: &str) -> Result<Option<String>, AppError>;
+
     /// The order as shipping needs it (lines with what has shipped so far).
     async fn shippable(&self, id: &str) -> Result<Option<ShippableOrder>, AppError>;
 

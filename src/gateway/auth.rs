@@ -246,6 +246,21 @@ pub async fn authenticate(
     let Some(auth) = auth else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
+    // A path or method the API does not have is a 404 or 405 whatever the credentials:
+    // the authorization layer answers it without anyone being resolved.
+    let lookup = req
+        .app_data::<web::Data<super::rbac::RouteTable>>()
+        .map(|table| table.lookup(req.method(), req.path()));
+    let routed = lookup
+        .as_ref()
+        .is_none_or(|l| matches!(l, super::rbac::Lookup::Found(_)));
+    if let Some(lookup) = lookup {
+        // Looked up once per request: the authorization layer reads it back.
+        req.extensions_mut().insert(lookup);
+    }
+    if !routed {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
     match auth.resolve(&req).await {
         Ok(resolved) => {
             if let Some(principal) = resolved.principal {

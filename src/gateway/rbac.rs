@@ -51,6 +51,7 @@ pub struct RouteTable {
     rules: Vec<(Method, ResourceDef, RouteRule)>,
 }
 
+#[derive(Debug, Clone)]
 pub enum Lookup {
     Found(Access),
     /// The path exists with other methods.
@@ -109,7 +110,11 @@ pub async fn authorize(
         return Ok(next.call(req).await?.map_into_left_body());
     };
     let principal = req.extensions().get::<Principal>().cloned();
-    let denied = match table.lookup(req.method(), &path) {
+    let lookup = req
+        .extensions_mut()
+        .remove::<Lookup>()
+        .unwrap_or_else(|| table.lookup(req.method(), &path));
+    let denied = match lookup {
         Lookup::Unknown => Some(AppError::NotFound("no such API endpoint".into())),
         Lookup::WrongMethod(allow) => Some(AppError::MethodNotAllowed { allow }),
         Lookup::Found(Access::Public) => None,
@@ -193,11 +198,7 @@ impl<P: RequiredPermission> FromRequest for Authorized<P> {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let result = match req.extensions().get::<Principal>() {
             None => Err(AppError::Unauthorized),
-            Some(p) if !p.has(P::PERMISSION) => Err(AppError::Forbidden(format!(
-                "this needs the {} permission",
-                P::PERMISSION.as_str()
-            ))),
-            Some(p) => Ok(Authorized {
+            Some(p) => p.require(P::PERMISSION).map(|()| Authorized {
                 principal: p.clone(),
                 _permission: PhantomData,
             }),

@@ -189,6 +189,10 @@ impl ResponseError for AppError {
     }
 }
 
+/// The detail of a write refused by a foreign key: a service that relies on the key to
+/// find what does not exist matches on it to name its field.
+pub const MISSING_REFERENCE: &str = "the request refers to something that does not exist";
+
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
@@ -196,6 +200,11 @@ impl From<diesel::result::Error> for AppError {
             Error::NotFound => AppError::NotFound("not found".into()),
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
                 AppError::Conflict("a record with the same unique value already exists".into())
+            }
+            // A service checks what it refers to and names the field; this is the net
+            // under a reference that vanished in between: still the client's request.
+            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
+                AppError::BadRequest(MISSING_REFERENCE.into())
             }
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 AppError::Unavailable("a concurrent change conflicted; try again".into())

@@ -12,7 +12,7 @@ pub mod pagination;
 use actix_web::{HttpResponse, Route, web};
 
 pub use assets::serve_app;
-pub use error::{AppError, FieldError, Problem};
+pub use error::{AppError, FieldError, MISSING_REFERENCE, Problem};
 pub use openapi::{ApiDoc, openapi_document};
 pub use ops::{OpenApiJson, configure as configure_ops, configure_api_docs};
 

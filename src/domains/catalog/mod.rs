@@ -191,9 +191,20 @@ pub struct CatalogDomain {
 }
 
 impl CatalogDomain {
-    pub fn build(db: Db, settings: &Settings, blobs: Arc<dyn BlobStore>) -> Self {
+    /// `identity` tells who may own products (a seller, staff or an admin).
+    pub fn build(
+        db: Db,
+        settings: &Settings,
+        blobs: Arc<dyn BlobStore>,
+        identity: Option<Arc<dyn crate::contracts::auth::IdentityApi>>,
+    ) -> Self {
         Self {
-            catalog: web::Data::new(service::Catalog::new(db, settings.catalog.clone(), blobs)),
+            catalog: web::Data::new(service::Catalog::new(
+                db,
+                settings.catalog.clone(),
+                blobs,
+                identity,
+            )),
         }
     }
 

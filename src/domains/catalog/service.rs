@@ -206,6 +206,9 @@ pub struct Catalog {
     settings: CatalogSettings,
     pub cache: std::sync::Arc<super::cache::PageCache>,
     blobs: std::sync::Arc<dyn crate::contracts::blob::BlobStore>,
+    /// Who may own products (a seller, staff or an admin); absent in a build without
+    /// the users domain, where the database's foreign key still refuses unknown users.
+    identity: Option<std::sync::Arc<dyn crate::contracts::auth::IdentityApi>>,
 }
 
 /// Largest product image accepted.
@@ -261,6 +264,7 @@ impl Catalog {
         db: Db,
         settings: CatalogSettings,
         blobs: std::sync::Arc<dyn crate::contracts::blob::BlobStore>,
+        identity: Option<std::sync::Arc<dyn crate::contracts::auth::IdentityApi>>,
     ) -> Self {
         let ttl = std::time::Duration::from_millis(settings.page_cache_ms);
         Self {
@@ -268,7 +272,19 @@ impl Catalog {
             settings,
             cache: std::sync::Arc::new(super::cache::PageCache::new(ttl)),
             blobs,
+            identity,
         }
+    }
+
+    /// Whether `user_id` is an active account that may own products.
+    async fn may_sell(&self, user_id: &str) -> Result<bool, AppError> {
+        let Some(identity) = &self.identity else {
+            return Ok(true);
+        };
+        Ok(identity
+            .session_state(user_id)
+            .await?
+            .is_some_and(|s| s.active && s.role.permissions().contains(Permission::CatalogWrite)))
     }
 
     /// Runs a catalog write, then empties the storefront's page cache.
@@ -606,11 +622,10 @@ impl Catalog {
         ));
         let seller_id = match &input.seller_id {
             Some(id) if id != principal.user_id() => {
-                if !principal.has(Permission::CatalogManageAll) {
-                    problems.add(
-                        "seller_id",
-                        "only staff may create products for another seller",
-                    );
+                // Only staff create products for another seller, and only for a seller.
+                principal.require(Permission::CatalogManageAll)?;
+                if !self.may_sell(id).await? {
+                    problems.add("seller_id", "is not an active seller");
                 }
                 id.clone()
             }
@@ -1020,12 +1035,11 @@ impl Catalog {
                 base.push("p.status = ?", [Bind::Text("active".into())]);
             }
             Some(status) => {
-                let Some(p) = viewer.filter(|p| p.has(Permission::CatalogWrite)) else {
-                    return Err(AppError::invalid(
-                        "status",
-                        "only sellers and staff may list products that are not active",
-                    ));
+                // Drafts and archived products are for sellers and staff.
+                let Some(p) = viewer else {
+                    return Err(AppError::Unauthorized);
                 };
+                p.require(Permission::CatalogWrite)?;
                 base.push("p.status = ?", [Bind::Text(status.as_str().into())]);
                 if let Scope::Owner(me) = Self::scope(p) {
                     base.push("p.seller_id = ?", [Bind::Text(me)]);
@@ -1749,7 +1763,7 @@ impl Catalog {
                     .collect();
                 // Accounts are the users domain's: the foreign key tells us which exist.
                 store::set_members(conn, &list.id, &unique).map_err(|e| match e {
-                    AppError::Internal(m) if m.to_lowercase().contains("foreign key") => {
+                    AppError::BadRequest(m) if m == crate::http::MISSING_REFERENCE => {
                         AppError::invalid("user_ids", "names an account that does not exist")
                     }
                     other => other,

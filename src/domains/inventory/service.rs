@@ -1619,6 +1619,12 @@ impl Inventory {
         if let Some(existing) = self.reservation(&reference).await? {
             return same_lines(existing, location_id, &lines).map(Ok);
         }
+        let ids: Vec<(String, String)> = input
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.variant_id.clone(), format!("lines[{i}].variant_id")))
+            .collect();
+        self.check_variants(None, &ids).await?;
         self.check_location(location_id, "location_id", false)
             .await?;
         let shortage: Arc<Mutex<Option<(usize, Shortage)>>> = Arc::default();

@@ -211,6 +211,10 @@ impl OrdersApi for OrdersDomain {
         self.orders.shippable(id).await
     }
 
+    async fn return_order_id(&self, return_id: &str) -> Result<Option<String>, AppError> {
+        self.orders.return_order_id(return_id).await
+    }
+
     async fn issued_documents(
         &self,
         after: Option<String>,

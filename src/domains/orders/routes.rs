@@ -6,7 +6,8 @@ use actix_web::{HttpResponse, web};
 use super::invoice::InvoiceData;
 use super::model::{OrderSummary, OrderView, ReturnView};
 use super::service::{
-    CancelInput, FulfilInput, OrderQuery, Orders, ReceiveReturnInput, ReturnInput, TransitionInput,
+    CancelInput, Canceller, FulfilInput, OrderQuery, Orders, ReceiveReturnInput, ReturnInput,
+    TransitionInput,
 };
 use crate::contracts::auth::Principal;
 use crate::gateway::rbac::{Authenticated, Authorized, perm};
@@ -85,7 +86,11 @@ pub async fn cancel(
     id: web::Path<String>,
     Json(body): Json<CancelInput>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(orders.cancel(Some(&who.0), &id, body.reason).await?))
+    Ok(HttpResponse::Ok().json(
+        orders
+            .cancel(Canceller::User(&who.0), &id, body.reason)
+            .await?,
+    ))
 }
 
 /// Returns of an order.

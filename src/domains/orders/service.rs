@@ -37,6 +37,14 @@ use crate::http::{AppError, FieldError};
 /// The user id recorded for what the system does by itself (expiry).
 pub const SYSTEM: &str = "system";
 
+/// Who cancels an order: a signed-in user with their permissions, or the system itself
+/// (an unpaid order's timeout). Explicit, so a missing principal never grants staff powers.
+#[derive(Clone, Copy)]
+pub enum Canceller<'a> {
+    System,
+    User(&'a Principal),
+}
+
 /// What is still owed on an order: nothing once paid, the whole total while unpaid or
 /// while a cash-on-delivery order's cash is not collected; nothing when cancelled.
 pub(super) fn balance_due(order: &OrderRow) -> i64 {
@@ -747,6 +755,15 @@ impl Orders {
             .await
     }
 
+    pub async fn return_order_id(&self, return_id: &str) -> Result<Option<String>, AppError> {
+        let id = return_id.to_string();
+        Ok(self
+            .db
+            .read(move |conn| store::return_row(conn, &id))
+            .await?
+            .map(|r| r.order_id))
+    }
+
     pub async fn payable(&self, id: &str) -> Result<Option<PayableOrder>, AppError> {
         let id = id.to_string();
         Ok(self
@@ -1283,16 +1300,19 @@ impl Orders {
 
     /// Cancels an order that has not been handed over: its stock goes back, and a paid
     /// order's invoice is reversed by a credit note. Customers may cancel their own
-    /// unpaid orders; staff any order not yet fulfilled.
+    /// unpaid orders; staff any order not yet fulfilled; the system (an unpaid order's
+    /// timeout) any unpaid order.
     pub async fn cancel(
         &self,
-        who: Option<&Principal>,
+        who: Canceller<'_>,
         id: &str,
         reason: Option<String>,
     ) -> Result<OrderView, AppError> {
         self.prepare().await?;
-        let actor = who.map_or(SYSTEM.to_string(), |p| p.user_id().to_string());
-        let staff = who.is_none_or(|p| p.has(Permission::OrdersManage));
+        let (actor, staff) = match who {
+            Canceller::System => (SYSTEM.to_string(), true),
+            Canceller::User(p) => (p.user_id().to_string(), p.has(Permission::OrdersManage)),
+        };
         let id = id.to_string();
         let this = self.clone_parts();
         let reason = reason
@@ -1363,7 +1383,7 @@ impl Orders {
         let mut expired = 0;
         for id in due {
             let note = format!("not paid within {} seconds", self.cfg.payment_timeout_secs);
-            match self.cancel(None, &id, Some(note)).await {
+            match self.cancel(Canceller::System, &id, Some(note)).await {
                 Ok(_) => expired += 1,
                 // Paid (or cancelled) in the meantime.
                 Err(AppError::Conflict(_) | AppError::FieldConflict(..)) => {}

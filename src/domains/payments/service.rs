@@ -140,8 +140,16 @@ pub struct MethodView {
     pub available: bool,
 }
 
+/// A store that does not offer online payment is not a server fault (monitoring reads a
+/// 5xx as one): the request conflicts with how the store is set up.
 fn unavailable() -> AppError {
-    AppError::Unavailable("online payment is not set up in this store".into())
+    AppError::FieldConflict(
+        "online payment is not offered by this store".into(),
+        vec![FieldError::new(
+            "payment_method",
+            "razorpay is not offered here; choose another way to pay",
+        )],
+    )
 }
 
 /// A payment staff took by hand: a bank transfer (`manual`), cash, a card terminal, UPI,
@@ -594,6 +602,27 @@ impl Payments {
             .reason
             .map(|r| r.trim().chars().take(500).collect::<String>())
             .filter(|r| !r.is_empty());
+        if let Some(return_id) = &input.return_id {
+            // The return must exist and be of the order the payment paid for.
+            let pid = payment_id.to_string();
+            let paid_order = self
+                .db
+                .read(move |c| store::payment(c, &pid))
+                .await?
+                .map(|p| p.order_id)
+                .ok_or_else(|| AppError::NotFound("no such payment".into()))?;
+            let of_order = if return_id.len() <= 36 {
+                self.orders.return_order_id(return_id).await?
+            } else {
+                None
+            };
+            if of_order.as_deref() != Some(paid_order.as_str()) {
+                return Err(AppError::invalid(
+                    "return_id",
+                    "is not a return of the order this payment paid for",
+                ));
+            }
+        }
         let refund_id = {
             use sha2::Digest;
             let digest = sha2::Sha256::digest(format!("{payment_id}\n{idempotency_key}"));
