@@ -961,7 +961,7 @@ async fn csv_import_checks_every_row_first_then_applies_all_and_export_round_tri
         let good = "product_slug,name,description,status,hsn_code,gst_rate_bp,categories,options,sku,barcode,price_minor,compare_at_minor,weight_grams\n\
             assam-tea,Assam Tea,\"Strong, malty CTC\",active,0902,500,tea,Size=250 g,ASSAM-250,4006381333931,14000,,250\n\
             assam-tea,,,,,,,Size=500 g,ASSAM-500,,26000,30000,500\n\
-            nilgiri-tea,Nilgiri Tea,,active,0902,500,tea,,NIL-1,,18000,,250\n";
+            nilgiri-tea,Nilgiri Tea,=HYPERLINK(\"http://x.example\"),active,0902,500,tea,,NIL-1,,18000,,250\n";
         let dry = import(&app, &seller, good, true).await;
         assert_eq!(dry.status(), StatusCode::OK);
         let summary: Value = dry.json().await.unwrap();
@@ -1006,6 +1006,9 @@ async fn csv_import_checks_every_row_first_then_applies_all_and_export_round_tri
         assert_eq!(lines.len(), 4, "{text}");
         assert!(lines[0].starts_with("product_slug,name,"));
         assert!(text.contains("\"Strong, malty CTC\""));
+        // A cell a spreadsheet would run as a formula is written with a leading quote.
+        assert!(text.contains("'=HYPERLINK"), "{text}");
+        assert!(!text.contains(",=HYPERLINK"), "{text}");
         let repriced = text.replace(",14000,", ",13500,");
         let again = import(&app, &seller, &repriced, false).await;
         assert_eq!(again.status(), StatusCode::OK);
@@ -1019,6 +1022,15 @@ async fn csv_import_checks_every_row_first_then_applies_all_and_export_round_tri
             .await
             .unwrap();
         assert_eq!(assam["variants"][0]["price_minor"], 13500);
+        let nilgiri: Value = get(&app, None, "/api/v1/catalog/products/nilgiri-tea")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            nilgiri["description"], "=HYPERLINK(\"http://x.example\")",
+            "the guard is undone on import"
+        );
 
         // Another seller can neither update these through a file nor see them exported.
         let (_, sita) = with_role(&app, "sita@sellers.in", Role::Seller).await;
@@ -1062,11 +1074,11 @@ async fn product_images_are_checked_stored_by_hash_and_served_for_a_year() {
         .await
         .unwrap();
     let id = product["id"].as_str().unwrap();
-    let png: Vec<u8> = [
-        &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A][..],
-        b"rest of a png",
-    ]
-    .concat();
+    // A real 3×2 PNG, made here.
+    let mut png = Vec::new();
+    image::RgbImage::from_fn(3, 2, |x, y| image::Rgb([x as u8 * 80, y as u8 * 120, 200]))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
     let upload = |token: String, content_type: &'static str, body: Vec<u8>| {
         let app = &app;
         async move {
@@ -1094,6 +1106,30 @@ async fn product_images_are_checked_stored_by_hash_and_served_for_a_year() {
             .await
             .status(),
         StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+    // A PNG cut short after its signature and header, or one that only starts like a
+    // PNG, decodes to nothing and is refused before anything is stored.
+    for broken in [
+        png[..20].to_vec(),
+        png[..png.len() - 20].to_vec(),
+        [&png[..8], &b"rest of a png"[..]].concat(),
+    ] {
+        let resp = upload(seller.clone(), "image/png", broken).await;
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+        let problem: Value = resp.json().await.unwrap();
+        assert_eq!(fields(&problem), vec!["body"]);
+    }
+    assert_eq!(
+        app.client
+            .get(app.url(&format!("/api/v1/catalog/products/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()["images"],
+        json!([]),
+        "nothing was stored"
     );
     // Another seller's product is a 404.
     assert_eq!(

@@ -1190,3 +1190,47 @@ async fn hsts_is_sent_when_a_trusted_proxy_says_the_client_used_tls() {
         .unwrap();
     assert!(forged.headers().get("strict-transport-security").is_none());
 }
+
+#[actix_web::test]
+async fn logout_takes_no_body_or_a_well_formed_one_and_nothing_else() {
+    for_each_backend(|backend| async move {
+        let app = TestApp::spawn(&backend).await;
+        let (_, _, refresh_token) = customer(&app, "meera@example.com").await;
+        let logout = |body: Option<(&'static str, String)>| {
+            let app = &app;
+            async move {
+                let mut req = app.client.post(app.url("/api/v1/auth/logout"));
+                if let Some((content_type, body)) = body {
+                    req = req.header("content-type", content_type).body(body);
+                }
+                req.send().await.unwrap()
+            }
+        };
+        // Junk, an unknown field and a non-JSON body are refused; the session lives on.
+        for (content_type, body, status) in [
+            (
+                "application/json",
+                "{\"refresh_token\": 7}".to_string(),
+                400,
+            ),
+            (
+                "application/json",
+                "{\"everything\": true}".to_string(),
+                400,
+            ),
+            ("application/json", "not json".to_string(), 400),
+            ("text/plain", "refresh_token".to_string(), 415),
+        ] {
+            let resp = logout(Some((content_type, body.clone()))).await;
+            assert_eq!(resp.status(), status, "{body}");
+        }
+        assert_eq!(
+            refresh(&app, &refresh_token).await.status(),
+            200,
+            "not logged out"
+        );
+        // No body at all is a logout of the cookie session (none here): 204.
+        assert_eq!(logout(None).await.status(), 204);
+    })
+    .await;
+}

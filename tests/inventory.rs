@@ -911,6 +911,19 @@ async fn suppliers_need_a_valid_gstin() {
             assert_eq!(resp.status(), 400, "{bad}");
             assert_eq!(field_of(&resp.json().await.unwrap()), "gstin", "{bad}");
         }
+        // E-mails are checked as accounts' are.
+        for bad in ["a b@c.in", "a@b", "@sharma.in", "orders@sharma..in"] {
+            let resp = post(
+                &app,
+                &token,
+                "/api/v1/inventory/suppliers",
+                None,
+                json!({"name": "Sharma Traders", "email": bad}),
+            )
+            .await;
+            assert_eq!(resp.status(), 400, "{bad}");
+            assert_eq!(field_of(&resp.json().await.unwrap()), "email", "{bad}");
+        }
         let resp = post(
             &app,
             &token,

@@ -561,6 +561,14 @@ async fn the_counter_sells_with_split_tenders_and_the_z_report_counts_the_cash()
             .collect();
         assert_eq!(taken, [("upi".to_string(), 20_000, "UPI-4471".to_string()), ("cash".to_string(), 108_500, String::new())]);
 
+        // A count that overflows is named and closes nothing (it once reported −2).
+        let resp = post(&app, &staff, &format!("/api/v1/pos/sessions/{sid}/close"), json!({"counted": [
+            {"denomination_minor": i64::MAX, "count": 1},
+            {"denomination_minor": i64::MAX, "count": 1},
+        ]})).await;
+        assert_eq!(resp.status(), 400);
+        let problem: Value = resp.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["field"], "counted[0].denomination_minor", "{problem}");
         // Close with ₹2,070 counted: expected 1,000 float + 1,085 cash = 2,085 → ₹15 short.
         let resp = post(&app, &staff, &format!("/api/v1/pos/sessions/{sid}/close"), json!({"counted": [
             {"denomination_minor": 50_000, "count": 4},

@@ -59,6 +59,44 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
+/// A JSON body that may be left out: no body (or only whitespace) is `None`; a body that
+/// is there must be JSON of the right shape, as with [`Json`].
+#[derive(Debug)]
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<BodyLimit>()
+            .map(|l| l.0)
+            .unwrap_or(1024 * 1024);
+        let content_type_ok = is_json(req);
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let mut body = BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| AppError::BadRequest(format!("body: {e}")))?;
+                if body.len() + chunk.len() > limit {
+                    return Err(AppError::PayloadTooLarge { limit });
+                }
+                body.extend_from_slice(&chunk);
+            }
+            if body.iter().all(u8::is_ascii_whitespace) {
+                return Ok(OptionalJson(None));
+            }
+            if !content_type_ok {
+                return Err(AppError::UnsupportedMediaType(
+                    "the request body must be JSON (Content-Type: application/json)".into(),
+                ));
+            }
+            parse_json(&body).map(|v| OptionalJson(Some(v)))
+        })
+    }
+}
+
 fn is_json(req: &HttpRequest) -> bool {
     let Some(value) = req
         .headers()
@@ -88,6 +126,16 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
         let inner = e.into_inner();
         match inner.classify() {
             serde_json::error::Category::Data => field_error(&path, &inner),
+            // serde_json reports a number or a list where an enum's name belongs as a
+            // syntax error; in JSON that parses, it is that field's wrong type.
+            serde_json::error::Category::Syntax
+                if path != "." && serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() =>
+            {
+                AppError::Validation(vec![FieldError::new(
+                    path,
+                    "has the wrong type: expected one of its named values",
+                )])
+            }
             _ => AppError::BadRequest(format!("malformed JSON: {inner}")),
         }
     })?;
@@ -193,6 +241,34 @@ mod tests {
             field_of(r#"{"customer":"a","lines":[{"sku":"x"}]}"#),
             "lines[0].quantity"
         );
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    #[allow(dead_code)]
+    enum Role {
+        Admin,
+        Customer,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct RoleChange {
+        role: Role,
+    }
+
+    #[test]
+    fn a_number_or_a_list_for_an_enum_names_the_field() {
+        for body in [r#"{"role": 5}"#, r#"{"role": [1]}"#, r#"{"role": true}"#] {
+            match parse_json::<RoleChange>(body.as_bytes()) {
+                Err(AppError::Validation(errors)) => assert_eq!(errors[0].field, "role", "{body}"),
+                other => panic!("{body}: {other:?}"),
+            }
+        }
+        match parse_json::<RoleChange>(br#"{"role": "owner"}"#) {
+            Err(AppError::Validation(errors)) => assert_eq!(errors[0].field, "role"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

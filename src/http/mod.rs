@@ -2,6 +2,7 @@
 //! idempotency, the OpenAPI document, operational endpoints and the embedded web app.
 
 mod assets;
+pub mod csv;
 mod error;
 pub mod extract;
 pub mod idempotency;

@@ -763,19 +763,7 @@ pub async fn rebuild(db: &Db, orders: &dyn OrdersApi) -> Result<usize, AppError>
 
 // ---- CSV ----
 
-fn csv_field(s: &str) -> String {
-    // Cells a spreadsheet would run as a formula get a leading quote.
-    let s = if s.starts_with(['=', '+', '-', '@']) && s.parse::<f64>().is_err() {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
+use crate::http::csv::cell as csv_field;
 
 fn rupees(minor: i64) -> String {
     let sign = if minor < 0 { "-" } else { "" };

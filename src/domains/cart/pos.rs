@@ -14,6 +14,7 @@ use super::service::Carts;
 use super::store;
 use crate::contracts::auth::Principal;
 use crate::contracts::gst::Gstin;
+use crate::contracts::money;
 use crate::contracts::orders::{Channel, OrderDraft, PlacedOrder, PosSaleDraft, TenderDraft};
 use crate::db::{DbConnection, new_id, now};
 use crate::http::{AppError, FieldError};
@@ -116,10 +117,10 @@ pub fn apply_tenders(
     let mut owed = total;
     let mut out = Vec::new();
     for (i, t) in tenders.iter().enumerate() {
-        if t.amount_minor < 1 {
+        if !(1..=money::MAX_AMOUNT_MINOR).contains(&t.amount_minor) {
             problems.push(FieldError::new(
                 format!("tenders[{i}].amount_minor"),
-                "must be at least 1",
+                format!("must be between 1 and {}", money::MAX_AMOUNT_MINOR),
             ));
             continue;
         }
@@ -160,13 +161,16 @@ pub fn apply_tenders(
         }
     }
     let mut change = 0;
-    for t in tenders
-        .iter()
-        .filter(|t| t.kind == "cash" && t.amount_minor > 0)
-    {
+    for (i, t) in tenders.iter().enumerate().filter(|(_, t)| {
+        t.kind == "cash" && (1..=money::MAX_AMOUNT_MINOR).contains(&t.amount_minor)
+    }) {
         let applied = t.amount_minor.min(owed);
         owed -= applied;
-        change += t.amount_minor - applied;
+        change = money::add(
+            change,
+            t.amount_minor - applied,
+            &format!("tenders[{i}].amount_minor"),
+        )?;
         out.push(TenderLine {
             kind: "cash".into(),
             applied_minor: applied,
@@ -584,7 +588,12 @@ impl Carts {
                     "needs a positive denomination and a count from 0 to 1000000",
                 ));
             }
-            counted += d.denomination_minor * d.count;
+            let field = format!("counted[{i}].denomination_minor");
+            counted = money::add(
+                counted,
+                money::times(d.denomination_minor, d.count, &field)?,
+                &field,
+            )?;
         }
         let (actor, id) = (who.user_id().to_string(), session_id.to_string());
         self.db

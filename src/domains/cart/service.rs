@@ -16,6 +16,7 @@ use super::store;
 use crate::config::{OrderSettings, StoreSettings};
 use crate::contracts::auth::Principal;
 use crate::contracts::catalog::{CatalogApi, PriceContext};
+use crate::contracts::email::Email;
 use crate::contracts::gst::Gstin;
 use crate::contracts::inventory::{InventoryApi, Shortage, StockLine};
 use crate::contracts::orders::{
@@ -678,27 +679,27 @@ impl Carts {
                 .ok(),
             None => shipping.clone(),
         };
-        let email = input
+        let email = match input
             .email
             .as_deref()
             .map(str::trim)
             .filter(|e| !e.is_empty())
-            .map(str::to_string);
-        match &email {
-            Some(e)
-                if !(e.len() <= 254
-                    && e.split_once('@')
-                        .is_some_and(|(a, b)| !a.is_empty() && b.contains('.'))) =>
-            {
-                problems.push(FieldError::new("email", "is not an e-mail address"));
+            .map(|e| Email::parse(e, "email"))
+        {
+            Some(Ok(e)) => Some(e.as_str().to_string()),
+            Some(Err(AppError::Validation(e))) => {
+                problems.extend(e);
+                None
             }
-            None if owner.principal.is_none() => {
-                problems.push(FieldError::new(
-                    "email",
-                    "is required to check out as a guest",
-                ));
-            }
-            _ => {}
+            Some(Err(e)) => return Err(e),
+            None => None,
+        };
+        let no_email = input.email.as_deref().is_none_or(|e| e.trim().is_empty());
+        if no_email && owner.principal.is_none() {
+            problems.push(FieldError::new(
+                "email",
+                "is required to check out as a guest",
+            ));
         }
         let buyer_gstin = match input
             .buyer_gstin

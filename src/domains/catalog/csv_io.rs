@@ -110,7 +110,8 @@ fn parse(body: &[u8]) -> Result<Vec<Row>, AppError> {
         };
         for (i, column) in &map {
             if let Some(value) = record.get(*i) {
-                row.cells.insert(column, value.to_string());
+                row.cells
+                    .insert(column, crate::http::csv::unguard(value).to_string());
             }
         }
         rows.push(row);
@@ -484,15 +485,6 @@ pub fn import(
     Ok(summary)
 }
 
-/// Quotes a cell when CSV needs it.
-fn cell(value: &str) -> String {
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value.to_string()
-    }
-}
-
 pub fn header_line() -> String {
     format!("{}\n", COLUMNS.join(","))
 }
@@ -542,9 +534,7 @@ pub fn lines(
                     .unwrap_or_default(),
                 v.weight_grams.to_string(),
             ];
-            let line: Vec<String> = fields.iter().map(|f| cell(f)).collect();
-            out.push_str(&line.join(","));
-            out.push('\n');
+            out.push_str(&crate::http::csv::row(&fields));
         }
     }
     Ok(out)
@@ -570,6 +560,7 @@ mod tests {
 
     #[test]
     fn cells_are_quoted_only_when_needed() {
+        use crate::http::csv::cell;
         assert_eq!(cell("plain"), "plain");
         assert_eq!(cell("a, b"), "\"a, b\"");
         assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");

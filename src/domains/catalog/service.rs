@@ -250,6 +250,34 @@ fn image_kind(content_type: &str, bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// The largest image side accepted: a phone photo fits; a decoded image stays under
+/// about 100 MB while it is checked.
+const MAX_IMAGE_SIDE: u32 = 6_000;
+
+/// Decodes the whole image (header and pixels) so a truncated or forged file is refused;
+/// its width and height. Blocking: runs on the blocking pool.
+fn decode_image(ext: &'static str, bytes: &[u8]) -> Result<(u32, u32), AppError> {
+    let format = match ext {
+        "jpg" => image::ImageFormat::Jpeg,
+        "png" => image::ImageFormat::Png,
+        _ => image::ImageFormat::WebP,
+    };
+    let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), format);
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_IMAGE_SIDE);
+    limits.max_image_height = Some(MAX_IMAGE_SIDE);
+    limits.max_alloc = Some(160 * 1024 * 1024);
+    reader.limits(limits);
+    let decoded = reader.decode().map_err(|e| match e {
+        image::ImageError::Limits(_) => AppError::invalid(
+            "body",
+            format!("the image must be at most {MAX_IMAGE_SIDE} pixels on each side"),
+        ),
+        _ => AppError::invalid("body", "is not a complete JPEG, PNG or WebP image"),
+    })?;
+    Ok((decoded.width(), decoded.height()))
+}
+
 /// Words of a search: lowercased runs of letters and digits, at most 8.
 pub fn search_words(q: &str) -> Vec<String> {
     q.split(|c: char| !c.is_alphanumeric())
@@ -321,6 +349,10 @@ impl Catalog {
                 "send a JPEG, PNG or WebP image with its own Content-Type".into(),
             ));
         };
+        let checked = bytes.clone();
+        tokio::task::spawn_blocking(move || decode_image(ext, &checked))
+            .await
+            .map_err(|e| AppError::internal(format!("image task: {e}")))??;
         let alt = match alt {
             Some(a) if a.chars().count() > 200 => {
                 return Err(AppError::invalid("alt", "at most 200 characters"));

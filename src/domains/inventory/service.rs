@@ -17,6 +17,7 @@ use super::model::{
 use super::store::{self, Change, MovementFilter};
 use crate::contracts::auth::{Permission, Principal, Scope};
 use crate::contracts::catalog::CatalogApi;
+use crate::contracts::email::Email;
 use crate::contracts::events::{StockChanged, StockLow};
 use crate::contracts::inventory::{Availability, Shortage, StockLine};
 use crate::db::{Db, DbConnection, new_id, now};
@@ -1778,15 +1779,10 @@ impl Inventory {
             .contact_name
             .as_deref()
             .and_then(|c| take(check_text(c, "contact_name", 200)));
-        let email = input.email.as_deref().and_then(|e| {
-            take(check_text(e, "email", 254).and_then(|e| {
-                if e.contains('@') && !e.starts_with('@') && !e.ends_with('@') {
-                    Ok(e)
-                } else {
-                    Err(AppError::invalid("email", "is not an e-mail address"))
-                }
-            }))
-        });
+        let email = input
+            .email
+            .as_deref()
+            .and_then(|e| take(Email::parse(e, "email").map(|e| e.as_str().to_string())));
         let phone = input.phone.as_deref().and_then(|p| {
             take(check_text(p, "phone", 20).and_then(|p| {
                 if p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) {

@@ -8,35 +8,7 @@ use utoipa::ToSchema;
 use crate::contracts::auth::Role;
 use crate::http::AppError;
 
-/// A normalised e-mail address: trimmed and lower-cased, with one `@` and a dotted domain.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Email(String);
-
-impl Email {
-    pub fn parse(raw: &str, field: &str) -> Result<Email, AppError> {
-        let email = raw.trim().to_lowercase();
-        let invalid = || AppError::invalid(field, "is not an e-mail address");
-        if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(invalid());
-        }
-        let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
-        if local.is_empty()
-            || local.len() > 64
-            || domain.contains('@')
-            || !domain.contains('.')
-            || domain.starts_with('.')
-            || domain.ends_with('.')
-            || domain.contains("..")
-        {
-            return Err(invalid());
-        }
-        Ok(Email(email))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+pub use crate::contracts::email::Email;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = crate::schema::users)]

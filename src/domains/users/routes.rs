@@ -16,7 +16,7 @@ use crate::gateway::cookies::{
 use crate::gateway::network::ClientIp;
 use crate::gateway::rbac::{Authenticated, Authorized, perm};
 use crate::http::AppError;
-use crate::http::extract::{Json, Query};
+use crate::http::extract::{Json, OptionalJson, Query};
 use crate::http::pagination::{Page, PageQuery};
 
 type UsersData = web::Data<Users>;
@@ -159,9 +159,9 @@ pub async fn login(
 pub async fn refresh(
     req: HttpRequest,
     users: UsersData,
-    body: Option<Json<RefreshRequest>>,
+    OptionalJson(body): OptionalJson<RefreshRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let from_body = body.and_then(|Json(b)| b.refresh_token);
+    let from_body = body.and_then(|b| b.refresh_token);
     let (token, as_cookies) = match from_body {
         Some(t) => (t, false),
         None => (
@@ -182,10 +182,10 @@ pub async fn refresh(
 pub async fn logout(
     req: HttpRequest,
     users: UsersData,
-    body: Option<Json<RefreshRequest>>,
+    OptionalJson(body): OptionalJson<RefreshRequest>,
 ) -> Result<HttpResponse, AppError> {
     let token = body
-        .and_then(|Json(b)| b.refresh_token)
+        .and_then(|b| b.refresh_token)
         .or_else(|| req.cookie(REFRESH_COOKIE).map(|c| c.value().to_string()))
         .filter(|t| !t.is_empty());
     if let Some(token) = token {
