@@ -67,8 +67,19 @@ impl CircuitBreaker {
         }
     }
 
-    /// Whether a call may go out now: always when closed; when open, only as the one probe
-    /// after the open time.
+    /// A call may go out now when this gives a permit: always when closed; when open,
+    /// only as the one probe after the open time. The permit reports the outcome; one
+    /// dropped without an outcome (the caller's future was dropped mid-call) hands the
+    /// probe back, so the breaker cannot stay half-open forever.
+    pub fn permit(&self) -> Option<Permit<'_>> {
+        self.allow().then_some(Permit {
+            breaker: self,
+            settled: false,
+        })
+    }
+
+    /// Whether a call may go out now (see [`CircuitBreaker::permit`], which callers that
+    /// make the call should use).
     pub fn allow(&self) -> bool {
         let Ok(mut opened) = self.opened.lock() else {
             return true;
@@ -112,6 +123,39 @@ impl CircuitBreaker {
     }
 }
 
+/// One call let through by a breaker; see [`CircuitBreaker::permit`].
+#[derive(Debug)]
+pub struct Permit<'a> {
+    breaker: &'a CircuitBreaker,
+    settled: bool,
+}
+
+impl Permit<'_> {
+    pub fn success(mut self) {
+        self.settled = true;
+        self.breaker.success();
+    }
+
+    pub fn failure(mut self) {
+        self.settled = true;
+        self.breaker.failure();
+    }
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        if self.settled {
+            return;
+        }
+        // The call never finished: if it was the probe, the next caller probes instead.
+        if let Ok(mut opened) = self.breaker.opened.lock()
+            && let Some((at, true)) = *opened
+        {
+            *opened = Some((at, false));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,6 +181,42 @@ mod tests {
         b.success();
         assert_eq!(b.state(), BreakerState::Closed);
         assert!(b.allow());
+    }
+
+    #[test]
+    fn a_probe_dropped_without_an_outcome_is_handed_back() {
+        let b = CircuitBreaker::new("test", 1, Duration::from_millis(20));
+        b.failure();
+        std::thread::sleep(Duration::from_millis(30));
+        let probe = b.permit().expect("the probe");
+        assert!(b.permit().is_none(), "only one probe");
+        drop(probe); // a client went away mid-request
+        assert_eq!(b.state(), BreakerState::HalfOpen);
+        let again = b.permit().expect("the probe is free again");
+        again.success();
+        assert_eq!(b.state(), BreakerState::Closed);
+        // A closed breaker's permits change nothing when dropped.
+        drop(b.permit());
+        assert_eq!(b.state(), BreakerState::Closed);
+    }
+
+    #[tokio::test]
+    async fn a_probe_whose_future_is_dropped_is_handed_back() {
+        let b = std::sync::Arc::new(CircuitBreaker::new("test", 1, Duration::from_millis(20)));
+        b.failure();
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        let call = {
+            let b = b.clone();
+            async move {
+                let permit = b.permit();
+                assert!(permit.is_some());
+                // The service hangs; the caller gives up and drops this future.
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                drop(permit);
+            }
+        };
+        let _ = tokio::time::timeout(Duration::from_millis(20), call).await;
+        assert!(b.permit().is_some(), "not stuck half-open");
     }
 
     #[test]

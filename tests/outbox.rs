@@ -324,3 +324,150 @@ async fn events_are_delivered_in_the_order_they_were_committed() {
     })
     .await;
 }
+
+/// Writes a row for every event it handles, then fails on the poison one: its row must
+/// be rolled back with it while the rest of the pass commits.
+struct Marker;
+
+impl Subscriber for Marker {
+    fn name(&self) -> &'static str {
+        "test.marker"
+    }
+    fn interested_in(&self, event_type: &str) -> bool {
+        event_type == StockCounted::TYPE
+    }
+    fn handle(&self, conn: &mut DbConnection, event: &EventEnvelope) -> Result<(), AppError> {
+        let counted: StockCounted = event
+            .decode()
+            .expect("a stock event")
+            .map_err(AppError::from)?;
+        diesel::sql_query("INSERT INTO test_marks (sku) VALUES (?)")
+            .bind::<diesel::sql_types::Text, _>(&counted.sku)
+            .execute(conn)?;
+        if counted.sku == "BROKEN" {
+            return Err(AppError::internal("the label printer jammed"));
+        }
+        Ok(())
+    }
+}
+
+async fn marks(db: &Db) -> Vec<String> {
+    db.read(|conn| {
+        #[derive(QueryableByName)]
+        struct Mark {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            sku: String,
+        }
+        let rows: Vec<Mark> =
+            diesel::sql_query("SELECT sku FROM test_marks ORDER BY sku").load(conn)?;
+        Ok(rows.into_iter().map(|m| m.sku).collect())
+    })
+    .await
+    .unwrap()
+}
+
+#[actix_web::test]
+async fn a_failing_event_rolls_back_alone_and_the_rest_of_its_pass_commits() {
+    for_each_backend(|backend| async move {
+        let test_db = TestDb::new(&backend);
+        let app = TestApp::start(
+            test_db.clone(),
+            |s| s.outbox.dispatch = false,
+            |b| b.subscriber(Arc::new(Marker)),
+        )
+        .await;
+        app.db
+            .write(|conn| {
+                diesel::sql_query("CREATE TABLE test_marks (sku VARCHAR(64) NOT NULL)")
+                    .execute(conn)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        // Forty events (more than one chunk), the poison one in the middle.
+        let mut ids = Vec::new();
+        for i in 0..40 {
+            let sku = if i == 17 {
+                "BROKEN".to_string()
+            } else {
+                format!("SKU-{i:02}")
+            };
+            ids.push(enqueue(&app.db, &sku, 1).await);
+        }
+        let mut settings = test_db.settings().outbox;
+        settings.max_attempts = 1;
+        let dispatcher = events::Dispatcher::new(
+            app.db.clone(),
+            events::EventBus::new(vec![Arc::new(Marker)]),
+            settings,
+        );
+        let db = app.db.clone();
+        let claimed = tokio::task::spawn_blocking(move || dispatcher.run_once())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(claimed, 40);
+        let mut expected: Vec<String> = (0..40)
+            .filter(|i| *i != 17)
+            .map(|i| format!("SKU-{i:02}"))
+            .collect();
+        expected.sort();
+        assert_eq!(
+            marks(&db).await,
+            expected,
+            "the poison event's row was rolled back"
+        );
+        for (i, id) in ids.iter().enumerate() {
+            let status = status_of(&db, id).await.status;
+            let want = if i == 17 { "parked" } else { "delivered" };
+            assert_eq!(status, want, "event {i}");
+        }
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn events_a_dead_instance_claimed_are_delivered_once_its_lease_runs_out() {
+    for_each_backend(|backend| async move {
+        let test_db = TestDb::new(&backend);
+        let recorder = Arc::new(Recorder::default());
+        let app = TestApp::start(
+            test_db.clone(),
+            |s| s.outbox.dispatch = false,
+            |b| b.subscriber(recorder.clone()),
+        )
+        .await;
+        let id = enqueue(&app.db, "DAL-1KG", 2).await;
+        // Claimed by an instance that was then killed: leased, never delivered.
+        app.db
+            .write(|conn| {
+                use kirana::schema::outbox;
+                diesel::update(outbox::table)
+                    .set(outbox::locked_until.eq(kirana::db::now() + events::LEASE))
+                    .execute(conn)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        app.kill().await;
+        let started = std::time::Instant::now();
+        let second =
+            TestApp::start(test_db.clone(), |_| {}, |b| b.subscriber(recorder.clone())).await;
+        let lease = events::LEASE.to_std().unwrap();
+        let mut delivered = false;
+        while started.elapsed() < lease + Duration::from_secs(5) {
+            if status_of(&second.db, &id).await.status == "delivered" {
+                delivered = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(delivered, "not delivered within the {lease:?} lease");
+        assert!(
+            started.elapsed() + Duration::from_millis(100) >= lease,
+            "the lease was honoured"
+        );
+        assert_eq!(recorder.seen.lock().unwrap().len(), 1);
+    })
+    .await;
+}

@@ -15,9 +15,15 @@ use crate::db::{Db, DbConnection, now};
 use crate::http::AppError;
 use crate::schema::processed_events;
 
-/// How long a claimed event is reserved for the dispatcher that claimed it. The RabbitMQ
-/// publisher waits for the broker's confirms well within it (see `rabbitmq::CONFIRM_TIMEOUT`).
-pub(super) const LEASE: TimeDelta = TimeDelta::seconds(60);
+/// How long a claimed event is reserved for the dispatcher that claimed it: what events a
+/// dead instance had claimed wait at most this long for another. A pass renews the lease
+/// of what it still holds after each chunk, and the RabbitMQ publisher waits for the
+/// broker's confirms well within it (see `rabbitmq::CONFIRM_TIMEOUT`).
+pub const LEASE: TimeDelta = TimeDelta::seconds(10);
+
+/// Events delivered per write transaction: one commit (an fsync on SQLite) for many events,
+/// without holding SQLite's one write lock long enough to stall checkouts.
+const CHUNK: usize = 32;
 
 /// Something that reacts to events. `handle` runs inside the write transaction that also
 /// records the event as processed for this subscriber, so its own writes and that record
@@ -79,48 +85,100 @@ impl Dispatcher {
     }
 
     /// Delivers the events due now; returns how many were claimed. Blocking.
+    ///
+    /// Events go in chunks, each in one write transaction: every event in a savepoint of
+    /// its own (its subscribers' handling, their processed records and its delivered mark),
+    /// so a failing event is rolled back alone and recorded as failed after the commit.
     pub fn run_once(&self) -> Result<usize, AppError> {
         let batch = i64::from(self.settings.batch_size);
         let claimed = self
             .db
             .write_blocking(|conn| outbox::claim_due(conn, batch, LEASE))?;
         let count = claimed.len();
-        for entry in claimed {
-            match self.deliver(&entry) {
-                Ok(()) => self
-                    .db
-                    .write_blocking(|conn| outbox::mark_delivered(conn, &entry.id))?,
-                Err(error) => {
-                    let attempts = u32::try_from(entry.attempts).unwrap_or(0) + 1;
-                    let retry_at = (attempts < self.settings.max_attempts)
-                        .then(|| now() + backoff(&self.settings, attempts));
-                    if retry_at.is_none() {
-                        tracing::error!(
-                            event_id = %entry.id,
-                            event_type = %entry.event_type,
-                            attempts,
-                            error = %error,
-                            "event parked after repeated delivery failures"
-                        );
-                    } else {
-                        tracing::warn!(event_id = %entry.id, attempts, error = %error, "event delivery failed; will retry");
+        let chunks: Vec<&[OutboxEntry]> = claimed.chunks(CHUNK).collect();
+        for (i, chunk) in chunks.iter().enumerate() {
+            let later: Vec<&str> = chunks[i + 1..]
+                .iter()
+                .flat_map(|c| c.iter().map(|e| e.id.as_str()))
+                .collect();
+            let mut failed = Vec::new();
+            let mut handled = Vec::new();
+            let delivered = self.db.write_blocking(|conn| {
+                failed.clear();
+                handled.clear();
+                for entry in chunk.iter() {
+                    let mut now_handled = Vec::new();
+                    let outcome = conn.transaction::<_, AppError, _>(|c| {
+                        self.deliver_in(c, entry, &mut now_handled)?;
+                        outbox::mark_delivered(c, &entry.id)
+                    });
+                    match outcome {
+                        Ok(()) => handled.append(&mut now_handled),
+                        // A lock timeout or deadlock may have ended the whole transaction
+                        // (InnoDB rolls it all back): give up on this chunk.
+                        Err(e @ AppError::Unavailable(_)) => return Err(e),
+                        Err(AppError::Internal(message)) => failed.push((entry, message)),
+                        Err(other) => failed.push((entry, other.to_string())),
                     }
-                    self.db.write_blocking(|conn| {
-                        outbox::mark_failed(conn, &entry.id, &error, retry_at)
-                    })?;
                 }
+                outbox::renew_lease(conn, &later, LEASE)?;
+                Ok(())
+            });
+            if let Err(e) = delivered {
+                // Nothing of this chunk committed: free it for the next pass at once.
+                let ids: Vec<&str> = chunks[i..]
+                    .iter()
+                    .flat_map(|c| c.iter().map(|e| e.id.as_str()))
+                    .collect();
+                self.db.write_blocking(|conn| outbox::release(conn, &ids))?;
+                return Err(e);
+            }
+            for (subscriber, envelope) in &handled {
+                subscriber.committed(envelope);
+            }
+            for (entry, error) in failed {
+                self.record_failure(entry, &error)?;
             }
         }
         Ok(count)
     }
 
-    fn deliver(&self, entry: &OutboxEntry) -> Result<(), String> {
+    fn record_failure(&self, entry: &OutboxEntry, error: &str) -> Result<(), AppError> {
+        let attempts = u32::try_from(entry.attempts).unwrap_or(0) + 1;
+        let retry_at = (attempts < self.settings.max_attempts)
+            .then(|| now() + backoff(&self.settings, attempts));
+        if retry_at.is_none() {
+            tracing::error!(
+                event_id = %entry.id,
+                event_type = %entry.event_type,
+                attempts,
+                error = %error,
+                "event parked after repeated delivery failures"
+            );
+        } else {
+            tracing::warn!(event_id = %entry.id, attempts, error = %error, "event delivery failed; will retry");
+        }
+        self.db
+            .write_blocking(|conn| outbox::mark_failed(conn, &entry.id, error, retry_at))
+    }
+
+    /// Hands one event to every interested subscriber on `conn` (inside the caller's
+    /// transaction), noting in `handled` the subscribers that handled it now.
+    fn deliver_in(
+        &self,
+        conn: &mut DbConnection,
+        entry: &OutboxEntry,
+        handled: &mut Vec<(Arc<dyn Subscriber>, EventEnvelope)>,
+    ) -> Result<(), AppError> {
         let envelope = entry
             .envelope()
-            .map_err(|e| format!("payload is not valid JSON: {e}"))?;
+            .map_err(|e| AppError::internal(format!("payload is not valid JSON: {e}")))?;
         for subscriber in self.bus.subscribers() {
-            if subscriber.interested_in(&envelope.event_type) {
-                deliver_to(&self.db, subscriber.as_ref(), &envelope)?;
+            if subscriber.interested_in(&envelope.event_type)
+                && handle_in(conn, subscriber.as_ref(), &envelope)
+                    .map_err(|e| AppError::internal(format!("{}: {e}", subscriber.name())))?
+            {
+                handled.push((subscriber.clone(), envelope.clone()));
             }
         }
         Ok(())
@@ -178,30 +236,39 @@ pub(super) fn deliver_to(
 ) -> Result<bool, String> {
     let name = subscriber.name();
     let handled = db
-        .write_blocking(|conn| {
-            if already_processed(conn, name, &envelope.id)? {
-                return Ok(false);
-            }
-            match catch_unwind(AssertUnwindSafe(|| subscriber.handle(conn, envelope))) {
-                Ok(result) => result?,
-                Err(_) => {
-                    return Err(AppError::internal(format!("subscriber {name} panicked")));
-                }
-            }
-            diesel::insert_into(processed_events::table)
-                .values((
-                    processed_events::subscriber.eq(name),
-                    processed_events::event_id.eq(&envelope.id),
-                    processed_events::processed_at.eq(now()),
-                ))
-                .execute(conn)?;
-            Ok(true)
-        })
+        .write_blocking(|conn| handle_in(conn, subscriber, envelope))
         .map_err(|e| format!("{name}: {e}"))?;
     if handled {
         subscriber.committed(envelope);
     }
     Ok(handled)
+}
+
+/// One subscriber's handling of `envelope` and its processed record, on `conn` inside the
+/// caller's transaction; false when it was handled before.
+fn handle_in(
+    conn: &mut DbConnection,
+    subscriber: &dyn Subscriber,
+    envelope: &EventEnvelope,
+) -> Result<bool, AppError> {
+    let name = subscriber.name();
+    if already_processed(conn, name, &envelope.id)? {
+        return Ok(false);
+    }
+    match catch_unwind(AssertUnwindSafe(|| subscriber.handle(conn, envelope))) {
+        Ok(result) => result?,
+        Err(_) => {
+            return Err(AppError::internal(format!("subscriber {name} panicked")));
+        }
+    }
+    diesel::insert_into(processed_events::table)
+        .values((
+            processed_events::subscriber.eq(name),
+            processed_events::event_id.eq(&envelope.id),
+            processed_events::processed_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(true)
 }
 
 fn already_processed(

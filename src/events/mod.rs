@@ -14,7 +14,7 @@ use std::sync::Arc;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use dispatcher::{Dispatcher, EventBus, Subscriber};
+pub use dispatcher::{Dispatcher, EventBus, LEASE, Subscriber};
 pub use outbox::{OutboxEntry, OutboxStatus, enqueue, list, retry_parked, status_counts};
 
 use crate::breaker::CircuitBreaker;

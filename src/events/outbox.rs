@@ -170,6 +170,40 @@ pub(super) fn claim_due(
     Ok(claimed)
 }
 
+/// Extends the lease of events a pass still holds (`ids`), so a long pass keeps them.
+pub(super) fn renew_lease(
+    conn: &mut DbConnection,
+    ids: &[&str],
+    lease: TimeDelta,
+) -> Result<(), AppError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    diesel::update(
+        outbox::table
+            .filter(outbox::id.eq_any(ids))
+            .filter(outbox::status.eq(OutboxStatus::Pending.as_str())),
+    )
+    .set(outbox::locked_until.eq(now() + lease))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Gives up the lease of events a pass could not deliver, so the next pass takes them.
+pub(super) fn release(conn: &mut DbConnection, ids: &[&str]) -> Result<(), AppError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    diesel::update(
+        outbox::table
+            .filter(outbox::id.eq_any(ids))
+            .filter(outbox::status.eq(OutboxStatus::Pending.as_str())),
+    )
+    .set(outbox::locked_until.eq(None::<NaiveDateTime>))
+    .execute(conn)?;
+    Ok(())
+}
+
 pub(super) fn mark_delivered(conn: &mut DbConnection, id: &str) -> Result<(), AppError> {
     diesel::update(outbox::table.filter(outbox::id.eq(id)))
         .set((

@@ -35,7 +35,7 @@ use crate::http::AppError;
 
 /// How long the publisher waits for the broker to confirm a batch; far within the outbox
 /// lease, so no other instance claims a row while its publication is still undecided.
-pub(super) const CONFIRM_TIMEOUT: Duration = Duration::from_secs(20);
+pub(super) const CONFIRM_TIMEOUT: Duration = Duration::from_secs(4);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const RECONNECT_MIN: Duration = Duration::from_millis(200);
 const RECONNECT_MAX: Duration = Duration::from_secs(5);

@@ -200,24 +200,24 @@ impl Razorpay {
             if attempt > 0 {
                 tokio::time::sleep(backoff(attempt)).await;
             }
-            if !self.breaker.allow() {
+            let Some(permit) = self.breaker.permit() else {
                 // Nothing was sent.
                 return Err(Failure::Refused(AppError::Unavailable(
                     "Razorpay is not answering; please choose another payment method".into(),
                 )));
-            }
+            };
             match self.send(build(), what).await {
                 Ok(v) => {
-                    self.breaker.success();
+                    permit.success();
                     return Ok(v);
                 }
                 Err(Failure::Down(e)) => {
-                    self.breaker.failure();
+                    permit.failure();
                     last = Some(e);
                 }
                 Err(refused) => {
                     // Razorpay answered: it is up, the request was wrong.
-                    self.breaker.success();
+                    permit.success();
                     return Err(refused);
                 }
             }
