@@ -51,6 +51,19 @@ pub fn route_rules() -> Vec<RouteRule> {
     rules
 }
 
+/// The OpenAPI document as `/api/openapi.json` serves it and `kirana openapi` prints it:
+/// every enabled domain's operations, with the security and problems of each.
+pub fn api_document() -> serde_json::Value {
+    http::finished_document(&assembled_document(), &route_rules())
+}
+
+fn assembled_document() -> utoipa::openapi::OpenApi {
+    let mut doc = http::openapi_document();
+    doc.merge(events::routes::openapi());
+    domains::document(&mut doc);
+    doc
+}
+
 /// How often expired idempotency keys are deleted.
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
 /// How often idle rate-limit keys are forgotten.
@@ -117,9 +130,7 @@ impl AppBuilder {
         };
         let mut route_rules = self.route_rules;
         route_rules.extend(crate::route_rules());
-        let mut openapi_doc = http::openapi_document();
-        openapi_doc.merge(events::routes::openapi());
-        domains::document(&mut openapi_doc);
+        let openapi_doc = assembled_document();
 
         #[cfg(feature = "users")]
         let users = {
@@ -231,7 +242,9 @@ impl AppBuilder {
             Duration::from_secs(u64::from(settings.idempotency.ttl_hours) * 3600),
             Duration::from_secs(settings.idempotency.lock_timeout_secs),
         ));
-        let openapi = web::Data::new(OpenApiJson(serde_json::to_string(&openapi_doc)?));
+        let openapi = web::Data::new(OpenApiJson(serde_json::to_string(
+            &http::finished_document(&openapi_doc, &route_rules),
+        )?));
         let route_table = web::Data::new(RouteTable::new(route_rules));
         let limiters = web::Data::new(Limiters::from_settings(&settings.rate_limit).await?);
         let network = web::Data::new(NetworkPolicy {

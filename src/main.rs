@@ -60,6 +60,9 @@ enum Command {
     },
     /// Exit 0 if the local server answers /healthz (for container health checks).
     Health,
+    /// Print the OpenAPI document, as /api/openapi.json serves it (the web app's API
+    /// types are generated from it).
+    Openapi,
     /// Fill an empty store: `--demo` for a store to explore (accounts, categories, about
     /// 200 products), `--products N` for a large generated catalog (benchmarks).
     Seed {
@@ -206,6 +209,9 @@ fn main() -> ExitCode {
             command: AnalyticsCommand::Rebuild,
         } => analytics_rebuild(&settings),
         Command::Health => health(&settings),
+        Command::Openapi => serde_json::to_string_pretty(&kirana::api_document())
+            .map(|doc| println!("{doc}"))
+            .map_err(anyhow::Error::from),
         Command::ResetLink { email } => reset_link(&settings, &email),
         Command::Seed { demo, products } => seed(&settings, demo, products),
         Command::CreateAdmin {

@@ -465,6 +465,51 @@ async fn the_docs_page_and_openapi_document_are_served_offline() {
         .unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     assert!(doc["components"]["schemas"]["Problem"].is_object());
+    // Every operation states its security and its problems, as the gateway enforces them.
+    let rules = kirana::route_rules();
+    let mut protected = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let security = op["security"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{method} {path}"));
+            let rule = rules
+                .iter()
+                .find(|r| r.path == path && r.method.eq_ignore_ascii_case(method));
+            let public = rule.is_none_or(|r| matches!(r.access, Access::Public));
+            assert_eq!(
+                security.iter().all(|s| s.as_object().unwrap().is_empty()),
+                public,
+                "{method} {path}"
+            );
+            let responses = op["responses"].as_object().unwrap();
+            assert!(responses.contains_key("429"), "{method} {path}");
+            if !public {
+                protected += 1;
+                for status in ["401", "403"] {
+                    assert_eq!(
+                        responses[status]["content"]["application/problem+json"]["schema"]["$ref"],
+                        "#/components/schemas/Problem",
+                        "{status} of {method} {path}"
+                    );
+                }
+            }
+            for (status, response) in responses {
+                if status.starts_with('4') {
+                    assert!(
+                        response["content"].get("application/json").is_none(),
+                        "{status} of {method} {path} is problem+json"
+                    );
+                }
+            }
+        }
+    }
+    assert!(protected > 100, "{protected}");
+    assert_eq!(
+        doc["paths"]["/api/v1/pos/sessions/{id}/sales"]["post"]["requestBody"]["content"]["application/json"]
+            ["schema"]["$ref"],
+        "#/components/schemas/PosSaleInput"
+    );
     let page = app
         .client
         .get(app.url("/api/docs"))

@@ -46,21 +46,60 @@ pub fn route_rules() -> Vec<RouteRule> {
 
 /// The OpenAPI paths of every enabled domain, merged into `doc`.
 pub fn document(doc: &mut utoipa::openapi::OpenApi) {
+    for part in parts() {
+        doc.merge(part);
+    }
+}
+
+/// Each enabled domain's OpenAPI document.
+#[allow(unused_mut)]
+fn parts() -> Vec<utoipa::openapi::OpenApi> {
+    let mut parts = Vec::new();
     #[cfg(feature = "users")]
-    doc.merge(users::openapi());
+    parts.push(users::openapi());
     #[cfg(feature = "catalog")]
-    doc.merge(catalog::openapi());
+    parts.push(catalog::openapi());
     #[cfg(feature = "inventory")]
-    doc.merge(inventory::openapi());
+    parts.push(inventory::openapi());
     #[cfg(feature = "orders")]
-    doc.merge(orders::openapi());
+    parts.push(orders::openapi());
     #[cfg(feature = "cart")]
-    doc.merge(cart::openapi());
+    parts.push(cart::openapi());
     #[cfg(feature = "payments")]
-    doc.merge(payments::openapi());
+    parts.push(payments::openapi());
     #[cfg(feature = "shipping")]
-    doc.merge(shipping::openapi());
+    parts.push(shipping::openapi());
     #[cfg(feature = "analytics")]
-    doc.merge(analytics::openapi());
-    let _ = doc;
+    parts.push(analytics::openapi());
+    parts
+}
+
+/// Component names that two domains give different schemas: merging keeps only one, so
+/// a generated client would send one domain's shape to the other's endpoint.
+pub fn schema_collisions() -> Vec<String> {
+    let mut seen: std::collections::BTreeMap<String, (usize, String)> = Default::default();
+    let mut collisions = Vec::new();
+    for (i, part) in parts().into_iter().enumerate() {
+        let Some(components) = part.components else {
+            continue;
+        };
+        for (name, schema) in components.schemas {
+            let text = serde_json::to_string(&schema).unwrap_or_default();
+            match seen.get(&name) {
+                Some((j, other)) if *j != i && *other != text => collisions.push(name.clone()),
+                _ => {
+                    seen.insert(name, (i, text));
+                }
+            }
+        }
+    }
+    collisions
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn no_two_domains_give_one_component_name_different_schemas() {
+        assert_eq!(super::schema_collisions(), Vec::<String>::new());
+    }
 }

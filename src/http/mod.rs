@@ -14,7 +14,7 @@ use actix_web::{HttpResponse, Route, web};
 
 pub use assets::serve_app;
 pub use error::{AppError, FieldError, MISSING_REFERENCE, Problem};
-pub use openapi::{ApiDoc, openapi_document};
+pub use openapi::{ApiDoc, finished_document, openapi_document};
 pub use ops::{OpenApiJson, configure as configure_ops, configure_api_docs};
 
 /// The default service of a resource: a 405 problem with `Allow` listing what it serves.

@@ -58,7 +58,10 @@ pub struct TenderInput {
     pub reference: Option<String>,
 }
 
+/// A counter sale's payment (`PosSaleInput` in the API description: the catalog's sale
+/// prices are `SaleInput`).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(as = PosSaleInput)]
 #[serde(deny_unknown_fields)]
 pub struct SaleInput {
     pub tenders: Vec<TenderInput>,
@@ -88,6 +91,7 @@ pub struct CounterSale {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = PosSaleView)]
 pub struct SaleView {
     pub order: PlacedOrder,
     pub change_due_minor: i64,
