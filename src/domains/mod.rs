@@ -52,7 +52,8 @@ pub fn document(doc: &mut utoipa::openapi::OpenApi) {
 }
 
 /// Each enabled domain's OpenAPI document.
-#[allow(unused_mut)]
+// One push per feature: `vec![]` cannot hold `#[cfg]` elements.
+#[allow(unused_mut, clippy::vec_init_then_push)]
 fn parts() -> Vec<utoipa::openapi::OpenApi> {
     let mut parts = Vec::new();
     #[cfg(feature = "users")]
