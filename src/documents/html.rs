@@ -91,8 +91,11 @@ pub fn invoice_html(doc: &InvoiceDocument) -> String {
     if let Some(original) = &doc.reference_invoice {
         let _ = write!(
             out,
-            "<div class=\"sub\">Original invoice: {}</div>",
-            escape(original)
+            "<div class=\"sub\">{}</div>",
+            escape(&super::original_invoice_line(
+                original,
+                doc.reference_invoice_date
+            ))
         );
     }
 
@@ -462,9 +465,10 @@ mod tests {
         doc.kind = DocumentKind::CreditNote;
         doc.number = "CN/2627/000003".to_string();
         doc.reference_invoice = Some("INV/2627/000042".to_string());
+        doc.reference_invoice_date = chrono::NaiveDate::from_ymd_opt(2026, 12, 5);
         let html = invoice_html(&doc);
         assert!(html.contains("<h1>Credit Note</h1>"));
-        assert!(html.contains("Original invoice: INV/2627/000042"));
+        assert!(html.contains("Original invoice: INV/2627/000042 dated 05-12-2026"));
     }
 
     fn receipt(intra: bool) -> Receipt {

@@ -81,8 +81,9 @@ pub struct InvoiceDocument {
     /// The merchant's local date.
     pub issued_on: chrono::NaiveDate,
     pub order_number: String,
-    /// Credit notes: the invoice they correct.
+    /// Credit notes: the invoice they correct, and its date.
     pub reference_invoice: Option<String>,
+    pub reference_invoice_date: Option<chrono::NaiveDate>,
     pub seller: Party,
     pub buyer: Party,
     /// e.g. "29 - Karnataka".
@@ -175,6 +176,14 @@ fn format_rate(bp: i32) -> String {
     }
 }
 
+/// "Original invoice: INV/2627/000042 dated 05-12-2026", as a credit note names it.
+pub fn original_invoice_line(number: &str, date: Option<chrono::NaiveDate>) -> String {
+    match date {
+        Some(d) => format!("Original invoice: {number} dated {}", d.format("%d-%m-%Y")),
+        None => format!("Original invoice: {number}"),
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod fixtures {
     use super::*;
@@ -224,6 +233,7 @@ pub(crate) mod fixtures {
             issued_on: chrono::NaiveDate::from_ymd_opt(2026, 4, 7).unwrap_or_default(),
             order_number: "KR-000123".to_string(),
             reference_invoice: None,
+            reference_invoice_date: None,
             seller: party(
                 "Sharma Kirana Stores",
                 Some("29ABCDE1234F1Z5"),

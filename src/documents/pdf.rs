@@ -416,7 +416,7 @@ pub fn invoice_pdf(doc: &InvoiceDocument) -> Result<Vec<u8>, String> {
     );
     layout.y -= 30.0;
     if let Some(original) = &doc.reference_invoice {
-        let line = format!("Original invoice: {original}");
+        let line = super::original_invoice_line(original, doc.reference_invoice_date);
         layout.text_in(
             Weight::Regular,
             9.0,
@@ -886,9 +886,13 @@ mod tests {
         doc.kind = DocumentKind::CreditNote;
         doc.number = "CN/2627/000003".to_string();
         doc.reference_invoice = Some("INV/2627/000042".to_string());
+        doc.reference_invoice_date = chrono::NaiveDate::from_ymd_opt(2026, 12, 5);
         let text = poppler("pdftotext", &invoice_pdf(&doc).unwrap(), &["-layout"]);
         assert!(text.contains("Credit Note"), "{text}");
-        assert!(text.contains("Original invoice: INV/2627/000042"), "{text}");
+        assert!(
+            text.contains("Original invoice: INV/2627/000042 dated 05-12-2026"),
+            "{text}"
+        );
         assert!(text.contains("IGST"), "{text}");
         assert!(text.contains("Page 2 of"), "{text}");
         assert!(

@@ -68,8 +68,10 @@ pub struct InvoiceData {
     /// The merchant's local date of issue.
     pub issued_on: NaiveDate,
     pub order_number: String,
-    /// Credit notes: the invoice they correct.
+    /// Credit notes: the invoice they correct, and its date of issue.
     pub reference_invoice: Option<String>,
+    #[serde(default)]
+    pub reference_invoice_date: Option<NaiveDate>,
     pub seller: PartyData,
     pub buyer: PartyData,
     /// "29 - Karnataka".
@@ -98,7 +100,13 @@ pub struct Heading {
     pub number: String,
     pub issued_at: NaiveDateTime,
     pub utc_offset_mins: i32,
-    pub reference_invoice: Option<String>,
+    /// Credit notes: the invoice they correct, with the time it was issued.
+    pub reference_invoice: Option<(String, NaiveDateTime)>,
+}
+
+/// The merchant's local date of a stored (UTC) time.
+pub fn local_date(at: NaiveDateTime, utc_offset_mins: i32) -> NaiveDate {
+    (at + TimeDelta::minutes(i64::from(utc_offset_mins))).date()
 }
 
 fn state_name(code: &str) -> String {
@@ -201,10 +209,13 @@ pub fn build(
         }
         .into(),
         number: heading.number,
-        issued_on: (heading.issued_at + TimeDelta::minutes(i64::from(heading.utc_offset_mins)))
-            .date(),
+        issued_on: local_date(heading.issued_at, heading.utc_offset_mins),
         order_number: order.number.clone(),
-        reference_invoice: heading.reference_invoice,
+        reference_invoice_date: heading
+            .reference_invoice
+            .as_ref()
+            .map(|(_, at)| local_date(*at, heading.utc_offset_mins)),
+        reference_invoice: heading.reference_invoice.map(|(number, _)| number),
         seller,
         buyer,
         place_of_supply: format!(
@@ -294,10 +305,13 @@ pub fn value_note(
     InvoiceData {
         kind: "credit_note".into(),
         number: heading.number,
-        issued_on: (heading.issued_at + TimeDelta::minutes(i64::from(heading.utc_offset_mins)))
-            .date(),
+        issued_on: local_date(heading.issued_at, heading.utc_offset_mins),
         order_number: original.order_number.clone(),
-        reference_invoice: heading.reference_invoice,
+        reference_invoice_date: heading
+            .reference_invoice
+            .as_ref()
+            .map(|(_, at)| local_date(*at, heading.utc_offset_mins)),
+        reference_invoice: heading.reference_invoice.map(|(number, _)| number),
         seller: original.seller.clone(),
         buyer: original.buyer.clone(),
         place_of_supply: original.place_of_supply.clone(),

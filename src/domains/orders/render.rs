@@ -26,6 +26,7 @@ fn document(d: &InvoiceData) -> InvoiceDocument {
         issued_on: d.issued_on,
         order_number: d.order_number.clone(),
         reference_invoice: d.reference_invoice.clone(),
+        reference_invoice_date: d.reference_invoice_date,
         seller: party(&d.seller),
         buyer: party(&d.buyer),
         place_of_supply: d.place_of_supply.clone(),

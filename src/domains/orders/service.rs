@@ -255,16 +255,38 @@ impl Portion {
     }
 }
 
+/// The rule the README states: `q` units after `before` carry share(line total, before +
+/// q) − share(line total, before), tax included. The taxes are their own shares and the
+/// taxable value is what is left, so a credit note's line adds up (taxable + taxes =
+/// total) and every component of a line's credits adds up to the line exactly. The
+/// discount is what makes the printed line add up: units × price − discount is the total
+/// (prices with tax) or the taxable value (prices before tax), as on the invoice.
 pub(super) fn portion(line: &LineRow, q: i64, before: i64) -> Portion {
     let part = |amount: i64| {
         share(amount, before + q, line.quantity) - share(amount, before, line.quantity)
     };
+    let total = part(line.total_minor());
+    let (cgst, sgst, igst) = (
+        part(line.cgst_minor),
+        part(line.sgst_minor),
+        part(line.igst_minor),
+    );
+    let taxable = total - cgst - sgst - igst;
+    let gross = line.unit_price_minor * q;
+    let net_of_discount = line.unit_price_minor * line.quantity - line.discount_minor;
+    let discount = if net_of_discount == line.total_minor() {
+        gross - total
+    } else if net_of_discount == line.taxable_minor {
+        gross - taxable
+    } else {
+        part(line.discount_minor)
+    };
     Portion {
-        discount: part(line.discount_minor),
-        taxable: part(line.taxable_minor),
-        cgst: part(line.cgst_minor),
-        sgst: part(line.sgst_minor),
-        igst: part(line.igst_minor),
+        discount,
+        taxable,
+        cgst,
+        sgst,
+        igst,
     }
 }
 
@@ -590,7 +612,7 @@ impl Orders {
                 number,
                 issued_at: now,
                 utc_offset_mins: self.store.utc_offset_mins,
-                reference_invoice: Some(original.number.clone()),
+                reference_invoice: Some((original.number.clone(), original.issued_at)),
             },
         );
         let r = self.insert_document(conn, order, &data, &fy, Some(&original.id), now)?;
@@ -912,7 +934,7 @@ impl Orders {
                 number: format!("{}/{fy}/{n:06}", self.series(true)),
                 issued_at: now,
                 utc_offset_mins: self.store.utc_offset_mins,
-                reference_invoice: Some(original.number.clone()),
+                reference_invoice: Some((original.number.clone(), original.issued_at)),
             },
         );
         let note = self.insert_document(conn, &order, &data, &fy, Some(&original.id), now)?;
@@ -1977,5 +1999,63 @@ mod tests {
         assert_eq!(first + rest, 10_000);
         assert_eq!(share(999, 2, 2), 999);
         assert_eq!(share(5, 1, 2), 3, "half a paisa rounds up");
+    }
+
+    fn line(quantity: i64, unit: i64, discount: i64, taxable: i64, half_tax: i64) -> LineRow {
+        LineRow {
+            order_id: "o".into(),
+            line_no: 1,
+            variant_id: "v".into(),
+            seller_id: "s".into(),
+            sku: "TEA".into(),
+            name: "Tea".into(),
+            hsn: "0902".into(),
+            quantity,
+            unit_price_minor: unit,
+            discount_minor: discount,
+            rate_bp: 500,
+            taxable_minor: taxable,
+            cgst_minor: half_tax,
+            sgst_minor: half_tax,
+            igst_minor: 0,
+            fulfilled_quantity: quantity,
+        }
+    }
+
+    #[test]
+    fn credits_follow_the_written_rule_and_each_note_adds_up() {
+        // 3 × ₹99.99 with GST included at 5 %, ₹99.98 off: the line is ₹199.99, of which
+        // tax 199.99 × 5/105 = 9.52 (4.76 + 4.76) and taxable 190.47.
+        let total = 3 * 9_999 - 9_998;
+        let tax = (total * 500 + 105 * 100 / 2) / (105 * 100);
+        let l = line(3, 9_999, 9_998, total - tax, tax / 2);
+        assert_eq!(l.total_minor(), total);
+        // One unit at a time: the rule gives share(k) − share(k − 1) of the total.
+        let rule = |k: i64| (total * k * 2 + 3) / 6;
+        let mut sums = (0, 0, 0, 0);
+        for k in 1..=3 {
+            let p = portion(&l, 1, k - 1);
+            assert_eq!(p.total(), rule(k) - rule(k - 1), "return {k}");
+            assert_eq!(p.taxable + p.cgst + p.sgst + p.igst, p.total());
+            // The printed line: 1 × 99.99 − discount = total (prices include tax).
+            assert_eq!(9_999 - p.discount, p.total(), "return {k}");
+            sums = (
+                sums.0 + p.total(),
+                sums.1 + p.taxable,
+                sums.2 + p.cgst,
+                sums.3 + p.discount,
+            );
+        }
+        assert_eq!(
+            sums,
+            (total, total - tax, tax / 2, 9_998),
+            "the credits add up to the line"
+        );
+        // Prices before tax: units × price − discount is the taxable value.
+        let taxable = 3 * 9_999 - 9_998;
+        let ex = line(3, 9_999, 9_998, taxable, 500);
+        let p = portion(&ex, 2, 0);
+        assert_eq!(2 * 9_999 - p.discount, p.taxable);
+        assert_eq!(p.total(), ((taxable + 1_000) * 2 * 2 + 3) / 6);
     }
 }
