@@ -227,8 +227,9 @@ pub(super) fn backoff(settings: &OutboxSettings, attempts: u32) -> TimeDelta {
 
 /// Hands `envelope` to one subscriber: its `handle` and the `processed_events` record
 /// commit in one write transaction, so a redelivered event is skipped. Returns whether it
-/// was handled now (false: handled before). Blocking. Both the in-process dispatcher and
-/// the RabbitMQ consumers deliver through here.
+/// was handled now (false: handled before). Blocking. The RabbitMQ consumers deliver
+/// through here; the in-process dispatcher batches the same step (`handle_in`).
+#[cfg(feature = "rabbitmq")]
 pub(super) fn deliver_to(
     db: &Db,
     subscriber: &dyn Subscriber,
