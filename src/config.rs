@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::secret::Secret;
+
 /// Environment prefix; the separator between sections and keys is a double underscore.
 pub const ENV_PREFIX: &str = "KIRANA";
 const ENV_SEPARATOR: &str = "__";
@@ -47,7 +49,7 @@ pub struct MetricsSettings {
     pub allow: Vec<ipnet::IpNet>,
     /// A bearer token that also opens `/metrics` from anywhere (or
     /// `KIRANA__METRICS__TOKEN_FILE`); empty = none.
-    pub token: String,
+    pub token: Secret,
 }
 
 impl Default for MetricsSettings {
@@ -58,7 +60,7 @@ impl Default for MetricsSettings {
                 .into_iter()
                 .filter_map(loopback)
                 .collect(),
-            token: String::new(),
+            token: Secret::default(),
         }
     }
 }
@@ -164,10 +166,10 @@ pub struct RazorpaySettings {
     pub key_id: String,
     /// The API key secret (or `KIRANA__RAZORPAY__KEY_SECRET_FILE`): HTTP basic auth and
     /// payment signatures.
-    pub key_secret: String,
+    pub key_secret: Secret,
     /// Webhook secrets accepted; more than one while rotating, so events signed with the
     /// old secret and retried later still verify.
-    pub webhook_secrets: Vec<String>,
+    pub webhook_secrets: Vec<Secret>,
     /// The API's base URL; `https://` unless loopback (tests).
     pub base_url: String,
     /// Whether Razorpay captures payments itself; if not, Kirana captures them.
@@ -185,7 +187,7 @@ impl Default for RazorpaySettings {
     fn default() -> Self {
         Self {
             key_id: String::new(),
-            key_secret: String::new(),
+            key_secret: Secret::default(),
             webhook_secrets: Vec::new(),
             base_url: "https://api.razorpay.com".into(),
             auto_capture: true,
@@ -205,7 +207,7 @@ pub struct ShippingSettings {
     pub webhook_carrier: String,
     /// Secrets its webhooks are signed with (HMAC-SHA256 of the body, hex, in
     /// `X-Carrier-Signature`); more than one while rotating. Empty = no webhook carrier.
-    pub webhook_secrets: Vec<String>,
+    pub webhook_secrets: Vec<Secret>,
     /// Volumetric divisor (cm³ per kg) for a package's chargeable weight.
     pub volumetric_divisor: i64,
 }
@@ -231,7 +233,7 @@ pub struct OidcProviderSettings {
     pub issuer: String,
     pub client_id: String,
     /// Sent with HTTP basic authentication to the token endpoint (`client_secret_basic`).
-    pub client_secret: String,
+    pub client_secret: Secret,
     /// Space-separated, as OAuth writes them; must include `openid`.
     pub scopes: String,
     /// The redirect URI registered with the provider; empty =
@@ -245,7 +247,7 @@ impl Default for OidcProviderSettings {
             label: String::new(),
             issuer: String::new(),
             client_id: String::new(),
-            client_secret: String::new(),
+            client_secret: Secret::default(),
             scopes: "openid email profile".into(),
             redirect_url: String::new(),
         }
@@ -1287,11 +1289,19 @@ mod tests {
             ("KIRANA__RAZORPAY__WEBHOOK_SECRETS", "hook-one,hook-two"),
         ])
         .unwrap();
-        assert_eq!(loaded.settings.razorpay.key_secret, "key-secret-in-a-file");
+        assert_eq!(
+            loaded.settings.razorpay.key_secret.expose(),
+            "key-secret-in-a-file"
+        );
         assert_eq!(
             loaded.settings.razorpay.webhook_secrets,
-            vec!["hook-one".to_string(), "hook-two".to_string()]
+            vec![Secret::from("hook-one"), Secret::from("hook-two")]
         );
+        // A debug line cannot leak them.
+        let debugged = format!("{:?}", loaded.settings);
+        for secret in ["key-secret-in-a-file", "hook-one", "hook-two"] {
+            assert!(!debugged.contains(secret), "{debugged}");
+        }
         let shown = loaded.settings.masked_toml();
         for secret in ["key-secret-in-a-file", "hook-one", "hook-two"] {
             assert!(!shown.contains(secret), "{shown}");

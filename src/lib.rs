@@ -14,6 +14,7 @@ pub mod gateway;
 pub mod http;
 pub mod mail;
 pub mod schema;
+pub mod secret;
 pub mod telemetry;
 
 use std::net::TcpListener;

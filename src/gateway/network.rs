@@ -26,7 +26,7 @@ pub struct NetworkPolicy {
     /// Clients that may read `/metrics`.
     pub metrics_allow: Vec<IpNet>,
     /// A bearer token that opens `/metrics` from anywhere; empty = none.
-    pub metrics_token: String,
+    pub metrics_token: crate::secret::Secret,
 }
 
 impl NetworkPolicy {
@@ -68,9 +68,10 @@ impl NetworkPolicy {
             .and_then(|h| h.strip_prefix("Bearer "))
             .map(str::trim);
         match presented {
-            Some(token) if !self.metrics_token.is_empty() => {
-                super::auth::constant_time_eq(token.as_bytes(), self.metrics_token.as_bytes())
-            }
+            Some(token) if !self.metrics_token.is_empty() => super::auth::constant_time_eq(
+                token.as_bytes(),
+                self.metrics_token.expose().as_bytes(),
+            ),
             _ => false,
         }
     }

@@ -152,7 +152,7 @@ impl Razorpay {
             http,
             base: settings.base_url.trim_end_matches('/').to_string(),
             key_id: settings.key_id.clone(),
-            key_secret: settings.key_secret.clone(),
+            key_secret: settings.key_secret.expose().to_string(),
             auto_capture: settings.auto_capture,
             breaker: Arc::new(CircuitBreaker::new(
                 "razorpay",

@@ -369,7 +369,11 @@ impl Payments {
             db,
             orders,
             razorpay,
-            webhook_secrets: settings.webhook_secrets.clone(),
+            webhook_secrets: settings
+                .webhook_secrets
+                .iter()
+                .map(|s| s.expose().to_string())
+                .collect(),
             cod_enabled,
         })
     }

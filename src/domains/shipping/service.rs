@@ -124,9 +124,14 @@ impl Shipping {
     ) -> Self {
         let mut carriers: Vec<Arc<dyn Carrier>> = vec![Arc::new(ManualCarrier)];
         if !settings.webhook_secrets.is_empty() {
+            let secrets: Vec<String> = settings
+                .webhook_secrets
+                .iter()
+                .map(|s| s.expose().to_string())
+                .collect();
             carriers.push(Arc::new(WebhookCarrier::new(
                 &settings.webhook_carrier,
-                &settings.webhook_secrets,
+                &secrets,
             )));
         }
         Self {

@@ -316,7 +316,7 @@ impl OidcClient {
             .post(&m.token_endpoint)
             .basic_auth(
                 encode(&p.settings.client_id),
-                Some(encode(&p.settings.client_secret)),
+                Some(encode(p.settings.client_secret.expose())),
             )
             .header(reqwest::header::ACCEPT, "application/json")
             .form(&form)

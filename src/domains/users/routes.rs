@@ -18,6 +18,7 @@ use crate::gateway::rbac::{Authenticated, Authorized, perm};
 use crate::http::AppError;
 use crate::http::extract::{Json, OptionalJson, Query};
 use crate::http::pagination::{Page, PageQuery};
+use crate::secret::Secret;
 
 type UsersData = web::Data<Users>;
 
@@ -49,7 +50,8 @@ fn cookie_policy(users: &Users) -> CookiePolicy {
 pub struct RegisterRequest {
     pub email: String,
     /// 8 to 256 characters; common passwords are refused.
-    pub password: String,
+    #[schema(value_type = String, format = Password)]
+    pub password: Secret,
     pub name: String,
 }
 
@@ -57,7 +59,8 @@ pub struct RegisterRequest {
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     pub email: String,
-    pub password: String,
+    #[schema(value_type = String, format = Password)]
+    pub password: Secret,
     /// Browsers: put the tokens in HttpOnly cookies instead of the body.
     #[serde(default)]
     pub use_cookies: bool,
@@ -70,7 +73,8 @@ pub struct LoginRequest {
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     /// Omit when the refresh token is in the session cookie.
-    pub refresh_token: Option<String>,
+    #[schema(value_type = Option<String>, format = Password)]
+    pub refresh_token: Option<Secret>,
 }
 
 /// A new session. Token fields are absent when they were set as cookies.
@@ -123,7 +127,7 @@ pub async fn register(
     Json(body): Json<RegisterRequest>,
 ) -> Result<HttpResponse, AppError> {
     let user = users
-        .register(&body.email, body.password, &body.name)
+        .register(&body.email, body.password.expose().to_string(), &body.name)
         .await?;
     Ok(HttpResponse::Created().json(user))
 }
@@ -140,7 +144,11 @@ pub async fn login(
         users.check_oidc_link(link, &body.email).await?;
     }
     let logged_in = users
-        .login(&body.email, body.password, client(&req))
+        .login(
+            &body.email,
+            body.password.expose().to_string(),
+            client(&req),
+        )
         .await?;
     if let Some(link) = &body.oidc_link {
         users.complete_oidc_link(link, &logged_in.user.id).await?;
@@ -161,7 +169,9 @@ pub async fn refresh(
     users: UsersData,
     OptionalJson(body): OptionalJson<RefreshRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let from_body = body.and_then(|b| b.refresh_token);
+    let from_body = body
+        .and_then(|b| b.refresh_token)
+        .map(|t| t.expose().to_string());
     let (token, as_cookies) = match from_body {
         Some(t) => (t, false),
         None => (
@@ -186,6 +196,7 @@ pub async fn logout(
 ) -> Result<HttpResponse, AppError> {
     let token = body
         .and_then(|b| b.refresh_token)
+        .map(|t| t.expose().to_string())
         .or_else(|| req.cookie(REFRESH_COOKIE).map(|c| c.value().to_string()))
         .filter(|t| !t.is_empty());
     if let Some(token) = token {
@@ -229,8 +240,10 @@ pub async fn request_reset(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetConfirm {
-    pub token: String,
-    pub new_password: String,
+    #[schema(value_type = String, format = Password)]
+    pub token: Secret,
+    #[schema(value_type = String, format = Password)]
+    pub new_password: Secret,
 }
 
 /// Set a new password with a reset token; every session ends.
@@ -241,7 +254,7 @@ pub async fn confirm_reset(
     Json(body): Json<ResetConfirm>,
 ) -> Result<HttpResponse, AppError> {
     users
-        .confirm_password_reset(&body.token, body.new_password)
+        .confirm_password_reset(body.token.expose(), body.new_password.expose().to_string())
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -270,8 +283,10 @@ pub async fn update_me(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
-    pub current_password: String,
-    pub new_password: String,
+    #[schema(value_type = String, format = Password)]
+    pub current_password: Secret,
+    #[schema(value_type = String, format = Password)]
+    pub new_password: Secret,
     #[serde(default)]
     pub use_cookies: bool,
 }
@@ -286,7 +301,12 @@ pub async fn change_password(
     Json(body): Json<PasswordChange>,
 ) -> Result<HttpResponse, AppError> {
     let tokens = users
-        .change_password(&who, body.current_password, body.new_password, client(&req))
+        .change_password(
+            &who,
+            body.current_password.expose().to_string(),
+            body.new_password.expose().to_string(),
+            client(&req),
+        )
         .await?;
     session_response(&users, tokens, None, body.use_cookies)
 }
@@ -308,7 +328,8 @@ pub struct NewAccount {
     pub email: String,
     pub name: String,
     pub role: Role,
-    pub password: String,
+    #[schema(value_type = String, format = Password)]
+    pub password: Secret,
 }
 
 /// Create a staff, seller, admin or customer account.
@@ -320,7 +341,12 @@ pub async fn create_user(
     Json(body): Json<NewAccount>,
 ) -> Result<HttpResponse, AppError> {
     let user = users
-        .create_user(&body.email, Some(body.password), &body.name, body.role)
+        .create_user(
+            &body.email,
+            Some(body.password.expose().to_string()),
+            &body.name,
+            body.role,
+        )
         .await?;
     Ok(HttpResponse::Created().json(user))
 }
@@ -604,4 +630,25 @@ pub async fn delete_address(
 ) -> Result<HttpResponse, AppError> {
     users.delete_address(&who, &id).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_debug_line_of_a_login_or_password_change_shows_no_secret() {
+        let login: LoginRequest =
+            serde_json::from_str(r#"{"email":"asha@example.in","password":"Tr0ub4dor&3-secret"}"#)
+                .unwrap_or_else(|e| panic!("{e}"));
+        let change: PasswordChange = serde_json::from_str(
+            r#"{"current_password":"Old-pass-9931","new_password":"New-pass-7720"}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let shown = format!("{login:?} {change:?}");
+        for secret in ["Tr0ub4dor", "Old-pass-9931", "New-pass-7720"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert_eq!(login.password.expose(), "Tr0ub4dor&3-secret");
+    }
 }
