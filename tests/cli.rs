@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use actix_web::{HttpResponse, web};
-use common::{Backend, TestApp, TestDb};
+use common::{Backend, TestApp, TestDb, free_port};
 use kirana::gateway::rbac::{Access, RouteRule};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kirana");
@@ -27,14 +27,6 @@ fn kirana(dir: &Path) -> Command {
         }
     }
     cmd
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn get(port: u16, path: &str) -> Option<String> {

@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{TestDb, for_each_backend};
+use common::{TestDb, for_each_backend, free_port};
 use diesel::prelude::*;
 use serde_json::{Value, json};
 
@@ -37,14 +37,6 @@ fn kirana(dir: &Path, url: &str) -> Command {
         .env("KIRANA__AUTH__COOKIE_SECURE", "false")
         .env("KIRANA__SERVER__WORKERS", "2");
     cmd
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 struct Server {
@@ -257,6 +249,11 @@ async fn killed_mid_request_no_key_is_applied_twice_and_every_effect_is_answered
                         let Ok(body) = resp.json::<Value>().await else {
                             break;
                         };
+                        // A busy database (503) changed nothing: the key stays unanswered
+                        // and is retried below like one cut off by a kill.
+                        if status == 503 {
+                            continue;
+                        }
                         assert!(status.is_success(), "{key}: {status} {body}");
                         sent.lock().unwrap().get_mut(&key).unwrap().1 = Some(body);
                     }
@@ -304,8 +301,9 @@ async fn killed_mid_request_no_key_is_applied_twice_and_every_effect_is_answered
                     }
                     break body;
                 }
-                // A key whose attempt died waits out its one-second lease, then runs.
-                assert_eq!(status, 409, "{key}: {body}");
+                // A key whose attempt died waits out its one-second lease, then runs (a
+                // busy database, 503, changes nothing either).
+                assert!(status == 409 || status == 503, "{key}: {status} {body}");
                 assert!(started.elapsed() < Duration::from_secs(15), "{key} stuck");
                 tokio::time::sleep(Duration::from_millis(100)).await;
             };

@@ -17,8 +17,8 @@ use crate::schema::processed_events;
 
 /// How long a claimed event is reserved for the dispatcher that claimed it: what events a
 /// dead instance had claimed wait at most this long for another. A pass renews the lease
-/// of what it still holds after each chunk, and the RabbitMQ publisher waits for the
-/// broker's confirms well within it (see `rabbitmq::CONFIRM_TIMEOUT`).
+/// of what it still holds after each chunk. (The RabbitMQ publisher claims with a lease
+/// of its own, `rabbitmq::PUBLISH_LEASE`, that covers the broker's confirms.)
 pub const LEASE: TimeDelta = TimeDelta::seconds(10);
 
 /// Events delivered per write transaction: one commit (an fsync on SQLite) for many events,

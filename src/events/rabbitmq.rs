@@ -25,7 +25,7 @@ use lapin::types::{AMQPValue, FieldTable, ShortString};
 use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, Consumer, ExchangeKind};
 use tokio::sync::watch;
 
-use super::dispatcher::{EventBus, LEASE, Subscriber, backoff, deliver_to};
+use super::dispatcher::{EventBus, Subscriber, backoff, deliver_to};
 use super::outbox::{self, OutboxEntry};
 use crate::breaker::CircuitBreaker;
 use crate::config::{EventsSettings, OutboxSettings};
@@ -33,9 +33,13 @@ use crate::contracts::events::EventEnvelope;
 use crate::db::{Db, DbConnection, now};
 use crate::http::AppError;
 
-/// How long the publisher waits for the broker to confirm a batch; far within the outbox
-/// lease, so no other instance claims a row while its publication is still undecided.
-pub(super) const CONFIRM_TIMEOUT: Duration = Duration::from_secs(4);
+/// How long the publisher waits for the broker to confirm a batch; far within its lease,
+/// so no other instance claims a row while its publication is still undecided.
+pub(super) const CONFIRM_TIMEOUT: Duration = Duration::from_secs(12);
+/// The publisher's lease on the rows it claims: longer than the in-process dispatcher's,
+/// because a busy broker may take seconds to confirm (a shorter wait timed out under load
+/// and pushed events into growing backoff); what a dead publisher claimed waits this long.
+const PUBLISH_LEASE: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const RECONNECT_MIN: Duration = Duration::from_millis(200);
 const RECONNECT_MAX: Duration = Duration::from_secs(5);
@@ -44,7 +48,7 @@ pub const ATTEMPTS_HEADER: &str = "x-kirana-attempts";
 /// The last handling error, on messages in the retry and dead-letter queues.
 pub const ERROR_HEADER: &str = "x-kirana-error";
 
-const _: () = assert!(CONFIRM_TIMEOUT.as_secs() * 2 < LEASE.num_seconds() as u64);
+const _: () = assert!(CONFIRM_TIMEOUT.as_secs() * 2 < PUBLISH_LEASE.num_seconds() as u64);
 
 /// `{prefix}.{subscriber}`: the queue a subscriber's consumers share.
 pub fn queue_name(prefix: &str, subscriber: &str) -> String {
@@ -331,7 +335,7 @@ impl Publisher {
         let db = self.db.clone();
         let batch = i64::from(self.outbox.batch_size);
         let claimed = tokio::task::spawn_blocking(move || {
-            db.write_blocking(|conn| outbox::claim_due(conn, batch, LEASE))
+            db.write_blocking(|conn| outbox::claim_due(conn, batch, PUBLISH_LEASE))
         })
         .await
         .map_err(|e| format!("claim task: {e}"))?;

@@ -26,37 +26,50 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<BodyLimit>()
-            .map(|l| l.0)
-            .unwrap_or(1024 * 1024);
+        let limit = body_limit(req);
         let content_type_ok = is_json(req);
         let declared_length = req
             .headers()
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<usize>().ok());
-        let mut payload = payload.take();
+        let payload = payload.take();
         Box::pin(async move {
             if !content_type_ok {
-                return Err(AppError::UnsupportedMediaType(
-                    "the request body must be JSON (Content-Type: application/json)".into(),
-                ));
+                return Err(not_json());
             }
             if declared_length.is_some_and(|n| n > limit) {
                 return Err(AppError::PayloadTooLarge { limit });
             }
-            let mut body = BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| AppError::BadRequest(format!("body: {e}")))?;
-                if body.len() + chunk.len() > limit {
-                    return Err(AppError::PayloadTooLarge { limit });
-                }
-                body.extend_from_slice(&chunk);
-            }
+            let body = read_body(payload, limit).await?;
             parse_json(&body).map(Json)
         })
     }
+}
+
+fn body_limit(req: &HttpRequest) -> usize {
+    req.app_data::<BodyLimit>()
+        .map(|l| l.0)
+        .unwrap_or(1024 * 1024)
+}
+
+fn not_json() -> AppError {
+    AppError::UnsupportedMediaType(
+        "the request body must be JSON (Content-Type: application/json)".into(),
+    )
+}
+
+/// The whole body, or a 413 as soon as it passes `limit`.
+async fn read_body(mut payload: Payload, limit: usize) -> Result<BytesMut, AppError> {
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| AppError::BadRequest(format!("body: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(AppError::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// A JSON body that may be left out: no body (or only whitespace) is `None`; a body that
@@ -69,28 +82,16 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<BodyLimit>()
-            .map(|l| l.0)
-            .unwrap_or(1024 * 1024);
+        let limit = body_limit(req);
         let content_type_ok = is_json(req);
-        let mut payload = payload.take();
+        let payload = payload.take();
         Box::pin(async move {
-            let mut body = BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| AppError::BadRequest(format!("body: {e}")))?;
-                if body.len() + chunk.len() > limit {
-                    return Err(AppError::PayloadTooLarge { limit });
-                }
-                body.extend_from_slice(&chunk);
-            }
+            let body = read_body(payload, limit).await?;
             if body.iter().all(u8::is_ascii_whitespace) {
                 return Ok(OptionalJson(None));
             }
             if !content_type_ok {
-                return Err(AppError::UnsupportedMediaType(
-                    "the request body must be JSON (Content-Type: application/json)".into(),
-                ));
+                return Err(not_json());
             }
             parse_json(&body).map(|v| OptionalJson(Some(v)))
         })

@@ -253,10 +253,15 @@ impl Idempotency {
         let outcome = PENDING.scope(pending.clone(), f()).await;
         let recorded = pending.recorded.lock().ok().and_then(|mut r| r.take());
         if let Some(body) = recorded {
-            if let Err(e) = &outcome {
-                tracing::warn!(error = %e, "a step after the committed effect failed; answering with the recorded response");
-            }
-            return Ok(stored_response(status.as_u16(), body, false));
+            return Ok(match outcome {
+                // The handler's own response is the recorded one (with its headers).
+                Ok(response) if response.status() == status => response,
+                Ok(_) => stored_response(status.as_u16(), body, false),
+                Err(e) => {
+                    tracing::warn!(error = %e, "a step after the committed effect failed; answering with the recorded response");
+                    stored_response(status.as_u16(), body, false)
+                }
+            });
         }
         match outcome {
             Ok(response) if response.status().as_u16() < 500 => {

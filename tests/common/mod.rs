@@ -290,3 +290,12 @@ pub async fn ledger_is_consistent(app: &TestApp) {
         .unwrap();
     assert!(mismatches.is_empty(), "{mismatches:?}");
 }
+
+/// A port nobody listens on now, for a server process a test starts.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
