@@ -123,6 +123,18 @@ fn request(
         .json(&body)
 }
 
+async fn get_json(client: &reqwest::Client, token: &str, url: String) -> Value {
+    client
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 async fn login(base: &str, password: &str) -> String {
     let body: Value = reqwest::Client::new()
         .post(format!("{base}/api/v1/auth/login"))
@@ -162,43 +174,19 @@ async fn killed_mid_request_no_key_is_applied_twice_and_every_effect_is_answered
         let mut server = start(dir.path(), &url, port).await;
         let client = reqwest::Client::new();
         let token = login(&server.base, &password).await;
-        let locations: Value = client
-            .get(format!("{}/api/v1/inventory/locations", server.base))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let locations: Value = get_json(&client, &token, format!("{}/api/v1/inventory/locations", server.base)).await;
         let locations = locations["items"]
             .as_array()
             .or(locations.as_array())
             .unwrap()
             .clone();
         assert!(locations.len() >= 2, "{locations:?}");
-        let products: Value = client
-            .get(format!("{}/api/v1/catalog/products?limit=1", server.base))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let product: Value = client
-            .get(format!(
+        let products: Value = get_json(&client, &token, format!("{}/api/v1/catalog/products?limit=1", server.base)).await;
+        let product: Value = get_json(&client, &token, format!(
                 "{}/api/v1/catalog/products/{}",
                 server.base,
                 products["items"][0]["id"].as_str().expect("a product")
-            ))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            )).await;
         let fixture = Fixture {
             token,
             variant: product["variants"][0]["id"]

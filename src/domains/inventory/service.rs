@@ -1270,13 +1270,14 @@ impl Inventory {
         let mut items = Vec::new();
         // A seller's transfers are a subset: read on in batches until the page is full,
         // within a bound, and hand back a cursor at the last row read.
+        let mut more = true;
         for _ in 0..20 {
             let (status, from) = (status.clone(), after.clone());
             let batch = self
                 .db
                 .read(move |c| store::list_transfers(c, status.as_deref(), from.as_deref(), 200))
                 .await?;
-            let more = batch.len() > 200;
+            more = batch.len() > 200;
             let owners = if matches!(scope, Scope::All) {
                 Vec::new()
             } else {
@@ -1305,20 +1306,15 @@ impl Inventory {
                 }
             }
             if items.len() == req.limit || !more {
-                let next_cursor = if items.len() == req.limit || more {
-                    after.map(|a| crate::http::pagination::encode_cursor(&a))
-                } else {
-                    None
-                };
-                return Ok(Page {
-                    items: items.into_iter().map(transfer_view).collect(),
-                    next_cursor,
-                });
+                break;
             }
         }
+        let next_cursor = (items.len() == req.limit || more)
+            .then(|| after.map(|a| crate::http::pagination::encode_cursor(&a)))
+            .flatten();
         Ok(Page {
             items: items.into_iter().map(transfer_view).collect(),
-            next_cursor: after.map(|a| crate::http::pagination::encode_cursor(&a)),
+            next_cursor,
         })
     }
 
