@@ -424,6 +424,17 @@ async fn role_changes_and_disabling_take_effect_at_once() {
                 .unwrap()["role"],
             "staff"
         );
+        // Restating the role and status they have changes nothing: their token lives on.
+        let resp = app
+            .client
+            .patch(app.url(&format!("/api/v1/admin/users/{staff_id}")))
+            .bearer_auth(&admin)
+            .json(&json!({"role": "staff", "status": "active"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(get_me(&app, &staff_token).await.status(), 200);
         // Staff cannot manage users.
         let resp = app
             .client

@@ -463,7 +463,8 @@ async fn locations_are_renamed_deactivated_and_list_their_stock_by_page() {
             json!({"name": "Godown", "kind": "shop"}),
         )
         .await;
-        assert_eq!(dup.status(), 400);
+        // A name another location has is a conflict with what exists, not a bad request.
+        assert_eq!(dup.status(), 409);
         assert_eq!(field_of(&dup.json().await.unwrap()), "name");
 
         let (_, variants) = product(&app, &token, &["P-1", "P-2", "P-3"]).await;
@@ -1110,7 +1111,8 @@ async fn reservations_take_all_lines_or_none_and_commit_and_release_once() {
         let (_, variants) = product(&app, &token, &["R-1", "R-2"]).await;
         let (v1, v2) = (&variants[0], &variants[1]);
         let loc = location(&app, &token, "Store").await;
-        // A variant that does not exist is named (it was a foreign-key 500).
+        // A variant that does not exist is named (it was a foreign-key 500): a 404 with the
+        // field, since the request is well-formed.
         let unknown = reserve(
             &app,
             &token,
@@ -1119,7 +1121,7 @@ async fn reservations_take_all_lines_or_none_and_commit_and_release_once() {
                              {"variant_id": "0190aaaa-0000-7000-8000-000000000000", "quantity": 1}]}),
         )
         .await;
-        assert_eq!(unknown.status(), 400);
+        assert_eq!(unknown.status(), 404);
         assert_eq!(field_of(&unknown.json().await.unwrap()), "lines[1].variant_id");
         assert_eq!(adjust(&app, &token, v1, &loc, 10).await.status(), 201);
         assert_eq!(adjust(&app, &token, v2, &loc, 2).await.status(), 201);

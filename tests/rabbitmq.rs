@@ -247,15 +247,23 @@ async fn outbox_counts(db: &Db) -> (i64, i64) {
     db.read(events::status_counts).await.unwrap()
 }
 
-async fn wait_for(what: &str, limit: Duration, mut check: impl AsyncFnMut() -> bool) {
+async fn wait_for(what: &str, limit: Duration, check: impl AsyncFnMut() -> bool) {
+    assert!(
+        wait_until(limit, check).await,
+        "timed out after {limit:?} waiting for {what}"
+    );
+}
+
+/// Whether `check` turned true within `limit`.
+async fn wait_until(limit: Duration, mut check: impl AsyncFnMut() -> bool) -> bool {
     let started = Instant::now();
     while started.elapsed() < limit {
         if check().await {
-            return;
+            return true;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("timed out after {limit:?} waiting for {what}");
+    false
 }
 
 async fn broker() -> Connection {
@@ -421,10 +429,20 @@ async fn a_thousand_events_across_a_broker_restart_are_handled_once_per_subscrib
             down_at.elapsed()
         );
 
-        wait_for("all 1000 events handled by both groups", Duration::from_secs(90), async || {
+        let all_handled = wait_until(Duration::from_secs(90), async || {
             audit.committed_count() == 1000 && mailer.committed_count() == 1000
         })
         .await;
+        if !all_handled {
+            // What was still missing, and where: in the outbox or with the consumers.
+            panic!(
+                "timed out after 90s waiting for all 1000 events handled by both groups: \
+                 audit {}, mailer {}, outbox (pending, parked) {:?}",
+                audit.committed_count(),
+                mailer.committed_count(),
+                outbox_counts(&first.db).await
+            );
+        }
         wait_for("the outbox to drain", Duration::from_secs(30), async || {
             outbox_counts(&first.db).await == (0, 0)
         })

@@ -8,14 +8,22 @@ pub struct Email(String);
 
 impl Email {
     pub fn parse(raw: &str, field: &str) -> Result<Email, AppError> {
-        let email = raw.trim().to_lowercase();
         let invalid = || AppError::invalid(field, "is not an e-mail address");
-        if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        // The limits apply to the address as sent (`fields::EMAIL_PATTERN` says the same).
+        if raw.chars().count() > super::fields::EMAIL_MAX {
+            return Err(invalid());
+        }
+        let email = raw.trim().to_lowercase();
+        if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(invalid());
         }
         let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
         if local.is_empty()
-            || local.len() > 64
+            || raw
+                .trim()
+                .split_once('@')
+                .map_or(0, |(l, _)| l.chars().count())
+                > 64
             || domain.contains('@')
             || !domain.contains('.')
             || domain.starts_with('.')

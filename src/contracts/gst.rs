@@ -63,6 +63,14 @@ pub fn is_place_of_supply(code: &str) -> bool {
     state(code).is_some_and(|s| s.intra_state.is_some() && !s.legacy)
 }
 
+/// Every code that may be a place of supply, in the table's order.
+pub fn places_of_supply() -> impl Iterator<Item = &'static str> {
+    table()
+        .iter()
+        .filter(|s| is_place_of_supply(&s.code))
+        .map(|s| s.code.as_str())
+}
+
 /// A GST identification number: state code (2 digits, a known state), the holder's PAN
 /// (5 letters, 4 digits, a letter), the registration number within the state, a letter
 /// (`Z` today) and a mod-36 check character.

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod documents;
 pub mod email;
 pub mod events;
+pub mod fields;
 pub mod gst;
 pub mod inventory;
 pub mod mail;

@@ -29,69 +29,51 @@ impl Channel {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PostalAddress {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
+    #[schema(schema_with = super::fields::schema::phone)]
     pub phone: String,
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub line1: String,
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub line2: Option<String>,
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub city: String,
     /// Two-digit GST state code (29 = Karnataka): the place of supply.
+    #[schema(schema_with = super::fields::schema::state_code)]
     pub state_code: String,
     /// Six-digit Indian PIN code.
+    #[schema(schema_with = super::fields::schema::pincode)]
     pub pincode: String,
 }
 
 impl PostalAddress {
     /// The address trimmed, or every problem named under `prefix` (`shipping_address`).
     pub fn check(&self, prefix: &str) -> Result<PostalAddress, Vec<FieldError>> {
+        use super::fields;
         let mut errors = Vec::new();
-        let mut text = |value: &str, field: &str, max: usize| {
-            let v = value.trim();
-            if v.is_empty() || v.chars().count() > max {
-                errors.push(FieldError::new(
-                    format!("{prefix}.{field}"),
-                    format!("must be 1 to {max} characters"),
-                ));
-            }
-            v.to_string()
+        let mut keep = |r: Result<String, FieldError>| {
+            r.unwrap_or_else(|mut e| {
+                e.field = format!("{prefix}.{}", e.field);
+                errors.push(e);
+                String::new()
+            })
         };
-        let name = text(&self.name, "name", 200);
-        let line1 = text(&self.line1, "line1", 200);
-        let city = text(&self.city, "city", 100);
-        let phone = text(&self.phone, "phone", 20);
-        let line2 = self
-            .line2
-            .as_deref()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(|l| text(l, "line2", 200));
-        if !phone
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b == b'+' || b == b' ' || b == b'-')
-            || phone.bytes().filter(u8::is_ascii_digit).count() < 10
-        {
-            errors.push(FieldError::new(
-                format!("{prefix}.phone"),
-                "must be a phone number with at least 10 digits",
-            ));
-        }
-        let state_code = self.state_code.trim().to_string();
-        if !super::gst::is_place_of_supply(&state_code) {
-            errors.push(FieldError::new(
-                format!("{prefix}.state_code"),
-                "is not a GST state code (e.g. 29 for Karnataka)",
-            ));
-        }
-        let pincode = self.pincode.trim().to_string();
-        if pincode.len() != 6
-            || !pincode.bytes().all(|b| b.is_ascii_digit())
-            || pincode.starts_with('0')
-        {
-            errors.push(FieldError::new(
-                format!("{prefix}.pincode"),
-                "must be a six-digit PIN code not starting with 0",
-            ));
-        }
+        let name = keep(fields::text(&self.name, "name", 200));
+        let line1 = keep(fields::text(&self.line1, "line1", 200));
+        let city = keep(fields::text(&self.city, "city", 100));
+        let phone = keep(fields::phone(&self.phone, "phone"));
+        let state_code = keep(fields::state_code(&self.state_code, "state_code"));
+        let pincode = keep(fields::pincode(&self.pincode, "pincode"));
+        let line2 = match fields::optional_text(self.line2.as_deref(), "line2", 200) {
+            Ok(l) => l,
+            Err(mut e) => {
+                e.field = format!("{prefix}.{}", e.field);
+                errors.push(e);
+                None
+            }
+        };
         if !errors.is_empty() {
             return Err(errors);
         }

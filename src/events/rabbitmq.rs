@@ -41,6 +41,12 @@ pub(super) const CONFIRM_TIMEOUT: Duration = Duration::from_secs(12);
 /// and pushed events into growing backoff); what a dead publisher claimed waits this long.
 const PUBLISH_LEASE: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Every other call to the broker is bounded too: a broker that is starting up or going
+/// away can leave a declaration, an acknowledgement or a close unanswered, and a loop
+/// waiting on it would never reconnect.
+const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often a consumer waiting for its next message checks that its channel still lives.
+const LIVENESS_CHECK: Duration = Duration::from_secs(1);
 const RECONNECT_MIN: Duration = Duration::from_millis(200);
 const RECONNECT_MAX: Duration = Duration::from_secs(5);
 /// How many times a consumer failed to handle this message (retry and dead-letter queues).
@@ -139,9 +145,21 @@ async fn connect(url: &str, name: &str) -> Result<Connection, String> {
     }
 }
 
+/// `call` with `CALL_TIMEOUT`; `what` names it in the error.
+async fn bounded<T, E: std::fmt::Display>(
+    what: impl std::fmt::Display,
+    call: impl Future<Output = Result<T, E>>,
+) -> Result<T, String> {
+    match tokio::time::timeout(CALL_TIMEOUT, call).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => Err(format!("{what}: {e}")),
+        Err(_) => Err(format!("{what}: no answer within {CALL_TIMEOUT:?}")),
+    }
+}
+
 async fn close(connection: Connection) {
     if connection.status().connected() {
-        let _ = connection.close(200, "OK".into()).await;
+        let _ = bounded("closing the connection", connection.close(200, "OK".into())).await;
     }
 }
 
@@ -152,8 +170,9 @@ async fn declare_topology(
     subscribers: &[Arc<dyn Subscriber>],
 ) -> Result<(), String> {
     let exchange = short(&settings.exchange)?;
-    channel
-        .exchange_declare(
+    bounded(
+        format!("declaring exchange {exchange}"),
+        channel.exchange_declare(
             exchange.clone(),
             ExchangeKind::Topic,
             ExchangeDeclareOptions {
@@ -161,32 +180,34 @@ async fn declare_topology(
                 ..ExchangeDeclareOptions::default()
             },
             FieldTable::default(),
-        )
-        .await
-        .map_err(|e| format!("declaring exchange {exchange}: {e}"))?;
+        ),
+    )
+    .await?;
     let prefix = &settings.queue_prefix;
     for subscriber in subscribers {
         let main = queue_name(prefix, subscriber.name());
-        channel
-            .queue_declare(
+        bounded(
+            format!("declaring queue {main}"),
+            channel.queue_declare(
                 short(&main)?,
                 QueueDeclareOptions::durable(),
                 FieldTable::default(),
-            )
-            .await
-            .map_err(|e| format!("declaring queue {main}: {e}"))?;
+            ),
+        )
+        .await?;
         let keys: &[&str] = subscriber.event_types().unwrap_or(&["#"]);
         for key in keys {
-            channel
-                .queue_bind(
+            bounded(
+                format!("binding queue {main} to {key}"),
+                channel.queue_bind(
                     short(&main)?,
                     exchange.clone(),
                     short(key)?,
                     QueueBindOptions::default(),
                     FieldTable::default(),
-                )
-                .await
-                .map_err(|e| format!("binding queue {main} to {key}: {e}"))?;
+                ),
+            )
+            .await?;
         }
         // Back through the default exchange to this subscriber's queue alone.
         let mut retry_args = FieldTable::default();
@@ -199,19 +220,21 @@ async fn declare_topology(
             AMQPValue::LongString(main.clone().into()),
         );
         let retry = retry_queue_name(prefix, subscriber.name());
-        channel
-            .queue_declare(short(&retry)?, QueueDeclareOptions::durable(), retry_args)
-            .await
-            .map_err(|e| format!("declaring queue {retry}: {e}"))?;
+        bounded(
+            format!("declaring queue {retry}"),
+            channel.queue_declare(short(&retry)?, QueueDeclareOptions::durable(), retry_args),
+        )
+        .await?;
         let dead = dead_queue_name(prefix, subscriber.name());
-        channel
-            .queue_declare(
+        bounded(
+            format!("declaring queue {dead}"),
+            channel.queue_declare(
                 short(&dead)?,
                 QueueDeclareOptions::durable(),
                 FieldTable::default(),
-            )
-            .await
-            .map_err(|e| format!("declaring queue {dead}: {e}"))?;
+            ),
+        )
+        .await?;
     }
     Ok(())
 }
@@ -309,15 +332,13 @@ impl Publisher {
     async fn open(&self) -> Result<(Connection, Channel), String> {
         let connection = connect(&self.events.rabbitmq_url, "kirana outbox publisher").await?;
         let setup = async {
-            let channel = connection
-                .create_channel()
-                .await
-                .map_err(|e| format!("opening a channel: {e}"))?;
+            let channel = bounded("opening a channel", connection.create_channel()).await?;
             declare_topology(&channel, &self.events, self.bus.subscribers()).await?;
-            channel
-                .confirm_select(ConfirmSelectOptions::default())
-                .await
-                .map_err(|e| format!("enabling publisher confirms: {e}"))?;
+            bounded(
+                "enabling publisher confirms",
+                channel.confirm_select(ConfirmSelectOptions::default()),
+            )
+            .await?;
             Ok::<_, String>(channel)
         };
         match setup.await {
@@ -383,19 +404,17 @@ impl Publisher {
                 .with_content_type("application/json".into())
                 .with_delivery_mode(2)
                 .with_timestamp(u64::try_from(entry.created_at.and_utc().timestamp()).unwrap_or(0));
-            match channel
-                .basic_publish(
-                    exchange.clone(),
-                    routing_key,
-                    BasicPublishOptions::default(),
-                    &body,
-                    properties,
-                )
-                .await
-            {
+            let publish = channel.basic_publish(
+                exchange.clone(),
+                routing_key,
+                BasicPublishOptions::default(),
+                &body,
+                properties,
+            );
+            match bounded("publishing", publish).await {
                 Ok(confirm) => waiting.push((entry, confirm)),
                 Err(e) => {
-                    let error = format!("publishing failed: {e}");
+                    let error = format!("not published: {e}");
                     broken = Some(error.clone());
                     outcomes.push(Published::Failed(entry, error));
                 }
@@ -537,12 +556,9 @@ impl Consumers {
     async fn open(&self) -> Result<Connection, String> {
         let connection = connect(&self.events.rabbitmq_url, "kirana event consumers").await?;
         let setup = async {
-            let channel = connection
-                .create_channel()
-                .await
-                .map_err(|e| format!("opening a channel: {e}"))?;
+            let channel = bounded("opening a channel", connection.create_channel()).await?;
             declare_topology(&channel, &self.events, self.bus.subscribers()).await?;
-            let _ = channel.close(200, "OK".into()).await;
+            let _ = bounded("closing a channel", channel.close(200, "OK".into())).await;
             Ok::<_, String>(())
         };
         match setup.await {
@@ -565,29 +581,29 @@ impl Consumers {
         let mut loops = Vec::new();
         for subscriber in self.bus.subscribers() {
             let queue = queue_name(&self.events.queue_prefix, subscriber.name());
-            let channel = connection
-                .create_channel()
-                .await
-                .map_err(|e| format!("opening a channel: {e}"))?;
-            channel
-                .basic_qos(self.events.prefetch, BasicQosOptions::default())
-                .await
-                .map_err(|e| format!("setting prefetch: {e}"))?;
+            let channel = bounded("opening a channel", connection.create_channel()).await?;
+            bounded(
+                "setting prefetch",
+                channel.basic_qos(self.events.prefetch, BasicQosOptions::default()),
+            )
+            .await?;
             // Retries and dead letters are published with confirms before the original
             // is acknowledged.
-            channel
-                .confirm_select(ConfirmSelectOptions::default())
-                .await
-                .map_err(|e| format!("enabling publisher confirms: {e}"))?;
-            let consumer = channel
-                .basic_consume(
+            bounded(
+                "enabling publisher confirms",
+                channel.confirm_select(ConfirmSelectOptions::default()),
+            )
+            .await?;
+            let consumer = bounded(
+                format!("consuming {queue}"),
+                channel.basic_consume(
                     short(&queue)?,
                     "".into(),
                     BasicConsumeOptions::default(),
                     FieldTable::default(),
-                )
-                .await
-                .map_err(|e| format!("consuming {queue}: {e}"))?;
+                ),
+            )
+            .await?;
             loops.push(
                 self.clone()
                     .consume(subscriber.clone(), channel, consumer, stop.clone()),
@@ -616,6 +632,14 @@ impl Consumers {
             let next = tokio::select! {
                 next = consumer.next() => next,
                 _ = stop.changed() => return Ok(()),
+                // A connection that died without the stream noticing must not leave this
+                // consumer waiting for ever.
+                _ = tokio::time::sleep(LIVENESS_CHECK) => {
+                    if channel.status().connected() {
+                        continue;
+                    }
+                    return Err(format!("{name}: the channel closed"));
+                }
             };
             let delivery = match next {
                 Some(Ok(delivery)) => delivery,
@@ -704,26 +728,29 @@ impl Consumers {
         if !dead {
             properties = properties.with_expiration(self.events.retry_delay_ms.to_string().into());
         }
-        let confirm = channel
-            .basic_publish(
+        let confirm = bounded(
+            format!("publishing to {queue}"),
+            channel.basic_publish(
                 "".into(),
                 short(&queue)?,
                 BasicPublishOptions::default(),
                 &delivery.data,
                 properties,
-            )
-            .await
-            .map_err(|e| format!("publishing to {queue}: {e}"))?;
+            ),
+        )
+        .await?;
         match tokio::time::timeout(CONFIRM_TIMEOUT, confirm).await {
             Ok(Ok(confirmation)) if confirmation.is_ack() => ack(&delivery).await,
             outcome => {
                 // Leave the original with the broker: it comes back after reconnecting.
-                let _ = delivery
-                    .nack(BasicNackOptions {
+                let _ = bounded(
+                    "requeueing",
+                    delivery.nack(BasicNackOptions {
                         requeue: true,
                         ..BasicNackOptions::default()
-                    })
-                    .await;
+                    }),
+                )
+                .await;
                 Err(match outcome {
                     Ok(Ok(_)) => format!("the broker did not take the message for {queue}"),
                     Ok(Err(e)) => format!("no confirm for {queue}: {e}"),
@@ -735,11 +762,9 @@ impl Consumers {
 }
 
 async fn ack(delivery: &lapin::message::Delivery) -> Result<(), String> {
-    delivery
-        .ack(BasicAckOptions::default())
+    bounded("acknowledging", delivery.ack(BasicAckOptions::default()))
         .await
         .map(|_| ())
-        .map_err(|e| format!("acknowledging: {e}"))
 }
 
 /// The attempt count a message carries (0 on its first delivery).

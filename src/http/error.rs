@@ -55,6 +55,10 @@ pub enum AppError {
     Forbidden(String),
     #[error("{0}")]
     NotFound(String),
+    /// A 404 naming the fields that refer to something that does not exist (a body's
+    /// `variant_id` that names no variant): well-formed, but nothing to act on.
+    #[error("the request refers to something that does not exist")]
+    Missing(Vec<FieldError>),
     #[error("method not allowed")]
     MethodNotAllowed { allow: Vec<&'static str> },
     #[error("{0}")]
@@ -91,13 +95,27 @@ impl AppError {
         AppError::Validation(vec![FieldError::new(field, message)])
     }
 
+    /// `field` holds a value another record already has (a slug, a name, a GSTIN): a 409
+    /// naming the field, since the same request could succeed against another state.
+    pub fn taken(field: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::FieldConflict(
+            "a record with this value already exists".into(),
+            vec![FieldError::new(field, message)],
+        )
+    }
+
+    /// `field` names something that does not exist: a 404 naming the field.
+    pub fn missing(field: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::Missing(vec![FieldError::new(field, message)])
+    }
+
     fn slug(&self) -> &'static str {
         match self {
             AppError::Validation(_) => "validation",
             AppError::BadRequest(_) => "bad-request",
             AppError::Unauthorized | AppError::Unauthenticated(_) => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
-            AppError::NotFound(_) => "not-found",
+            AppError::NotFound(_) | AppError::Missing(_) => "not-found",
             AppError::MethodNotAllowed { .. } => "method-not-allowed",
             AppError::Conflict(_) | AppError::FieldConflict(..) => "conflict",
             AppError::PayloadTooLarge { .. } => "payload-too-large",
@@ -120,7 +138,9 @@ impl AppError {
             other => other.to_string(),
         };
         let errors = match self {
-            AppError::Validation(errors) | AppError::FieldConflict(_, errors) => errors.clone(),
+            AppError::Validation(errors)
+            | AppError::Missing(errors)
+            | AppError::FieldConflict(_, errors) => errors.clone(),
             _ => Vec::new(),
         };
         Problem {
@@ -140,7 +160,7 @@ impl ResponseError for AppError {
             AppError::Validation(_) | AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthorized | AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::NotFound(_) | AppError::Missing(_) => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict(_) | AppError::FieldConflict(..) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,

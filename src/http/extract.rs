@@ -122,27 +122,79 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
         return Err(AppError::BadRequest("the request body is empty".into()));
     }
     let mut de = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => field_error(&path, &inner),
-            // serde_json reports a number or a list where an enum's name belongs as a
-            // syntax error; in JSON that parses, it is that field's wrong type.
-            serde_json::error::Category::Syntax
-                if path != "." && serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() =>
-            {
-                AppError::Validation(vec![FieldError::new(
-                    path,
-                    "has the wrong type: expected one of its named values",
-                )])
-            }
-            _ => AppError::BadRequest(format!("malformed JSON: {inner}")),
+    let value = match serde_path_to_error::deserialize(&mut de) {
+        Ok(value) => value,
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            return Err(match inner.classify() {
+                // JSON has one kind of number: 7.0 is the integer 7 (as JSON Schema says).
+                serde_json::error::Category::Data
+                    if inner
+                        .to_string()
+                        .starts_with("invalid type: floating point") =>
+                {
+                    match integral_retry(body) {
+                        Some(result) => return result,
+                        None => field_error(&path, &inner),
+                    }
+                }
+                serde_json::error::Category::Data => field_error(&path, &inner),
+                // serde_json reports a number or a list where an enum's name belongs as a
+                // syntax error; in JSON that parses, it is that field's wrong type.
+                serde_json::error::Category::Syntax
+                    if path != "."
+                        && serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() =>
+                {
+                    AppError::Validation(vec![FieldError::new(
+                        path,
+                        "has the wrong type: expected one of its named values",
+                    )])
+                }
+                _ => AppError::BadRequest(format!("malformed JSON: {inner}")),
+            });
         }
-    })?;
+    };
     de.end()
         .map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))?;
     Ok(value)
+}
+
+/// The body again with every whole-valued float (`7.0`) made an integer, when it has one;
+/// what deserialising that gives. Runs only after a float was refused, so a request with
+/// plain integers never pays for it.
+fn integral_retry<T: DeserializeOwned>(body: &[u8]) -> Option<Result<T, AppError>> {
+    fn integralize(value: &mut serde_json::Value) -> bool {
+        match value {
+            serde_json::Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+                let Some(f) = n.as_f64() else {
+                    return false;
+                };
+                // Within ±2^53 a float holds every integer exactly.
+                if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 {
+                    *value = serde_json::Value::from(f as i64);
+                    true
+                } else {
+                    false
+                }
+            }
+            serde_json::Value::Array(items) => items
+                .iter_mut()
+                .fold(false, |changed, v| integralize(v) | changed),
+            serde_json::Value::Object(map) => map
+                .values_mut()
+                .fold(false, |changed, v| integralize(v) | changed),
+            _ => false,
+        }
+    }
+    let mut value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    if !integralize(&mut value) {
+        return None;
+    }
+    Some(serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        field_error(&path, &e.into_inner())
+    }))
 }
 
 fn field_error(path: &str, e: &serde_json::Error) -> AppError {
@@ -232,6 +284,24 @@ mod tests {
                 r#"{"customer":"a","lines":[{"sku":"x","quantity":1},{"sku":"y","quantity":-2}]}"#
             ),
             "lines[1].quantity"
+        );
+    }
+
+    #[test]
+    fn whole_floats_are_integers_and_fractions_are_not() {
+        let order = parse_json::<Order>(
+            br#"{"customer":"a","lines":[{"sku":"x","quantity":7.0},{"sku":"y","quantity":2}]}"#,
+        )
+        .expect("7.0 is the integer 7");
+        assert_eq!(order.lines[0].quantity, 7);
+        assert_eq!(order.lines[1].quantity, 2);
+        assert_eq!(
+            field_of(r#"{"customer":"a","lines":[{"sku":"x","quantity":7.5}]}"#),
+            "lines[0].quantity"
+        );
+        assert_eq!(
+            field_of(r#"{"customer":"a","lines":[{"sku":"x","quantity":-3.0}]}"#),
+            "lines[0].quantity"
         );
     }
 

@@ -55,11 +55,14 @@ fn parse_key(value: Option<&HeaderValue>) -> Result<IdempotencyKey, AppError> {
         .strip_prefix('"')
         .and_then(|t| t.strip_suffix('"'))
         .unwrap_or(text);
-    if text.is_empty() || text.len() > 255 || !text.bytes().all(|b| b.is_ascii_graphic()) {
+    if text.is_empty() || text.len() > KEY_MAX_LEN || !text.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(invalid());
     }
     Ok(IdempotencyKey(Some(text.to_string())))
 }
+
+/// The longest `Idempotency-Key` taken (visible ASCII only).
+pub const KEY_MAX_LEN: usize = 255;
 
 /// Runs idempotent writes; one per application, shared by every route that needs it.
 #[derive(Clone)]

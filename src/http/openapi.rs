@@ -79,6 +79,20 @@ pub fn finished_document(
                 .cloned()
                 .unwrap_or_default();
             let idempotent = params.iter().any(|p| p["name"] == "Idempotency-Key");
+            // The key's rule lives in one place (`http::idempotency`); its schema says it.
+            if let Some(list) = op.get_mut("parameters").and_then(Value::as_array_mut) {
+                for param in list.iter_mut() {
+                    if param["name"] == "Idempotency-Key" {
+                        param["schema"] = json!({
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": crate::http::idempotency::KEY_MAX_LEN,
+                            "pattern": "^[!-~]+$",
+                            "description": "1 to 255 visible ASCII characters; one per intended effect"
+                        });
+                    }
+                }
+            }
             let mut problems: Vec<(&str, &str)> = Vec::new();
             if has_body || !params.is_empty() {
                 problems.push(("400", "A field is invalid; `errors` names each one"));
@@ -86,6 +100,8 @@ pub fn finished_document(
             match access {
                 Some(Access::Public) | None => {
                     op.insert("security".into(), json!([{}]));
+                    // Open to anyone, but a credential that is sent is checked.
+                    problems.push(("401", "A credential was sent and is no longer valid"));
                 }
                 Some(Access::Authenticated) => {
                     op.insert(
@@ -110,6 +126,11 @@ pub fn finished_document(
             }
             if path.contains('{') {
                 problems.push(("404", "Nothing with this id (or not the caller's)"));
+            } else if has_body || !params.is_empty() {
+                problems.push((
+                    "404",
+                    "A field names something that does not exist; `errors` names it",
+                ));
             }
             if upper != "GET" {
                 problems.push(("409", "The current state refuses the change"));

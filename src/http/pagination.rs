@@ -15,6 +15,7 @@ pub const MAX_LIMIT: usize = 100;
 #[derive(Debug, Default, Clone, Deserialize, IntoParams)]
 pub struct PageQuery {
     /// How many items to return (1 to 100, default 25).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -28,7 +28,9 @@ pub struct CartRow {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CartCustomer {
     pub customer_id: Option<String>,
+    #[schema(max_length = 200)]
     pub name: Option<String>,
+    #[schema(schema_with = crate::contracts::fields::schema::gstin_or_null)]
     pub buyer_gstin: Option<String>,
 }
 
@@ -185,7 +187,9 @@ pub struct SessionRow {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct DenominationCount {
     /// The face value in minor units (50000 = a ₹500 note).
+    #[schema(minimum = 1, maximum = 10_000_000_000_000_i64)]
     pub denomination_minor: i64,
+    #[schema(minimum = 0, maximum = 1_000_000)]
     pub count: i64,
 }
 

@@ -22,6 +22,7 @@ use crate::http::{AppError, FieldError};
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterInput {
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub name: String,
     pub location_id: String,
 }
@@ -30,6 +31,7 @@ pub struct RegisterInput {
 #[serde(deny_unknown_fields)]
 pub struct OpenSessionInput {
     /// Cash counted into the drawer at opening, in minor units.
+    #[schema(minimum = 0, maximum = 100_000_000)]
     pub opening_float_minor: i64,
 }
 
@@ -37,8 +39,10 @@ pub struct OpenSessionInput {
 #[serde(deny_unknown_fields)]
 pub struct ScanInput {
     /// A barcode or SKU as scanned or typed.
+    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
     pub code: String,
     #[serde(default = "one")]
+    #[schema(minimum = 1, maximum = 10_000)]
     pub quantity: i64,
 }
 
@@ -50,11 +54,14 @@ fn one() -> i64 {
 #[serde(deny_unknown_fields)]
 pub struct TenderInput {
     /// `cash`, `card` or `upi`.
+    #[schema(pattern = "^(cash|card|upi)$")]
     pub kind: String,
     /// What was handed over: for cash, the notes given (change is worked out); for card
     /// and UPI, the amount charged.
+    #[schema(minimum = 1, maximum = 10_000_000_000_000_i64)]
     pub amount_minor: i64,
     /// Card terminal or UPI transaction reference (required for those).
+    #[schema(max_length = 100)]
     pub reference: Option<String>,
 }
 
@@ -64,6 +71,7 @@ pub struct TenderInput {
 #[schema(as = PosSaleInput)]
 #[serde(deny_unknown_fields)]
 pub struct SaleInput {
+    #[schema(min_items = 1)]
     pub tenders: Vec<TenderInput>,
 }
 
@@ -272,10 +280,8 @@ fn session_view(session: SessionRow, report: SessionReport) -> SessionView {
 
 impl Carts {
     pub async fn create_register(&self, input: RegisterInput) -> Result<RegisterView, AppError> {
-        let name = input.name.trim().to_string();
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(AppError::invalid("name", "must be 1 to 100 characters"));
-        }
+        let name = crate::contracts::fields::text(&input.name, "name", 100)
+            .map_err(|e| AppError::Validation(vec![e]))?;
         if !self
             .inventory
             .active_locations()
@@ -446,10 +452,9 @@ impl Carts {
         if !(1..=super::service::MAX_LINE_QUANTITY).contains(&input.quantity) {
             return Err(AppError::invalid("quantity", "must be at least 1"));
         }
-        let code = input.code.trim();
-        if code.is_empty() || code.len() > 64 {
-            return Err(AppError::invalid("code", "must be 1 to 64 characters"));
-        }
+        let code = crate::contracts::fields::text(&input.code, "code", 64)
+            .map_err(|e| AppError::Validation(vec![e]))?;
+        let code = code.as_str();
         let (session, _) = self.open(session_id).await?;
         let variant = self
             .catalog
@@ -484,24 +489,11 @@ impl Carts {
     ) -> Result<CartView, AppError> {
         let mut customer = CartCustomer {
             customer_id: input.customer_id.filter(|c| !c.trim().is_empty()),
-            name: input
-                .name
-                .map(|n| n.trim().to_string())
-                .filter(|n| !n.is_empty()),
+            name: crate::contracts::fields::optional_text(input.name.as_deref(), "name", 200)
+                .map_err(|e| AppError::Validation(vec![e]))?,
             buyer_gstin: None,
         };
-        if customer
-            .name
-            .as_ref()
-            .is_some_and(|n| n.chars().count() > 200)
-        {
-            return Err(AppError::invalid("name", "must be at most 200 characters"));
-        }
-        if let Some(g) = input
-            .buyer_gstin
-            .as_deref()
-            .filter(|g| !g.trim().is_empty())
-        {
+        if let Some(g) = input.buyer_gstin.as_deref() {
             customer.buyer_gstin = Some(Gstin::parse(g, "buyer_gstin")?.as_str().to_string());
         }
         let (session, _) = self.open(session_id).await?;

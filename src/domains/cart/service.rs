@@ -42,18 +42,21 @@ const SHIPPING_SAC: &str = "996812";
 #[serde(deny_unknown_fields)]
 pub struct LineInputBody {
     pub variant_id: String,
+    #[schema(minimum = 1, maximum = 10_000)]
     pub quantity: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuantityBody {
+    #[schema(minimum = 0, maximum = 10_000)]
     pub quantity: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DiscountCodeBody {
+    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
     pub code: String,
 }
 
@@ -61,16 +64,19 @@ pub struct DiscountCodeBody {
 #[serde(deny_unknown_fields)]
 pub struct CheckoutInput {
     /// Where receipts go; required for guests.
+    #[schema(schema_with = crate::contracts::fields::schema::email_or_null)]
     pub email: Option<String>,
     pub shipping_address: PostalAddress,
     /// Defaults to the shipping address.
     pub billing_address: Option<PostalAddress>,
     /// A business buyer's GSTIN, printed on the invoice (B2B).
+    #[schema(schema_with = crate::contracts::fields::schema::gstin_or_null)]
     pub buyer_gstin: Option<String>,
     /// One of the cart's `shipping_options` (`method`); the cheapest when left out.
     pub shipping_method: Option<String>,
     /// `online` (the default: pay after placing, e.g. with Razorpay) or `cod` (cash on
     /// delivery: the order is confirmed unpaid, with the rate's COD surcharge).
+    #[schema(value_type = Option<String>, pattern = "^(online|cod)$")]
     pub payment_method: Option<String>,
 }
 
@@ -85,15 +91,21 @@ pub struct ShipChoice {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DiscountInput {
+    #[schema(pattern = r"^\s*[A-Za-z0-9_-]{1,40}\s*$")]
     pub code: String,
     /// `percent` (value in basis points: 1000 = 10 %) or `fixed` (value in minor units).
+    #[schema(pattern = "^(percent|fixed)$")]
     pub kind: String,
+    #[schema(minimum = 1, maximum = 10_000_000_000_000_i64)]
     pub value: i64,
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 10_000_000_000_000_i64)]
     pub min_order_minor: i64,
     pub starts_at: Option<chrono::DateTime<chrono::Utc>>,
     pub ends_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[schema(minimum = 1)]
     pub max_uses: Option<i64>,
+    #[schema(minimum = 1)]
     pub max_uses_per_customer: Option<i64>,
 }
 
@@ -558,7 +570,7 @@ impl Carts {
             let ids = vec![variant_id.to_string()];
             let known = self.catalog.variants(&ids).await?;
             if !known.iter().any(|v| v.status == "active") {
-                return Err(AppError::invalid("variant_id", "is not a variant on sale"));
+                return Err(AppError::missing("variant_id", "is not a variant on sale"));
             }
         }
         let (cart_id, variant) = (cart.id.clone(), variant_id.to_string());
@@ -610,7 +622,7 @@ impl Carts {
                     .await?
                     .is_none()
                 {
-                    return Err(AppError::invalid("code", "is not a discount code"));
+                    return Err(AppError::missing("code", "is not a discount code"));
                 }
                 Some(c)
             }
@@ -679,13 +691,8 @@ impl Carts {
                 .ok(),
             None => shipping.clone(),
         };
-        let email = match input
-            .email
-            .as_deref()
-            .map(str::trim)
-            .filter(|e| !e.is_empty())
-            .map(|e| Email::parse(e, "email"))
-        {
+        // Absent is `null`; an empty string is not an address (the schema says the same).
+        let email = match input.email.as_deref().map(|e| Email::parse(e, "email")) {
             Some(Ok(e)) => Some(e.as_str().to_string()),
             Some(Err(AppError::Validation(e))) => {
                 problems.extend(e);
@@ -694,19 +701,14 @@ impl Carts {
             Some(Err(e)) => return Err(e),
             None => None,
         };
-        let no_email = input.email.as_deref().is_none_or(|e| e.trim().is_empty());
+        let no_email = input.email.is_none();
         if no_email && owner.principal.is_none() {
             problems.push(FieldError::new(
                 "email",
                 "is required to check out as a guest",
             ));
         }
-        let buyer_gstin = match input
-            .buyer_gstin
-            .as_deref()
-            .map(str::trim)
-            .filter(|g| !g.is_empty())
-        {
+        let buyer_gstin = match input.buyer_gstin.as_deref() {
             Some(g) => match Gstin::parse(g, "buyer_gstin") {
                 Ok(g) => Some(g.as_str().to_string()),
                 Err(AppError::Validation(e)) => {

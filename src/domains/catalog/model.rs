@@ -194,15 +194,9 @@ pub fn check_price(minor: i64, field: &str) -> Result<i64, AppError> {
     Ok(minor)
 }
 
+/// Trimmed text of 1 to `max` characters (as sent).
 pub fn check_text(raw: &str, max: usize, field: &str) -> Result<String, AppError> {
-    let text = raw.trim();
-    if text.is_empty() || text.chars().count() > max {
-        return Err(AppError::invalid(
-            field,
-            format!("must be 1 to {max} characters"),
-        ));
-    }
-    Ok(text.to_string())
+    crate::contracts::fields::text(raw, field, max).map_err(|e| AppError::Validation(vec![e]))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -227,15 +221,20 @@ impl ProductStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductOption {
+    #[schema(min_length = 1, max_length = 40, pattern = r"\S")]
     pub name: String,
+    #[schema(min_items = 1, max_items = 100)]
     pub values: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Dimensions {
+    #[schema(minimum = 1, maximum = 10_000)]
     pub length_mm: i32,
+    #[schema(minimum = 1, maximum = 10_000)]
     pub width_mm: i32,
+    #[schema(minimum = 1, maximum = 10_000)]
     pub height_mm: i32,
 }
 

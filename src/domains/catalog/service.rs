@@ -33,17 +33,22 @@ where
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VariantInput {
+    #[schema(pattern = r"^\s*[A-Za-z0-9._/-]{1,64}\s*$")]
     pub sku: String,
     /// EAN-8, UPC-A, EAN-13 or GTIN-14, check digit verified.
+    #[schema(format = "gtin", pattern = r"^\s*(?:[0-9]{8}|[0-9]{12,14})\s*$")]
     pub barcode: Option<String>,
     /// In minor units (paise).
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
     pub price_minor: i64,
     /// A higher "was" price, shown struck through.
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
     pub compare_at_minor: Option<i64>,
     /// One value per product option, e.g. {"Size": "M"}.
     #[serde(default)]
     pub options: BTreeMap<String, String>,
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 1_000_000)]
     pub weight_grams: i32,
     pub dimensions_mm: Option<Dimensions>,
 }
@@ -51,51 +56,76 @@ pub struct VariantInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductInput {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
     /// Made from the name when absent.
+    #[schema(
+        min_length = 1,
+        max_length = 120,
+        pattern = "^[a-z0-9]+(?:-[a-z0-9]+)*$"
+    )]
     pub slug: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 20_000)]
     pub description: String,
     /// `draft` by default.
     pub status: Option<ProductStatus>,
     /// The owning seller; only with `catalog.manage_all` (others own what they create).
     pub seller_id: Option<String>,
+    #[schema(pattern = r"^\s*(?:[0-9]{4}|[0-9]{6}|[0-9]{8})\s*$")]
     pub hsn_code: String,
     /// GST rate in basis points (1800 = 18 %), one of `catalog.gst_rates_bp`.
+    #[schema(minimum = 0, maximum = 10_000)]
     pub gst_rate_bp: i32,
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub category_ids: Vec<String>,
     #[serde(default)]
+    #[schema(max_items = 3)]
     pub options: Vec<ProductOption>,
+    #[schema(min_items = 1, max_items = 100)]
     pub variants: Vec<VariantInput>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductPatch {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: Option<String>,
+    #[schema(
+        min_length = 1,
+        max_length = 120,
+        pattern = "^[a-z0-9]+(?:-[a-z0-9]+)*$"
+    )]
     pub slug: Option<String>,
+    #[schema(max_length = 20_000)]
     pub description: Option<String>,
     pub status: Option<ProductStatus>,
+    #[schema(pattern = r"^\s*(?:[0-9]{4}|[0-9]{6}|[0-9]{8})\s*$")]
     pub hsn_code: Option<String>,
+    #[schema(minimum = 0, maximum = 10_000)]
     pub gst_rate_bp: Option<i32>,
     /// Replaces the product's categories.
+    #[schema(max_items = 20)]
     pub category_ids: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VariantPatch {
+    #[schema(pattern = r"^\s*[A-Za-z0-9._/-]{1,64}\s*$")]
     pub sku: Option<String>,
     /// `null` removes the barcode.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub barcode: Option<Option<String>>,
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
     pub price_minor: Option<i64>,
     /// `null` removes the compare-at price.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<i64>)]
     pub compare_at_minor: Option<Option<i64>>,
+    #[schema(minimum = 0, maximum = 1_000_000)]
     pub weight_grams: Option<i32>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Dimensions>)]
@@ -105,7 +135,13 @@ pub struct VariantPatch {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CategoryInput {
+    #[schema(min_length = 1, max_length = 120, pattern = r"\S")]
     pub name: String,
+    #[schema(
+        min_length = 1,
+        max_length = 120,
+        pattern = "^[a-z0-9]+(?:-[a-z0-9]+)*$"
+    )]
     pub slug: Option<String>,
     pub parent_id: Option<String>,
     #[serde(default)]
@@ -115,7 +151,13 @@ pub struct CategoryInput {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CategoryPatch {
+    #[schema(min_length = 1, max_length = 120, pattern = r"\S")]
     pub name: Option<String>,
+    #[schema(
+        min_length = 1,
+        max_length = 120,
+        pattern = "^[a-z0-9]+(?:-[a-z0-9]+)*$"
+    )]
     pub slug: Option<String>,
     /// Moves the category; `null` makes it a root. It cannot go under itself.
     #[serde(default, deserialize_with = "double_option")]
@@ -707,7 +749,7 @@ impl Catalog {
             let mut slug = slug.as_str().to_string();
             if store::slug_taken(conn, &slug, None)? {
                 if input.slug.is_some() {
-                    return Err(AppError::invalid(
+                    return Err(AppError::taken(
                         "slug",
                         "is already used by another product",
                     ));
@@ -875,7 +917,7 @@ impl Catalog {
                 if let Some(slug) = &changes.slug
                     && store::slug_taken(conn, slug, Some(&product.id))?
                 {
-                    return Err(AppError::invalid(
+                    return Err(AppError::taken(
                         "slug",
                         "is already used by another product",
                     ));
@@ -1031,16 +1073,13 @@ impl Catalog {
                     && !store::skus_taken(conn, std::slice::from_ref(sku), Some(&variant.id))?
                         .is_empty()
                 {
-                    return Err(AppError::invalid(
-                        "sku",
-                        "is already used by another variant",
-                    ));
+                    return Err(AppError::taken("sku", "is already used by another variant"));
                 }
                 if let Some(Some(code)) = &changes.barcode
                     && !store::barcodes_taken(conn, std::slice::from_ref(code), Some(&variant.id))?
                         .is_empty()
                 {
-                    return Err(AppError::invalid(
+                    return Err(AppError::taken(
                         "barcode",
                         "is already used by another variant",
                     ));
@@ -1125,7 +1164,7 @@ impl Catalog {
                     .read(move |conn| {
                         let all = store::categories(conn)?;
                         let Some(root) = all.iter().find(|c| c.id == key || c.slug == key) else {
-                            return Err(AppError::invalid("category", "is not a category"));
+                            return Err(AppError::missing("category", "is not a category"));
                         };
                         Ok(all
                             .iter()
@@ -1292,7 +1331,7 @@ impl Catalog {
         };
         self.change(move |conn| {
             if store::category_slug_taken(conn, slug.as_str(), None)? {
-                return Err(AppError::invalid(
+                return Err(AppError::taken(
                     "slug",
                     "is already used by another category",
                 ));
@@ -1301,7 +1340,7 @@ impl Catalog {
             let path = match &input.parent_id {
                 Some(parent) => {
                     let parent = store::category(conn, parent)?
-                        .ok_or_else(|| AppError::invalid("parent_id", "is not a category"))?;
+                        .ok_or_else(|| AppError::missing("parent_id", "is not a category"))?;
                     format!("{}{id}/", parent.path)
                 }
                 None => format!("/{id}/"),
@@ -1355,7 +1394,7 @@ impl Catalog {
             }
             if let Some(slug) = slug {
                 if store::category_slug_taken(conn, slug.as_str(), Some(&row.id))? {
-                    return Err(AppError::invalid(
+                    return Err(AppError::taken(
                         "slug",
                         "is already used by another category",
                     ));
@@ -1371,7 +1410,7 @@ impl Catalog {
                 let new_path = match &parent {
                     Some(parent_id) => {
                         let parent = store::category(conn, parent_id)?
-                            .ok_or_else(|| AppError::invalid("parent_id", "is not a category"))?;
+                            .ok_or_else(|| AppError::missing("parent_id", "is not a category"))?;
                         if parent.path.starts_with(&old_path) {
                             return Err(AppError::invalid(
                                 "parent_id",
@@ -1628,7 +1667,7 @@ impl Catalog {
             }
             if let Some(s) = slug {
                 if store::collection_slug_taken(conn, s.as_str(), Some(&row.id))? {
-                    return Err(AppError::invalid(
+                    return Err(AppError::taken(
                         "slug",
                         "is already used by another collection",
                     ));
@@ -1796,7 +1835,7 @@ impl Catalog {
                 // Accounts are the users domain's: the foreign key tells us which exist.
                 store::set_members(conn, &list.id, &unique).map_err(|e| match e {
                     AppError::BadRequest(m) if m == crate::http::MISSING_REFERENCE => {
-                        AppError::invalid("user_ids", "names an account that does not exist")
+                        AppError::missing("user_ids", "names an account that does not exist")
                     }
                     other => other,
                 })?;
@@ -1885,8 +1924,15 @@ impl Catalog {
 #[serde(deny_unknown_fields)]
 pub struct CollectionInput {
     /// Required when creating.
+    #[schema(min_length = 1, max_length = 120, pattern = r"\S")]
     pub name: Option<String>,
+    #[schema(
+        min_length = 1,
+        max_length = 120,
+        pattern = "^[a-z0-9]+(?:-[a-z0-9]+)*$"
+    )]
     pub slug: Option<String>,
+    #[schema(max_length = 5_000)]
     pub description: Option<String>,
     pub position: Option<i32>,
 }
@@ -1895,6 +1941,7 @@ pub struct CollectionInput {
 #[serde(deny_unknown_fields)]
 pub struct CollectionProducts {
     /// In the order the storefront shows them.
+    #[schema(max_items = 500)]
     pub product_ids: Vec<String>,
 }
 
@@ -1926,6 +1973,7 @@ fn collection_view(
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PriceListInput {
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub name: String,
     pub active: Option<bool>,
 }
@@ -1935,18 +1983,21 @@ pub struct PriceListInput {
 pub struct PriceEntry {
     pub variant_id: String,
     /// `null` removes the variant from the list.
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
     pub price_minor: Option<i64>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PriceListPrices {
+    #[schema(min_items = 1, max_items = 1000)]
     pub prices: Vec<PriceEntry>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PriceListMembers {
+    #[schema(max_items = 10_000)]
     pub user_ids: Vec<String>,
 }
 
@@ -1987,6 +2038,7 @@ fn price_list_view(
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SaleInput {
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
     pub price_minor: i64,
     pub starts_at: chrono::DateTime<chrono::Utc>,
     /// Open-ended when absent.

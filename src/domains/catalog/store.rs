@@ -881,7 +881,7 @@ pub fn insert_price_list(conn: &mut DbConnection, row: &PriceListRow) -> Result<
         .optional()?
         .is_some();
     if taken {
-        return Err(AppError::invalid(
+        return Err(AppError::taken(
             "name",
             "is already used by another price list",
         ));

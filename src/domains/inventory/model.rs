@@ -112,19 +112,9 @@ impl PoStatus {
 
 pub use crate::contracts::gst::{Gstin, gstin_check_char};
 
-/// Trimmed text of 1 to `max` characters.
+/// Trimmed text of 1 to `max` characters (as sent).
 pub fn check_text(raw: &str, field: &str, max: usize) -> Result<String, AppError> {
-    let t = raw.trim();
-    if t.is_empty() {
-        return Err(AppError::invalid(field, "must not be empty"));
-    }
-    if t.chars().count() > max {
-        return Err(AppError::invalid(
-            field,
-            format!("must be at most {max} characters"),
-        ));
-    }
-    Ok(t.to_string())
+    crate::contracts::fields::text(raw, field, max).map_err(|e| AppError::Validation(vec![e]))
 }
 
 pub fn check_positive(q: i64, field: &str) -> Result<i64, AppError> {

@@ -33,6 +33,7 @@ const MAX_TTL_SECS: u64 = 30 * 86_400;
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LocationInput {
+    #[schema(min_length = 1, max_length = 120, pattern = r"\S")]
     pub name: String,
     pub kind: LocationKind,
 }
@@ -40,6 +41,7 @@ pub struct LocationInput {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LocationPatch {
+    #[schema(min_length = 1, max_length = 120, pattern = r"\S")]
     pub name: Option<String>,
     /// `false` deactivates: no new stock may arrive or be reserved there.
     pub active: Option<bool>,
@@ -52,12 +54,15 @@ pub struct AdjustmentInput {
     pub variant_id: String,
     pub location_id: String,
     /// The change of on-hand stock: positive adds, negative removes; never zero.
+    #[schema(minimum = -1_000_000_000, maximum = 1_000_000_000)]
     pub quantity: i64,
     /// Why (a count, damage, theft, a return): required.
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
     pub reason: String,
     /// `adjustment` (default) or `return`.
     pub kind: Option<MovementKind>,
     /// An order or document the change belongs to.
+    #[schema(min_length = 1, max_length = 120, pattern = r"\S")]
     pub reference: Option<String>,
 }
 
@@ -70,7 +75,9 @@ pub struct AdjustmentView {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransferLineInput {
+    #[schema(min_length = 1, pattern = r"\S")]
     pub variant_id: String,
+    #[schema(minimum = 1, maximum = 1_000_000_000)]
     pub quantity: i64,
 }
 
@@ -79,7 +86,9 @@ pub struct TransferLineInput {
 pub struct TransferInput {
     pub from_location_id: String,
     pub to_location_id: String,
+    #[schema(min_items = 1)]
     pub lines: Vec<TransferLineInput>,
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
     pub reason: Option<String>,
 }
 
@@ -126,6 +135,7 @@ fn transfer_view((row, lines): store::TransferWithLines) -> TransferView {
 #[serde(deny_unknown_fields)]
 pub struct CountInput {
     pub location_id: String,
+    #[schema(min_items = 1)]
     pub lines: Vec<CountLineInput>,
 }
 
@@ -133,6 +143,7 @@ pub struct CountInput {
 #[serde(deny_unknown_fields)]
 pub struct CountLineInput {
     pub variant_id: String,
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
     pub counted: i64,
 }
 
@@ -157,6 +168,7 @@ pub struct CountView {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ThresholdsInput {
+    #[schema(min_items = 1, max_items = 500)]
     pub thresholds: Vec<ThresholdInput>,
 }
 
@@ -166,6 +178,7 @@ pub struct ThresholdInput {
     pub variant_id: String,
     pub location_id: String,
     /// Available at or below this is low stock; null removes the threshold.
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
     pub threshold: Option<i64>,
 }
 
@@ -204,11 +217,14 @@ pub struct ReorderSuggestion {
 #[serde(deny_unknown_fields)]
 pub struct ReservationInput {
     /// The order (or cart) the stock is held for; one reservation per reference.
+    #[schema(pattern = r"^\s*[A-Za-z0-9_.:~-]{1,120}\s*$")]
     pub reference: String,
     pub location_id: String,
+    #[schema(min_items = 1)]
     pub lines: Vec<TransferLineInput>,
     /// Seconds until an unconfirmed reservation is released by itself; 0 = never.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 2_592_000)]
     pub ttl_secs: u64,
 }
 
@@ -231,13 +247,19 @@ pub struct TransferLineView {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SupplierInput {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
     /// 15 characters: state code, PAN, registration number, `Z`, check character.
+    #[schema(schema_with = crate::contracts::fields::schema::gstin_or_null)]
     pub gstin: Option<String>,
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub contact_name: Option<String>,
+    #[schema(schema_with = crate::contracts::fields::schema::email_or_null)]
     pub email: Option<String>,
+    #[schema(schema_with = crate::contracts::fields::schema::phone_or_null)]
     pub phone: Option<String>,
     /// Days from sending an order to the goods arriving (0 to 365).
+    #[schema(minimum = 0, maximum = 365)]
     pub lead_time_days: Option<i32>,
 }
 
@@ -245,8 +267,10 @@ pub struct SupplierInput {
 #[serde(deny_unknown_fields)]
 pub struct PoLineInput {
     pub variant_id: String,
+    #[schema(minimum = 1, maximum = 1_000_000_000)]
     pub quantity: i64,
     /// In paise.
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub unit_cost_minor: i64,
 }
 
@@ -254,6 +278,7 @@ pub struct PoLineInput {
 #[serde(deny_unknown_fields)]
 pub struct PurchaseOrderInput {
     pub supplier_id: String,
+    #[schema(min_items = 1)]
     pub lines: Vec<PoLineInput>,
 }
 
@@ -268,6 +293,7 @@ pub struct PurchaseOrderPatch {
 #[serde(deny_unknown_fields)]
 pub struct ReceiptInput {
     pub location_id: String,
+    #[schema(min_items = 1)]
     pub lines: Vec<TransferLineInput>,
     /// Accept more than ordered (the supplier sent extra and it is kept).
     #[serde(default)]
@@ -732,7 +758,7 @@ impl Inventory {
             // A seller learns nothing about variants that are not theirs.
             Err(AppError::NotFound("no such variant".into()))
         } else {
-            Err(AppError::Validation(problems))
+            Err(AppError::Missing(problems))
         }
     }
 
@@ -744,7 +770,7 @@ impl Inventory {
         match row {
             Some(l) if l.active || leaving => Ok(()),
             Some(_) => Err(AppError::invalid(field, "this location is deactivated")),
-            None => Err(AppError::invalid(field, "no such location")),
+            None => Err(AppError::missing(field, "no such location")),
         }
     }
 
@@ -781,7 +807,7 @@ impl Inventory {
         self.db
             .write(move |conn| {
                 if store::location_name_taken(conn, &name, None)? {
-                    return Err(AppError::invalid("name", "another location has this name"));
+                    return Err(AppError::taken("name", "another location has this name"));
                 }
                 let id = new_id();
                 store::insert_location(conn, &id, &name, kind.as_str(), now())?;
@@ -811,7 +837,7 @@ impl Inventory {
                 if let Some(name) = &name
                     && store::location_name_taken(conn, name, Some(&id))?
                 {
-                    return Err(AppError::invalid("name", "another location has this name"));
+                    return Err(AppError::taken("name", "another location has this name"));
                 }
                 store::update_location(conn, &id, name.as_deref(), patch.active, now())?;
                 store::location(conn, &id)?
@@ -1780,16 +1806,10 @@ impl Inventory {
             .as_deref()
             .and_then(|e| take(Email::parse(e, "email").map(|e| e.as_str().to_string())));
         let phone = input.phone.as_deref().and_then(|p| {
-            take(check_text(p, "phone", 20).and_then(|p| {
-                if p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) {
-                    Ok(p)
-                } else {
-                    Err(AppError::invalid(
-                        "phone",
-                        "digits, spaces and + - ( ) only",
-                    ))
-                }
-            }))
+            take(
+                crate::contracts::fields::phone(p, "phone")
+                    .map_err(|e| AppError::Validation(vec![e])),
+            )
         });
         if let Some(days) = input.lead_time_days
             && !(0..=365).contains(&days)
@@ -1809,10 +1829,7 @@ impl Inventory {
                 if let Some(g) = &gstin
                     && store::gstin_taken(conn, g)?
                 {
-                    return Err(AppError::invalid(
-                        "gstin",
-                        "another supplier has this GSTIN",
-                    ));
+                    return Err(AppError::taken("gstin", "another supplier has this GSTIN"));
                 }
                 let id = new_id();
                 store::insert_supplier(
@@ -1890,7 +1907,7 @@ impl Inventory {
         self.db
             .write(move |conn| {
                 if store::supplier(conn, &input.supplier_id)?.is_none() {
-                    return Err(AppError::invalid("supplier_id", "no such supplier"));
+                    return Err(AppError::missing("supplier_id", "no such supplier"));
                 }
                 let id = new_id();
                 let lines: Vec<(String, i64, i64)> = input

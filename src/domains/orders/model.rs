@@ -256,6 +256,7 @@ pub struct ReturnRow {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ReturnLine {
     pub line_no: i32,
+    #[schema(minimum = 1, maximum = 1_000_000_000)]
     pub quantity: i64,
     /// Exchange: the variant to send instead (same product), if any.
     #[serde(default)]

@@ -117,12 +117,14 @@ impl Viewer {
 #[serde(deny_unknown_fields)]
 pub struct LineQuantity {
     pub line_no: i32,
+    #[schema(minimum = 1, maximum = 1_000_000_000)]
     pub quantity: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FulfilInput {
+    #[schema(min_items = 1)]
     pub lines: Vec<LineQuantity>,
 }
 
@@ -130,20 +132,25 @@ pub struct FulfilInput {
 #[serde(deny_unknown_fields)]
 pub struct TransitionInput {
     /// `shipped`, `delivered` or `completed` (until the shipping domain reports these).
+    #[schema(pattern = "^(shipped|delivered|completed)$")]
     pub to: String,
+    #[schema(max_length = 500)]
     pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CancelInput {
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReturnInput {
+    #[schema(min_items = 1)]
     pub lines: Vec<ReturnLine>,
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
     pub reason: String,
 }
 
@@ -151,6 +158,7 @@ pub struct ReturnInput {
 #[serde(deny_unknown_fields)]
 pub struct ReceiveReturnInput {
     /// `restock` (back into stock at `location_id`) or `write_off` (damaged).
+    #[schema(pattern = "^(restock|write_off)$")]
     pub disposition: String,
     pub location_id: Option<String>,
 }
@@ -1304,10 +1312,8 @@ impl Orders {
                 ));
             }
         };
-        let note = input
-            .note
-            .map(|n| n.trim().chars().take(500).collect::<String>())
-            .filter(|n| !n.is_empty());
+        let note = crate::contracts::fields::optional_text(input.note.as_deref(), "note", 500)
+            .map_err(|e| AppError::Validation(vec![e]))?;
         let (actor, id) = (who.user_id().to_string(), id.to_string());
         self.db
             .write(move |conn| {
@@ -1337,9 +1343,8 @@ impl Orders {
         };
         let id = id.to_string();
         let this = self.clone_parts();
-        let reason = reason
-            .map(|r| r.trim().chars().take(500).collect::<String>())
-            .filter(|r| !r.is_empty());
+        let reason = crate::contracts::fields::optional_text(reason.as_deref(), "reason", 500)
+            .map_err(|e| AppError::Validation(vec![e]))?;
         self.db
             .write(move |conn| {
                 let now = now();
@@ -1423,10 +1428,8 @@ impl Orders {
         order_id: &str,
         input: ReturnInput,
     ) -> Result<ReturnView, AppError> {
-        let reason = input.reason.trim().to_string();
-        if reason.is_empty() || reason.chars().count() > 500 {
-            return Err(AppError::invalid("reason", "must be 1 to 500 characters"));
-        }
+        let reason = crate::contracts::fields::text(&input.reason, "reason", 500)
+            .map_err(|e| AppError::Validation(vec![e]))?;
         if input.lines.is_empty() {
             return Err(AppError::invalid("lines", "must not be empty"));
         }

@@ -48,7 +48,9 @@ pub struct CallbackInput {
 #[serde(deny_unknown_fields)]
 pub struct RefundInput {
     /// In minor units; at most what is left of the captured amount.
+    #[schema(minimum = 1, maximum = 10_000_000_000_000_i64)]
     pub amount_minor: i64,
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
     /// The received return this refund pays out (its credit note exists already).
     pub return_id: Option<String>,
@@ -158,10 +160,13 @@ fn unavailable() -> AppError {
 pub struct ManualInput {
     pub order_id: String,
     /// `manual` (bank transfer), `cash`, `card`, `upi` or `cod`.
+    #[schema(pattern = "^(manual|cash|card|upi|cod)$")]
     pub method: String,
     /// The whole balance due, in paise.
+    #[schema(minimum = 1, maximum = 10_000_000_000_000_i64)]
     pub amount_minor: i64,
     /// The UTR, the terminal's or UPI reference (required for `manual`, `card`, `upi`).
+    #[schema(max_length = 100)]
     pub reference: Option<String>,
 }
 
@@ -599,13 +604,18 @@ impl Payments {
         input: RefundInput,
         idempotency_key: &str,
     ) -> Result<RefundRow, AppError> {
-        if input.amount_minor < 1 {
-            return Err(AppError::invalid("amount_minor", "must be at least 1"));
+        if !(1..=crate::contracts::money::MAX_AMOUNT_MINOR).contains(&input.amount_minor) {
+            return Err(AppError::invalid(
+                "amount_minor",
+                format!(
+                    "must be between 1 and {}",
+                    crate::contracts::money::MAX_AMOUNT_MINOR
+                ),
+            ));
         }
-        let reason = input
-            .reason
-            .map(|r| r.trim().chars().take(500).collect::<String>())
-            .filter(|r| !r.is_empty());
+        let reason =
+            crate::contracts::fields::optional_text(input.reason.as_deref(), "reason", 500)
+                .map_err(|e| AppError::Validation(vec![e]))?;
         if let Some(return_id) = &input.return_id {
             // The return must exist and be of the order the payment paid for.
             let pid = payment_id.to_string();

@@ -38,12 +38,14 @@ pub struct ZoneView {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ZoneInput {
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub name: String,
     #[serde(default)]
     pub position: i32,
     #[serde(default = "yes")]
     pub active: bool,
     pub area: ZoneArea,
+    #[schema(min_items = 1)]
     pub rates: Vec<RateRule>,
 }
 
@@ -82,9 +84,13 @@ pub struct ShipmentLine {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Package {
+    #[schema(minimum = 1, maximum = 100_000)]
     pub weight_grams: Option<i64>,
+    #[schema(minimum = 1, maximum = 300)]
     pub length_cm: Option<i64>,
+    #[schema(minimum = 1, maximum = 300)]
     pub width_cm: Option<i64>,
+    #[schema(minimum = 1, maximum = 300)]
     pub height_cm: Option<i64>,
 }
 

@@ -31,6 +31,7 @@ fn yes() -> bool {
 pub struct ZoneArea {
     /// ISO 3166-1 alpha-2 country code; `IN` when left out.
     #[serde(default = "india")]
+    #[schema(pattern = "^[A-Z]{2}$")]
     pub country: String,
     /// Two-digit GST state codes (`29` is Karnataka); empty for the whole country.
     #[serde(default)]
@@ -91,6 +92,7 @@ pub struct ValueSlab {
 #[serde(rename_all = "snake_case")]
 pub struct RateRule {
     /// Shown to the buyer: 1 to 60 characters.
+    #[schema(min_length = 1, max_length = 60, pattern = r"\S")]
     pub name: String,
     #[serde(flatten)]
     pub kind: RateKind,
@@ -450,7 +452,7 @@ pub fn check_zone(area: &ZoneArea, rates: &[RateRule]) -> Vec<FieldError> {
     }
     for (i, rate) in rates.iter().enumerate() {
         let at = format!("rates[{i}]");
-        if rate.name.trim().is_empty() || rate.name.chars().count() > 60 {
+        if crate::contracts::fields::text(&rate.name, "name", 60).is_err() {
             errors.push(FieldError::new(
                 format!("{at}.name"),
                 "must be 1 to 60 characters",

@@ -100,10 +100,10 @@ fn spec(view: &ZoneView) -> ZoneSpec {
 
 fn check_zone_input(input: &ZoneInput) -> Result<(String, ZoneArea, Vec<RateRule>), AppError> {
     let mut problems = rates::check_zone(&input.area, &input.rates);
-    let name = input.name.trim().to_string();
-    if name.is_empty() || name.chars().count() > 100 {
-        problems.push(FieldError::new("name", "must be 1 to 100 characters"));
-    }
+    let name = crate::contracts::fields::text(&input.name, "name", 100).unwrap_or_else(|e| {
+        problems.push(e);
+        String::new()
+    });
     if !problems.is_empty() {
         return Err(AppError::Validation(problems));
     }
@@ -310,7 +310,7 @@ impl Shipping {
             .orders
             .shippable(&input.order_id)
             .await?
-            .ok_or_else(|| AppError::invalid("order_id", "is not an order"))?;
+            .ok_or_else(|| AppError::missing("order_id", "is not an order"))?;
         let location = input
             .location_id
             .clone()

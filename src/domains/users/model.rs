@@ -65,23 +65,11 @@ pub struct UserView {
 
 /// A name and phone number as a person may set them.
 pub fn check_name(name: &str, field: &str) -> Result<String, AppError> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(AppError::invalid(field, "must be 1 to 200 characters"));
-    }
-    Ok(name.to_string())
+    crate::contracts::fields::text(name, field, 200).map_err(|e| AppError::Validation(vec![e]))
 }
 
 pub fn check_phone(phone: &str, field: &str) -> Result<String, AppError> {
-    let digits: String = phone
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
-        .collect();
-    let body = digits.strip_prefix('+').unwrap_or(&digits);
-    if body.len() < 8 || body.len() > 15 || !body.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(AppError::invalid(field, "is not a phone number"));
-    }
-    Ok(digits)
+    crate::contracts::fields::phone(phone, field).map_err(|e| AppError::Validation(vec![e]))
 }
 
 /// An API key as listed (the secret itself is shown once, at creation).
@@ -98,7 +86,9 @@ pub struct ApiKeyView {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileUpdate {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: Option<String>,
+    #[schema(schema_with = crate::contracts::fields::schema::phone_or_null)]
     pub phone: Option<String>,
 }
 
@@ -142,16 +132,24 @@ mod tests {
 #[serde(deny_unknown_fields)]
 pub struct AddressInput {
     /// A short name such as "Home".
+    #[schema(max_length = 50)]
     pub label: Option<String>,
     /// The recipient.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
+    #[schema(schema_with = crate::contracts::fields::schema::phone)]
     pub phone: String,
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub line1: String,
+    #[schema(max_length = 200)]
     pub line2: Option<String>,
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub city: String,
     /// The two-digit GST state code (29 = Karnataka): the place of supply on invoices.
+    #[schema(schema_with = crate::contracts::fields::schema::state_code)]
     pub state_code: String,
     /// Six-digit PIN code.
+    #[schema(schema_with = crate::contracts::fields::schema::pincode)]
     pub pincode: String,
     #[serde(default)]
     pub is_default: bool,
@@ -172,78 +170,42 @@ pub struct Address {
     pub is_default: bool,
 }
 
-fn text(value: &str, field: &str, max: usize) -> Result<String, AppError> {
-    let value = value.trim();
-    if value.is_empty() || value.chars().count() > max {
-        return Err(AppError::invalid(
-            field,
-            format!("must be 1 to {max} characters"),
-        ));
-    }
-    Ok(value.to_string())
-}
-
-fn optional(value: Option<&str>, field: &str, max: usize) -> Result<Option<String>, AppError> {
-    match value.map(str::trim).filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(v) => text(v, field, max).map(Some),
-    }
-}
-
 impl AddressInput {
-    /// Checks every field and reports all problems at once.
+    /// Checks every field and reports all problems at once (the rules a checkout's
+    /// address follows too).
     pub fn check(&self) -> Result<Address, AppError> {
-        let mut errors = Vec::new();
-        let mut keep = |r: Result<String, AppError>| match r {
-            Ok(v) => v,
-            Err(AppError::Validation(mut e)) => {
-                errors.append(&mut e);
-                String::new()
-            }
-            Err(_) => String::new(),
+        let postal = crate::contracts::orders::PostalAddress {
+            name: self.name.clone(),
+            phone: self.phone.clone(),
+            line1: self.line1.clone(),
+            line2: self.line2.clone(),
+            city: self.city.clone(),
+            state_code: self.state_code.clone(),
+            pincode: self.pincode.clone(),
         };
-        let name = keep(text(&self.name, "name", 200));
-        let phone = keep(check_phone(&self.phone, "phone"));
-        let line1 = keep(text(&self.line1, "line1", 200));
-        let city = keep(text(&self.city, "city", 100));
-        let state_code = self.state_code.trim().to_string();
-        if !crate::contracts::gst::is_place_of_supply(&state_code) {
-            errors.push(crate::http::FieldError::new(
-                "state_code",
-                "is not a GST state code (e.g. 29 for Karnataka)",
-            ));
+        let mut errors = Vec::new();
+        let checked = postal.check("").map_err(|e| {
+            errors.extend(e.into_iter().map(|mut f| {
+                f.field = f.field.trim_start_matches('.').to_string();
+                f
+            }))
+        });
+        let label = crate::contracts::fields::optional_text(self.label.as_deref(), "label", 50)
+            .map_err(|e| errors.push(e));
+        match (checked, label) {
+            (Ok(p), Ok(label)) if errors.is_empty() => Ok(Address {
+                label,
+                name: p.name,
+                phone: p.phone,
+                line1: p.line1,
+                line2: p.line2,
+                city: p.city,
+                state_code: p.state_code,
+                pincode: p.pincode,
+                is_default: self.is_default,
+            }),
+            _ => Err(AppError::Validation(errors)),
         }
-        let pincode = self.pincode.trim().to_string();
-        if pincode.len() != 6
-            || !pincode.bytes().all(|b| b.is_ascii_digit())
-            || pincode.starts_with('0')
-        {
-            errors.push(crate::http::FieldError::new(
-                "pincode",
-                "must be a six-digit PIN code",
-            ));
-        }
-        let label = optional(self.label.as_deref(), "label", 50);
-        let line2 = optional(self.line2.as_deref(), "line2", 200);
-        for r in [&label, &line2] {
-            if let Err(AppError::Validation(e)) = r {
-                errors.extend(e.iter().cloned());
-            }
-        }
-        if !errors.is_empty() {
-            return Err(AppError::Validation(errors));
-        }
-        Ok(Address {
-            label: label.unwrap_or(None),
-            name,
-            phone,
-            line1,
-            line2: line2.unwrap_or(None),
-            city,
-            state_code,
-            pincode,
-            is_default: self.is_default,
-        })
     }
 }
 

@@ -48,16 +48,19 @@ fn cookie_policy(users: &Users) -> CookiePolicy {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
+    #[schema(schema_with = crate::contracts::fields::schema::email)]
     pub email: String,
     /// 8 to 256 characters; common passwords are refused.
-    #[schema(value_type = String, format = Password)]
+    #[schema(value_type = String, format = Password, min_length = 8, max_length = 256)]
     pub password: Secret,
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
+    #[schema(schema_with = crate::contracts::fields::schema::email)]
     pub email: String,
     #[schema(value_type = String, format = Password)]
     pub password: Secret,
@@ -223,6 +226,7 @@ pub async fn logout_all(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetRequest {
+    #[schema(schema_with = crate::contracts::fields::schema::email)]
     pub email: String,
 }
 
@@ -242,7 +246,7 @@ pub async fn request_reset(
 pub struct ResetConfirm {
     #[schema(value_type = String, format = Password)]
     pub token: Secret,
-    #[schema(value_type = String, format = Password)]
+    #[schema(value_type = String, format = Password, min_length = 8, max_length = 256)]
     pub new_password: Secret,
 }
 
@@ -285,7 +289,7 @@ pub async fn update_me(
 pub struct PasswordChange {
     #[schema(value_type = String, format = Password)]
     pub current_password: Secret,
-    #[schema(value_type = String, format = Password)]
+    #[schema(value_type = String, format = Password, min_length = 8, max_length = 256)]
     pub new_password: Secret,
     #[serde(default)]
     pub use_cookies: bool,
@@ -325,10 +329,12 @@ pub async fn list_users(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAccount {
+    #[schema(schema_with = crate::contracts::fields::schema::email)]
     pub email: String,
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
     pub role: Role,
-    #[schema(value_type = String, format = Password)]
+    #[schema(value_type = String, format = Password, min_length = 8, max_length = 256)]
     pub password: Secret,
 }
 
@@ -368,6 +374,7 @@ pub async fn get_user(
 pub struct AccessUpdate {
     pub role: Option<Role>,
     /// `active` or `disabled`.
+    #[schema(value_type = Option<String>, pattern = "^(active|disabled)$")]
     pub status: Option<String>,
 }
 

@@ -864,8 +864,20 @@ impl Users {
                         "this is the last active admin; make another admin first".into(),
                     ));
                 }
-                let now = now();
-                store::update_access(conn, &id, role.map(Role::as_str), status.as_deref(), now)?;
+                // Only a real change ends the account's sessions: a PATCH that restates the
+                // current role and status leaves its tokens working.
+                let role = role.filter(|r| *r != user.role());
+                let status = status.filter(|s| *s != user.status);
+                if role.is_some() || status.is_some() {
+                    let now = now();
+                    store::update_access(
+                        conn,
+                        &id,
+                        role.map(Role::as_str),
+                        status.as_deref(),
+                        now,
+                    )?;
+                }
                 store::user_by_id(conn, &id)?
                     .map(|u| u.view())
                     .ok_or_else(|| AppError::internal("updated user vanished"))

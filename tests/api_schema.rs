@@ -1,0 +1,165 @@
+//! The OpenAPI document states the rules the server checks: for the shared text fields,
+//! each sample is accepted by the document's pattern exactly when the server accepts it.
+
+use kirana::contracts::email::Email;
+use kirana::contracts::fields;
+use kirana::contracts::gst::Gstin;
+use regex::Regex;
+use serde_json::Value;
+
+fn document() -> Value {
+    kirana::api_document()
+}
+
+fn property<'a>(doc: &'a Value, schema: &str, name: &str) -> &'a Value {
+    let found = &doc["components"]["schemas"][schema]["properties"][name];
+    assert!(found.is_object(), "{schema}.{name} is not in the document");
+    found
+}
+
+fn pattern(schema: &Value) -> Regex {
+    let text = schema["pattern"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no pattern in {schema}"));
+    Regex::new(text).unwrap_or_else(|e| panic!("pattern {text}: {e}"))
+}
+
+/// Whether the document's rule (pattern and maxLength) takes `sample`.
+fn schema_takes(schema: &Value, sample: &str) -> bool {
+    let short_enough = schema["maxLength"]
+        .as_u64()
+        .is_none_or(|max| sample.chars().count() as u64 <= max);
+    short_enough && pattern(schema).is_match(sample)
+}
+
+#[test]
+fn phones_pin_codes_and_emails_follow_one_rule_in_the_document_and_the_server() {
+    let doc = document();
+    let phone = property(&doc, "PostalAddress", "phone");
+    for sample in [
+        "9845012345",
+        "+91 98450 12345",
+        "(080) 2345-6789",
+        "  +919845012345  ",
+        "98450",
+        "98450123456789012",
+        "+91 98450 12345 678",
+        "12ab567890",
+        "( +919845012345",
+        "++919845012345",
+        "",
+        "   ",
+    ] {
+        assert_eq!(
+            schema_takes(phone, sample),
+            fields::phone(sample, "phone").is_ok(),
+            "phone {sample:?}"
+        );
+    }
+
+    let pin = property(&doc, "PostalAddress", "pincode");
+    for sample in [
+        "560001", " 560001 ", "060001", "56000", "5600011", "56O001", "",
+    ] {
+        assert_eq!(
+            schema_takes(pin, sample),
+            fields::pincode(sample, "pincode").is_ok(),
+            "pincode {sample:?}"
+        );
+    }
+
+    let email = property(&doc, "RegisterRequest", "email");
+    let long_local = format!("{}@example.in", "a".repeat(65));
+    let long_domain = format!("a@{}.in", "b".repeat(260));
+    for sample in [
+        "asha@example.in",
+        "  Asha.Rao@Example.IN ",
+        "asha",
+        "asha@",
+        "@example.in",
+        "a@b",
+        "a b@example.in",
+        "a@@b.in",
+        "a@b..in",
+        "a@.b.in",
+        "a@b.in.",
+        "a\u{1}@b.in",
+        long_local.as_str(),
+        long_domain.as_str(),
+    ] {
+        assert_eq!(
+            schema_takes(email, sample),
+            Email::parse(sample, "email").is_ok(),
+            "email {sample:?}"
+        );
+    }
+}
+
+#[test]
+fn state_codes_are_the_places_of_supply_of_the_gst_table() {
+    let doc = document();
+    let codes: Vec<&str> = property(&doc, "AddressInput", "state_code")["enum"]
+        .as_array()
+        .expect("an enum of codes")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for code in ["01", "04", "07", "29", "33", "37", "97"] {
+        assert!(codes.contains(&code), "{code} is a place of supply");
+        assert!(fields::state_code(code, "state_code").is_ok());
+    }
+    // 25 and 28 appear only on old registrations; 99 is not a place of supply.
+    for code in ["25", "28", "99", "00", "4"] {
+        assert!(!codes.contains(&code), "{code} is not offered");
+        assert!(fields::state_code(code, "state_code").is_err());
+    }
+}
+
+#[test]
+fn every_gstin_the_server_takes_matches_the_documented_shape() {
+    let doc = document();
+    let gstin = property(&doc, "SupplierInput", "gstin");
+    assert_eq!(gstin["format"], "gstin");
+    // Published examples (valid check characters) and near misses.
+    for sample in ["27AAPFU0939F1ZV", "27aapfu0939f1zv", " 27AAPFU0939F1ZV "] {
+        assert!(Gstin::parse(sample, "gstin").is_ok(), "{sample}");
+        assert!(schema_takes(gstin, sample), "{sample}");
+    }
+    for sample in [
+        "27AAPFU0939F0ZV",
+        "27AAPFU0939F1Z",
+        "2AAAPFU0939F1ZV",
+        "27AAPF00939F1ZV",
+    ] {
+        assert!(!schema_takes(gstin, sample), "{sample}");
+        assert!(Gstin::parse(sample, "gstin").is_err(), "{sample}");
+    }
+}
+
+#[test]
+fn text_limits_and_shared_headers_and_problems_are_documented() {
+    let doc = document();
+    let name = property(&doc, "PostalAddress", "name");
+    assert_eq!(name["maxLength"], 200);
+    let blank_or_long = ["   ", &"x".repeat(201)];
+    for sample in blank_or_long {
+        assert!(!schema_takes(name, sample));
+        assert!(fields::text(sample, "name", 200).is_err());
+    }
+    assert!(schema_takes(name, " Asha "));
+
+    let adjust = &doc["paths"]["/api/v1/inventory/adjustments"]["post"];
+    let key = adjust["parameters"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == "Idempotency-Key"))
+        .expect("the key is a documented header");
+    assert_eq!(key["schema"]["maxLength"], 255);
+    assert_eq!(key["schema"]["minLength"], 1);
+
+    // A public route still checks a credential that is sent; a body naming what does not
+    // exist is a 404.
+    let listing = &doc["paths"]["/api/v1/catalog/products"]["get"]["responses"];
+    assert!(listing["401"].is_object());
+    let reserve = &doc["paths"]["/api/v1/inventory/reservations"]["post"]["responses"];
+    assert!(reserve["404"].is_object());
+}
