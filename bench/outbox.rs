@@ -66,7 +66,8 @@ fn settings() -> (Settings, tempfile::TempDir) {
             format!("{server}/{name}")
         }
         Err(_) => format!("sqlite://{}", dir.path().join("bench.db").display()),
-    };
+    }
+    .into();
     (s, dir)
 }
 

@@ -91,10 +91,37 @@ impl Default for CatalogSettings {
     }
 }
 
+/// How the merchant is registered under GST, which decides whether it may collect GST and
+/// what its sale documents are called.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Registration {
+    /// Charges GST and issues tax invoices; needs a GSTIN.
+    Regular,
+    /// The composition scheme: pays tax on turnover itself, may not collect GST from
+    /// buyers, issues a bill of supply; needs a GSTIN.
+    Composition,
+    /// Not registered: collects no GST and issues a plain bill; has no GSTIN.
+    Unregistered,
+}
+
+impl Registration {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Registration::Regular => "regular",
+            Registration::Composition => "composition",
+            Registration::Unregistered => "unregistered",
+        }
+    }
+}
+
 /// The merchant as invoices and receipts name it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct StoreSettings {
+    /// `regular`, `composition` or `unregistered`; when left out, regular with a GSTIN and
+    /// unregistered without one.
+    pub registration: Option<Registration>,
     /// Shown on receipts and the storefront.
     pub name: String,
     /// The registered (legal) name printed on tax invoices; empty = `name`.
@@ -111,10 +138,27 @@ pub struct StoreSettings {
     pub utc_offset_mins: i32,
 }
 
+impl StoreSettings {
+    /// The registration in force: the configured one, else what the GSTIN implies.
+    pub fn registration(&self) -> Registration {
+        self.registration.unwrap_or(if self.gstin.is_empty() {
+            Registration::Unregistered
+        } else {
+            Registration::Regular
+        })
+    }
+
+    /// Whether sales carry GST: only a regular registration may collect it.
+    pub fn charges_gst(&self) -> bool {
+        self.registration() == Registration::Regular
+    }
+}
+
 impl Default for StoreSettings {
     fn default() -> Self {
         Self {
             name: "Kirana Store".into(),
+            registration: None,
             legal_name: String::new(),
             gstin: String::new(),
             state_code: "29".into(),
@@ -258,7 +302,7 @@ impl Default for OidcProviderSettings {
 #[serde(default)]
 pub struct MailSettings {
     /// Empty = write messages to the log instead of sending them.
-    pub smtp_url: String,
+    pub smtp_url: crate::secret::SecretUrl,
     /// The sender, e.g. `Sharma Stores <orders@sharmastores.in>`.
     pub from: String,
     pub timeout_secs: u64,
@@ -267,7 +311,7 @@ pub struct MailSettings {
 impl Default for MailSettings {
     fn default() -> Self {
         Self {
-            smtp_url: String::new(),
+            smtp_url: Default::default(),
             from: "Kirana <no-reply@localhost>".into(),
             timeout_secs: 10,
         }
@@ -291,7 +335,7 @@ pub struct ServerSettings {
 #[serde(default)]
 pub struct DatabaseSettings {
     /// `sqlite://PATH`, a plain file path, or `mysql://user:password@host:port/db`.
-    pub url: String,
+    pub url: crate::secret::SecretUrl,
     /// Connections for reads (SQLite) or for everything (MySQL).
     pub pool_size: u32,
     /// How long a statement waits for a lock before it fails.
@@ -339,7 +383,7 @@ pub struct EventsSettings {
     /// subscriber consumes from a queue of its own, shared by every instance).
     pub bus: String,
     /// The broker (`amqp://` or `amqps://`); its password is masked when shown.
-    pub rabbitmq_url: String,
+    pub rabbitmq_url: crate::secret::SecretUrl,
     /// The durable topic exchange events are published to, routed by event type.
     pub exchange: String,
     /// Queues are `{queue_prefix}.{subscriber}`, with `.retry` and `.dead` beside them.
@@ -474,7 +518,7 @@ pub struct AuthSettings {
     pub session_cache_ms: u64,
     /// Where refresh tokens live: `database` or `redis` (`--features redis`).
     pub refresh_store: String,
-    pub refresh_redis_url: String,
+    pub refresh_redis_url: crate::secret::SecretUrl,
     pub refresh_redis_prefix: String,
 }
 
@@ -507,7 +551,7 @@ pub struct RateLimitSettings {
     /// `memory` (this process) or `redis` (shared by every instance; `--features redis`).
     /// Login lockouts live in the database and are shared either way.
     pub store: String,
-    pub redis_url: String,
+    pub redis_url: crate::secret::SecretUrl,
     /// Prefix of the Redis keys, so several shops can share one Redis.
     pub redis_prefix: String,
 }
@@ -591,7 +635,7 @@ impl Default for ServerSettings {
 impl Default for DatabaseSettings {
     fn default() -> Self {
         Self {
-            url: String::new(),
+            url: Default::default(),
             pool_size: 4,
             busy_timeout_ms: 5_000,
             acquire_timeout_ms: 10_000,
@@ -839,14 +883,14 @@ impl Settings {
                 "memory",
                 self.rate_limit.store.as_str(),
                 "rate_limit.redis_url",
-                self.rate_limit.redis_url.as_str(),
+                self.rate_limit.redis_url.expose(),
             ),
             (
                 "auth.refresh_store",
                 "database",
                 self.auth.refresh_store.as_str(),
                 "auth.refresh_redis_url",
-                self.auth.refresh_redis_url.as_str(),
+                self.auth.refresh_redis_url.expose(),
             ),
         ];
         for (key, local, value, url_key, url) in stores {
@@ -916,6 +960,24 @@ impl Settings {
                 "catalog.currency",
                 "must be an ISO 4217 code such as INR",
             ));
+        }
+        match (self.store.registration(), self.store.gstin.is_empty()) {
+            (Registration::Regular | Registration::Composition, true) => {
+                return Err(err(
+                    "store.gstin",
+                    format!(
+                        "is required for a {} registration (or set store.registration = unregistered)",
+                        self.store.registration().as_str()
+                    ),
+                ));
+            }
+            (Registration::Unregistered, false) => {
+                return Err(err(
+                    "store.gstin",
+                    "must be empty for an unregistered store (or set store.registration)",
+                ));
+            }
+            _ => {}
         }
         if !self.store.gstin.is_empty() {
             let gstin = crate::contracts::gst::Gstin::parse(&self.store.gstin, "store.gstin")
@@ -1029,18 +1091,18 @@ impl Settings {
         if self.database.url.trim().is_empty() {
             format!("sqlite://{}", self.data_dir.join("kirana.db").display())
         } else {
-            self.database.url.clone()
+            self.database.url.expose().to_string()
         }
     }
 
     /// The effective settings as TOML with every secret masked.
     pub fn masked_toml(&self) -> String {
         let mut shown = self.clone();
-        shown.database.url = mask_url(&self.database_url());
-        shown.mail.smtp_url = mask_url(&self.mail.smtp_url);
-        shown.rate_limit.redis_url = mask_url(&self.rate_limit.redis_url);
-        shown.auth.refresh_redis_url = mask_url(&self.auth.refresh_redis_url);
-        shown.events.rabbitmq_url = mask_url(&self.events.rabbitmq_url);
+        shown.database.url = mask_url(&self.database_url()).into();
+        shown.mail.smtp_url = mask_url(&self.mail.smtp_url).into();
+        shown.rate_limit.redis_url = mask_url(&self.rate_limit.redis_url).into();
+        shown.auth.refresh_redis_url = mask_url(&self.auth.refresh_redis_url).into();
+        shown.events.rabbitmq_url = mask_url(&self.events.rabbitmq_url).into();
         if !shown.razorpay.key_secret.is_empty() {
             shown.razorpay.key_secret = "****".into();
         }
@@ -1237,6 +1299,39 @@ mod tests {
     }
 
     #[test]
+    fn the_gst_registration_follows_the_gstin_unless_named_and_must_agree_with_it() {
+        let gstin = crate::contracts::gst::demo_gstin("29");
+        let plain = load(&[]).unwrap().settings.store;
+        assert_eq!(plain.registration(), Registration::Unregistered);
+        assert!(!plain.charges_gst());
+        let with_gstin = load(&[("KIRANA__STORE__GSTIN", gstin.as_str())]).unwrap();
+        assert_eq!(
+            with_gstin.settings.store.registration(),
+            Registration::Regular
+        );
+        assert!(with_gstin.settings.store.charges_gst());
+        let composition = load(&[
+            ("KIRANA__STORE__GSTIN", gstin.as_str()),
+            ("KIRANA__STORE__REGISTRATION", "composition"),
+        ])
+        .unwrap();
+        assert!(!composition.settings.store.charges_gst());
+        for (registration, gstin, key) in [
+            ("regular", "", "store.gstin"),
+            ("composition", "", "store.gstin"),
+            ("unregistered", gstin.as_str(), "store.gstin"),
+        ] {
+            let e = load(&[
+                ("KIRANA__STORE__REGISTRATION", registration),
+                ("KIRANA__STORE__GSTIN", gstin),
+            ])
+            .err()
+            .unwrap_or_else(|| panic!("{registration} with {gstin:?} is refused"));
+            assert!(e.to_string().contains(key), "{e}");
+        }
+    }
+
+    #[test]
     fn env_overrides_nested_keys() {
         let loaded = load(&[
             ("KIRANA__SERVER__PORT", "9090"),
@@ -1270,7 +1365,7 @@ mod tests {
         let loaded = load(&[("KIRANA__DATABASE__URL_FILE", file.to_str().unwrap())]).unwrap();
         assert_eq!(
             loaded.settings.database.url,
-            "mysql://kirana:s3cret@db:3306/kirana"
+            "mysql://kirana:s3cret@db:3306/kirana".into()
         );
         let shown = loaded.settings.masked_toml();
         assert!(!shown.contains("s3cret"), "{shown}");

@@ -191,9 +191,19 @@ fn main() -> ExitCode {
     }
     let result = match cli.command {
         Command::Serve { demo } => {
-            if demo && let Err(e) = seed_if_empty(&settings) {
-                eprintln!("error: {e:#}");
-                return ExitCode::FAILURE;
+            let mut settings = settings;
+            if demo {
+                if let Err(e) = seed_if_empty(&settings) {
+                    eprintln!("error: {e:#}");
+                    return ExitCode::FAILURE;
+                }
+                // The demo store shows GST: regular, with a made-up GSTIN of its state,
+                // unless the configuration names a registration of its own.
+                if settings.store.registration.is_none() && settings.store.gstin.is_empty() {
+                    settings.store.gstin =
+                        kirana::contracts::gst::demo_gstin(&settings.store.state_code);
+                    tracing::info!(gstin = %settings.store.gstin, "demo store: a regular GST registration");
+                }
             }
             serve(settings)
         }

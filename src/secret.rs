@@ -60,9 +60,63 @@ impl Serialize for Secret {
     }
 }
 
+/// A URL that may carry a password (`mysql://kirana:pw@db/kirana`, `amqp://guest:guest@…`):
+/// `Debug` shows it with the password masked. It reads as the `str` it holds.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SecretUrl(String);
+
+impl SecretUrl {
+    /// The URL with its password, for the one place that connects.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The URL with its password replaced by `****`.
+    pub fn masked(&self) -> String {
+        crate::config::mask_url(&self.0)
+    }
+}
+
+impl std::ops::Deref for SecretUrl {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.masked())
+    }
+}
+
+impl From<String> for SecretUrl {
+    fn from(text: String) -> Self {
+        SecretUrl(text)
+    }
+}
+
+impl From<&str> for SecretUrl {
+    fn from(text: &str) -> Self {
+        SecretUrl(text.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_url_shows_everything_but_its_password() {
+        let url = SecretUrl::from("mysql://kirana:hunter2@db:3306/kirana");
+        let shown = format!("{url:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("kirana:****@db:3306/kirana"), "{shown}");
+        assert_eq!(url.expose(), "mysql://kirana:hunter2@db:3306/kirana");
+        assert!(url.starts_with("mysql://"));
+    }
 
     #[test]
     fn debug_never_shows_the_text() {

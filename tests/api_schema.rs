@@ -116,6 +116,27 @@ fn state_codes_are_the_places_of_supply_of_the_gst_table() {
 }
 
 #[test]
+fn the_rate_check_takes_exactly_the_state_codes_the_server_takes() {
+    let doc = document();
+    let params = doc["paths"]["/api/v1/shipping/rates"]["get"]["parameters"]
+        .as_array()
+        .expect("parameters");
+    let state = params
+        .iter()
+        .find(|p| p["name"] == "state_code")
+        .expect("state_code");
+    assert_eq!(state["required"], true);
+    for n in 0..100 {
+        let code = format!("{n:02}");
+        assert_eq!(
+            schema_takes(&state["schema"], &code),
+            fields::state_code(&code, "state_code").is_ok(),
+            "state code {code}"
+        );
+    }
+}
+
+#[test]
 fn every_gstin_the_server_takes_matches_the_documented_shape() {
     let doc = document();
     let gstin = property(&doc, "SupplierInput", "gstin");

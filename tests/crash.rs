@@ -306,7 +306,7 @@ async fn killed_mid_request_no_key_is_applied_twice_and_every_effect_is_answered
 
         // The ledger: exactly one effect per key, and it is the one the key answers with.
         let mut settings = test_db.settings();
-        settings.database.url = url.clone();
+        settings.database.url = url.clone().into();
         let db = kirana::db::Db::open(&settings).unwrap();
         let movements: Vec<(String, String, Option<String>)> = db
             .read(|conn| {

@@ -68,7 +68,7 @@ async fn a_password_reset_link_is_sent_over_smtp() {
     let app = TestApp::start(
         TestDb::new(&Backend::Sqlite),
         |s| {
-            s.mail.smtp_url = format!("smtp://127.0.0.1:{port}");
+            s.mail.smtp_url = format!("smtp://127.0.0.1:{port}").into();
             s.mail.from = "Sharma Stores <orders@sharmastores.in>".into();
             s.auth.public_url = "https://shop.sharmastores.in".into();
         },

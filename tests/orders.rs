@@ -989,3 +989,167 @@ async fn an_unpaid_web_order_expires_and_releases_its_stock() {
     })
     .await;
 }
+
+/// A store spawned with the given GST registration and GSTIN.
+async fn spawn_registered(
+    backend: &Backend,
+    registration: Option<kirana::config::Registration>,
+    gstin: &'static str,
+) -> TestApp {
+    TestApp::start(
+        TestDb::new(backend),
+        move |s| {
+            s.rate_limit.per_ip_per_minute = 1_000_000;
+            s.rate_limit.writes_per_user_per_minute = 1_000_000;
+            s.store.registration = registration;
+            s.store.gstin = gstin.into();
+            s.store.state_code = "29".into();
+        },
+        |b| b,
+    )
+    .await
+}
+
+/// Sells one 18 % item at ₹118 (GST-inclusive) with ₹49 shipping and pays for it: the
+/// order, and its sale document as HTML.
+async fn sell_one_taxed_item(app: &TestApp) -> (Value, String) {
+    let (_, staff) = with_role(app, "staff@shop.in", Role::Staff).await;
+    let shop = location(app, &staff, "Main").await;
+    let v = variant(app, &staff, "SOAP-1", None, 11_800, 1_800).await;
+    stock(app, &staff, &v, &shop, 10).await;
+    let token = guest_cart(app, &v, 1).await;
+    let resp = checkout(app, &token, &key(), "29").await;
+    assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
+    let id = resp.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let total = 11_800 + 4_900;
+    assert_eq!(
+        pay_by_hand(app, &staff, &id, "cash", total, None)
+            .await
+            .status(),
+        201
+    );
+    let order = get(app, &staff, &format!("/api/v1/orders/{id}")).await;
+    let invoice = order["invoices"][0]["id"].as_str().unwrap().to_string();
+    let html = app
+        .client
+        .get(app.url(&format!("/api/v1/invoices/{invoice}.html")))
+        .bearer_auth(&staff)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    (order, html)
+}
+
+#[actix_web::test]
+async fn a_composition_store_collects_no_gst_and_issues_a_bill_of_supply() {
+    use kirana::config::Registration;
+    for_each_backend(|backend| async move {
+        let app =
+            spawn_registered(&backend, Some(Registration::Composition), "29AAACK1234M1ZH").await;
+        let (order, html) = sell_one_taxed_item(&app).await;
+        // The buyer pays the price as shown; none of it is GST.
+        assert_eq!(order["totals"]["tax_minor"], 0);
+        assert_eq!(order["totals"]["grand_total_minor"], 11_800 + 4_900);
+        assert_eq!(order["lines"][0]["rate_bp"], 0);
+        assert!(html.contains("Bill of Supply"), "{html}");
+        assert!(html.contains("not eligible to collect tax"), "{html}");
+        assert!(!html.contains("Tax Invoice"), "{html}");
+        assert!(html.contains("29AAACK1234M1ZH"), "the GSTIN is printed");
+
+        // The same sale by a regular registrant carries GST inside the same prices: for
+        // each GST-inclusive amount, CGST and SGST are each net × 9 % / 118 %, rounded
+        // half-up on their own (the README's rule).
+        let app = spawn_registered(&backend, Some(Registration::Regular), "29AAACK1234M1ZH").await;
+        let (order, html) = sell_one_taxed_item(&app).await;
+        let half =
+            |net: i64, rate: i64| (2 * net * rate + 20_000 + 2 * rate) / (2 * (20_000 + 2 * rate));
+        let expected = 2 * half(11_800, 1_800) + 2 * half(4_900, 1_800);
+        assert_eq!(order["totals"]["tax_minor"], expected);
+        assert!(html.contains("Tax Invoice"), "{html}");
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn a_store_without_a_gstin_is_unregistered_and_issues_a_plain_bill() {
+    for_each_backend(|backend| async move {
+        let app = spawn_registered(&backend, None, "").await;
+        let (order, html) = sell_one_taxed_item(&app).await;
+        assert_eq!(order["totals"]["tax_minor"], 0);
+        assert_eq!(order["totals"]["grand_total_minor"], 11_800 + 4_900);
+        assert!(html.contains("<h1>Bill</h1>"), "{html}");
+        assert!(html.contains("not registered under GST"), "{html}");
+        assert!(!html.contains("AAACK1234M"), "no GSTIN is printed: {html}");
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn a_union_territory_sale_names_utgst_in_the_order_and_the_invoice() {
+    for_each_backend(|backend| async move {
+        // Chandigarh (04) is a union territory without a legislature: CGST + UTGST.
+        let app = TestApp::start(
+            TestDb::new(&backend),
+            |s| {
+                s.rate_limit.per_ip_per_minute = 1_000_000;
+                s.rate_limit.writes_per_user_per_minute = 1_000_000;
+                s.store.state_code = "04".into();
+                s.store.gstin = kirana::contracts::gst::demo_gstin("04");
+            },
+            |b| b,
+        )
+        .await;
+        let (_, staff) = with_role(&app, "staff@shop.in", Role::Staff).await;
+        let shop = location(&app, &staff, "Main").await;
+        let v = variant(&app, &staff, "SOAP-1", None, 11_800, 1_800).await;
+        stock(&app, &staff, &v, &shop, 10).await;
+        let token = guest_cart(&app, &v, 1).await;
+        let resp = checkout(&app, &token, &key(), "04").await;
+        assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
+        let placed: Value = resp.json().await.unwrap();
+        let id = placed["id"].as_str().unwrap().to_string();
+        let order = get(&app, &staff, &format!("/api/v1/orders/{id}")).await;
+        // Each half of 18 % on a ₹118 GST-inclusive price: 11800 × 900 / 11800 = ₹9.
+        let half = 11_800 * 900 / 11_800;
+        assert_eq!(order["supply"], "intra_territory");
+        assert_eq!(order["lines"][0]["cgst_minor"], half);
+        assert_eq!(order["lines"][0]["utgst_minor"], half);
+        assert_eq!(order["lines"][0]["sgst_minor"], 0);
+
+        let id = id.as_str();
+        assert_eq!(
+            pay_by_hand(&app, &staff, id, "cash", 11_800 + 4_900, None)
+                .await
+                .status(),
+            201
+        );
+        let order = get(&app, &staff, &format!("/api/v1/orders/{id}")).await;
+        let invoice_id = order["invoices"][0]["id"].as_str().unwrap();
+        let invoice = get(&app, &staff, &format!("/api/v1/invoices/{invoice_id}")).await;
+        assert_eq!(invoice["lines"][0]["utgst_minor"], half);
+        assert_eq!(invoice["lines"][0]["sgst_minor"], 0);
+        assert_eq!(
+            invoice["totals"]["utgst_minor"], invoice["totals"]["cgst_minor"],
+            "the two halves of an intra-territory supply are equal"
+        );
+        assert_eq!(invoice["totals"]["sgst_minor"], 0);
+        let html = app
+            .client
+            .get(app.url(&format!("/api/v1/invoices/{invoice_id}.html")))
+            .bearer_auth(&staff)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("UTGST"), "{html}");
+    })
+    .await;
+}

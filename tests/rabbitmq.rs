@@ -81,7 +81,7 @@ impl Names {
 
     fn apply(&self, s: &mut Settings) {
         s.events.bus = "rabbitmq".into();
-        s.events.rabbitmq_url = broker_url();
+        s.events.rabbitmq_url = broker_url().into();
         s.events.exchange = self.exchange.clone();
         s.events.queue_prefix = self.prefix.clone();
         s.events.retry_delay_ms = 100;

@@ -23,7 +23,7 @@ async fn two_instances_share_one_per_ip_quota_through_redis() {
             TestDb::new(&Backend::Sqlite),
             move |s| {
                 s.rate_limit.store = "redis".into();
-                s.rate_limit.redis_url = redis_url();
+                s.rate_limit.redis_url = redis_url().into();
                 s.rate_limit.redis_prefix = prefix;
                 s.rate_limit.per_ip_per_minute = 10;
             },

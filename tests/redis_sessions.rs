@@ -19,7 +19,7 @@ async fn spawn(grace_secs: u64) -> (TestApp, String) {
         TestDb::new(&Backend::Sqlite),
         move |s| {
             s.auth.refresh_store = "redis".into();
-            s.auth.refresh_redis_url = redis_url();
+            s.auth.refresh_redis_url = redis_url().into();
             s.auth.refresh_redis_prefix = p;
             s.auth.refresh_grace_secs = grace_secs;
             s.auth.cookie_secure = false;

@@ -101,6 +101,13 @@ pub fn gstin_check_char(first14: &str) -> Option<char> {
     Some(BASE36[check as usize] as char)
 }
 
+/// A made-up but well-formed GSTIN for a store in `state` (the demo store's).
+pub fn demo_gstin(state: &str) -> String {
+    let first14 = format!("{state}AAACK1234M1Z");
+    let check = gstin_check_char(&first14).unwrap_or('0');
+    format!("{first14}{check}")
+}
+
 impl Gstin {
     pub fn parse(raw: &str, field: &str) -> Result<Gstin, crate::http::AppError> {
         let g = raw.trim().to_ascii_uppercase();
@@ -136,6 +143,14 @@ impl Gstin {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_demo_gstin_is_well_formed() {
+        let gstin = demo_gstin("29");
+        assert!(gstin.starts_with("29AAACK1234M1Z"), "{gstin}");
+        assert!(Gstin::parse(&gstin, "gstin").is_ok());
+        assert!(Gstin::parse(&demo_gstin("07"), "gstin").is_ok());
+    }
 
     #[test]
     fn the_table_knows_states_and_union_territories() {

@@ -88,6 +88,9 @@ pub fn invoice_html(doc: &InvoiceDocument) -> String {
         escape(&doc.number)
     );
     let _ = write!(out, "<h1>{title}</h1>");
+    if let Some(declaration) = doc.kind.declaration() {
+        let _ = write!(out, "<p class=\"declaration\">{declaration}</p>");
+    }
     if let Some(original) = &doc.reference_invoice {
         let _ = write!(
             out,
@@ -103,10 +106,7 @@ pub fn invoice_html(doc: &InvoiceDocument) -> String {
     party_block(&mut out, "Seller", &doc.seller);
     party_block(&mut out, "Buyer", &doc.buyer);
     out.push_str("<div><table class=\"meta\">");
-    let number_label = match doc.kind {
-        super::DocumentKind::TaxInvoice => "Invoice number",
-        super::DocumentKind::CreditNote => "Credit note number",
-    };
+    let number_label = doc.kind.number_label();
     let mut meta = vec![
         (number_label, doc.number.clone()),
         ("Date", doc.issued_on.format("%d-%m-%Y").to_string()),
@@ -283,12 +283,7 @@ pub fn receipt_html(r: &Receipt) -> String {
     if let Some(gstin) = &r.store_gstin {
         let _ = write!(out, "<div class=\"c\">GSTIN: {}</div>", escape(gstin));
     }
-    let title = if r.invoice_number.is_some() && r.store_gstin.is_some() {
-        "Tax Invoice"
-    } else {
-        "Receipt"
-    };
-    let _ = write!(out, "<div class=\"c\"><b>{title}</b></div><hr>");
+    let _ = write!(out, "<div class=\"c\"><b>{}</b></div><hr>", r.title);
     let mut meta: Vec<(&str, &str)> = Vec::new();
     if let Some(number) = &r.invoice_number {
         meta.push(("Invoice", number));
@@ -474,6 +469,7 @@ mod tests {
     fn receipt(intra: bool) -> Receipt {
         Receipt {
             store_name: "Sharma Kirana <Stores>".to_string(),
+            title: "Tax Invoice",
             store_gstin: Some("29ABCDE1234F1Z5".to_string()),
             store_address_lines: vec!["12, MG Road".to_string()],
             register_name: "Counter 1".to_string(),

@@ -16,7 +16,12 @@ pub use shipping::{ShipTo, ShipmentDoc, ShipmentDocLine, packing_slip_html, ship
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DocumentKind {
+    /// A sale by a regular GST registrant.
     TaxInvoice,
+    /// A sale by a composition-scheme registrant, who may not collect GST.
+    BillOfSupply,
+    /// A sale by a merchant not registered under GST.
+    Bill,
     CreditNote,
 }
 
@@ -24,7 +29,29 @@ impl DocumentKind {
     pub fn title(self) -> &'static str {
         match self {
             DocumentKind::TaxInvoice => "Tax Invoice",
+            DocumentKind::BillOfSupply => "Bill of Supply",
+            DocumentKind::Bill => "Bill",
             DocumentKind::CreditNote => "Credit Note",
+        }
+    }
+
+    /// The label of the document's number.
+    pub fn number_label(self) -> &'static str {
+        match self {
+            DocumentKind::CreditNote => "Credit note number",
+            DocumentKind::BillOfSupply | DocumentKind::Bill => "Bill number",
+            DocumentKind::TaxInvoice => "Invoice number",
+        }
+    }
+
+    /// The statement the law asks such a document to carry, if any.
+    pub fn declaration(self) -> Option<&'static str> {
+        match self {
+            DocumentKind::BillOfSupply => {
+                Some("Composition taxable person, not eligible to collect tax on supplies")
+            }
+            DocumentKind::Bill => Some("Supplier not registered under GST: no GST is charged"),
+            DocumentKind::TaxInvoice | DocumentKind::CreditNote => None,
         }
     }
 }
@@ -138,6 +165,9 @@ pub struct ReceiptLine {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Receipt {
+    /// "Tax Invoice", "Bill of Supply" or "Receipt", as the store's registration and the
+    /// sale's invoice decide.
+    pub title: &'static str,
     pub store_name: String,
     pub store_gstin: Option<String>,
     pub store_address_lines: Vec<String>,

@@ -415,6 +415,17 @@ pub fn invoice_pdf(doc: &InvoiceDocument) -> Result<Vec<u8>, String> {
         Align::Center,
     );
     layout.y -= 30.0;
+    if let Some(declaration) = doc.kind.declaration() {
+        layout.text_in(
+            Weight::Regular,
+            9.0,
+            (MARGIN, RIGHT - MARGIN),
+            layout.y,
+            declaration,
+            Align::Center,
+        );
+        layout.y -= 12.0;
+    }
     if let Some(original) = &doc.reference_invoice {
         let line = super::original_invoice_line(original, doc.reference_invoice_date);
         layout.text_in(
@@ -434,10 +445,7 @@ pub fn invoice_pdf(doc: &InvoiceDocument) -> Result<Vec<u8>, String> {
     let top = layout.y;
     let half = (RIGHT - MARGIN) / 2.0 - 8.0;
     let after_seller = draw_party(&mut layout, "SELLER", &doc.seller, MARGIN, half, top);
-    let number_label = match doc.kind {
-        super::DocumentKind::TaxInvoice => "Invoice number",
-        super::DocumentKind::CreditNote => "Credit note number",
-    };
+    let number_label = doc.kind.number_label();
     let mut meta = vec![
         (number_label, doc.number.clone()),
         ("Date", doc.issued_on.format("%d-%m-%Y").to_string()),

@@ -29,8 +29,10 @@ pub const ROUTES: &[RouteRule] = &[
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct OutboxQuery {
     /// `pending`, `delivered` or `parked`; all when absent.
+    #[param(pattern = "^(pending|delivered|parked)$")]
     pub status: Option<String>,
     /// 1 to 100, default 25.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
     pub cursor: Option<String>,
 }

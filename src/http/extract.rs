@@ -228,9 +228,19 @@ impl<T: DeserializeOwned + 'static> FromRequest for Query<T> {
     type Future = std::future::Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(
-            req.query_string().as_bytes(),
-        ));
+        // An empty value is an absent one (`?status=&limit=10` filters by nothing), as a
+        // form with a field left blank sends it.
+        let raw = req.query_string();
+        let kept: String;
+        let query = if form_urlencoded::parse(raw.as_bytes()).any(|(_, v)| v.is_empty()) {
+            kept = form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(form_urlencoded::parse(raw.as_bytes()).filter(|(_, v)| !v.is_empty()))
+                .finish();
+            kept.as_str()
+        } else {
+            raw
+        };
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         std::future::ready(
             serde_path_to_error::deserialize(de)
                 .map(Query)
@@ -303,6 +313,29 @@ mod tests {
             field_of(r#"{"customer":"a","lines":[{"sku":"x","quantity":-3.0}]}"#),
             "lines[0].quantity"
         );
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Filter {
+        status: Option<String>,
+        limit: Option<u32>,
+    }
+
+    fn query(uri: &str) -> Result<Filter, AppError> {
+        let req = actix_web::test::TestRequest::with_uri(uri).to_http_request();
+        Query::<Filter>::extract(&req).into_inner().map(|q| q.0)
+    }
+
+    #[test]
+    fn an_empty_query_value_is_an_absent_one() {
+        let f = query("/x?status=&limit=").expect("empty values are absent");
+        assert_eq!((f.status, f.limit), (None, None));
+        let f = query("/x?status=paid&limit=5").expect("given values are kept");
+        assert_eq!((f.status.as_deref(), f.limit), (Some("paid"), Some(5)));
+        match query("/x?status=&limit=many") {
+            Err(AppError::Validation(e)) => assert_eq!(e[0].field, "limit"),
+            other => panic!("expected limit named, got {other:?}"),
+        }
     }
 
     #[test]

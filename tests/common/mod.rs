@@ -102,11 +102,13 @@ impl TestDb {
             data_dir: self.dir.path().to_path_buf(),
             ..Settings::default()
         };
-        s.database.url = self.url.clone();
+        s.database.url = self.url.clone().into();
         s.server.port = 0;
         s.server.workers = 1;
         s.server.shutdown_timeout_secs = 1;
         s.outbox.poll_interval_ms = 20;
+        // A regular GST registrant in Karnataka, as most tests expect GST on a sale.
+        s.store.gstin = kirana::contracts::gst::demo_gstin("29");
         s
     }
 }

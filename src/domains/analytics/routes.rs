@@ -33,7 +33,7 @@ fn csv(name: &str, body: String) -> HttpResponse {
 /// Sales by day, week or month: orders, units, gross sales, discounts, shipping,
 /// returns, net sales, tax and average order value.
 #[utoipa::path(get, path = "/api/v1/reports/sales", tag = "reports", params(SalesQuery),
-    responses((status = 200, body = SalesReport), (status = 400, body = crate::http::Problem)))]
+    responses((status = 200, description = "The report; with `format=csv`, the same as CSV", content((SalesReport = "application/json"), (String = "text/csv"))), (status = 400, body = crate::http::Problem)))]
 pub async fn sales(
     analytics: AnalyticsData,
     _who: Authorized<perm::ReportsRead>,
@@ -52,7 +52,7 @@ pub async fn sales(
 
 /// Sales by channel, product, variant, seller or payment method.
 #[utoipa::path(get, path = "/api/v1/reports/sales/breakdown", tag = "reports", params(BreakdownQuery),
-    responses((status = 200, body = Breakdown), (status = 400, body = crate::http::Problem)))]
+    responses((status = 200, description = "The report; with `format=csv`, the same as CSV", content((Breakdown = "application/json"), (String = "text/csv"))), (status = 400, body = crate::http::Problem)))]
 pub async fn breakdown(
     analytics: AnalyticsData,
     _who: Authorized<perm::ReportsRead>,
@@ -72,7 +72,7 @@ pub async fn breakdown(
 /// A month's GST summary in the shape of GSTR-1 (B2B, B2C, credit notes, HSN summary);
 /// `format=csv&section=b2b|b2cs|cdn|hsn` for one table.
 #[utoipa::path(get, path = "/api/v1/reports/gst", tag = "reports", params(GstQuery),
-    responses((status = 200, body = GstSummary), (status = 400, body = crate::http::Problem)))]
+    responses((status = 200, description = "The report; with `format=csv`, the same as CSV", content((GstSummary = "application/json"), (String = "text/csv"))), (status = 400, body = crate::http::Problem)))]
 pub async fn gst(
     analytics: AnalyticsData,
     _who: Authorized<perm::ReportsRead>,

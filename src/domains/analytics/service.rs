@@ -147,14 +147,19 @@ pub fn apply_in(conn: &mut DbConnection, d: &DocumentIssued) -> Result<(), AppEr
 #[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
 pub struct SalesQuery {
     /// First day (YYYY-MM-DD, the store's local date), included.
+    #[param(value_type = String, format = Date)]
     pub from: String,
     /// Last day, included.
+    #[param(value_type = String, format = Date)]
     pub to: String,
     /// `day` (default), `week` (from Monday) or `month`.
+    #[param(pattern = "^(day|week|month)$")]
     pub interval: Option<String>,
     /// `web` or `pos`; both when left out.
+    #[param(pattern = "^(web|pos)$")]
     pub channel: Option<String>,
     /// `json` (default) or `csv`.
+    #[param(pattern = "^(json|csv)$")]
     pub format: Option<String>,
 }
 
@@ -220,10 +225,15 @@ pub struct SalesReport {
 #[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
 pub struct BreakdownQuery {
     /// `channel`, `product`, `variant`, `seller` or `payment_method`.
+    #[param(pattern = "^(channel|product|variant|seller|payment_method)$")]
     pub by: String,
+    #[param(value_type = String, format = Date)]
     pub from: String,
+    #[param(value_type = String, format = Date)]
     pub to: String,
+    #[param(pattern = "^(web|pos)$")]
     pub channel: Option<String>,
+    #[param(pattern = "^(json|csv)$")]
     pub format: Option<String>,
 }
 
@@ -255,10 +265,13 @@ pub struct Breakdown {
 #[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
 pub struct GstQuery {
     /// The return period, `YYYY-MM`.
+    #[param(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub month: String,
     /// `json` (default) or `csv`.
+    #[param(pattern = "^(json|csv)$")]
     pub format: Option<String>,
     /// With `csv`: `b2b`, `b2cs`, `cdn` or `hsn`.
+    #[param(pattern = "^(b2b|b2cs|cdn|hsn)$")]
     pub section: Option<String>,
 }
 

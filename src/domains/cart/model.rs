@@ -243,7 +243,10 @@ pub struct CartLineView {
     pub discount_minor: i64,
     pub taxable_minor: i64,
     pub cgst_minor: i64,
+    /// SGST: the state half of an intra-state supply.
     pub sgst_minor: i64,
+    /// UTGST: the union-territory half, in a union territory without a legislature.
+    pub utgst_minor: i64,
     pub igst_minor: i64,
     pub total_minor: i64,
 }

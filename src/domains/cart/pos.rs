@@ -12,6 +12,7 @@ use super::model::{
 };
 use super::service::Carts;
 use super::store;
+use crate::config::Registration;
 use crate::contracts::auth::Principal;
 use crate::contracts::gst::Gstin;
 use crate::contracts::money;
@@ -289,7 +290,7 @@ impl Carts {
             .iter()
             .any(|(id, _)| *id == input.location_id)
         {
-            return Err(AppError::invalid(
+            return Err(AppError::missing(
                 "location_id",
                 "is not an active location",
             ));
@@ -646,14 +647,14 @@ impl Carts {
                 Some(r) => {
                     r.taxable_minor += l.taxable_minor;
                     r.cgst_minor += l.cgst_minor;
-                    r.sgst_minor += l.sgst_minor;
+                    r.sgst_minor += l.sgst_minor + l.utgst_minor;
                     r.igst_minor += l.igst_minor;
                 }
                 None => tax_rows.push(crate::documents::TaxRow {
                     rate_bp: l.rate_bp,
                     taxable_minor: l.taxable_minor,
                     cgst_minor: l.cgst_minor,
-                    sgst_minor: l.sgst_minor,
+                    sgst_minor: l.sgst_minor + l.utgst_minor,
                     igst_minor: l.igst_minor,
                 }),
             }
@@ -666,7 +667,13 @@ impl Carts {
             .first()
             .map(|t| t.actor.clone())
             .unwrap_or_default();
+        let invoiced = !order.invoices.is_empty();
         let receipt = crate::documents::Receipt {
+            title: match self.store.registration() {
+                Registration::Regular if invoiced => "Tax Invoice",
+                Registration::Composition if invoiced => "Bill of Supply",
+                _ => "Receipt",
+            },
             store_name: self.store.name.clone(),
             store_gstin: (!self.store.gstin.is_empty()).then(|| self.store.gstin.clone()),
             store_address_lines: self.store.address.clone(),
@@ -735,6 +742,9 @@ struct ReceiptOrderLine {
     taxable_minor: i64,
     cgst_minor: i64,
     sgst_minor: i64,
+    /// Sales before UTGST was named carry it in `sgst_minor`.
+    #[serde(default)]
+    utgst_minor: i64,
     igst_minor: i64,
     total_minor: i64,
 }

@@ -14,10 +14,10 @@ use super::service::{
 use crate::contracts::auth::Principal;
 use crate::contracts::orders::PlacedOrder;
 use crate::gateway::rbac::{Authorized, perm};
-use crate::http::AppError;
 use crate::http::extract::{Json, Query};
 use crate::http::idempotency::{Idempotency, IdempotencyKey};
 use crate::http::pagination::{Page, PageQuery};
+use crate::http::{AppError, FieldError};
 
 type CartsData = web::Data<Carts>;
 
@@ -187,7 +187,12 @@ pub async fn checkout(
     let scope = match (&caller.principal, &caller.token) {
         (Some(p), _) => p.user_id().to_string(),
         (None, Some(t)) => format!("cart:{}", hash_token(t)),
-        (None, None) => return Err(AppError::invalid("cart", "is empty")),
+        (None, None) => {
+            return Err(AppError::FieldConflict(
+                "the cart is empty".into(),
+                vec![FieldError::new("cart", "is empty")],
+            ));
+        }
     };
     let mut fingerprint = b"cart/checkout\n".to_vec();
     fingerprint.extend(serde_json::to_vec(&body)?);
@@ -290,7 +295,7 @@ pub async fn get_session(
 
 /// The session's current sale.
 #[utoipa::path(get, path = "/api/v1/pos/sessions/{id}/cart", tag = "pos", params(("id" = String, Path)),
-    responses((status = 200, body = CartView)))]
+    responses((status = 200, body = CartView), (status = 409, body = crate::http::Problem, description = "The session is closed")))]
 pub async fn pos_cart(
     carts: CartsData,
     _who: Authorized<perm::PosOperate>,

@@ -169,6 +169,15 @@ fn check_quantity(q: i64, field: &str) -> Result<(), AppError> {
 }
 
 impl Carts {
+    /// The GST rate of the shipping charge: none where the store may not collect GST.
+    fn shipping_rate_bp(&self) -> i32 {
+        if self.store.charges_gst() {
+            self.cfg.shipping_gst_rate_bp
+        } else {
+            0
+        }
+    }
+
     pub fn new(
         db: Db,
         catalog: Arc<dyn CatalogApi>,
@@ -238,7 +247,10 @@ impl Carts {
             let price = prices.iter().find(|p| &p.variant_id == variant_id);
             let available = info.is_some_and(|v| v.status == "active") && price.is_some();
             let unit = price.map_or(0, |p| p.unit_price_minor);
-            let rate = info.map_or(0, |v| v.gst_rate_bp);
+            // A store that may not collect GST (composition, unregistered) charges none.
+            let rate = info
+                .filter(|_| self.store.charges_gst())
+                .map_or(0, |v| v.gst_rate_bp);
             if available {
                 priced.push((views.len(), unit * quantity, rate));
             }
@@ -258,6 +270,7 @@ impl Carts {
                 taxable_minor: 0,
                 cgst_minor: 0,
                 sgst_minor: 0,
+                utgst_minor: 0,
                 igst_minor: 0,
                 total_minor: 0,
             });
@@ -289,7 +302,11 @@ impl Carts {
             v.discount_minor = *line_discount;
             v.taxable_minor = t.taxable_minor;
             v.cgst_minor = t.cgst_minor;
-            v.sgst_minor = t.sgst_minor;
+            if supply == Supply::IntraTerritory {
+                v.utgst_minor = t.sgst_minor;
+            } else {
+                v.sgst_minor = t.sgst_minor;
+            }
             v.igst_minor = t.igst_minor;
             v.total_minor = t.total_minor;
             totals.taxable_minor += t.taxable_minor;
@@ -359,7 +376,7 @@ impl Carts {
                         LineInput {
                             gross_minor: amount,
                             discount_minor: 0,
-                            rate_bp: self.cfg.shipping_gst_rate_bp,
+                            rate_bp: self.shipping_rate_bp(),
                         },
                         supply,
                         self.prices_include_tax,
@@ -380,7 +397,7 @@ impl Carts {
                         description,
                         sac: SHIPPING_SAC.into(),
                         amount_minor: amount,
-                        rate_bp: self.cfg.shipping_gst_rate_bp,
+                        rate_bp: self.shipping_rate_bp(),
                         tax: t,
                     })
                 }
@@ -596,9 +613,13 @@ impl Carts {
                 }
                 let next = if replace { quantity } else { have + quantity };
                 if next > MAX_LINE_QUANTITY {
-                    return Err(AppError::invalid(
-                        "quantity",
-                        format!("a line holds at most {MAX_LINE_QUANTITY}"),
+                    // What the cart already holds decides: a conflict with its state.
+                    return Err(AppError::FieldConflict(
+                        "the line would be too large".into(),
+                        vec![FieldError::new(
+                            "quantity",
+                            format!("a line holds at most {MAX_LINE_QUANTITY}"),
+                        )],
                     ));
                 }
                 store::set_line(c, &cart_id, &variant, next, existing.is_some(), now)?;
@@ -745,7 +766,10 @@ impl Carts {
         };
         let (cart, _, _) = self.find(owner, false).await?;
         let Some(cart) = cart else {
-            return Err(AppError::invalid("cart", "is empty"));
+            return Err(AppError::FieldConflict(
+                "the cart is empty".into(),
+                vec![FieldError::new("cart", "is empty")],
+            ));
         };
         let location = self.web_location().await?;
         let place = shipping.state_code.clone();

@@ -176,6 +176,8 @@ pub const ROUTES: &[RouteRule] = &[
         routes::collections, routes::collection, routes::create_collection,
         routes::update_collection, routes::delete_collection, routes::set_collection_products
     ),
+    // A query parameter's enum, which `paths` alone does not bring in.
+    components(schemas(service::SortOrder)),
     tags((name = "catalog", description = "Products, variants, categories, search"))
 )]
 struct CatalogApiDoc;

@@ -85,13 +85,16 @@ pub struct ListQuery {
     /// A category id or slug; its sub-categories are included.
     pub category: Option<String>,
     /// Lowest price in minor units (a product matches when any variant is in range).
+    #[param(minimum = 0)]
     pub min_price: Option<i64>,
+    #[param(minimum = 0)]
     pub max_price: Option<i64>,
     pub in_stock: Option<bool>,
     pub seller_id: Option<String>,
     /// `active` (default); sellers and staff may ask for `draft` or `archived`.
     pub status: Option<ProductStatus>,
     pub sort: Option<SortOrder>,
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
     pub cursor: Option<String>,
     /// Also count products per category, price band and in stock.
@@ -253,6 +256,7 @@ pub async fn archive_variant(
 #[serde(deny_unknown_fields)]
 pub struct LookupQuery {
     /// A barcode or SKU, exactly as scanned.
+    #[param(min_length = 1)]
     pub code: String,
 }
 
@@ -318,6 +322,7 @@ pub async fn delete_category(
 #[serde(deny_unknown_fields)]
 pub struct PricesQuery {
     /// Comma-separated variant ids (at most 100).
+    #[param(min_length = 1)]
     pub variant_ids: String,
     /// Whose price lists apply; staff may ask for any customer, others get their own.
     pub customer_id: Option<String>,

@@ -1716,7 +1716,7 @@ impl Catalog {
                 .map(|p| p.id)
                 .collect();
             if let Some(i) = input.product_ids.iter().position(|p| !found.contains(p)) {
-                return Err(AppError::invalid(
+                return Err(AppError::missing(
                     format!("product_ids[{i}]"),
                     "is not a product",
                 ));
@@ -1798,7 +1798,7 @@ impl Catalog {
                     .map(|v| v.id)
                     .collect();
                 if let Some(i) = ids.iter().position(|id| !known.contains(id)) {
-                    return Err(AppError::invalid(
+                    return Err(AppError::missing(
                         format!("prices[{i}].variant_id"),
                         "is not a variant",
                     ));

@@ -92,6 +92,7 @@ pub struct MovementQuery {
     pub location_id: Option<String>,
     /// An order, purchase order, transfer or reservation reference.
     pub reference: Option<String>,
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
     pub cursor: Option<String>,
 }
@@ -203,8 +204,10 @@ pub async fn receive_transfer(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct TransferQuery {
+    #[param(pattern = "^(in_transit|received)$")]
     /// in_transit or received.
     pub status: Option<String>,
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
     pub cursor: Option<String>,
 }
@@ -295,6 +298,7 @@ pub async fn low_stock(
 pub struct ReorderQuery {
     pub location_id: String,
     /// The sales window in days (1 to 365, default 30).
+    #[param(minimum = 1, maximum = 365)]
     pub days: Option<i64>,
 }
 
@@ -454,6 +458,7 @@ pub async fn create_po(
 #[serde(deny_unknown_fields)]
 pub struct PoQuery {
     pub status: Option<PoStatus>,
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
     pub cursor: Option<String>,
 }

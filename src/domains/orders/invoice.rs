@@ -12,6 +12,10 @@ use crate::config::StoreSettings;
 use crate::contracts::gst;
 use crate::contracts::tax::Supply;
 
+fn regular() -> String {
+    "regular".into()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PartyData {
     pub name: String,
@@ -36,6 +40,11 @@ pub struct DocLineData {
     pub rate_bp: i32,
     pub cgst_minor: i64,
     pub sgst_minor: i64,
+    /// UTGST in a union territory without a legislature. The stored document keeps that
+    /// half in `sgst_minor` (with `union_territory`); the API shows it here, with
+    /// `sgst_minor` 0.
+    #[serde(default)]
+    pub utgst_minor: i64,
     pub igst_minor: i64,
     pub total_minor: i64,
 }
@@ -47,6 +56,11 @@ pub struct HsnRowData {
     pub taxable_minor: i64,
     pub cgst_minor: i64,
     pub sgst_minor: i64,
+    /// UTGST in a union territory without a legislature. The stored document keeps that
+    /// half in `sgst_minor` (with `union_territory`); the API shows it here, with
+    /// `sgst_minor` 0.
+    #[serde(default)]
+    pub utgst_minor: i64,
     pub igst_minor: i64,
 }
 
@@ -55,6 +69,11 @@ pub struct DocTotalsData {
     pub taxable_minor: i64,
     pub cgst_minor: i64,
     pub sgst_minor: i64,
+    /// UTGST in a union territory without a legislature. The stored document keeps that
+    /// half in `sgst_minor` (with `union_territory`); the API shows it here, with
+    /// `sgst_minor` 0.
+    #[serde(default)]
+    pub utgst_minor: i64,
     pub igst_minor: i64,
     pub grand_total_minor: i64,
 }
@@ -62,8 +81,13 @@ pub struct DocTotalsData {
 /// A tax invoice or credit note (GST rule 46 / 53 content).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct InvoiceData {
-    /// `tax_invoice` or `credit_note`.
+    /// `tax_invoice` (any sale document) or `credit_note`.
     pub kind: String,
+    /// The store's GST registration when it was issued (`regular`, `composition`,
+    /// `unregistered`): a composition store's sale is a bill of supply, an unregistered
+    /// one's a bill. Documents issued before this was kept are `regular`.
+    #[serde(default = "regular")]
+    pub registration: String,
     pub number: String,
     /// The merchant's local date of issue.
     pub issued_on: NaiveDate,
@@ -145,6 +169,7 @@ pub fn build(
             rate_bp: l.rate_bp,
             cgst_minor: p.cgst,
             sgst_minor: p.sgst,
+            utgst_minor: 0,
             igst_minor: p.igst,
             total_minor: p.total(),
         });
@@ -161,6 +186,7 @@ pub fn build(
             rate_bp: ship.rate_bp,
             cgst_minor: ship.tax.cgst_minor,
             sgst_minor: ship.tax.sgst_minor,
+            utgst_minor: 0,
             igst_minor: ship.tax.igst_minor,
             total_minor: ship.tax.total_minor,
         });
@@ -208,6 +234,7 @@ pub fn build(
             "tax_invoice"
         }
         .into(),
+        registration: store.registration().as_str().into(),
         number: heading.number,
         issued_on: local_date(heading.issued_at, heading.utc_offset_mins),
         order_number: order.number.clone(),
@@ -279,6 +306,7 @@ pub fn value_note(
             rate_bp: l.rate_bp,
             cgst_minor: part(l.cgst_minor),
             sgst_minor: part(l.sgst_minor),
+            utgst_minor: 0,
             igst_minor: part(l.igst_minor),
             total_minor: 0,
         })
@@ -304,6 +332,7 @@ pub fn value_note(
     let (hsn_summary, totals) = summarise(&lines);
     InvoiceData {
         kind: "credit_note".into(),
+        registration: original.registration.clone(),
         number: heading.number,
         issued_on: local_date(heading.issued_at, heading.utc_offset_mins),
         order_number: original.order_number.clone(),
@@ -339,6 +368,7 @@ fn summarise(lines: &[DocLineData]) -> (Vec<HsnRowData>, DocTotalsData) {
                 taxable_minor: 0,
                 cgst_minor: 0,
                 sgst_minor: 0,
+                utgst_minor: 0,
                 igst_minor: 0,
             });
         row.taxable_minor += l.taxable_minor;

@@ -279,7 +279,11 @@ pub struct OrderLineView {
     pub rate_bp: i32,
     pub taxable_minor: i64,
     pub cgst_minor: i64,
+    /// SGST: the state half of an intra-state supply.
     pub sgst_minor: i64,
+    /// UTGST: the union-territory half, in a union territory without a legislature
+    /// (`supply` is `intra_territory`); 0 elsewhere.
+    pub utgst_minor: i64,
     pub igst_minor: i64,
     pub total_minor: i64,
     pub fulfilled_quantity: i64,
@@ -301,6 +305,7 @@ impl From<&LineRow> for OrderLineView {
             taxable_minor: l.taxable_minor,
             cgst_minor: l.cgst_minor,
             sgst_minor: l.sgst_minor,
+            utgst_minor: 0,
             igst_minor: l.igst_minor,
             total_minor: l.total_minor(),
             fulfilled_quantity: l.fulfilled_quantity,

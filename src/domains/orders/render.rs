@@ -17,10 +17,11 @@ fn party(p: &super::invoice::PartyData) -> Party {
 
 fn document(d: &InvoiceData) -> InvoiceDocument {
     InvoiceDocument {
-        kind: if d.kind == "credit_note" {
-            DocumentKind::CreditNote
-        } else {
-            DocumentKind::TaxInvoice
+        kind: match (d.kind.as_str(), d.registration.as_str()) {
+            ("credit_note", _) => DocumentKind::CreditNote,
+            (_, "composition") => DocumentKind::BillOfSupply,
+            (_, "unregistered") => DocumentKind::Bill,
+            _ => DocumentKind::TaxInvoice,
         },
         number: d.number.clone(),
         issued_on: d.issued_on,
@@ -73,9 +74,30 @@ fn document(d: &InvoiceData) -> InvoiceDocument {
     }
 }
 
-/// The JSON form: the stored content plus the grand total in words, as printed.
+/// The JSON form: the stored content plus the grand total in words, as printed, with a
+/// union territory's tax named UTGST (stored in `sgst_minor` with `union_territory`).
 pub fn with_words(d: &InvoiceData) -> serde_json::Value {
     let mut v = serde_json::to_value(d).unwrap_or(serde_json::Value::Null);
+    if d.union_territory {
+        let mut rows: Vec<&mut serde_json::Value> = Vec::new();
+        if let Some(map) = v.as_object_mut() {
+            for (key, value) in map.iter_mut() {
+                match (key.as_str(), value) {
+                    ("lines" | "hsn_summary", serde_json::Value::Array(items)) => {
+                        rows.extend(items.iter_mut())
+                    }
+                    ("totals", totals) => rows.push(totals),
+                    _ => {}
+                }
+            }
+        }
+        for row in rows {
+            if let Some(row) = row.as_object_mut() {
+                let state = row.insert("sgst_minor".into(), 0.into());
+                row.insert("utgst_minor".into(), state.unwrap_or_else(|| 0.into()));
+            }
+        }
+    }
     if let Some(map) = v.as_object_mut() {
         map.insert(
             "amount_in_words".into(),

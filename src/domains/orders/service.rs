@@ -166,14 +166,21 @@ pub struct ReceiveReturnInput {
 /// Filters of `GET /orders`.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 pub struct OrderQuery {
+    #[param(
+        pattern = "^(pending_payment|confirmed|paid|partially_fulfilled|fulfilled|partially_shipped|shipped|delivered|completed|cancelled|partially_refunded|refunded)$"
+    )]
     pub status: Option<String>,
     /// `web` or `pos`.
+    #[param(pattern = "^(web|pos)$")]
     pub channel: Option<String>,
     pub customer_id: Option<String>,
     /// Placed at or after (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
     pub from: Option<String>,
     /// Placed before (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
     pub to: Option<String>,
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
     pub cursor: Option<String>,
 }
@@ -1975,7 +1982,17 @@ fn view(conn: &mut DbConnection, order: OrderRow, viewer: &Viewer) -> Result<Ord
         shipping_address: details.shipping_address,
         billing_address: details.billing_address,
         discount_code: if seller { None } else { details.discount_code },
-        lines: lines.iter().map(OrderLineView::from).collect(),
+        lines: lines
+            .iter()
+            .map(|l| {
+                let mut view = OrderLineView::from(l);
+                // Stored as the state half; shown under the tax it is.
+                if details.supply == Some(Supply::IntraTerritory) {
+                    view.utgst_minor = std::mem::take(&mut view.sgst_minor);
+                }
+                view
+            })
+            .collect(),
         shipping: if seller { None } else { details.shipping },
         totals,
         refunded_minor: if seller { 0 } else { order.refunded_minor },

@@ -68,6 +68,7 @@ pub async fn webhook(
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 pub struct PaymentsQuery {
+    #[param(min_length = 1)]
     pub order_id: String,
 }
 
@@ -154,8 +155,10 @@ pub async fn methods(payments: PaymentsData) -> HttpResponse {
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 pub struct WindowQuery {
     /// Start of the window (RFC 3339); default 24 hours before `to`.
+    #[param(value_type = Option<String>, format = DateTime)]
     pub from: Option<String>,
     /// End of the window (RFC 3339); default now.
+    #[param(value_type = Option<String>, format = DateTime)]
     pub to: Option<String>,
 }
 
@@ -182,7 +185,7 @@ fn parse_window(
 /// Compare Razorpay's payments of a window with Kirana's records (also `kirana payments
 /// reconcile`).
 #[utoipa::path(get, path = "/api/v1/payments/reconciliation", tag = "payments", params(WindowQuery),
-    responses((status = 200, body = Reconciliation), (status = 400, body = crate::http::Problem), (status = 502, body = crate::http::Problem)))]
+    responses((status = 200, body = Reconciliation), (status = 400, body = crate::http::Problem), (status = 409, body = crate::http::Problem, description = "Online payment is not offered"), (status = 502, body = crate::http::Problem)))]
 pub async fn reconciliation(
     payments: PaymentsData,
     _who: Authorized<perm::PaymentsRefund>,

@@ -61,12 +61,17 @@ pub async fn delete_zone(
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 pub struct RatesQuery {
     /// Two-digit GST state code.
+    /// (The places of supply of the GST table; `tests/api_schema.rs` holds the pattern to it.)
+    #[param(pattern = r"^\s*(0[1-9]|1[0-9]|2[0-46-79]|3[0-8]|97)\s*$")]
     pub state_code: String,
     /// Six-digit PIN code.
+    #[param(pattern = r"^\s*[1-9][0-9]{5}\s*$")]
     pub pincode: String,
     #[serde(default)]
+    #[param(minimum = 0)]
     pub weight_grams: i64,
     #[serde(default)]
+    #[param(minimum = 0)]
     pub value_minor: i64,
     #[serde(default)]
     pub cod: bool,
@@ -79,22 +84,25 @@ pub async fn rates(
     shipping: ShippingData,
     Query(q): Query<RatesQuery>,
 ) -> Result<HttpResponse, AppError> {
-    if q.pincode.len() != 6 || !q.pincode.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(AppError::invalid("pincode", "must be six digits"));
+    use crate::contracts::fields;
+    let mut problems = Vec::new();
+    let pincode = fields::pincode(&q.pincode, "pincode").map_err(|e| problems.push(e));
+    let state_code = fields::state_code(&q.state_code, "state_code").map_err(|e| problems.push(e));
+    for (field, value) in [
+        ("weight_grams", q.weight_grams),
+        ("value_minor", q.value_minor),
+    ] {
+        if value < 0 {
+            problems.push(crate::http::FieldError::new(field, "must not be negative"));
+        }
     }
-    if crate::contracts::gst::state(&q.state_code).is_none() {
-        return Err(AppError::invalid("state_code", "is not a GST state code"));
-    }
-    if q.weight_grams < 0 || q.value_minor < 0 {
-        return Err(AppError::invalid(
-            "weight_grams",
-            "weight and value must not be negative",
-        ));
-    }
+    let (Ok(pincode), Ok(state_code), true) = (pincode, state_code, problems.is_empty()) else {
+        return Err(AppError::Validation(problems));
+    };
     let options = shipping
         .options(&ShippingQuery {
-            state_code: q.state_code,
-            pincode: q.pincode,
+            state_code,
+            pincode,
             weight_grams: q.weight_grams,
             value_minor: q.value_minor,
             cod: q.cod,
@@ -118,6 +126,7 @@ pub async fn create(
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 pub struct ShipmentsQuery {
+    #[param(min_length = 1)]
     pub order_id: String,
 }
 

@@ -49,8 +49,12 @@ pub struct ShipmentInput {
 pub struct EventInput {
     /// `picked_up`, `in_transit`, `out_for_delivery`, `delivered`, `delivery_failed` or
     /// `returned_to_origin`.
+    #[schema(
+        pattern = "^(picked_up|in_transit|out_for_delivery|delivered|delivery_failed|returned_to_origin)$"
+    )]
     pub status: String,
     /// When it happened (RFC 3339); now when left out.
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub occurred_at: Option<String>,
     pub location: Option<String>,
     pub description: Option<String>,

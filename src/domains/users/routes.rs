@@ -76,7 +76,7 @@ pub struct LoginRequest {
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     /// Omit when the refresh token is in the session cookie.
-    #[schema(value_type = Option<String>, format = Password)]
+    #[schema(value_type = Option<String>, format = Password, min_length = 1)]
     pub refresh_token: Option<Secret>,
 }
 
@@ -394,8 +394,10 @@ pub async fn update_user(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewApiKey {
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub name: String,
     /// Permission names, e.g. `catalog.write`; a subset of the creator's.
+    #[schema(value_type = Vec<crate::contracts::auth::Permission>)]
     pub permissions: Vec<String>,
 }
 

@@ -740,9 +740,8 @@ impl Users {
     /// Sends a single-use reset link if the address has an account; answers the same
     /// either way.
     pub async fn request_password_reset(&self, email: &str) -> Result<(), AppError> {
-        let Ok(email) = Email::parse(email, "email") else {
-            return Ok(());
-        };
+        // A malformed address is the caller's mistake and says nothing about accounts.
+        let email = Email::parse(email, "email")?;
         let key = email.as_str().to_string();
         let Some(user) = self
             .db
@@ -904,10 +903,9 @@ impl Users {
         name: &str,
         permissions: &[String],
     ) -> Result<(ApiKeyView, String), AppError> {
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(AppError::invalid("name", "must be 1 to 100 characters"));
-        }
+        let name = crate::contracts::fields::text(name, "name", 100)
+            .map_err(|e| AppError::Validation(vec![e]))?;
+        let name = name.as_str();
         let mut wanted = Vec::new();
         for (i, p) in permissions.iter().enumerate() {
             let perm = Permission::parse(p).ok_or_else(|| {
