@@ -1,6 +1,11 @@
 //! The OpenAPI document states the rules the server checks: for the shared text fields,
 //! each sample is accepted by the document's pattern exactly when the server accepts it.
 
+mod common;
+
+use common::{Backend, TestApp, for_each_backend};
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Text};
 use kirana::contracts::email::Email;
 use kirana::contracts::fields;
 use kirana::contracts::gst::Gstin;
@@ -183,4 +188,104 @@ fn text_limits_and_shared_headers_and_problems_are_documented() {
     assert!(listing["401"].is_object());
     let reserve = &doc["paths"]["/api/v1/inventory/reservations"]["post"]["responses"];
     assert!(reserve["404"].is_object());
+}
+
+#[derive(QueryableByName)]
+struct VarcharColumn {
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    column_name: String,
+    #[diesel(sql_type = BigInt)]
+    width: i64,
+}
+
+/// `PriceListInput` → the words a table of it is named with: `price_list`, `price_lists`.
+fn table_stems(schema: &str) -> Vec<String> {
+    let mut snake = String::new();
+    for (i, c) in schema.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            snake.push('_');
+        }
+        snake.push(c.to_ascii_lowercase());
+    }
+    let stem = ["_input", "_patch", "_request", "_body"]
+        .iter()
+        .find_map(|s| snake.strip_suffix(s))
+        .unwrap_or(&snake)
+        .to_string();
+    let mut stems = vec![stem.clone()];
+    if let Some(base) = stem.strip_suffix('y') {
+        stems.push(format!("{base}ies"));
+    }
+    stems
+}
+
+#[actix_web::test]
+async fn documented_text_limits_fit_their_mariadb_columns() {
+    for_each_backend(|backend| async move {
+        // SQLite's TEXT has no width; MariaDB's VARCHAR does, and refuses what is longer.
+        if !matches!(backend, Backend::Mysql(_)) {
+            return;
+        }
+        let app = TestApp::spawn(&backend).await;
+        let columns: Vec<VarcharColumn> = app
+            .db
+            .read(|conn| {
+                use diesel::RunQueryDsl;
+                Ok(diesel::sql_query(
+                    "SELECT TABLE_NAME AS table_name, COLUMN_NAME AS column_name, \
+                     CAST(CHARACTER_MAXIMUM_LENGTH AS SIGNED) AS width \
+                     FROM information_schema.COLUMNS \
+                     WHERE TABLE_SCHEMA = DATABASE() AND DATA_TYPE = 'varchar'",
+                )
+                .load(conn)?)
+            })
+            .await
+            .unwrap();
+        assert!(columns.len() > 50, "the schema's VARCHAR columns are read");
+        let doc = document();
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        let mut checked = 0;
+        let mut too_narrow = Vec::new();
+        for (schema, body) in schemas {
+            // Auth requests (a login, a registration) are stored under no table of
+            // their name.
+            let Some(props) = body["properties"]
+                .as_object()
+                .filter(|_| !schema.ends_with("Request"))
+            else {
+                continue;
+            };
+            let stems = table_stems(schema);
+            for (name, prop) in props {
+                let Some(limit) = prop["maxLength"].as_i64() else {
+                    continue;
+                };
+                // A code that is trimmed to the pattern's core before it is stored (a GSTIN,
+                // a PIN code) is as wide as that core, not as the text sent.
+                if prop["pattern"]
+                    .as_str()
+                    .is_some_and(|p| p.starts_with(r"^\s*"))
+                {
+                    continue;
+                }
+                for column in columns.iter().filter(|c| {
+                    &c.column_name == name
+                        && stems.iter().any(|s| c.table_name.contains(s.as_str()))
+                }) {
+                    checked += 1;
+                    if column.width < limit {
+                        too_narrow.push(format!(
+                            "{schema}.{name} takes {limit} characters; {}.{} holds {}",
+                            column.table_name, column.column_name, column.width
+                        ));
+                    }
+                }
+            }
+        }
+        assert!(checked >= 10, "only {checked} fields matched a column");
+        assert!(too_narrow.is_empty(), "{too_narrow:#?}");
+    })
+    .await;
 }

@@ -700,9 +700,11 @@ async fn cancel_releases_stock_returns_restock_with_a_credit_note_and_illegal_mo
         // One of two units: half the line, tax included.
         assert_eq!(received["refund_minor"], 59_000);
         assert_eq!(level(&app, &staff, &v, &shop).await, (9, 0));
+        // Credited at once; no money has gone back yet.
         let order = get(&app, &staff, &format!("/api/v1/orders/{second}")).await;
-        assert_eq!(order["status"], "partially_refunded");
-        assert_eq!(order["refunded_minor"], 59_000);
+        assert_eq!(order["status"], "partially_returned");
+        assert_eq!(order["credited_minor"], 59_000);
+        assert_eq!(order["refunded_minor"], 0);
         let invoices = order["invoices"].as_array().unwrap();
         let invoice = invoices.iter().find(|i| i["kind"] == "invoice").unwrap();
         let note = invoices
@@ -736,9 +738,35 @@ async fn cancel_releases_stock_returns_restock_with_a_credit_note_and_illegal_mo
                 "fulfilled",
                 "shipped",
                 "delivered",
-                "partially_refunded"
+                "partially_returned"
             ]
         );
+        // The refund of the return is processed: now the money is back.
+        let payments = get(&app, &staff, &format!("/api/v1/payments?order_id={second}")).await;
+        let payment = payments.as_array().unwrap()[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let resp = post(
+            &app,
+            &staff,
+            &format!("/api/v1/payments/{payment}/refunds"),
+            json!({"amount_minor": 59_000, "return_id": rid}),
+        )
+        .await;
+        assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
+        let mut order = Value::Null;
+        for _ in 0..200 {
+            order = get(&app, &staff, &format!("/api/v1/orders/{second}")).await;
+            if order["status"] == "partially_refunded" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        assert_eq!(order["status"], "partially_refunded", "{order}");
+        assert_eq!(order["refunded_minor"], 59_000);
+        assert_eq!(order["credited_minor"], 59_000, "no second credit note");
+        assert_eq!(order["refunds"][0]["return_id"], rid);
         // Receiving it again is refused.
         let resp = post(
             &app,

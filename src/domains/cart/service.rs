@@ -56,7 +56,7 @@ pub struct QuantityBody {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DiscountCodeBody {
-    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
+    #[schema(pattern = r"^\s*[A-Za-z0-9_-]{1,40}\s*$")]
     pub code: String,
 }
 
@@ -636,6 +636,17 @@ impl Carts {
         let code = match code {
             Some(c) => {
                 let c = c.trim().to_ascii_uppercase();
+                if c.is_empty()
+                    || c.len() > 40
+                    || !c
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                {
+                    return Err(AppError::invalid(
+                        "code",
+                        "must be 1 to 40 letters, digits, - or _",
+                    ));
+                }
                 let lookup = c.clone();
                 if self
                     .db

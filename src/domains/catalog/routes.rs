@@ -104,7 +104,7 @@ pub struct ListQuery {
 
 /// List and search products.
 #[utoipa::path(get, path = "/api/v1/catalog/products", tag = "catalog", params(ListQuery),
-    responses((status = 200, body = ProductPage), (status = 400, body = crate::http::Problem)))]
+    responses((status = 200, body = ProductPage), (status = 400, body = crate::http::Problem), (status = 403, body = crate::http::Problem, description = "Drafts and archived products are listed only with catalog.write")))]
 pub async fn list_products(
     req: actix_web::HttpRequest,
     catalog: CatalogData,

@@ -25,12 +25,17 @@ pub enum Status {
     Delivered,
     Completed,
     Cancelled,
+    /// Some goods came back and were credited (a credit note); the money is not yet
+    /// refunded.
+    PartiallyReturned,
+    /// Every unit came back and was credited; the money is not yet refunded.
+    Returned,
     PartiallyRefunded,
     Refunded,
 }
 
 impl Status {
-    pub const ALL: [Status; 12] = [
+    pub const ALL: [Status; 14] = [
         Status::PendingPayment,
         Status::Confirmed,
         Status::Paid,
@@ -41,6 +46,8 @@ impl Status {
         Status::Delivered,
         Status::Completed,
         Status::Cancelled,
+        Status::PartiallyReturned,
+        Status::Returned,
         Status::PartiallyRefunded,
         Status::Refunded,
     ];
@@ -57,6 +64,8 @@ impl Status {
             Status::Delivered => "delivered",
             Status::Completed => "completed",
             Status::Cancelled => "cancelled",
+            Status::PartiallyReturned => "partially_returned",
+            Status::Returned => "returned",
             Status::PartiallyRefunded => "partially_refunded",
             Status::Refunded => "refunded",
         }
@@ -94,6 +103,12 @@ impl Status {
                 | (Delivered, Completed | PartiallyRefunded | Refunded)
                 | (Completed, PartiallyRefunded | Refunded)
                 | (PartiallyRefunded, PartiallyRefunded | Refunded)
+                // Goods back and credited, then the money refunded.
+                | (
+                    Delivered | Completed | PartiallyReturned | PartiallyRefunded,
+                    PartiallyReturned | Returned
+                )
+                | (PartiallyReturned | Returned, PartiallyRefunded | Refunded)
         )
     }
 
@@ -101,7 +116,10 @@ impl Status {
     pub fn returnable(self) -> bool {
         matches!(
             self,
-            Status::Delivered | Status::Completed | Status::PartiallyRefunded
+            Status::Delivered
+                | Status::Completed
+                | Status::PartiallyReturned
+                | Status::PartiallyRefunded
         )
     }
 }
@@ -125,6 +143,9 @@ pub struct OrderDetails {
     pub pos: Option<PosSaleDraft>,
     #[serde(default)]
     pub payments: Vec<PaymentRecord>,
+    /// Money given back (`RefundProcessed`), each once.
+    #[serde(default)]
+    pub refunds: Vec<RefundRecord>,
     /// Set on an exchange order: the return it replaces goods for.
     pub exchange_of: Option<String>,
     /// Product ids by line number (for links; not part of the tax snapshot).
@@ -136,6 +157,15 @@ pub struct OrderDetails {
     /// Units of each line (by number) credited because their parcel came back unpaid.
     #[serde(default)]
     pub rto_units: std::collections::BTreeMap<i32, i64>,
+}
+
+/// Money given back on an order: a refund the payments domain processed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RefundRecord {
+    pub refund_id: String,
+    pub amount_minor: i64,
+    /// The return it pays for, if any.
+    pub return_id: Option<String>,
 }
 
 /// A payment recorded against an order (until the payments domain records them).
@@ -383,7 +413,12 @@ pub struct OrderView {
     pub lines: Vec<OrderLineView>,
     pub shipping: Option<ChargeDraft>,
     pub totals: OrderTotals,
+    /// Credited by credit notes (a received return, a refund without goods).
+    pub credited_minor: i64,
+    /// Money actually given back: the refunds processed. A received return is credited at
+    /// once and refunded when its refund is processed.
     pub refunded_minor: i64,
+    pub refunds: Vec<RefundRecord>,
     pub payments: Vec<PaymentRecord>,
     #[schema(value_type = Object)]
     pub pos: Option<PosSaleDraft>,

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use super::invoice::{self, InvoiceData};
 use super::model::{
     InvoiceRef, LineRow, OrderDetails, OrderLineView, OrderRow, OrderSummary, OrderView,
-    PaymentRecord, ReturnLine, ReturnRow, ReturnView, Status, TimelineEntry,
+    PaymentRecord, RefundRecord, ReturnLine, ReturnRow, ReturnView, Status, TimelineEntry,
 };
 use super::store::{self, OrderFilter};
 use crate::config::{OrderSettings, StoreSettings};
@@ -50,7 +50,11 @@ pub enum Canceller<'a> {
 pub(super) fn balance_due(order: &OrderRow) -> i64 {
     match order.status() {
         Status::PendingPayment | Status::Confirmed => order.grand_total_minor,
-        Status::Cancelled | Status::Refunded | Status::PartiallyRefunded => 0,
+        Status::Cancelled
+        | Status::Refunded
+        | Status::PartiallyRefunded
+        | Status::Returned
+        | Status::PartiallyReturned => 0,
         _ => {
             let details = order.details();
             if details.cash_on_delivery && details.payments.is_empty() {
@@ -167,7 +171,7 @@ pub struct ReceiveReturnInput {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 pub struct OrderQuery {
     #[param(
-        pattern = "^(pending_payment|confirmed|paid|partially_fulfilled|fulfilled|partially_shipped|shipped|delivered|completed|cancelled|partially_refunded|refunded)$"
+        pattern = "^(pending_payment|confirmed|paid|partially_fulfilled|fulfilled|partially_shipped|shipped|delivered|completed|cancelled|partially_returned|returned|partially_refunded|refunded)$"
     )]
     pub status: Option<String>,
     /// `web` or `pos`.
@@ -409,6 +413,7 @@ impl Orders {
             shipping: draft.shipping.clone(),
             pos: draft.pos.clone(),
             payments: Vec::new(),
+            refunds: Vec::new(),
             exchange_of: None,
             product_ids: draft.lines.iter().map(|l| l.product_id.clone()).collect(),
             cash_on_delivery: draft.cash_on_delivery && draft.pos.is_none(),
@@ -916,12 +921,36 @@ impl Orders {
         conn: &mut DbConnection,
         refund: &RefundProcessed,
     ) -> Result<(), AppError> {
-        if refund.return_id.is_some() {
-            return Ok(());
-        }
         let Some(mut order) = store::order(conn, &refund.order_id)? else {
             return Ok(());
         };
+        let mut details = order.details();
+        if details
+            .refunds
+            .iter()
+            .any(|r| r.refund_id == refund.refund_id)
+        {
+            return Ok(());
+        }
+        details.refunds.push(RefundRecord {
+            refund_id: refund.refund_id.clone(),
+            amount_minor: refund.amount_minor,
+            return_id: refund.return_id.clone(),
+        });
+        order.details = serde_json::to_string(&details)?;
+        store::set_details(conn, &order.id, &order.details, now())?;
+        if refund.return_id.is_some() {
+            // The return was credited when it was received; now the money is back.
+            let refunded: i64 = details.refunds.iter().map(|r| r.amount_minor).sum();
+            let to = match order.status() {
+                Status::Returned if refunded >= order.refunded_minor => Status::Refunded,
+                Status::Returned | Status::PartiallyReturned => Status::PartiallyRefunded,
+                _ => return Ok(()),
+            };
+            let text = format!("refunded {} for the return", refund.amount_minor);
+            transition(conn, &mut order, to, SYSTEM, Some(&text), now())?;
+            return Ok(());
+        }
         let Some(original) = store::invoices_of(conn, &order.id)?
             .into_iter()
             .find(|i| i.kind == "invoice")
@@ -1694,12 +1723,16 @@ impl Orders {
                 let everything_back = lines
                     .iter()
                     .all(|l| before.get(&l.line_no).copied().unwrap_or(0) >= l.quantity);
+                // Credited now; refunded when its refund is processed (`refund_in`).
                 let to = if everything_back {
-                    Status::Refunded
+                    Status::Returned
                 } else {
-                    Status::PartiallyRefunded
+                    Status::PartiallyReturned
                 };
-                let note_text = format!("return received; credit note {}", note.number);
+                let note_text = format!(
+                    "return received; credit note {} for {refund}; refund due",
+                    note.number
+                );
                 transition(conn, &mut order, to, &actor, Some(&note_text), now)?;
                 enqueue(
                     conn,
@@ -1995,7 +2028,13 @@ fn view(conn: &mut DbConnection, order: OrderRow, viewer: &Viewer) -> Result<Ord
             .collect(),
         shipping: if seller { None } else { details.shipping },
         totals,
-        refunded_minor: if seller { 0 } else { order.refunded_minor },
+        credited_minor: if seller { 0 } else { order.refunded_minor },
+        refunded_minor: if seller {
+            0
+        } else {
+            details.refunds.iter().map(|r| r.amount_minor).sum()
+        },
+        refunds: if seller { Vec::new() } else { details.refunds },
         payments: if seller { Vec::new() } else { details.payments },
         pos: if seller { None } else { details.pos },
         exchange_of: details.exchange_of,
