@@ -1018,11 +1018,12 @@ async fn an_unpaid_web_order_expires_and_releases_its_stock() {
     .await;
 }
 
-/// A store spawned with the given GST registration and GSTIN.
+/// A store in `state` spawned with the given GST registration and GSTIN.
 async fn spawn_registered(
     backend: &Backend,
+    state: &'static str,
     registration: Option<kirana::config::Registration>,
-    gstin: &'static str,
+    gstin: String,
 ) -> TestApp {
     TestApp::start(
         TestDb::new(backend),
@@ -1030,23 +1031,23 @@ async fn spawn_registered(
             s.rate_limit.per_ip_per_minute = 1_000_000;
             s.rate_limit.writes_per_user_per_minute = 1_000_000;
             s.store.registration = registration;
-            s.store.gstin = gstin.into();
-            s.store.state_code = "29".into();
+            s.store.gstin = gstin;
+            s.store.state_code = state.into();
         },
         |b| b,
     )
     .await
 }
 
-/// Sells one 18 % item at ₹118 (GST-inclusive) with ₹49 shipping and pays for it: the
-/// order, and its sale document as HTML.
-async fn sell_one_taxed_item(app: &TestApp) -> (Value, String) {
+/// Sells one 18 % item at ₹118 (GST-inclusive) with ₹49 shipping to `state` and pays for
+/// it: the order, and its sale document as JSON and as HTML.
+async fn sell_one_taxed_item(app: &TestApp, state: &str) -> (Value, Value, String) {
     let (_, staff) = with_role(app, "staff@shop.in", Role::Staff).await;
     let shop = location(app, &staff, "Main").await;
     let v = variant(app, &staff, "SOAP-1", None, 11_800, 1_800).await;
     stock(app, &staff, &v, &shop, 10).await;
     let token = guest_cart(app, &v, 1).await;
-    let resp = checkout(app, &token, &key(), "29").await;
+    let resp = checkout(app, &token, &key(), state).await;
     assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
     let id = resp.json::<Value>().await.unwrap()["id"]
         .as_str()
@@ -1061,6 +1062,7 @@ async fn sell_one_taxed_item(app: &TestApp) -> (Value, String) {
     );
     let order = get(app, &staff, &format!("/api/v1/orders/{id}")).await;
     let invoice = order["invoices"][0]["id"].as_str().unwrap().to_string();
+    let document = get(app, &staff, &format!("/api/v1/invoices/{invoice}")).await;
     let html = app
         .client
         .get(app.url(&format!("/api/v1/invoices/{invoice}.html")))
@@ -1071,16 +1073,16 @@ async fn sell_one_taxed_item(app: &TestApp) -> (Value, String) {
         .text()
         .await
         .unwrap();
-    (order, html)
+    (order, document, html)
 }
 
 #[actix_web::test]
 async fn a_composition_store_collects_no_gst_and_issues_a_bill_of_supply() {
     use kirana::config::Registration;
     for_each_backend(|backend| async move {
-        let app =
-            spawn_registered(&backend, Some(Registration::Composition), "29AAACK1234M1ZH").await;
-        let (order, html) = sell_one_taxed_item(&app).await;
+        let gstin = kirana::contracts::gst::demo_gstin("29");
+        let app = spawn_registered(&backend, "29", Some(Registration::Composition), gstin).await;
+        let (order, _, html) = sell_one_taxed_item(&app, "29").await;
         // The buyer pays the price as shown; none of it is GST.
         assert_eq!(order["totals"]["tax_minor"], 0);
         assert_eq!(order["totals"]["grand_total_minor"], 11_800 + 4_900);
@@ -1093,8 +1095,9 @@ async fn a_composition_store_collects_no_gst_and_issues_a_bill_of_supply() {
         // The same sale by a regular registrant carries GST inside the same prices: for
         // each GST-inclusive amount, CGST and SGST are each net × 9 % / 118 %, rounded
         // half-up on their own (the README's rule).
-        let app = spawn_registered(&backend, Some(Registration::Regular), "29AAACK1234M1ZH").await;
-        let (order, html) = sell_one_taxed_item(&app).await;
+        let gstin = kirana::contracts::gst::demo_gstin("29");
+        let app = spawn_registered(&backend, "29", Some(Registration::Regular), gstin).await;
+        let (order, _, html) = sell_one_taxed_item(&app, "29").await;
         let half =
             |net: i64, rate: i64| (2 * net * rate + 20_000 + 2 * rate) / (2 * (20_000 + 2 * rate));
         let expected = 2 * half(11_800, 1_800) + 2 * half(4_900, 1_800);
@@ -1107,8 +1110,8 @@ async fn a_composition_store_collects_no_gst_and_issues_a_bill_of_supply() {
 #[actix_web::test]
 async fn a_store_without_a_gstin_is_unregistered_and_issues_a_plain_bill() {
     for_each_backend(|backend| async move {
-        let app = spawn_registered(&backend, None, "").await;
-        let (order, html) = sell_one_taxed_item(&app).await;
+        let app = spawn_registered(&backend, "29", None, String::new()).await;
+        let (order, _, html) = sell_one_taxed_item(&app, "29").await;
         assert_eq!(order["totals"]["tax_minor"], 0);
         assert_eq!(order["totals"]["grand_total_minor"], 11_800 + 4_900);
         assert!(html.contains("<h1>Bill</h1>"), "{html}");
@@ -1122,44 +1125,15 @@ async fn a_store_without_a_gstin_is_unregistered_and_issues_a_plain_bill() {
 async fn a_union_territory_sale_names_utgst_in_the_order_and_the_invoice() {
     for_each_backend(|backend| async move {
         // Chandigarh (04) is a union territory without a legislature: CGST + UTGST.
-        let app = TestApp::start(
-            TestDb::new(&backend),
-            |s| {
-                s.rate_limit.per_ip_per_minute = 1_000_000;
-                s.rate_limit.writes_per_user_per_minute = 1_000_000;
-                s.store.state_code = "04".into();
-                s.store.gstin = kirana::contracts::gst::demo_gstin("04");
-            },
-            |b| b,
-        )
-        .await;
-        let (_, staff) = with_role(&app, "staff@shop.in", Role::Staff).await;
-        let shop = location(&app, &staff, "Main").await;
-        let v = variant(&app, &staff, "SOAP-1", None, 11_800, 1_800).await;
-        stock(&app, &staff, &v, &shop, 10).await;
-        let token = guest_cart(&app, &v, 1).await;
-        let resp = checkout(&app, &token, &key(), "04").await;
-        assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
-        let placed: Value = resp.json().await.unwrap();
-        let id = placed["id"].as_str().unwrap().to_string();
-        let order = get(&app, &staff, &format!("/api/v1/orders/{id}")).await;
+        let gstin = kirana::contracts::gst::demo_gstin("04");
+        let app = spawn_registered(&backend, "04", None, gstin).await;
+        let (order, invoice, html) = sell_one_taxed_item(&app, "04").await;
         // Each half of 18 % on a ₹118 GST-inclusive price: 11800 × 900 / 11800 = ₹9.
         let half = 11_800 * 900 / 11_800;
         assert_eq!(order["supply"], "intra_territory");
         assert_eq!(order["lines"][0]["cgst_minor"], half);
         assert_eq!(order["lines"][0]["utgst_minor"], half);
         assert_eq!(order["lines"][0]["sgst_minor"], 0);
-
-        let id = id.as_str();
-        assert_eq!(
-            pay_by_hand(&app, &staff, id, "cash", 11_800 + 4_900, None)
-                .await
-                .status(),
-            201
-        );
-        let order = get(&app, &staff, &format!("/api/v1/orders/{id}")).await;
-        let invoice_id = order["invoices"][0]["id"].as_str().unwrap();
-        let invoice = get(&app, &staff, &format!("/api/v1/invoices/{invoice_id}")).await;
         assert_eq!(invoice["lines"][0]["utgst_minor"], half);
         assert_eq!(invoice["lines"][0]["sgst_minor"], 0);
         assert_eq!(
@@ -1167,16 +1141,6 @@ async fn a_union_territory_sale_names_utgst_in_the_order_and_the_invoice() {
             "the two halves of an intra-territory supply are equal"
         );
         assert_eq!(invoice["totals"]["sgst_minor"], 0);
-        let html = app
-            .client
-            .get(app.url(&format!("/api/v1/invoices/{invoice_id}.html")))
-            .bearer_auth(&staff)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
         assert!(html.contains("UTGST"), "{html}");
     })
     .await;

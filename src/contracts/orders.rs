@@ -49,14 +49,20 @@ pub struct PostalAddress {
 }
 
 impl PostalAddress {
-    /// The address trimmed, or every problem named under `prefix` (`shipping_address`).
+    /// The address trimmed, or every problem named under `prefix` (`shipping_address`;
+    /// empty for an address that is the whole body).
     pub fn check(&self, prefix: &str) -> Result<PostalAddress, Vec<FieldError>> {
         use super::fields;
+        let under = |mut e: FieldError| {
+            if !prefix.is_empty() {
+                e.field = format!("{prefix}.{}", e.field);
+            }
+            e
+        };
         let mut errors = Vec::new();
         let mut keep = |r: Result<String, FieldError>| {
-            r.unwrap_or_else(|mut e| {
-                e.field = format!("{prefix}.{}", e.field);
-                errors.push(e);
+            r.unwrap_or_else(|e| {
+                errors.push(under(e));
                 String::new()
             })
         };
@@ -68,9 +74,8 @@ impl PostalAddress {
         let pincode = keep(fields::pincode(&self.pincode, "pincode"));
         let line2 = match fields::optional_text(self.line2.as_deref(), "line2", 200) {
             Ok(l) => l,
-            Err(mut e) => {
-                e.field = format!("{prefix}.{}", e.field);
-                errors.push(e);
+            Err(e) => {
+                errors.push(under(e));
                 None
             }
         };

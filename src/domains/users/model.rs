@@ -184,12 +184,7 @@ impl AddressInput {
             pincode: self.pincode.clone(),
         };
         let mut errors = Vec::new();
-        let checked = postal.check("").map_err(|e| {
-            errors.extend(e.into_iter().map(|mut f| {
-                f.field = f.field.trim_start_matches('.').to_string();
-                f
-            }))
-        });
+        let checked = postal.check("").map_err(|e| errors.extend(e));
         let label = crate::contracts::fields::optional_text(self.label.as_deref(), "label", 50)
             .map_err(|e| errors.push(e));
         match (checked, label) {
