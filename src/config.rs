@@ -216,6 +216,9 @@ pub struct RazorpaySettings {
     pub webhook_secrets: Vec<Secret>,
     /// The API's base URL; `https://` unless loopback (tests).
     pub base_url: String,
+    /// Razorpay Checkout's script, loaded by the storefront on the payment step only;
+    /// `https://` unless loopback (tests serve a stand-in).
+    pub checkout_script_url: String,
     /// Whether Razorpay captures payments itself; if not, Kirana captures them.
     pub auto_capture: bool,
     /// Timeout of each call to the API.
@@ -234,6 +237,7 @@ impl Default for RazorpaySettings {
             key_secret: Secret::default(),
             webhook_secrets: Vec::new(),
             base_url: "https://api.razorpay.com".into(),
+            checkout_script_url: "https://checkout.razorpay.com/v1/checkout.js".into(),
             auto_capture: true,
             timeout_ms: 10_000,
             breaker_failures: 5,
@@ -1047,6 +1051,15 @@ impl Settings {
                 _ => {
                     return Err(err(
                         "razorpay.base_url",
+                        "must be an https:// URL (http:// only on a loopback address)",
+                    ));
+                }
+            }
+            match url::Url::parse(&self.razorpay.checkout_script_url) {
+                Ok(u) if secure_or_loopback(&u) => {}
+                _ => {
+                    return Err(err(
+                        "razorpay.checkout_script_url",
                         "must be an https:// URL (http:// only on a loopback address)",
                     ));
                 }

@@ -48,6 +48,7 @@ type RouteHook = Arc<dyn Fn(&mut web::ServiceConfig) + Send + Sync>;
 /// Every built-in API route's RBAC rule: the platform's own and every enabled domain's.
 pub fn route_rules() -> Vec<RouteRule> {
     let mut rules = events::routes::ROUTES.to_vec();
+    rules.extend_from_slice(http::store::ROUTES);
     rules.extend(domains::route_rules());
     rules
 }
@@ -237,6 +238,8 @@ impl AppBuilder {
         let port = listener.local_addr()?.port();
 
         let metrics = web::Data::new(Metrics::default());
+        let store_info = web::Data::new(http::store::StoreInfo::from_settings(&settings));
+        let page_policy = web::Data::new(gateway::PagePolicy::from_settings(&settings));
         let db_data = web::Data::new(db.clone());
         let idempotency = web::Data::new(Idempotency::new(
             db.clone(),
@@ -303,6 +306,8 @@ impl AppBuilder {
                 .app_data(db_data.clone())
                 .app_data(server_idempotency.clone())
                 .app_data(openapi.clone())
+                .app_data(store_info.clone())
+                .app_data(page_policy.clone())
                 .app_data(breakers.clone())
                 .app_data(BodyLimit(body_limit))
                 .app_data(web::PayloadConfig::new(body_limit))
@@ -317,6 +322,7 @@ impl AppBuilder {
                 .service(
                     web::scope("/api")
                         .configure(configure_api_docs)
+                        .configure(http::store::configure)
                         .configure(events::routes::configure)
                         .configure(move |cfg| {
                             #[cfg(feature = "users")]

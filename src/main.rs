@@ -412,7 +412,8 @@ fn seed(settings: &Settings, demo: bool, products: Option<usize>) -> anyhow::Res
         }
         println!("password of the demo accounts: {password}");
         let sellers = &ids[..2];
-        let report = kirana::domains::catalog::CatalogDomain::seed(&db, sellers, products)
+        let blobs = kirana::blob::LocalBlobStore::new(settings.data_dir.join("blobs"));
+        let report = kirana::domains::catalog::CatalogDomain::seed(&db, sellers, products, &blobs)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         println!(

@@ -223,6 +223,8 @@ diesel::table! {
         in_stock -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        image_key -> Nullable<Text>,
+        compare_at_price -> Nullable<BigInt>,
     }
 }
 

@@ -190,6 +190,32 @@ fn text_limits_and_shared_headers_and_problems_are_documented() {
     assert!(reserve["404"].is_object());
 }
 
+#[test]
+fn every_operation_has_its_own_id() {
+    // Generated clients (the web app's) name a function per operation id.
+    let doc = document();
+    let mut ids = std::collections::HashMap::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+            if let Some(other) = ids.insert(id.to_string(), format!("{method} {path}")) {
+                panic!("{id} names both {other} and {method} {path}");
+            }
+        }
+    }
+    // Both listings named `list` in their handlers keep a name of their own.
+    assert_eq!(
+        doc["paths"]["/api/v1/orders"]["get"]["operationId"],
+        "orders_list"
+    );
+    assert_eq!(
+        doc["paths"]["/api/v1/payments"]["get"]["operationId"],
+        "payments_list"
+    );
+}
+
 #[derive(QueryableByName)]
 struct VarcharColumn {
     #[diesel(sql_type = Text)]

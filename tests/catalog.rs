@@ -1065,7 +1065,7 @@ async fn csv_import_checks_every_row_first_then_applies_all_and_export_round_tri
 }
 
 #[actix_web::test]
-async fn product_images_are_checked_stored_by_hash_and_served_for_a_year() {
+async fn product_images_are_checked_stored_by_hash_served_for_a_year_and_shown_in_listings() {
     let app = TestApp::spawn(&common::Backend::Sqlite).await;
     let (_, seller) = with_role(&app, "ravi@sellers.in", Role::Seller).await;
     let (_, sita) = with_role(&app, "sita@sellers.in", Role::Seller).await;
@@ -1165,6 +1165,39 @@ async fn product_images_are_checked_stored_by_hash_and_served_for_a_year() {
         .await
         .unwrap();
     assert_eq!(page["images"][0]["url"], url.as_str());
+    // A listing's card carries the first picture and the cheapest variant's compare-at
+    // price (none yet: only the 5 kg bag has one).
+    async fn card(app: &TestApp) -> Value {
+        let listing: Value = get(app, None, "/api/v1/catalog/products?q=basmati")
+            .await
+            .json()
+            .await
+            .unwrap();
+        listing["items"][0].clone()
+    }
+    let shown = card(&app).await;
+    assert_eq!(shown["image_url"], url.as_str());
+    assert_eq!(shown["min_price_minor"], 12000);
+    assert_eq!(shown["compare_at_minor"], Value::Null);
+    let one_kg = page["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["price_minor"] == 12000)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let patched = app
+        .client
+        .patch(app.url(&format!("/api/v1/catalog/variants/{one_kg}")))
+        .bearer_auth(&seller)
+        .json(&json!({"compare_at_minor": 15000}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), StatusCode::OK);
+    assert_eq!(card(&app).await["compare_at_minor"], 15000);
     // Paths that try to leave the folder are not files.
     assert_eq!(
         app.client
@@ -1197,6 +1230,7 @@ async fn product_images_are_checked_stored_by_hash_and_served_for_a_year() {
         app.client.get(app.url(&url)).send().await.unwrap().status(),
         StatusCode::NOT_FOUND
     );
+    assert_eq!(card(&app).await["image_url"], Value::Null);
 }
 
 #[actix_web::test]

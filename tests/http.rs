@@ -551,9 +551,15 @@ async fn the_app_is_served_for_unknown_paths_with_the_right_cache_headers() {
     assert_eq!(deep.status(), 200);
     assert_eq!(deep.text().await.unwrap(), index);
 
+    // The built app's stylesheet, named by its hash in index.html.
+    let css = index
+        .split('"')
+        .find(|part| part.starts_with("/assets/") && part.ends_with(".css"))
+        .expect("index.html links its stylesheet")
+        .to_string();
     let asset = app
         .client
-        .get(app.url("/assets/placeholder.css"))
+        .get(app.url(&css))
         .send()
         .await
         .unwrap();

@@ -1145,3 +1145,96 @@ async fn a_union_territory_sale_names_utgst_in_the_order_and_the_invoice() {
     })
     .await;
 }
+
+async fn cart_count(app: &TestApp) -> i64 {
+    use diesel::prelude::*;
+    app.db
+        .read(|conn| Ok(kirana::schema::carts::table.count().get_result(conn)?))
+        .await
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn a_cart_is_priced_for_the_address_before_checkout_and_looking_stores_no_cart() {
+    for_each_backend(|backend| async move {
+        let app = spawn(&backend).await;
+        let (_, admin) = with_role(&app, "admin@kirana.in", Role::Admin).await;
+        // ₹118.00 with 18 % GST inside: taxable 10000, GST 1800 a unit.
+        let v = variant(&app, &admin, "SOAP", None, 11_800, 1800).await;
+        let loc = location(&app, &admin, "Shop").await;
+        stock(&app, &admin, &v, &loc, 10).await;
+
+        // A visitor's look at the cart neither stores a cart nor hands out a token.
+        let looked = app
+            .client
+            .get(app.url("/api/v1/cart"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(looked.status(), 200);
+        assert!(looked.headers().get("x-cart-token").is_none());
+        let empty: Value = looked.json().await.unwrap();
+        assert_eq!(empty["id"], "");
+        assert_eq!(empty["lines"], json!([]));
+        assert_eq!(cart_count(&app).await, 0);
+
+        let token = guest_cart(&app, &v, 2).await;
+        assert_eq!(cart_count(&app).await, 1);
+        let priced = |query: &'static str| {
+            let app = &app;
+            let token = token.clone();
+            async move {
+                app.client
+                    .get(app.url(&format!("/api/v1/cart{query}")))
+                    .header("x-cart-token", token)
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        // To Maharashtra (27) from Karnataka (29): IGST on 2 × 10000.
+        let away: Value = priced("?state_code=27&pincode=400001")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(away["supply"], "inter_state");
+        assert_eq!(away["place_of_supply"], "27");
+        assert_eq!(away["lines"][0]["igst_minor"], 3600);
+        // The split counts the delivery charge's GST too (priced for the PIN code).
+        let shipping_igst = away["shipping"]["tax"]["igst_minor"].as_i64().unwrap();
+        assert!(shipping_igst > 0, "{away}");
+        assert_eq!(away["gst"]["igst_minor"], 3600 + shipping_igst);
+        assert_eq!(away["gst"]["cgst_minor"], 0);
+        assert_eq!(away["gst"]["sgst_minor"], 0);
+        assert_eq!(away["totals"]["tax_minor"], away["gst"]["igst_minor"]);
+        // At home: half CGST, half SGST.
+        let home: Value = priced("?state_code=29").await.json().await.unwrap();
+        assert_eq!(home["supply"], "intra_state");
+        assert_eq!(home["lines"][0]["cgst_minor"], 1800);
+        assert_eq!(home["lines"][0]["sgst_minor"], 1800);
+        let charge = |part: &str| home["shipping"]["tax"][part].as_i64().unwrap_or(0);
+        assert_eq!(home["gst"]["cgst_minor"], 1800 + charge("cgst_minor"));
+        assert_eq!(home["gst"]["sgst_minor"], 1800 + charge("sgst_minor"));
+        assert_eq!(home["gst"]["igst_minor"], 0);
+        // Without an address: the store's state, as before.
+        let plain: Value = priced("").await.json().await.unwrap();
+        assert_eq!(plain["place_of_supply"], "29");
+
+        // Bad values are named and change nothing.
+        for (query, field) in [
+            ("?pincode=012345", "pincode"),
+            ("?state_code=99", "state_code"),
+            ("?payment_method=cheque", "payment_method"),
+        ] {
+            let resp = priced(query).await;
+            assert_eq!(resp.status(), 400, "{query}");
+            let problem: Value = resp.json().await.unwrap();
+            assert_eq!(self::field(&problem), field, "{query}");
+        }
+        let after: Value = priced("").await.json().await.unwrap();
+        assert_eq!(after["lines"][0]["quantity"], 2);
+        assert_eq!(cart_count(&app).await, 1);
+    })
+    .await;
+}

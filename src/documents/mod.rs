@@ -6,7 +6,7 @@
 pub mod code128;
 mod html;
 mod money;
-mod pdf;
+pub(crate) mod pdf;
 mod shipping;
 
 pub use html::{invoice_html, receipt_html};

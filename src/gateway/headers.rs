@@ -12,11 +12,67 @@ use super::network::Https;
 /// Fits the bundled web app: its scripts, styles, images and API calls are all same-origin.
 const CSP: &str = "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
+/// The pages' Content-Security-Policy and opener policy, fixed at start-up: the bundled app
+/// alone, or, with online payment on, also Razorpay Checkout (its script, the frame it
+/// opens, the calls it makes) from the configured origins.
+#[derive(Debug, Clone)]
+pub struct PagePolicy {
+    csp: HeaderValue,
+    opener: HeaderValue,
+}
+
+impl Default for PagePolicy {
+    fn default() -> Self {
+        Self {
+            csp: HeaderValue::from_static(CSP),
+            opener: HeaderValue::from_static("same-origin"),
+        }
+    }
+}
+
+impl PagePolicy {
+    pub fn from_settings(settings: &crate::config::Settings) -> Self {
+        let rzp = &settings.razorpay;
+        if rzp.key_id.is_empty() {
+            return Self::default();
+        }
+        let origin = |raw: &str| {
+            url::Url::parse(raw)
+                .ok()
+                .map(|u| u.origin().ascii_serialization())
+                .filter(|o| o != "null")
+        };
+        let mut payment: Vec<String> = [rzp.checkout_script_url.as_str(), rzp.base_url.as_str()]
+            .into_iter()
+            .filter_map(origin)
+            .collect();
+        payment.dedup();
+        let extra = payment.join(" ");
+        let csp = format!(
+            "default-src 'self'; img-src 'self' data: blob: {extra}; style-src 'self' 'unsafe-inline'; \
+             script-src 'self' {extra}; connect-src 'self' {extra}; frame-src {extra}; font-src 'self'; \
+             object-src 'none'; base-uri 'self'; form-action 'self' {extra}; frame-ancestors 'none'"
+        );
+        match HeaderValue::from_str(&csp) {
+            Ok(csp) => Self {
+                csp,
+                // Payment windows (bank pages, UPI) open from Checkout and report back.
+                opener: HeaderValue::from_static("same-origin-allow-popups"),
+            },
+            Err(_) => Self::default(),
+        }
+    }
+}
+
 pub async fn security_headers(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let https = req.extensions().get::<Https>().is_some_and(|h| h.0);
+    let policy = req
+        .app_data::<actix_web::web::Data<PagePolicy>>()
+        .map(|p| p.get_ref().clone())
+        .unwrap_or_default();
     let mut res = next.call(req).await?;
     let headers = res.headers_mut();
     headers.insert(
@@ -30,13 +86,10 @@ pub async fn security_headers(
     );
     headers.insert(
         HeaderName::from_static("cross-origin-opener-policy"),
-        HeaderValue::from_static("same-origin"),
+        policy.opener,
     );
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        headers.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CSP),
-        );
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy.csp);
     }
     if https {
         headers.insert(

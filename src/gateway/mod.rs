@@ -21,6 +21,6 @@ pub mod ratelimit;
 pub mod rbac;
 pub mod tokens;
 
-pub use headers::security_headers;
+pub use headers::{PagePolicy, security_headers};
 pub use metrics::{Metrics, gauge};
 pub use observe::{REQUEST_ID_HEADER, current_request_id, observe};

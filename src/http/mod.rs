@@ -9,6 +9,7 @@ pub mod idempotency;
 mod openapi;
 mod ops;
 pub mod pagination;
+pub mod store;
 
 use actix_web::{HttpResponse, Route, web};
 

@@ -10,8 +10,13 @@ use super::{FieldError, Problem};
         title = "Kirana API",
         description = "Online store, point of sale and back office for small merchants."
     ),
-    paths(super::ops::healthz, super::ops::readyz, super::ops::metrics),
-    components(schemas(Problem, FieldError)),
+    paths(
+        super::ops::healthz,
+        super::ops::readyz,
+        super::ops::metrics,
+        super::store::store_info
+    ),
+    components(schemas(Problem, FieldError, super::store::StoreInfo)),
     tags((name = "operations", description = "Health, readiness and metrics"))
 )]
 pub struct ApiDoc;
@@ -168,5 +173,36 @@ pub fn finished_document(
             }
         }
     }
+    unique_operation_ids(paths);
     doc
+}
+
+/// Handlers of different domains share names (`list`, `get`): an operation id that more
+/// than one operation has becomes `{tag}_{id}`, so generated clients get one name each.
+fn unique_operation_ids(paths: &mut serde_json::Map<String, serde_json::Value>) {
+    use std::collections::HashMap;
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for op in paths
+        .values()
+        .filter_map(|i| i.as_object())
+        .flat_map(|i| i.values())
+    {
+        if let Some(id) = op.get("operationId").and_then(|v| v.as_str()) {
+            *seen.entry(id.to_string()).or_default() += 1;
+        }
+    }
+    for op in paths
+        .values_mut()
+        .filter_map(|i| i.as_object_mut())
+        .flat_map(|i| i.values_mut())
+    {
+        let Some(id) = op.get("operationId").and_then(|v| v.as_str()) else {
+            continue;
+        };
+        if seen.get(id).copied().unwrap_or(0) > 1 {
+            let tag = op["tags"][0].as_str().unwrap_or("api");
+            let renamed = format!("{tag}_{id}");
+            op["operationId"] = serde_json::Value::String(renamed);
+        }
+    }
 }

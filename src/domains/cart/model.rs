@@ -251,9 +251,33 @@ pub struct CartLineView {
     pub total_minor: i64,
 }
 
+/// A cart's GST by component, lines and shipping together (they add up to
+/// `totals.tax_minor`).
+#[derive(Debug, Clone, Copy, Default, Serialize, ToSchema)]
+pub struct GstSplit {
+    pub cgst_minor: i64,
+    pub sgst_minor: i64,
+    /// In a union territory without a legislature, in place of SGST.
+    pub utgst_minor: i64,
+    pub igst_minor: i64,
+}
+
+impl GstSplit {
+    pub fn add(&mut self, tax: &crate::contracts::tax::LineTax, union_territory: bool) {
+        self.cgst_minor += tax.cgst_minor;
+        if union_territory {
+            self.utgst_minor += tax.sgst_minor;
+        } else {
+            self.sgst_minor += tax.sgst_minor;
+        }
+        self.igst_minor += tax.igst_minor;
+    }
+}
+
 /// A cart with every amount computed by the server.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CartView {
+    /// Empty while the caller has no cart yet (the first line added creates one).
     pub id: String,
     /// `web` or `pos`.
     pub channel: String,
@@ -275,6 +299,8 @@ pub struct CartView {
     /// Why the cart cannot ship as it is ("no shipping to this address").
     pub shipping_problem: Option<String>,
     pub totals: OrderTotals,
+    /// `totals.tax_minor` by component.
+    pub gst: GstSplit,
     pub customer: CartCustomer,
     /// Set once the cart became an order.
     pub order_id: Option<String>,

@@ -88,13 +88,46 @@ impl FromRequest for CartCaller {
     }
 }
 
+/// Where the buyer says the cart would go, so checkout can show what it would cost there
+/// before the order is placed. Nothing is stored.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CartQuery {
+    /// The shipping address's state code: taxes are computed for this place of supply.
+    #[param(schema_with = crate::contracts::fields::schema::state_code)]
+    pub state_code: Option<String>,
+    /// The shipping address's PIN code: shipping options and charges for it.
+    #[param(schema_with = crate::contracts::fields::schema::pincode)]
+    pub pincode: Option<String>,
+    /// One of `shipping_options[].method`; the cheapest when left out.
+    #[param(max_length = 64)]
+    pub shipping_method: Option<String>,
+    /// `online` (default) or `cod` (adds the rate's cash-on-delivery surcharge).
+    #[param(value_type = Option<String>, pattern = "^(online|cod)$")]
+    pub payment_method: Option<String>,
+}
+
 /// The caller's cart (a guest's by cookie or `X-Cart-Token`, a customer's when signed in;
-/// a guest cart is merged into the customer's at the first call after login).
-#[utoipa::path(get, path = "/api/v1/cart", tag = "cart",
-    responses((status = 200, body = CartView)))]
-pub async fn get_cart(carts: CartsData, caller: CartCaller) -> Result<HttpResponse, AppError> {
+/// a guest cart is merged into the customer's at the first call after login). With an
+/// address's state and PIN code, it is priced as checkout would price it there.
+#[utoipa::path(get, path = "/api/v1/cart", tag = "cart", params(CartQuery),
+    responses((status = 200, body = CartView), (status = 400, body = crate::http::Problem)))]
+pub async fn get_cart(
+    carts: CartsData,
+    caller: CartCaller,
+    Query(q): Query<CartQuery>,
+) -> Result<HttpResponse, AppError> {
     let owner = caller.owner();
-    Ok(respond(carts.current(&owner).await?, caller.secure))
+    let preview = carts.preview_for(
+        q.state_code.as_deref(),
+        q.pincode.as_deref(),
+        q.shipping_method,
+        q.payment_method.as_deref(),
+    )?;
+    Ok(respond(
+        carts.current(&owner, preview).await?,
+        caller.secure,
+    ))
 }
 
 /// Add units of a variant to the cart (a guest gets a cart token).

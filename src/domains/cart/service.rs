@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::OnceCell;
 use utoipa::ToSchema;
 
-use super::model::{CartLineView, CartRow, CartView, DiscountRow, DiscountView};
+use super::model::{CartLineView, CartRow, CartView, DiscountRow, DiscountView, GstSplit};
 use super::store;
 use crate::config::{OrderSettings, StoreSettings};
 use crate::contracts::auth::Principal;
@@ -78,6 +78,14 @@ pub struct CheckoutInput {
     /// delivery: the order is confirmed unpaid, with the rate's COD surcharge).
     #[schema(value_type = Option<String>, pattern = "^(online|cod)$")]
     pub payment_method: Option<String>,
+}
+
+/// Where a cart is priced for before checkout: the place of supply, and the shipping
+/// choice when the PIN code is known.
+#[derive(Debug, Clone, Default)]
+pub struct Preview {
+    pub place_of_supply: Option<String>,
+    pub ship: Option<ShipChoice>,
 }
 
 /// Where and how a web cart ships, as far as the buyer has said.
@@ -297,7 +305,10 @@ impl Carts {
             ..OrderTotals::default()
         };
         let mut drafts = Vec::with_capacity(priced.len());
+        let union_territory = supply == Supply::IntraTerritory;
+        let mut gst = GstSplit::default();
         for ((index, _, rate), (line_discount, t)) in priced.iter().zip(&taxed) {
+            gst.add(t, union_territory);
             let v = &mut views[*index];
             v.discount_minor = *line_discount;
             v.taxable_minor = t.taxable_minor;
@@ -382,6 +393,7 @@ impl Carts {
                         self.prices_include_tax,
                     );
                     totals.shipping_minor = amount;
+                    gst.add(&t, union_territory);
                     totals.taxable_minor += t.taxable_minor;
                     totals.tax_minor += t.tax_minor();
                     totals.grand_total_minor += t.total_minor;
@@ -426,6 +438,7 @@ impl Carts {
                 shipping_options,
                 shipping_problem,
                 totals,
+                gst,
                 customer: cart.details().customer,
                 order_id: cart.order_id.clone(),
             },
@@ -541,11 +554,99 @@ impl Carts {
             .await
     }
 
-    pub async fn current(&self, owner: &CartOwner<'_>) -> Result<CartOutcome, AppError> {
-        let (cart, token, merged) = self.find(owner, true).await?;
-        let cart = cart.ok_or_else(|| AppError::internal("no cart"))?;
+    /// A place of supply and shipping choice to price a cart for, from what a buyer has
+    /// typed so far; every bad value named.
+    pub fn preview_for(
+        &self,
+        state_code: Option<&str>,
+        pincode: Option<&str>,
+        shipping_method: Option<String>,
+        payment_method: Option<&str>,
+    ) -> Result<Option<Preview>, AppError> {
+        use crate::contracts::fields;
+        let mut problems = Vec::new();
+        let state = state_code
+            .map(|s| fields::state_code(s, "state_code"))
+            .transpose()
+            .unwrap_or_else(|e| {
+                problems.push(e);
+                None
+            });
+        let pincode = pincode
+            .map(|p| fields::pincode(p, "pincode"))
+            .transpose()
+            .unwrap_or_else(|e| {
+                problems.push(e);
+                None
+            });
+        let cod = match payment_method {
+            None | Some("online") => false,
+            Some("cod") if self.cfg.cod_enabled => true,
+            Some("cod") => {
+                problems.push(FieldError::new(
+                    "payment_method",
+                    "cash on delivery is not offered by this store",
+                ));
+                false
+            }
+            Some(_) => {
+                problems.push(FieldError::new("payment_method", "must be online or cod"));
+                false
+            }
+        };
+        if !problems.is_empty() {
+            return Err(AppError::Validation(problems));
+        }
+        if state.is_none() && pincode.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(Preview {
+            place_of_supply: state,
+            ship: pincode.map(|pincode| ShipChoice {
+                pincode,
+                method: shipping_method,
+                cod,
+            }),
+        }))
+    }
+
+    /// The caller's cart, priced for `preview` when given (as checkout would price it).
+    pub async fn current(
+        &self,
+        owner: &CartOwner<'_>,
+        preview: Option<Preview>,
+    ) -> Result<CartOutcome, AppError> {
+        // Looking is not buying: a visitor without a cart gets an empty one that is not
+        // stored (no row per page view); the first line added creates it.
+        let (cart, token, merged) = self.find(owner, false).await?;
+        let cart = cart.unwrap_or_else(|| {
+            let now = now();
+            CartRow {
+                id: String::new(),
+                token_hash: None,
+                customer_id: owner.principal.map(|p| p.user_id().to_string()),
+                channel: "web".into(),
+                register_session_id: None,
+                status: "open".into(),
+                order_id: None,
+                discount_code: None,
+                details: "{}".into(),
+                created_at: now,
+                updated_at: now,
+            }
+        });
+        let view = match preview {
+            None => self.view(&cart).await?,
+            Some(p) => {
+                let id = cart.id.clone();
+                let lines = self.db.read(move |c| store::lines(c, &id)).await?;
+                self.quote(&cart, &lines, p.place_of_supply.as_deref(), p.ship.as_ref())
+                    .await?
+                    .view
+            }
+        };
         Ok(CartOutcome {
-            cart: self.view(&cart).await?,
+            cart: view,
             new_token: token,
             forget_token: merged,
         })

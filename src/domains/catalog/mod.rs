@@ -230,6 +230,7 @@ impl CatalogDomain {
         db: &Db,
         sellers: &[String],
         generated: Option<usize>,
+        blobs: &dyn BlobStore,
     ) -> Result<SeedReport, AppError> {
         let existing = db.read(store::count_products).await?;
         if existing > 0 {
@@ -239,7 +240,7 @@ impl CatalogDomain {
         }
         match generated {
             Some(count) => seed::generated(db, sellers, count).await,
-            None => seed::demo(db, sellers).await,
+            None => seed::demo(db, sellers, blobs).await,
         }
     }
 

@@ -406,6 +406,26 @@ pub struct ProductSummary {
     pub max_price_minor: i64,
     #[diesel(sql_type = diesel::sql_types::Bool)]
     pub in_stock: bool,
+    /// The cheapest variant's compare-at price (shown struck through), when above its price.
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    pub compare_at_minor: Option<i64>,
+    /// The first image, as `/media/...`.
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    #[serde(rename = "image_url", serialize_with = "media_url")]
+    #[schema(value_type = Option<String>)]
+    pub image_key: Option<String>,
+}
+
+/// A stored file's key as the URL that serves it.
+pub fn media_path(key: &str) -> String {
+    format!("/media/{key}")
+}
+
+fn media_url<S: serde::Serializer>(key: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    match key {
+        Some(k) => s.serialize_some(&media_path(k)),
+        None => s.serialize_none(),
+    }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

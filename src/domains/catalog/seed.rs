@@ -3,8 +3,11 @@
 
 use std::collections::BTreeMap;
 
+use bytes::Bytes;
+
 use super::model::{ProductOption, Slug};
 use super::store::{self, SeedProduct, SeedVariant};
+use crate::contracts::blob::BlobStore;
 use crate::db::{Db, new_id, now};
 use crate::http::AppError;
 
@@ -454,15 +457,140 @@ const DEMO: &[Shelf] = &[
     ),
 ];
 
-/// Writes the demo catalog, owned by `sellers` in turn (the first is the store itself).
-pub async fn demo(db: &Db, sellers: &[String]) -> Result<SeedReport, AppError> {
-    let sellers = sellers.to_vec();
+/// Background colours of the demo pictures, one per top-level category (white text on
+/// each has a contrast ratio above 4.5).
+const TILE_COLOURS: &[[u8; 3]] = &[
+    [0x1d, 0x4e, 0xd8],
+    [0xb4, 0x53, 0x09],
+    [0x04, 0x78, 0x57],
+    [0xbe, 0x12, 0x3c],
+    [0x6d, 0x28, 0xd9],
+    [0x0e, 0x74, 0x90],
+    [0x4d, 0x7c, 0x0f],
+    [0xa2, 0x1c, 0xaf],
+];
+
+/// Up to two capitals from a name's first words: "Tata Salt" → "TS".
+fn initials(name: &str) -> String {
+    name.split(|c: char| !c.is_alphanumeric())
+        .filter_map(|w| w.chars().next())
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// A square PNG picture: the colour with the initials in white, centred.
+pub(crate) fn tile_png(text: &str, colour: [u8; 3]) -> Result<Vec<u8>, AppError> {
+    use ab_glyph::{Font, FontRef, PxScale, ScaleFont, point};
+    use image::ImageEncoder;
+    const SIZE: u32 = 480;
+    let font = FontRef::try_from_slice(crate::documents::pdf::BOLD_TTF)
+        .map_err(|e| AppError::internal(format!("tile font: {e}")))?;
+    let mut img = image::RgbImage::from_pixel(SIZE, SIZE, image::Rgb(colour));
+    let scale = PxScale::from(200.0);
+    let scaled = font.as_scaled(scale);
+    let mut caret = 0.0;
+    let mut glyphs = Vec::new();
+    for c in text.chars() {
+        let id = scaled.glyph_id(c);
+        glyphs.push(id.with_scale_and_position(scale, point(caret, scaled.ascent())));
+        caret += scaled.h_advance(id);
+    }
+    let left = (SIZE as f32 - caret) / 2.0;
+    let top = (SIZE as f32 - (scaled.ascent() - scaled.descent())) / 2.0;
+    for glyph in glyphs {
+        let Some(outline) = font.outline_glyph(glyph) else {
+            continue;
+        };
+        let bounds = outline.px_bounds();
+        outline.draw(|x, y, coverage| {
+            let px = (left + bounds.min.x) as i64 + i64::from(x);
+            let py = (top + bounds.min.y) as i64 + i64::from(y);
+            if (0..i64::from(SIZE)).contains(&px) && (0..i64::from(SIZE)).contains(&py) {
+                let pixel = img.get_pixel_mut(px as u32, py as u32);
+                for (channel, base) in pixel.0.iter_mut().zip(colour) {
+                    let blended = f32::from(base) + (255.0 - f32::from(base)) * coverage.min(1.0);
+                    *channel = blended.round() as u8;
+                }
+            }
+        });
+    }
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new_with_quality(
+        &mut png,
+        image::codecs::png::CompressionType::Fast,
+        image::codecs::png::FilterType::Adaptive,
+    )
+    .write_image(img.as_raw(), SIZE, SIZE, image::ExtendedColorType::Rgb8)
+    .map_err(|e| AppError::internal(format!("tile image: {e}")))?;
+    Ok(png)
+}
+
+/// Gives each demo product a picture (its initials on its shelf's colour), stored like an
+/// uploaded image, so the demo storefront looks like a shop. Nothing is downloaded.
+async fn picture_products(
+    db: &Db,
+    blobs: &dyn BlobStore,
+    pictures: Vec<(String, String, [u8; 3])>,
+) -> Result<(), AppError> {
+    use sha2::Digest;
+    let drawn = tokio::task::spawn_blocking(move || {
+        pictures
+            .into_iter()
+            .map(|(product_id, name, colour)| {
+                tile_png(&initials(&name), colour).map(|png| (product_id, name, png))
+            })
+            .collect::<Result<Vec<_>, AppError>>()
+    })
+    .await
+    .map_err(|e| AppError::internal(format!("seed pictures: {e}")))??;
+    let mut rows = Vec::with_capacity(drawn.len());
+    for (product_id, name, png) in drawn {
+        let key = format!("products/{}.png", hex::encode(sha2::Sha256::digest(&png)));
+        let size_bytes = png.len() as i64;
+        blobs.put(&key, Bytes::from(png), "image/png").await?;
+        rows.push(store::ImageRow {
+            id: new_id(),
+            product_id,
+            blob_key: key,
+            content_type: "image/png".into(),
+            size_bytes,
+            alt: name,
+            position: 0,
+            created_at: now(),
+        });
+    }
     db.write(move |conn| {
+        for row in &rows {
+            store::insert_image(conn, row)?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Writes the demo catalog, owned by `sellers` in turn (the first is the store itself),
+/// with a picture per product in `blobs`.
+pub async fn demo(
+    db: &Db,
+    sellers: &[String],
+    blobs: &dyn BlobStore,
+) -> Result<SeedReport, AppError> {
+    let sellers = sellers.to_vec();
+    let (report, pictures) = db.write(move |conn| {
         let mut report = SeedReport::default();
         let now = now();
         let mut roots: BTreeMap<&str, String> = BTreeMap::new();
         let mut products = Vec::new();
         let mut serial = 1_000u64;
+        let mut pictures = Vec::new();
+        // Top-level shelves in the order they first appear, for their picture colours.
+        let mut shelves: Vec<&str> = Vec::new();
+        for (root, ..) in DEMO {
+            if !shelves.contains(root) {
+                shelves.push(root);
+            }
+        }
         for (i, (root, leaf, hsn, rate, sizes, names)) in DEMO.iter().enumerate() {
             let root_id = match roots.get(root) {
                 Some(id) => id.clone(),
@@ -502,8 +630,15 @@ pub async fn demo(db: &Db, sellers: &[String]) -> Result<SeedReport, AppError> {
                     })
                     .collect::<Vec<_>>();
                 let seller = &sellers[(i + j) % sellers.len().max(1)];
+                let id = new_id();
+                let shelf = shelves.iter().position(|r| r == root).unwrap_or(0);
+                pictures.push((
+                    id.clone(),
+                    name.to_string(),
+                    TILE_COLOURS[shelf % TILE_COLOURS.len()],
+                ));
                 products.push(SeedProduct {
-                    id: new_id(),
+                    id,
                     slug: Slug::from_name(name).as_str().to_string(),
                     name: name.to_string(),
                     description: format!(
@@ -526,9 +661,11 @@ pub async fn demo(db: &Db, sellers: &[String]) -> Result<SeedReport, AppError> {
             .flat_map(|p| p.variants.iter().map(|v| v.id.clone()))
             .collect();
         store::seed_products(conn, &products, now)?;
-        Ok(report)
+        Ok((report, pictures))
     })
-    .await
+    .await?;
+    picture_products(db, blobs, pictures).await?;
+    Ok(report)
 }
 
 const ADJECTIVES: &[&str] = &[

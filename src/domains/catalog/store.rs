@@ -277,11 +277,17 @@ pub fn refresh_product(conn: &mut DbConnection, product_id: &str) -> Result<(), 
     let min = live.iter().map(|v| v.price).min().unwrap_or(0);
     let max = live.iter().map(|v| v.price).max().unwrap_or(0);
     let in_stock = live.iter().any(|v| v.available > 0);
+    let compare_at = live
+        .iter()
+        .min_by_key(|v| v.price)
+        .and_then(|v| v.compare_at_price)
+        .filter(|&c| c > min);
     diesel::update(catalog_products::table.filter(catalog_products::id.eq(product_id)))
         .set((
             catalog_products::min_price.eq(min),
             catalog_products::max_price.eq(max),
             catalog_products::in_stock.eq(in_stock),
+            catalog_products::compare_at_price.eq(compare_at),
         ))
         .execute(conn)?;
     let codes: Vec<&str> = variants
@@ -539,7 +545,8 @@ fn bound<'a>(
 }
 
 pub const SUMMARY_COLUMNS: &str = "p.id, p.slug, p.name, p.status, p.seller_id, \
-    p.min_price AS min_price_minor, p.max_price AS max_price_minor, p.in_stock";
+    p.min_price AS min_price_minor, p.max_price AS max_price_minor, p.in_stock, \
+    p.compare_at_price AS compare_at_minor, p.image_key";
 
 pub fn list_products(
     conn: &mut DbConnection,
@@ -708,6 +715,12 @@ pub fn seed_products(
             .map(|p| {
                 let min = p.variants.iter().map(|v| v.price).min().unwrap_or(0);
                 let max = p.variants.iter().map(|v| v.price).max().unwrap_or(0);
+                let compare_at = p
+                    .variants
+                    .iter()
+                    .min_by_key(|v| v.price)
+                    .and_then(|v| v.compare_at_price)
+                    .filter(|&c| c > min);
                 vec![
                     Text(p.id.clone()),
                     Text(p.slug.clone()),
@@ -721,6 +734,7 @@ pub fn seed_products(
                     Int(min),
                     Int(max),
                     Int(0),
+                    OptInt(compare_at),
                     Time(now),
                     Time(now),
                 ]
@@ -742,6 +756,7 @@ pub fn seed_products(
                 "min_price",
                 "max_price",
                 "in_stock",
+                "compare_at_price",
                 "created_at",
                 "updated_at",
             ],
@@ -1111,6 +1126,21 @@ pub fn insert_image(conn: &mut DbConnection, row: &ImageRow) -> Result<(), AppEr
             i::created_at.eq(row.created_at),
         ))
         .execute(conn)?;
+    refresh_cover(conn, &row.product_id)
+}
+
+/// Keeps the product's first image on its row, for listings.
+pub fn refresh_cover(conn: &mut DbConnection, product_id: &str) -> Result<(), AppError> {
+    use crate::schema::catalog_images as i;
+    let first: Option<String> = i::table
+        .filter(i::product_id.eq(product_id))
+        .order((i::position, i::id))
+        .select(i::blob_key)
+        .first(conn)
+        .optional()?;
+    diesel::update(catalog_products::table.filter(catalog_products::id.eq(product_id)))
+        .set(catalog_products::image_key.eq(first))
+        .execute(conn)?;
     Ok(())
 }
 
@@ -1118,6 +1148,7 @@ pub fn insert_image(conn: &mut DbConnection, row: &ImageRow) -> Result<(), AppEr
 pub fn delete_image(conn: &mut DbConnection, row: &ImageRow) -> Result<i64, AppError> {
     use crate::schema::catalog_images as i;
     diesel::delete(i::table.filter(i::id.eq(&row.id))).execute(conn)?;
+    refresh_cover(conn, &row.product_id)?;
     Ok(i::table
         .filter(i::blob_key.eq(&row.blob_key))
         .count()

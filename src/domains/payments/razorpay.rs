@@ -122,6 +122,7 @@ pub struct Razorpay {
     http: reqwest::Client,
     base: String,
     key_id: String,
+    checkout_script_url: String,
     key_secret: String,
     pub auto_capture: bool,
     breaker: Arc<CircuitBreaker>,
@@ -152,6 +153,7 @@ impl Razorpay {
             http,
             base: settings.base_url.trim_end_matches('/').to_string(),
             key_id: settings.key_id.clone(),
+            checkout_script_url: settings.checkout_script_url.clone(),
             key_secret: settings.key_secret.expose().to_string(),
             auto_capture: settings.auto_capture,
             breaker: Arc::new(CircuitBreaker::new(
@@ -164,6 +166,10 @@ impl Razorpay {
 
     pub fn key_id(&self) -> &str {
         &self.key_id
+    }
+
+    pub fn checkout_script_url(&self) -> &str {
+        &self.checkout_script_url
     }
 
     pub fn key_secret(&self) -> &str {

@@ -32,6 +32,8 @@ pub struct CheckoutOptions {
     pub amount_minor: i64,
     pub currency: String,
     pub order_number: String,
+    /// Razorpay Checkout's script, to load before opening it.
+    pub script_url: String,
 }
 
 /// What Razorpay Checkout hands the browser after payment.
@@ -474,6 +476,7 @@ impl Payments {
             amount_minor: attempt.amount_minor,
             currency: attempt.currency,
             order_number: order.number,
+            script_url: rzp.checkout_script_url().to_string(),
         })
     }
 

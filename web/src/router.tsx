@@ -1,0 +1,123 @@
+import { createRootRouteWithContext, createRoute, createRouter } from "@tanstack/react-router";
+import type { QueryClient } from "@tanstack/react-query";
+import { Root, NotFound } from "./store/Layout";
+import { Home } from "./store/Home";
+import { CategoryPage, CollectionPage, SearchPage, parseListing } from "./store/Listing";
+import { ProductPage } from "./store/Product";
+import { CartPage } from "./store/Cart";
+import { CheckoutPage } from "./store/Checkout";
+import { OrderPlaced } from "./store/OrderPlaced";
+import { TrackPage } from "./store/Track";
+import { LoginPage, RegisterPage, ForgotPage, ResetPage } from "./account/Auth";
+import { AccountLayout, OrdersPage } from "./account/Account";
+import { OrderPage } from "./account/Order";
+import { AddressesPage } from "./account/Addresses";
+import { ProfilePage } from "./account/Profile";
+
+const str = (v: unknown) => (typeof v === "string" && v ? v : undefined);
+
+const rootRoute = createRootRouteWithContext<{ queryClient: QueryClient }>()({
+  component: Root,
+  notFoundComponent: NotFound,
+});
+
+const home = createRoute({ getParentRoute: () => rootRoute, path: "/", component: Home });
+const category = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/c/$slug",
+  validateSearch: parseListing,
+  component: CategoryPage,
+});
+const search = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/search",
+  validateSearch: parseListing,
+  component: SearchPage,
+});
+const collection = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/collection/$id",
+  component: CollectionPage,
+});
+const product = createRoute({ getParentRoute: () => rootRoute, path: "/p/$slug", component: ProductPage });
+const cart = createRoute({ getParentRoute: () => rootRoute, path: "/cart", component: CartPage });
+const checkout = createRoute({ getParentRoute: () => rootRoute, path: "/checkout", component: CheckoutPage });
+const placed = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/order/$id",
+  validateSearch: (s: Record<string, unknown>): { number?: string; email?: string; unpaid?: string } => ({
+    number: str(s.number),
+    email: str(s.email),
+    unpaid: str(s.unpaid),
+  }),
+  component: OrderPlaced,
+});
+const track = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/track",
+  validateSearch: (s: Record<string, unknown>): { order?: string; pincode?: string; email?: string } => ({
+    order: str(s.order),
+    pincode: str(s.pincode),
+    email: str(s.email),
+  }),
+  component: TrackPage,
+});
+const next = (s: Record<string, unknown>): { next?: string } => ({ next: str(s.next) });
+const login = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/login",
+  validateSearch: (s: Record<string, unknown>): { next?: string; oidc_link?: string; provider?: string } => ({
+    ...next(s),
+    oidc_link: str(s.oidc_link),
+    provider: str(s.provider),
+  }),
+  component: LoginPage,
+});
+const register = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/register",
+  validateSearch: next,
+  component: RegisterPage,
+});
+const forgot = createRoute({ getParentRoute: () => rootRoute, path: "/forgot-password", component: ForgotPage });
+const reset = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/reset-password",
+  validateSearch: (s: Record<string, unknown>): { token?: string } => ({ token: str(s.token) }),
+  component: ResetPage,
+});
+const account = createRoute({ getParentRoute: () => rootRoute, path: "/account", component: AccountLayout });
+const orders = createRoute({ getParentRoute: () => account, path: "/", component: OrdersPage });
+const order = createRoute({ getParentRoute: () => account, path: "/orders/$id", component: OrderPage });
+const addresses = createRoute({ getParentRoute: () => account, path: "/addresses", component: AddressesPage });
+const profile = createRoute({ getParentRoute: () => account, path: "/profile", component: ProfilePage });
+
+const routeTree = rootRoute.addChildren([
+  home,
+  category,
+  search,
+  collection,
+  product,
+  cart,
+  checkout,
+  placed,
+  track,
+  login,
+  register,
+  forgot,
+  reset,
+  account.addChildren([orders, order, addresses, profile]),
+]);
+
+export const router = createRouter({
+  routeTree,
+  context: { queryClient: undefined as unknown as QueryClient },
+  defaultPreload: "intent",
+  scrollRestoration: true,
+});
+
+declare module "@tanstack/react-router" {
+  interface Register {
+    router: typeof router;
+  }
+}
