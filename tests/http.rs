@@ -557,12 +557,7 @@ async fn the_app_is_served_for_unknown_paths_with_the_right_cache_headers() {
         .find(|part| part.starts_with("/assets/") && part.ends_with(".css"))
         .expect("index.html links its stylesheet")
         .to_string();
-    let asset = app
-        .client
-        .get(app.url(&css))
-        .send()
-        .await
-        .unwrap();
+    let asset = app.client.get(app.url(&css)).send().await.unwrap();
     assert_eq!(asset.status(), 200);
     assert_eq!(
         asset.headers().get("cache-control").unwrap(),

@@ -45,10 +45,11 @@ const checkout = createRoute({ getParentRoute: () => rootRoute, path: "/checkout
 const placed = createRoute({
   getParentRoute: () => rootRoute,
   path: "/order/$id",
-  validateSearch: (s: Record<string, unknown>): { number?: string; email?: string; unpaid?: string } => ({
+  validateSearch: (s: Record<string, unknown>): { number?: string; email?: string; unpaid?: string; paid?: string } => ({
     number: str(s.number),
     email: str(s.email),
     unpaid: str(s.unpaid),
+    paid: str(s.paid),
   }),
   component: OrderPlaced,
 });

@@ -120,7 +120,11 @@ export function CheckoutPage() {
           email: me.data?.email ?? email.trim(),
           contact: address.phone,
         });
-        void navigate({ to: "/order/$id", params: { id: placed.id }, search: { ...search, ...(result.status === "dismissed" ? { unpaid: "1" } : {}) } });
+        void navigate({
+          to: "/order/$id",
+          params: { id: placed.id },
+          search: { ...search, ...(result.status === "dismissed" ? { unpaid: "1" } : { paid: "1" }) },
+        });
       } catch (e) {
         setPayError(e instanceof Error ? e.message : t("error.generic"));
         void navigate({ to: "/order/$id", params: { id: placed.id }, search: { ...search, unpaid: "1" } });

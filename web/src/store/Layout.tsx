@@ -67,7 +67,7 @@ function Header({ onCart }: { onCart: () => void }) {
         </button>
         <Link to="/" className="flex shrink-0 items-center gap-2 text-lg font-bold text-brand-800">
           <img src="/favicon.svg" alt="" className="size-7" />
-          <span className="hidden sm:inline">{store.data?.name ?? "Kirana"}</span>
+          <span className="sr-only sm:not-sr-only">{store.data?.name ?? "Kirana"}</span>
         </Link>
         <SearchBox />
         <nav aria-label={t("nav.account")} className="flex items-center gap-1">
@@ -76,21 +76,21 @@ function Header({ onCart }: { onCart: () => void }) {
             className="flex items-center gap-1 rounded-md p-2 text-sm text-slate-700 hover:bg-slate-100"
           >
             <User aria-hidden className="size-5" />
-            <span className="hidden md:inline">{me.data ? me.data.name.split(" ")[0] : t("nav.login")}</span>
+            <span className="sr-only md:not-sr-only">{me.data ? me.data.name.split(" ")[0] : t("nav.login")}</span>
           </Link>
           <button
             type="button"
             onClick={onCart}
             className="relative flex items-center gap-1 rounded-md p-2 text-sm text-slate-700 hover:bg-slate-100"
-            aria-label={t("nav.cartCount", { count })}
           >
             <ShoppingBag aria-hidden className="size-5" />
-            <span className="hidden md:inline">{t("nav.cart")}</span>
+            <span className="sr-only md:not-sr-only">{t("nav.cart")}</span>
             {count > 0 ? (
               <span data-testid="cart-count" className="absolute -right-0.5 -top-0.5 grid min-w-5 place-items-center rounded-full bg-brand-700 px-1 text-xs font-semibold text-white">
                 {count}
               </span>
             ) : null}
+            <span className="sr-only">{t("nav.cartItems", { count })}</span>
           </button>
         </nav>
       </div>

@@ -25,6 +25,9 @@ export function OrderPlaced() {
     queryKey: ["order", id],
     queryFn: () => call(api.GET("/api/v1/orders/{id}", { params: { path: { id } } })),
     enabled: Boolean(me.data),
+    // A verified payment reaches the order a moment later (through the event outbox):
+    // look again until it shows.
+    refetchInterval: (q) => (search.paid && q.state.data?.status === "pending_payment" ? 1000 : false),
   });
   const [paying, setPaying] = useState(false);
   const [payError, setPayError] = useState<string>();
@@ -38,7 +41,7 @@ export function OrderPlaced() {
       const r = await payWithRazorpay(id, store.data?.name ?? "Kirana", { email: me.data?.email ?? search.email });
       if (r.status === "paid") {
         await qc.invalidateQueries({ queryKey: ["order", id] });
-        void navigate({ search: { number: search.number, email: search.email, unpaid: undefined } });
+        void navigate({ search: { number: search.number, email: search.email, paid: "1" } });
       }
     } catch (e) {
       setPayError(e instanceof Error ? e.message : t("error.generic"));
@@ -53,6 +56,11 @@ export function OrderPlaced() {
       <p className="text-lg">
         {t("placed.number")} <strong data-testid="order-number">{number}</strong>
       </p>
+      {search.paid && order.data?.status === "pending_payment" ? (
+        <p role="status" className="text-sm text-slate-600">
+          {t("placed.confirming")}
+        </p>
+      ) : null}
       {order.data ? (
         <p className="text-slate-700">
           {t("placed.total")} <Money minor={order.data.totals.grand_total_minor} className="font-semibold" /> ·{" "}

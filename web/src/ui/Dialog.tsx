@@ -1,4 +1,4 @@
-import { useEffect, useRef, type ReactNode } from "react";
+import { useEffect, useId, useRef, type ReactNode } from "react";
 import { X } from "lucide-react";
 import { cx } from "./cx";
 import { useT } from "../i18n";
@@ -21,6 +21,7 @@ export function Dialog({
   side?: boolean;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
   const t = useT();
   useEffect(() => {
     const d = ref.current;
@@ -35,7 +36,7 @@ export function Dialog({
       onClick={(e) => {
         if (e.target === ref.current) onClose();
       }}
-      aria-labelledby="dialog-title"
+      aria-labelledby={titleId}
       className={cx(
         "backdrop:bg-slate-900/40 bg-white text-slate-900 shadow-xl",
         side
@@ -46,7 +47,7 @@ export function Dialog({
       {open ? (
         <div className={cx("flex flex-col", side && "h-full")}>
           <div className="flex items-center justify-between border-b border-slate-200 px-4 py-3">
-            <h2 id="dialog-title" className="text-lg font-semibold">
+            <h2 id={titleId} className="text-lg font-semibold">
               {title}
             </h2>
             <button
