@@ -2321,6 +2321,7 @@ export interface components {
             discount_problem?: string | null;
             /** @description `totals.tax_minor` by component. */
             gst: components["schemas"]["GstSplit"];
+            /** @description Empty while the caller has no cart yet (the first line added creates one). */
             id: string;
             lines: components["schemas"]["CartLineView"][];
             /** @description Set once the cart became an order. */

@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { formatDate, formatMoney, parseRupees } from "./format";
+
+describe("money", () => {
+  it("shows paise as rupees in the Indian grouping", () => {
+    // 1,23,456.78 rupees: lakh grouping, two decimals.
+    expect(formatMoney(12_345_678)).toBe("₹1,23,456.78");
+    expect(formatMoney(0)).toBe("₹0.00");
+    expect(formatMoney(-6800)).toBe("-₹68.00");
+  });
+
+  it("reads rupees typed by a person as paise, or nothing", () => {
+    expect(parseRupees("1,299.5")).toBe(129_950);
+    expect(parseRupees("₹ 40")).toBe(4000);
+    expect(parseRupees("0.05")).toBe(5);
+    expect(parseRupees("12.345")).toBeUndefined();
+    expect(parseRupees("abc")).toBeUndefined();
+    expect(parseRupees("")).toBeUndefined();
+  });
+});
+
+describe("dates", () => {
+  it("are shown in the store's time zone, not the reader's", () => {
+    // 20:00 UTC on 31 March is 01:30 on 1 April in India: the financial year turns.
+    expect(formatDate("2027-03-31T20:00:00Z")).toContain("1 Apr 2027");
+    expect(formatDate("not a date")).toBe("not a date");
+  });
+});
