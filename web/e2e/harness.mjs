@@ -143,12 +143,15 @@ export async function openPage(stack, viewport, journey) {
   const page = await context.newPage();
   const errors = [];
   const allowed = new Set();
+  const allowedText = [];
   page.on("console", (m) => {
     if (m.type() === "error") errors.push(`${page.url()}: ${m.text()}`);
   });
   page.on("pageerror", (e) => errors.push(`${page.url()}: ${e.message}`));
   let shot = 0;
   page.allowHttpError = (status) => allowed.add(status);
+  /** Console errors matching `pattern` are expected (a failure the journey causes). */
+  page.allowConsole = (pattern) => allowedText.push(pattern);
   /** Screenshot and axe-core at this state of the page. */
   page.check = async (name) => {
     await page.waitForLoadState("networkidle");
@@ -172,7 +175,8 @@ export async function openPage(stack, viewport, journey) {
   page.done = async () => {
     const real = errors.filter((e) => {
       const m = e.match(/status of (\d{3})/);
-      return !(m && allowed.has(Number(m[1])));
+      if (m && allowed.has(Number(m[1]))) return false;
+      return !allowedText.some((p) => p.test(e));
     });
     await context.close();
     if (real.length) throw new Error(`console errors:\n${real.join("\n")}`);

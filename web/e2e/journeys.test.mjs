@@ -232,6 +232,42 @@ for (const vp of VIEWPORTS) {
       assert.equal(returns[0].reason, "The pack arrived torn");
     });
 
+    test("5. the account asks a visitor to log in and brings them back; a failing server or network shows a retry, not a blank page", async () => {
+      await withPage(stack, vp, "5-resilience", async (page) => {
+        await page.goto(`${stack.base}/account/addresses`);
+        await page.waitForURL(/\/login\?next=/);
+        await page.getByLabel("E-mail").fill("customer@demo.kirana.in");
+        await page.getByLabel("Password").fill(stack.password);
+        await page.getByRole("button", { name: "Log in" }).click();
+        await page.waitForURL(/\/account\/addresses$/);
+        await page.getByRole("heading", { name: "Addresses", exact: true }).waitFor();
+
+        // The catalog answers 503 for a while: the page says so and offers a retry.
+        page.allowHttpError(503);
+        let failing = true;
+        await page.route("**/api/v1/catalog/products?*", (route) =>
+          failing
+            ? route.fulfill({ status: 503, contentType: "application/problem+json", body: JSON.stringify({ status: 503, title: "Service Unavailable", detail: "try later" }) })
+            : route.continue(),
+        );
+        await page.goto(`${stack.base}/c/grocery`);
+        const retry = page.getByRole("button", { name: "Try again" });
+        await retry.waitFor();
+        await page.getByText("The store had a problem with that").waitFor();
+        await page.check("server-error");
+        failing = false;
+        await retry.click();
+        await page.getByTestId("product-grid").waitFor();
+
+        // The connection drops: the same, with words for it.
+        page.allowConsole(/net::ERR_INTERNET_DISCONNECTED/);
+        await page.route("**/api/v1/catalog/products/*", (route) => route.abort("internetdisconnected"));
+        await page.goto(`${stack.base}/p/amul-butter`);
+        await page.getByText("We could not reach the store").waitFor({ timeout: 15_000 });
+        await page.check("network-error");
+      });
+    });
+
     test("4. bad input: a wrong PIN code and an empty city are shown at their fields and create nothing; a sold-out variant cannot be added; a wrong code is explained", async () => {
       const soldOut = await stack.api.post("/api/v1/catalog/products", {
         name: `Sandalwood Soap ${vp.name}`,

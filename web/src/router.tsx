@@ -1,4 +1,5 @@
-import { createRootRouteWithContext, createRoute, createRouter } from "@tanstack/react-router";
+import { createRootRouteWithContext, createRoute, createRouter, redirect } from "@tanstack/react-router";
+import { meQuery } from "./api/hooks";
 import type { QueryClient } from "@tanstack/react-query";
 import { Root, NotFound } from "./store/Layout";
 import { Home } from "./store/Home";
@@ -87,7 +88,16 @@ const reset = createRoute({
   validateSearch: (s: Record<string, unknown>): { token?: string } => ({ token: str(s.token) }),
   component: ResetPage,
 });
-const account = createRoute({ getParentRoute: () => rootRoute, path: "/account", component: AccountLayout });
+const account = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/account",
+  // A visitor logs in first and comes back here.
+  beforeLoad: async ({ context, location }) => {
+    const me = await context.queryClient.ensureQueryData(meQuery);
+    if (!me) throw redirect({ to: "/login", search: { next: location.href } });
+  },
+  component: AccountLayout,
+});
 const orders = createRoute({ getParentRoute: () => account, path: "/", component: OrdersPage });
 const order = createRoute({ getParentRoute: () => account, path: "/orders/$id", component: OrderPage });
 const addresses = createRoute({ getParentRoute: () => account, path: "/addresses", component: AddressesPage });

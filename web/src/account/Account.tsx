@@ -1,5 +1,4 @@
-import { useEffect } from "react";
-import { Link, Outlet, useNavigate, useRouterState } from "@tanstack/react-router";
+import { Link, Outlet, useNavigate } from "@tanstack/react-router";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { LogOut } from "lucide-react";
 import { api } from "../api/client";
@@ -18,13 +17,10 @@ export function AccountLayout() {
   const t = useT();
   const me = useMe();
   const navigate = useNavigate();
-  const href = useRouterState({ select: (s) => s.location.href });
   const logout = useLogout();
-  useEffect(() => {
-    if (me.data === null) void navigate({ to: "/login", search: { next: href }, replace: true });
-  }, [me.data, navigate, href]);
-  if (me.isPending || me.data === null) return <Skeleton className="h-64" />;
+  // The route let only a signed-in user in; after logging out this is on its way out.
   if (me.isError) return <ErrorState error={me.error} onRetry={() => void me.refetch()} />;
+  if (me.isPending || !me.data) return <Skeleton className="h-64" />;
   const tab = "rounded-lg px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100";
   return (
     <div className="grid gap-6 md:grid-cols-[13rem_1fr]">

@@ -1,5 +1,5 @@
 // Queries and mutations the storefront and account share, typed from the API document.
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, queryOptions, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { CSRF_COOKIE, api, idempotencyKey, readCookie } from "./client";
 import { call } from "./problem";
 import type { components, paths } from "./schema";
@@ -37,19 +37,21 @@ export function useCategories() {
 }
 
 /** The signed-in user, or null for a visitor (a 401 is not an error here). */
+export const meQuery = queryOptions({
+  queryKey: keys.me,
+  queryFn: async (): Promise<User | null> => {
+    // No session cookie, no session: a visitor is not asked (and not answered 401).
+    if (!readCookie(CSRF_COOKIE)) return null;
+    const { data, response } = await api.GET("/api/v1/me");
+    if (response.status === 401) return null;
+    if (!response.ok || !data) return call(Promise.resolve({ data, response, error: {} }));
+    return data;
+  },
+  staleTime: 60_000,
+});
+
 export function useMe() {
-  return useQuery({
-    queryKey: keys.me,
-    queryFn: async () => {
-      // No session cookie, no session: a visitor is not asked (and not answered 401).
-      if (!readCookie(CSRF_COOKIE)) return null;
-      const { data, response } = await api.GET("/api/v1/me");
-      if (response.status === 401) return null;
-      if (!response.ok || !data) return call(Promise.resolve({ data, response, error: {} }));
-      return data;
-    },
-    staleTime: 60_000,
-  });
+  return useQuery(meQuery);
 }
 
 export function useCart() {

@@ -177,6 +177,7 @@ export const en = {
   "product.quantity": "Quantity",
   "product.soldOut": "Sold out",
   "product.unavailable": "This combination is not available",
+  "product.yourPrice": "Your price",
   "product.wasPrice": "Was",
   "profile.changePassword": "Change password",
   "profile.currentPassword": "Current password",

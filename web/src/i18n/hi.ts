@@ -178,6 +178,7 @@ export const hi: Record<MessageKey, string> = {
   "product.quantity": "मात्रा",
   "product.soldOut": "स्टॉक ख़त्म",
   "product.unavailable": "यह विकल्प उपलब्ध नहीं है",
+  "product.yourPrice": "आपकी कीमत",
   "product.wasPrice": "पहले",
   "profile.changePassword": "पासवर्ड बदलें",
   "profile.currentPassword": "मौजूदा पासवर्ड",

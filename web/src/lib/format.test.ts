@@ -24,5 +24,9 @@ describe("dates", () => {
     // 20:00 UTC on 31 March is 01:30 on 1 April in India: the financial year turns.
     expect(formatDate("2027-03-31T20:00:00Z")).toContain("1 Apr 2027");
     expect(formatDate("not a date")).toBe("not a date");
+    // A store elsewhere (UTC+4, say) dates by its own clock.
+    expect(formatDate("2027-03-31T20:00:00Z", "en", false, 240)).toContain("1 Apr 2027");
+    expect(formatDate("2027-03-31T19:00:00Z", "en", false, 240)).toContain("31 Mar 2027");
+    expect(formatDate("2027-03-31T20:00:00Z", "en", true)).toMatch(/1:30\s?am/i);
   });
 });

@@ -6,18 +6,29 @@ export function formatMoney(minor: number): string {
   return inr.format(minor / 100);
 }
 
-/** Dates in the store's time zone (India), in the reader's language. */
-export function formatDate(iso: string, locale = "en-IN", withTime = false): string {
+/** Minutes east of UTC of the store (India unless the store says otherwise). */
+export const DEFAULT_UTC_OFFSET_MINS = 330;
+
+/**
+ * A date in the store's time zone (its UTC offset, as `GET /api/v1/store` gives it), in
+ * the reader's language: an order placed at 01:30 in Bengaluru is dated that day wherever
+ * the reader is.
+ */
+export function formatDate(
+  iso: string,
+  locale = "en",
+  withTime = false,
+  utcOffsetMins = DEFAULT_UTC_OFFSET_MINS,
+): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
+  const shifted = new Date(d.getTime() + utcOffsetMins * 60_000);
   return new Intl.DateTimeFormat(locale === "hi" ? "hi-IN" : "en-IN", {
-    timeZone: STORE_TIME_ZONE,
+    timeZone: "UTC",
     dateStyle: "medium",
     ...(withTime ? { timeStyle: "short" } : {}),
-  }).format(d);
+  }).format(shifted);
 }
-
-export const STORE_TIME_ZONE = "Asia/Kolkata";
 
 /** Rupees typed by a person ("1,299.50") as paise, or undefined when it is not a number. */
 export function parseRupees(text: string): number | undefined {

@@ -4,7 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { Minus, Plus, ShoppingBag } from "lucide-react";
 import { api } from "../api/client";
 import { ApiError, call } from "../api/problem";
-import { useCartMutations, useCategories, type Category, type Product } from "../api/hooks";
+import { useCartMutations, useCategories, useMe, type Category, type Product } from "../api/hooks";
 import { useT } from "../i18n";
 import { useHead } from "../lib/head";
 import { Button } from "../ui/Button";
@@ -70,12 +70,23 @@ function ProductDetail({ product }: { product: Product }) {
   useHead(`${product.name} | Kirana`, product.description, `/p/${product.slug}`);
 
   const live = product.variants.filter((v) => v.status === "active");
+  // A signed-in customer may buy from a price list: ask what they pay.
+  const me = useMe();
+  const ids = live.map((v) => v.id).join(",");
+  const prices = useQuery({
+    queryKey: ["prices", ids, me.data?.id],
+    queryFn: () => call(api.GET("/api/v1/catalog/prices", { params: { query: { variant_ids: ids } } })),
+    enabled: Boolean(me.data) && ids.length > 0,
+    staleTime: 60_000,
+  });
   const variant = useMemo(
     () => live.find((v) => product.options.every((o) => v.options[o.name] === chosen[o.name])),
     [live, product.options, chosen],
   );
   const trail = categories.data && product.category_ids[0] ? trailTo(categories.data, product.category_ids[0]) : undefined;
   const soldOut = !variant || variant.available <= 0;
+  const yours = prices.data?.find((p) => p.variant_id === variant?.id);
+  const pays = yours && variant && yours.unit_price_minor < variant.price_now_minor ? yours.unit_price_minor : variant?.price_now_minor;
   const maxQty = variant ? Math.max(1, Math.min(variant.available, 99)) : 1;
   const pick = (name: string, value: string) => {
     const next = { ...chosen, [name]: value };
@@ -126,7 +137,7 @@ function ProductDetail({ product }: { product: Product }) {
       </nav>
       <div className="grid gap-8 md:grid-cols-2">
         <div>
-          <div className="aspect-square overflow-hidden rounded-2xl border border-slate-200 bg-slate-100">
+          <div className="mx-auto aspect-square w-full max-w-72 overflow-hidden rounded-2xl border border-slate-200 bg-slate-100 sm:max-w-none">
             {images[image] ? (
               <img src={images[image].url} alt={images[image].alt || product.name} className="size-full object-cover" />
             ) : null}
@@ -154,8 +165,11 @@ function ProductDetail({ product }: { product: Product }) {
           {variant ? (
             <div>
               <p className="flex items-baseline gap-3">
-                <Money minor={variant.price_now_minor} className="text-2xl font-semibold" />
-                {variant.price_now_minor < variant.price_minor ? (
+                {pays !== undefined && pays < variant.price_now_minor ? (
+                  <span className="rounded bg-brand-100 px-2 py-0.5 text-xs font-semibold text-brand-900">{t("product.yourPrice")}</span>
+                ) : null}
+                <Money minor={pays ?? variant.price_now_minor} className="text-2xl font-semibold" />
+                {(pays ?? variant.price_now_minor) < variant.price_minor ? (
                   <s className="text-slate-500" aria-label={t("product.wasPrice")}>
                     <Money minor={variant.price_minor} />
                   </s>

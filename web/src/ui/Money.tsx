@@ -1,5 +1,6 @@
 import { formatDate, formatMoney } from "../lib/format";
 import { useLocale } from "../i18n";
+import { useStoreInfo } from "../api/hooks";
 
 export function Money({ minor, className }: { minor: number; className?: string }) {
   return <span className={className}>{formatMoney(minor)}</span>;
@@ -7,5 +8,6 @@ export function Money({ minor, className }: { minor: number; className?: string 
 
 export function DateText({ iso, withTime = false }: { iso: string; withTime?: boolean }) {
   const { locale } = useLocale();
-  return <time dateTime={iso}>{formatDate(iso, locale, withTime)}</time>;
+  const store = useStoreInfo();
+  return <time dateTime={iso}>{formatDate(iso, locale, withTime, store.data?.utc_offset_mins)}</time>;
 }
