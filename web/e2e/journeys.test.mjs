@@ -268,7 +268,7 @@ for (const vp of VIEWPORTS) {
       });
     });
 
-    test("4. bad input: a wrong PIN code and an empty city are shown at their fields and create nothing; a sold-out variant cannot be added; a wrong code is explained", async () => {
+    test("4. bad input: a wrong PIN code and an empty city are shown at their fields and create nothing; a sold-out variant cannot be added; a wrong code is explained; a lost answer placed again is one order", async () => {
       const soldOut = await stack.api.post("/api/v1/catalog/products", {
         name: `Sandalwood Soap ${vp.name}`,
         hsn_code: "3401",
@@ -276,7 +276,7 @@ for (const vp of VIEWPORTS) {
         status: "active",
         variants: [{ sku: `SANDAL-${vp.name.toUpperCase()}`, price_minor: 4500 }],
       });
-      let before;
+      let before, placedNumber;
       await withPage(stack, vp, "4-bad-input", async (page) => {
       page.allowHttpError(404);
       page.allowHttpError(400);
@@ -312,8 +312,30 @@ for (const vp of VIEWPORTS) {
       assert.match(cityMessage, /required/);
       await page.check("field-errors");
       assert.ok(page.url().endsWith("/checkout"), "still on checkout");
-      });
       assert.equal(await orderCount(), before, "no order was created");
+
+      // Fixed, and placed, but the answer is lost on the way back: placing it again
+      // replays the same order (same Idempotency-Key), it does not make a second one.
+      page.allowConsole(/net::ERR_CONNECTION_RESET/);
+      let lost = false;
+      await page.route("**/api/v1/cart/checkout", async (route) => {
+        if (lost) return route.continue();
+        lost = true;
+        await route.fetch();
+        await route.abort("connectionreset");
+      });
+      await city.fill("Kolkata");
+      await pin.fill("700001");
+      await page.getByRole("button", { name: "Place order" }).click();
+      await page.getByText("Place the order again: it is made only once").waitFor();
+      await page.check("answer-lost");
+      await page.getByRole("button", { name: "Place order" }).click();
+      await page.waitForURL(/\/order\//);
+      placedNumber = (await page.getByTestId("order-number").textContent()).trim();
+      });
+      assert.equal(await orderCount(), before + 1, "exactly one order was made");
+      const order = await orderByNumber(placedNumber);
+      assert.equal(order.shipping_address.city, "Kolkata");
     });
   });
 }

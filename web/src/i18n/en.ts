@@ -73,6 +73,7 @@ export const en = {
   "checkout.gstin": "GSTIN",
   "checkout.haveAccount": "Have an account?",
   "checkout.interState": "Delivered to another state: IGST applies in place of CGST and SGST.",
+  "checkout.networkRetry": "We could not reach the store. Place the order again: it is made only once.",
   "checkout.noPayment": "This store is not taking orders online just now.",
   "checkout.online": "Pay online",
   "checkout.onlineHint": "UPI, cards, net banking and wallets through Razorpay.",

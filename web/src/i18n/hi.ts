@@ -74,6 +74,7 @@ export const hi: Record<MessageKey, string> = {
   "checkout.gstin": "GSTIN",
   "checkout.haveAccount": "खाता है?",
   "checkout.interState": "दूसरे राज्य में डिलीवरी: CGST और SGST की जगह IGST लगता है।",
+  "checkout.networkRetry": "दुकान से संपर्क नहीं हो पाया। ऑर्डर फिर से करें: यह एक ही बार बनेगा।",
   "checkout.noPayment": "यह दुकान अभी ऑनलाइन ऑर्डर नहीं ले रही है।",
   "checkout.online": "ऑनलाइन भुगतान",
   "checkout.onlineHint": "Razorpay से UPI, कार्ड, नेट बैंकिंग और वॉलेट।",

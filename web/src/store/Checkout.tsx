@@ -86,12 +86,22 @@ export function CheckoutPage() {
 
   const serverErrors = { ...fieldErrorsOf(checkout.error) };
   const addressErrors = { ...fieldErrorsOf(checkout.error, "shipping_address."), ...localErrors };
-  const general =
-    checkout.error && !Object.keys(serverErrors).length
-      ? checkout.error instanceof ApiError && checkout.error.status < 500
-        ? checkout.error.message
-        : t("error.server")
-      : undefined;
+  // Errors about fields this form has are shown at them; the rest (a cart line that sold
+  // out meanwhile, say) above the button, with the server's words.
+  const atFields = (field: string) =>
+    field.startsWith("shipping_address.") || ["email", "buyer_gstin", "shipping_method", "payment_method"].includes(field);
+  const elsewhere = Object.entries(serverErrors).filter(([field]) => !atFields(field));
+  const general = !checkout.error
+    ? undefined
+    : !(checkout.error instanceof ApiError)
+      ? t("checkout.networkRetry")
+      : checkout.error.status >= 500
+        ? t("error.server")
+      : elsewhere.length
+        ? `${checkout.error.message}: ${elsewhere.map(([f, m]) => `${f} ${m}`).join("; ")}`
+        : Object.keys(serverErrors).length
+          ? undefined
+          : checkout.error.message;
 
   const submit = async () => {
     const errors = checkAddress(address, t);
