@@ -225,6 +225,7 @@ export const en = {
   "totals.shipping": "Delivery",
   "totals.subtotal": "Subtotal",
   "totals.total": "Total",
+  "track.awb": "tracking number",
   "track.check": "PIN code or e-mail",
   "track.go": "Track",
   "track.notShipped": "Order {number} has not shipped yet",

@@ -226,6 +226,7 @@ export const hi: Record<MessageKey, string> = {
   "totals.shipping": "डिलीवरी",
   "totals.subtotal": "उप-योग",
   "totals.total": "कुल",
+  "track.awb": "ट्रैकिंग नंबर",
   "track.check": "पिन कोड या ई-मेल",
   "track.go": "ट्रैक करें",
   "track.notShipped": "ऑर्डर {number} अभी भेजा नहीं गया है",

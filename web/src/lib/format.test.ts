@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDate, formatMoney, parseRupees } from "./format";
+import { formatDate, formatMoney, formatRupees, parseRupees } from "./format";
 
 describe("money", () => {
   it("shows paise as rupees in the Indian grouping", () => {
@@ -7,6 +7,8 @@ describe("money", () => {
     expect(formatMoney(12_345_678)).toBe("₹1,23,456.78");
     expect(formatMoney(0)).toBe("₹0.00");
     expect(formatMoney(-6800)).toBe("-₹68.00");
+    expect(formatRupees(100_000)).toBe("₹1,000");
+    expect(formatRupees(50_050)).toBe("₹500.50");
   });
 
   it("reads rupees typed by a person as paise, or nothing", () => {

@@ -6,6 +6,17 @@ export function formatMoney(minor: number): string {
   return inr.format(minor / 100);
 }
 
+const wholeRupees = new Intl.NumberFormat("en-IN", {
+  style: "currency",
+  currency: "INR",
+  maximumFractionDigits: 0,
+});
+
+/** Round amounts (price bands, thresholds) without the paise: ₹500, ₹1,000. */
+export function formatRupees(minor: number): string {
+  return minor % 100 === 0 ? wholeRupees.format(minor / 100) : formatMoney(minor);
+}
+
 /** Minutes east of UTC of the store (India unless the store says otherwise). */
 export const DEFAULT_UTC_OFFSET_MINS = 330;
 

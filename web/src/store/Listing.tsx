@@ -6,7 +6,7 @@ import { api } from "../api/client";
 import { call } from "../api/problem";
 import { useCategories, type Category, type Schemas } from "../api/hooks";
 import { useT, type T } from "../i18n";
-import { formatMoney, parseRupees } from "../lib/format";
+import { formatRupees, parseRupees } from "../lib/format";
 import { useHead } from "../lib/head";
 import { Button, buttonClass } from "../ui/Button";
 import { EmptyState, ErrorState } from "../ui/States";
@@ -131,8 +131,8 @@ export function CollectionPage() {
 
 function bandLabel(key: string, t: T) {
   const [from, to] = key.split("-");
-  if (!to) return t("listing.priceFrom", { from: formatMoney(Number(from)) });
-  return t("listing.priceBand", { from: formatMoney(Number(from)), to: formatMoney(Number(to)) });
+  if (!to) return t("listing.priceFrom", { from: formatRupees(Number(from)) });
+  return t("listing.priceBand", { from: formatRupees(Number(from)), to: formatRupees(Number(to)) });
 }
 
 function Listing({ search, category }: { search: ListingSearch; category?: Category }) {

@@ -4,7 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { Minus, Plus, ShoppingBag } from "lucide-react";
 import { api } from "../api/client";
 import { ApiError, call } from "../api/problem";
-import { useCartMutations, useCategories, useMe, type Category, type Product } from "../api/hooks";
+import { useCartMutations, useCategories, useMe, useStoreInfo, type Category, type Product } from "../api/hooks";
 import { useT } from "../i18n";
 import { useHead } from "../lib/head";
 import { Button } from "../ui/Button";
@@ -62,6 +62,7 @@ function ProductDetail({ product }: { product: Product }) {
   const toast = useToast();
   const drawer = useCartDrawer();
   const categories = useCategories();
+  const store = useStoreInfo();
   const { add } = useCartMutations();
   const first = initialVariant(product);
   const [chosen, setChosen] = useState<Record<string, string>>(first?.options ?? {});
@@ -179,11 +180,14 @@ function ProductDetail({ product }: { product: Product }) {
                   </s>
                 ) : null}
               </p>
-              <p className="text-sm text-slate-600">
-                {product.prices_include_tax
-                  ? t("product.inclGst", { rate: product.gst_rate_bp / 100 })
-                  : t("product.plusGst", { rate: product.gst_rate_bp / 100 })}
-              </p>
+              {/* Only a store registered for GST collects it (composition and unregistered do not). */}
+              {store.data?.charges_gst === false ? null : (
+                <p className="text-sm text-slate-600">
+                  {product.prices_include_tax
+                    ? t("product.inclGst", { rate: product.gst_rate_bp / 100 })
+                    : t("product.plusGst", { rate: product.gst_rate_bp / 100 })}
+                </p>
+              )}
             </div>
           ) : null}
 

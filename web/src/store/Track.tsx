@@ -65,11 +65,14 @@ export function TrackPage() {
           <div className="space-y-4" data-testid="parcels">
             {tracking.data.parcels.map((p) => (
               <section key={p.number} className="rounded-xl border border-slate-200 bg-white p-4">
-                <h2 className="flex items-center gap-2 font-semibold">
-                  <Truck aria-hidden className="size-5 text-brand-700" />
-                  {t("track.parcel", { number: p.number })} · {p.carrier}
-                  {p.tracking_number ? <span className="text-sm font-normal text-slate-600">({p.tracking_number})</span> : null}
+                <h2 className="flex flex-wrap items-center gap-x-2 font-semibold">
+                  <Truck aria-hidden className="size-5 shrink-0 text-brand-700" />
+                  <span className="break-all">{t("track.parcel", { number: p.number })}</span>
                 </h2>
+                <p className="mt-1 text-sm text-slate-600">
+                  {p.carrier}
+                  {p.tracking_number ? ` · ${t("track.awb")} ${p.tracking_number}` : ""}
+                </p>
                 <p className="mt-1 text-sm">
                   {t("track.status")}: <strong>{p.status.replace(/_/g, " ")}</strong>
                 </p>
