@@ -268,6 +268,20 @@ for (const vp of VIEWPORTS) {
       });
     });
 
+    test("6. the shop speaks Hindi when asked, and remembers it", async () => {
+      await withPage(stack, vp, "6-hindi", async (page) => {
+        await page.goto(`${stack.base}/p/amul-butter`);
+        await page.getByLabel("Language").selectOption("hi");
+        await page.getByRole("button", { name: "टोकरी में डालें" }).waitFor();
+        await page.reload();
+        await page.getByRole("button", { name: "टोकरी में डालें" }).waitFor();
+        assert.equal(await page.evaluate(() => globalThis.document.documentElement.lang), "hi");
+        await page.check("product-hi");
+        await page.getByLabel("भाषा").selectOption("en");
+        await page.getByRole("button", { name: "Add to cart" }).waitFor();
+      });
+    });
+
     test("4. bad input: a wrong PIN code and an empty city are shown at their fields and create nothing; a sold-out variant cannot be added; a wrong code is explained; a lost answer placed again is one order", async () => {
       const soldOut = await stack.api.post("/api/v1/catalog/products", {
         name: `Sandalwood Soap ${vp.name}`,
