@@ -68,6 +68,11 @@ async fn register_login_refresh_and_reuse_detection() {
         let me: Value = get_me(&app, &access).await.json().await.unwrap();
         assert_eq!(me["email"], "asha@example.in", "e-mail normalised");
         assert_eq!(me["role"], "customer");
+        assert_eq!(
+            me["permissions"],
+            json!([]),
+            "a customer may do nothing beyond their own"
+        );
 
         let rotated: Value = refresh(&app, &first_refresh).await.json().await.unwrap();
         let second_refresh = rotated["refresh_token"].as_str().unwrap().to_string();
@@ -396,6 +401,19 @@ async fn role_changes_and_disabling_take_effect_at_once() {
         let app = TestApp::spawn(&backend).await;
         let (_, admin) = with_role(&app, "owner@example.in", Role::Admin).await;
         let (staff_id, staff_token, _) = customer(&app, "clerk@example.in").await;
+        // Each account says what its role may do, as the gateway's table has it.
+        let (_, seller) = with_role(&app, "ravi@sellers.in", Role::Seller).await;
+        let seller_me: Value = get_me(&app, &seller).await.json().await.unwrap();
+        let granted: std::collections::BTreeSet<&str> = seller_me["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap())
+            .collect();
+        assert_eq!(
+            granted,
+            ["catalog.write", "inventory.adjust", "orders.read_own_lines"].into()
+        );
 
         // Promote to staff: the customer token stops working until refreshed.
         let resp = app

@@ -779,6 +779,9 @@ async fn crossing_a_threshold_announces_low_stock_once() {
         assert_eq!(low.as_array().unwrap().len(), 1, "{low}");
         assert_eq!(low[0]["variant_id"], v[0].as_str());
         assert_eq!(low[0]["available"], 3);
+        // Named as the catalog names it, so a screen can show it.
+        assert_eq!(low[0]["sku"], "L-1");
+        assert_eq!(low[0]["name"], "Basmati Rice L-1 / v-L-1");
         // Back above, then down again: a second crossing.
         assert_eq!(adjust(&app, &token, &v[0], &loc, 5).await.status(), 201);
         let low: Value = get(&app, &token, "/api/v1/inventory/low-stock").await.json().await.unwrap();

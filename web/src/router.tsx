@@ -1,4 +1,4 @@
-import { createRootRouteWithContext, createRoute, createRouter, redirect } from "@tanstack/react-router";
+import { createRootRouteWithContext, createRoute, createRouter, lazyRouteComponent, redirect } from "@tanstack/react-router";
 import { meQuery } from "./api/hooks";
 import type { QueryClient } from "@tanstack/react-query";
 import { Root, NotFound } from "./store/Layout";
@@ -14,6 +14,7 @@ import { AccountLayout, OrdersPage } from "./account/Account";
 import { OrderPage } from "./account/Order";
 import { AddressesPage } from "./account/Addresses";
 import { ProfilePage } from "./account/Profile";
+import { parseOrdersSearch, parseProductsSearch } from "./admin/search";
 
 const str = (v: unknown) => (typeof v === "string" && v ? v : undefined);
 
@@ -103,6 +104,39 @@ const order = createRoute({ getParentRoute: () => account, path: "/orders/$id", 
 const addresses = createRoute({ getParentRoute: () => account, path: "/addresses", component: AddressesPage });
 const profile = createRoute({ getParentRoute: () => account, path: "/profile", component: ProfilePage });
 
+// The back office: its code loads only when staff open it (a chunk of its own).
+const admin = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/admin",
+  beforeLoad: async ({ context, location }) => {
+    const me = await context.queryClient.ensureQueryData(meQuery);
+    if (!me) throw redirect({ to: "/login", search: { next: location.href } });
+  },
+  component: lazyRouteComponent(() => import("./admin/Layout"), "AdminLayout"),
+});
+const adminHome = createRoute({
+  getParentRoute: () => admin,
+  path: "/",
+  component: lazyRouteComponent(() => import("./admin/Dashboard"), "Dashboard"),
+});
+const adminOrders = createRoute({
+  getParentRoute: () => admin,
+  path: "/orders",
+  validateSearch: parseOrdersSearch,
+  component: lazyRouteComponent(() => import("./admin/Orders"), "OrdersList"),
+});
+const adminOrder = createRoute({
+  getParentRoute: () => admin,
+  path: "/orders/$id",
+  component: lazyRouteComponent(() => import("./admin/Orders"), "OrderDetail"),
+});
+const adminProducts = createRoute({
+  getParentRoute: () => admin,
+  path: "/products",
+  validateSearch: parseProductsSearch,
+  component: lazyRouteComponent(() => import("./admin/Products"), "ProductsList"),
+});
+
 const routeTree = rootRoute.addChildren([
   home,
   category,
@@ -118,6 +152,7 @@ const routeTree = rootRoute.addChildren([
   forgot,
   reset,
   account.addChildren([orders, order, addresses, profile]),
+  admin.addChildren([adminHome, adminOrders, adminOrder, adminProducts]),
 ]);
 
 export const router = createRouter({

@@ -185,6 +185,9 @@ pub struct ThresholdInput {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LowStockView {
     pub variant_id: String,
+    /// The variant's SKU and name, as the catalog has them now.
+    pub sku: String,
+    pub name: String,
     pub location_id: String,
     pub on_hand: i64,
     pub reserved: i64,
@@ -1523,7 +1526,8 @@ impl Inventory {
         &self,
         location_id: Option<String>,
     ) -> Result<Vec<LowStockView>, AppError> {
-        self.db
+        let mut low = self
+            .db
             .read(move |conn| {
                 let mut out = Vec::new();
                 for (variant, location, threshold) in
@@ -1535,6 +1539,8 @@ impl Inventory {
                     if on_hand - reserved <= threshold {
                         out.push(LowStockView {
                             variant_id: variant,
+                            sku: String::new(),
+                            name: String::new(),
                             location_id: location,
                             on_hand,
                             reserved,
@@ -1545,7 +1551,18 @@ impl Inventory {
                 }
                 Ok(out)
             })
-            .await
+            .await?;
+        let mut ids: Vec<String> = low.iter().map(|l| l.variant_id.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        let infos = self.catalog.variants(&ids).await?;
+        for row in &mut low {
+            if let Some(info) = infos.iter().find(|i| i.variant_id == row.variant_id) {
+                row.sku = info.sku.clone();
+                row.name = info.name.clone();
+            }
+        }
+        Ok(low)
     }
 
     /// Variants at a location that need reordering: those sold in the last `days` days or

@@ -42,6 +42,7 @@ impl UserRow {
             name: self.name.clone(),
             phone: self.phone.clone(),
             role: self.role(),
+            permissions: self.role().permissions().iter().collect(),
             status: self.status.clone(),
             created_at: self.created_at.and_utc(),
             updated_at: self.updated_at.and_utc(),
@@ -57,6 +58,8 @@ pub struct UserView {
     pub name: String,
     pub phone: Option<String>,
     pub role: Role,
+    /// What the role may do (the gateway's table): the web app shows only what is allowed.
+    pub permissions: Vec<crate::contracts::auth::Permission>,
     /// `active` or `disabled`.
     pub status: String,
     pub created_at: chrono::DateTime<chrono::Utc>,

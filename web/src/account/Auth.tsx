@@ -3,7 +3,7 @@ import { Link, getRouteApi, useNavigate } from "@tanstack/react-router";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../api/client";
 import { ApiError, call, fieldErrorsOf } from "../api/problem";
-import { keys } from "../api/hooks";
+import { meQuery } from "../api/hooks";
 import { useT } from "../i18n";
 import { useHead } from "../lib/head";
 import { Button } from "../ui/Button";
@@ -40,8 +40,9 @@ function useSignedIn() {
   const qc = useQueryClient();
   const navigate = useNavigate();
   return async (next: string) => {
-    await qc.invalidateQueries({ queryKey: keys.me });
-    await qc.invalidateQueries({ queryKey: keys.cart });
+    // Another person may have used this browser: nothing of theirs is kept.
+    qc.removeQueries();
+    await qc.fetchQuery(meQuery);
     // `next` may carry a query string: let the router parse it.
     await navigate({ href: next });
   };

@@ -141,8 +141,9 @@ export function useLogout() {
   return useMutation({
     mutationFn: () => call(api.POST("/api/v1/auth/logout", { body: {} })),
     onSettled: () => {
+      // Nothing the account saw stays in the browser's memory.
+      qc.removeQueries();
       qc.setQueryData(keys.me, null);
-      void qc.invalidateQueries({ queryKey: keys.cart });
     },
   });
 }

@@ -2852,10 +2852,13 @@ export interface components {
             /** Format: int64 */
             available: number;
             location_id: string;
+            name: string;
             /** Format: int64 */
             on_hand: number;
             /** Format: int64 */
             reserved: number;
+            /** @description The variant's SKU and name, as the catalog has them now. */
+            sku: string;
             /** Format: int64 */
             threshold: number;
             variant_id: string;
@@ -3294,6 +3297,8 @@ export interface components {
                 email: string;
                 id: string;
                 name: string;
+                /** @description What the role may do (the gateway's table): the web app shows only what is allowed. */
+                permissions: components["schemas"]["Permission"][];
                 phone?: string | null;
                 role: components["schemas"]["Role"];
                 /** @description `active` or `disabled`. */
@@ -4239,6 +4244,8 @@ export interface components {
             email: string;
             id: string;
             name: string;
+            /** @description What the role may do (the gateway's table): the web app shows only what is allowed. */
+            permissions: components["schemas"]["Permission"][];
             phone?: string | null;
             role: components["schemas"]["Role"];
             /** @description `active` or `disabled`. */

@@ -5,7 +5,7 @@ import { call } from "../api/problem";
 import { useCategories, useStoreInfo } from "../api/hooks";
 import { useT } from "../i18n";
 import { useHead } from "../lib/head";
-import { ErrorState } from "../ui/States";
+import { ErrorState, Skeleton } from "../ui/States";
 import { GridSkeleton, ProductGrid } from "./ProductCard";
 
 export function Home() {
@@ -59,6 +59,13 @@ export function Home() {
         </h2>
         {categories.isError ? (
           <ErrorState error={categories.error} onRetry={() => void categories.refetch()} />
+        ) : categories.isPending ? (
+          // As tall as the cards that come, so nothing below jumps when they do.
+          <div aria-hidden className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-4">
+            {Array.from({ length: 8 }, (_, i) => (
+              <Skeleton key={i} className="h-[9.5rem] rounded-xl" />
+            ))}
+          </div>
         ) : (
           <ul className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-4">
             {(categories.data ?? []).map((c) => (

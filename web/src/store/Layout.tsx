@@ -19,7 +19,13 @@ export function useCartDrawer() {
   return useContext(DrawerCtx);
 }
 
+/** The storefront's and account's chrome; the back office draws its own. */
 export function Root() {
+  const path = useRouterState({ select: (s) => s.location.pathname });
+  return path === "/admin" || path.startsWith("/admin/") ? <Outlet /> : <StoreShell />;
+}
+
+function StoreShell() {
   const t = useT();
   const path = useRouterState({ select: (s) => s.location.pathname });
   // The drawer is open on the page it was opened on; navigating closes it.

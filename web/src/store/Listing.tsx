@@ -87,7 +87,8 @@ export function CategoryPage() {
         </ol>
       </nav>
       <PageTitle>{current?.name ?? "\u00a0"}</PageTitle>
-      {current ? <Listing search={search} category={current} key={current.id} /> : <GridSkeleton />}
+      {/* The products are asked for by the slug at once, alongside the category tree. */}
+      <Listing search={search} slug={slug} category={current} key={slug} />
     </div>
   );
 }
@@ -135,13 +136,13 @@ function bandLabel(key: string, t: T) {
   return t("listing.priceBand", { from: formatRupees(Number(from)), to: formatRupees(Number(to)) });
 }
 
-function Listing({ search, category }: { search: ListingSearch; category?: Category }) {
+function Listing({ search, slug, category }: { search: ListingSearch; slug?: string; category?: Category | undefined }) {
   const t = useT();
   const navigate = useNavigate();
   const [filtersOpen, setFiltersOpen] = useState(false);
   const query = {
     q: search.q,
-    category: search.sub ?? category?.slug,
+    category: search.sub ?? slug,
     min_price: search.min,
     max_price: search.max,
     in_stock: search.stock,
@@ -149,7 +150,7 @@ function Listing({ search, category }: { search: ListingSearch; category?: Categ
     limit: 20,
     facets: true,
   };
-  const enabled = Boolean(category || search.q);
+  const enabled = Boolean(slug || search.q);
   const pages = useInfiniteQuery({
     queryKey: ["listing", query],
     queryFn: ({ pageParam }) =>

@@ -1,0 +1,158 @@
+// The back office's journeys in Debian's Chromium against a real `kirana serve --demo`:
+// at 1024 px (the smallest desk screen it is built for) and at 360 px for the order screen.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { apiClient, startStack, withPage } from "./harness.mjs";
+
+let stack;
+
+before(async () => {
+  stack = await startStack();
+});
+
+after(async () => {
+  await stack?.stop();
+});
+
+const SIZES = [
+  { name: "desk", width: 1024, height: 768 },
+  { name: "phone", width: 360, height: 740 },
+];
+
+async function login(page, email, next) {
+  await page.goto(`${stack.base}/login?next=${encodeURIComponent(next)}`);
+  await page.getByLabel("E-mail").fill(email);
+  await page.getByLabel("Password").fill(stack.password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.waitForURL(new RegExp(next.replace(/[?]/g, "\\?") + "$"));
+}
+
+/** A guest's online order, placed and not yet paid: its id and number. */
+async function unpaidOrder() {
+  const products = await stack.api.get("/api/v1/catalog/products?in_stock=true&limit=1");
+  const product = await stack.api.get(`/api/v1/catalog/products/${products.items[0].slug}`);
+  const variant = product.variants.find((v) => v.available > 1);
+  const add = await fetch(`${stack.base}/api/v1/cart/lines`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ variant_id: variant.id, quantity: 2 }),
+  });
+  const token = add.headers.get("x-cart-token");
+  const placed = await fetch(`${stack.base}/api/v1/cart/checkout`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-cart-token": token, "Idempotency-Key": crypto.randomUUID() },
+    body: JSON.stringify({
+      email: "walkin@example.in",
+      shipping_address: { name: "Kiran Das", phone: "+91 94330 12345", line1: "3 Lake Road", city: "Kolkata", state_code: "19", pincode: "700029" },
+    }),
+  });
+  assert.equal(placed.status, 201);
+  return placed.json();
+}
+
+async function waitFor(check, what) {
+  for (let i = 0; i < 100; i += 1) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`never: ${what}`);
+}
+
+for (const size of SIZES) {
+  describe(`back office at ${size.name} size (${size.width}×${size.height})`, () => {
+    test("staff take a web order from payment by hand to a shipment (its goods packed out of stock) with its label, to delivery", async () => {
+      const placed = await unpaidOrder();
+      const awb = `AWB${size.name.toUpperCase()}${Date.now()}`;
+      await withPage(stack, size, "bo-1-order", async (page) => {
+        await login(page, "staff@demo.kirana.in", "/admin/orders?status=pending_payment");
+        await page.getByRole("link", { name: placed.number }).click();
+        await page.getByTestId("admin-order-status").getByText("Awaiting payment").waitFor();
+        await page.check("order-unpaid");
+
+        await page.getByRole("button", { name: "Record a payment" }).click();
+        await page.getByLabel("Method").selectOption("upi");
+        await page.getByLabel(/Reference/).fill("UPI-7781");
+        await page.getByRole("button", { name: "Record payment" }).click();
+        await page.getByTestId("admin-order-status").getByText("Paid").waitFor();
+
+        // A delivered order is packed into its shipment: no separate packing step.
+        assert.equal(await page.getByRole("button", { name: "Pack all lines" }).count(), 0);
+        await page.getByRole("button", { name: "Create shipment" }).click();
+        await page.getByLabel("Tracking number (AWB)").fill(awb);
+        await page.getByLabel("Weight (g)").fill("900");
+        await page.getByLabel("Length (cm)").fill("30");
+        await page.getByLabel("Width (cm)").fill("20");
+        await page.getByLabel("Height (cm)").fill("10");
+        await page.getByRole("button", { name: "Create shipment" }).last().click();
+        await page.getByTestId("shipment").waitFor();
+        await page.getByTestId("admin-order-status").getByText("Shipped").waitFor();
+        await page.check("order-shipped");
+
+        const [label] = await Promise.all([page.waitForEvent("popup"), page.getByRole("link", { name: "Label" }).click()]);
+        await label.waitForLoadState();
+        assert.match(await label.content(), new RegExp(awb), "the printed label carries the AWB");
+        await label.close();
+
+        await page.getByLabel("Step", { exact: true }).selectOption("delivered");
+        await page.getByRole("button", { name: "Add step" }).click();
+        // Its only parcel delivered, the order is delivered and so completed.
+        await page.getByTestId("admin-order-status").getByText("Completed").waitFor();
+        const timeline = page.getByTestId("admin-timeline");
+        for (const step of ["Awaiting payment", "Paid", "Shipped", "Delivered", "Completed"]) {
+          await timeline.getByText(step, { exact: true }).first().waitFor();
+        }
+        await page.check("order-delivered");
+
+        const pdfLink = page.getByRole("link", { name: "PDF" }).first();
+        const pdf = await page.request.get(`${stack.base}${await pdfLink.getAttribute("href")}`);
+        assert.equal(pdf.status(), 200);
+        assert.equal((await pdf.body()).subarray(0, 5).toString(), "%PDF-");
+      });
+      await waitFor(async () => (await stack.api.get(`/api/v1/orders/${placed.id}`)).status === "completed", "the order is completed");
+      const order = await stack.api.get(`/api/v1/orders/${placed.id}`);
+      assert.deepEqual(
+        order.payments.map((p) => [p.method, p.reference, p.amount_minor]),
+        [["upi", "UPI-7781", order.totals.grand_total_minor]],
+      );
+      assert.ok(order.lines.every((l) => l.fulfilled_quantity === l.quantity));
+      const shipments = await stack.api.get(`/api/v1/shipments?order_id=${placed.id}`);
+      assert.equal(shipments.length, 1);
+      assert.equal(shipments[0].tracking_number, awb);
+      assert.equal(shipments[0].status, "delivered");
+    });
+
+    test("the dashboard counts today's orders, and a seller sees only their own products and no dashboard", async () => {
+      await withPage(stack, size, "bo-2-roles", async (page) => {
+        await login(page, "admin@demo.kirana.in", "/admin");
+        await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+        const today = await stack.api.get("/api/v1/store");
+        assert.ok(today.name);
+        await page.getByTestId("waiting-paid").waitFor();
+        await page.check("dashboard");
+        await page.getByRole("button", { name: "Log out" }).click().catch(async () => {
+          await page.getByRole("button", { name: "Menu" }).click();
+          await page.getByRole("button", { name: "Log out" }).click();
+        });
+        await page.waitForURL(/\/login/);
+
+        await login(page, "seller@demo.kirana.in", "/admin");
+        await page.waitForURL(/\/admin\/orders|\/admin\/products/);
+        await page.goto(`${stack.base}/admin/products`);
+        await page.getByRole("heading", { name: "Products" }).waitFor();
+        await page.getByRole("row").nth(1).waitFor();
+        await page.check("seller-products");
+        const nav = page.getByRole("navigation", { name: "Back office" });
+        assert.equal(await nav.getByRole("link", { name: "Dashboard" }).count(), 0, "no dashboard for a seller");
+        const names = await page.getByRole("row").locator("td:first-child").allTextContents();
+        const seller = await apiClient(stack.base, "seller@demo.kirana.in", stack.password);
+        const me = await seller.get("/api/v1/me");
+        const theirs = await stack.api.get(`/api/v1/catalog/products?seller_id=${me.id}&limit=100`);
+        const others = await stack.api.get("/api/v1/catalog/products?limit=100");
+        const theirNames = new Set(theirs.items.map((p) => p.name));
+        assert.ok(names.length > 0);
+        for (const n of names) assert.ok(theirNames.has(n.trim()), `${n} is the seller's`);
+        assert.ok(others.items.some((p) => !theirNames.has(p.name)), "others' products exist and are not listed");
+      });
+    });
+  });
+}

@@ -1,0 +1,53 @@
+// The back office's URL filters: small, so the router can read them before the screens load.
+import type { Schemas } from "../api/hooks";
+
+export const ORDER_STATUSES = [
+  "pending_payment",
+  "confirmed",
+  "paid",
+  "partially_fulfilled",
+  "fulfilled",
+  "partially_shipped",
+  "shipped",
+  "delivered",
+  "completed",
+  "cancelled",
+  "partially_returned",
+  "returned",
+  "partially_refunded",
+  "refunded",
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export interface OrdersSearch {
+  status?: OrderStatus | undefined;
+  channel?: "web" | "pos" | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+export function parseOrdersSearch(s: Record<string, unknown>): OrdersSearch {
+  return {
+    status: ORDER_STATUSES.includes(s.status as OrderStatus) ? (s.status as OrderStatus) : undefined,
+    channel: s.channel === "web" || s.channel === "pos" ? s.channel : undefined,
+    from: typeof s.from === "string" && DAY.test(s.from) ? s.from : undefined,
+    to: typeof s.to === "string" && DAY.test(s.to) ? s.to : undefined,
+  };
+}
+
+export type ProductStatus = Schemas["ProductStatus"];
+export const PRODUCT_STATUSES: ProductStatus[] = ["active", "draft", "archived"];
+
+export interface ProductsSearch {
+  q?: string | undefined;
+  status?: ProductStatus | undefined;
+}
+
+export function parseProductsSearch(s: Record<string, unknown>): ProductsSearch {
+  return {
+    q: typeof s.q === "string" && s.q.trim() ? s.q : undefined,
+    status: PRODUCT_STATUSES.includes(s.status as ProductStatus) ? (s.status as ProductStatus) : undefined,
+  };
+}
+
