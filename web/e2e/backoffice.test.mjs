@@ -2,7 +2,7 @@
 // at 1024 px (the smallest desk screen it is built for) and at 360 px for the order screen.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { apiClient, startStack, withPage } from "./harness.mjs";
+import { apiClient, rupees, startStack, withPage } from "./harness.mjs";
 
 let stack;
 
@@ -121,7 +121,7 @@ for (const size of SIZES) {
       assert.equal(shipments[0].status, "delivered");
     });
 
-    test("the dashboard counts today's orders, and a seller sees only their own products and no dashboard", async () => {
+    test("the dashboard and the sales report (its CSV totals equal the table's), and a seller sees only their own products and no dashboard", async () => {
       await withPage(stack, size, "bo-2-roles", async (page) => {
         await login(page, "admin@demo.kirana.in", "/admin");
         await page.getByRole("heading", { name: "Dashboard" }).waitFor();
@@ -129,6 +129,24 @@ for (const size of SIZES) {
         assert.ok(today.name);
         await page.getByTestId("waiting-paid").waitFor();
         await page.check("dashboard");
+
+        // The sales report's table and its CSV agree on the totals.
+        await page.goto(`${stack.base}/admin/reports`);
+        const totals = page.getByTestId("sales-totals");
+        await totals.waitFor();
+        await page.check("reports");
+        const cells = await totals.locator("td").allTextContents();
+        const href = await page.getByRole("link", { name: "Download CSV" }).first().getAttribute("href");
+        const csv = await (await page.request.get(`${stack.base}${href}`)).text();
+        const header = csv.split("\n")[0].split(",");
+        const total = csv.split("\n").find((l) => l.startsWith("total,")).split(",");
+        const column = (name) => Math.round(Number(total[header.indexOf(name)]) * 100);
+        // Table columns: orders, units, gross, discounts, returns, net, GST, shipping.
+        assert.equal(Number(cells[0]), Number(total[header.indexOf("orders")]));
+        assert.equal(rupees(cells[2]), column("gross_sales"));
+        assert.equal(rupees(cells[5]), column("net_sales"));
+        assert.equal(rupees(cells[6]), column("tax"));
+        assert.ok(column("net_sales") > 0, "the paid orders of the first journey are in it");
         await page.getByRole("button", { name: "Log out" }).click().catch(async () => {
           await page.getByRole("button", { name: "Menu" }).click();
           await page.getByRole("button", { name: "Log out" }).click();

@@ -14,7 +14,7 @@ import { AccountLayout, OrdersPage } from "./account/Account";
 import { OrderPage } from "./account/Order";
 import { AddressesPage } from "./account/Addresses";
 import { ProfilePage } from "./account/Profile";
-import { parseOrdersSearch, parseProductsSearch } from "./admin/search";
+import { parseOrdersSearch, parseProductsSearch, parseReportsSearch } from "./admin/search";
 
 const str = (v: unknown) => (typeof v === "string" && v ? v : undefined);
 
@@ -137,6 +137,13 @@ const adminProducts = createRoute({
   component: lazyRouteComponent(() => import("./admin/Products"), "ProductsList"),
 });
 
+const adminReports = createRoute({
+  getParentRoute: () => admin,
+  path: "/reports",
+  validateSearch: parseReportsSearch,
+  component: lazyRouteComponent(() => import("./admin/Reports"), "Reports"),
+});
+
 const routeTree = rootRoute.addChildren([
   home,
   category,
@@ -152,7 +159,7 @@ const routeTree = rootRoute.addChildren([
   forgot,
   reset,
   account.addChildren([orders, order, addresses, profile]),
-  admin.addChildren([adminHome, adminOrders, adminOrder, adminProducts]),
+  admin.addChildren([adminHome, adminOrders, adminOrder, adminProducts, adminReports]),
 ]);
 
 export const router = createRouter({

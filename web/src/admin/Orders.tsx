@@ -12,6 +12,7 @@ import { Button, buttonClass } from "../ui/Button";
 import { SelectField, TextField } from "../ui/Field";
 import { DateText, Money } from "../ui/Money";
 import { DataTable } from "../ui/Table";
+import { ScrollX } from "../ui/ScrollX";
 import { ErrorState, Skeleton } from "../ui/States";
 import { useToast } from "../ui/Toast";
 import { can } from "./Layout";
@@ -148,7 +149,7 @@ export function OrderDetail() {
             <h2 id="lines" className="mb-3 font-semibold">
               {at("order.lines")}
             </h2>
-            <div className="overflow-x-auto">
+            <ScrollX label={at("order.lines")}>
               <table className="w-full text-left text-sm">
                 <thead className="text-slate-600">
                   <tr>
@@ -175,7 +176,7 @@ export function OrderDetail() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </ScrollX>
             <div className="mt-3 border-t border-slate-200 pt-3">
               <Totals totals={o.totals} pricesIncludeTax={o.prices_include_tax} />
             </div>

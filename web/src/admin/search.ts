@@ -51,3 +51,27 @@ export function parseProductsSearch(s: Record<string, unknown>): ProductsSearch 
   };
 }
 
+
+export const INTERVALS = ["day", "week", "month"] as const;
+export const BREAKDOWNS = ["channel", "product", "variant", "seller", "payment_method"] as const;
+
+export interface ReportsSearch {
+  from?: string | undefined;
+  to?: string | undefined;
+  interval?: (typeof INTERVALS)[number] | undefined;
+  channel?: "web" | "pos" | undefined;
+  by?: (typeof BREAKDOWNS)[number] | undefined;
+  month?: string | undefined;
+}
+
+export function parseReportsSearch(s: Record<string, unknown>): ReportsSearch {
+  const pick = <T extends string>(v: unknown, all: readonly T[]) => (all.includes(v as T) ? (v as T) : undefined);
+  return {
+    from: typeof s.from === "string" && DAY.test(s.from) ? s.from : undefined,
+    to: typeof s.to === "string" && DAY.test(s.to) ? s.to : undefined,
+    interval: pick(s.interval, INTERVALS),
+    channel: pick(s.channel, ["web", "pos"] as const),
+    by: pick(s.by, BREAKDOWNS),
+    month: typeof s.month === "string" && /^\d{4}-(0[1-9]|1[0-2])$/.test(s.month) ? s.month : undefined,
+  };
+}

@@ -3,6 +3,7 @@ import { ArrowDown, ArrowUp, ArrowUpDown } from "lucide-react";
 import { useT } from "../i18n";
 import { Button } from "./Button";
 import { EmptyState, Skeleton } from "./States";
+import { ScrollX } from "./ScrollX";
 
 export interface Column<T> {
   key: string;
@@ -50,7 +51,7 @@ export function DataTable<T>({
   const t = useT();
   if (!loading && rows.length === 0) return <EmptyState title={empty ?? t("common.nothingHere")} />;
   return (
-    <div className="overflow-x-auto rounded-xl border border-slate-200">
+    <ScrollX label={caption} className="rounded-xl border border-slate-200">
       <table className="w-full text-left text-sm">
         <caption className="sr-only">{caption}</caption>
         <thead className="bg-slate-50 text-slate-700">
@@ -110,6 +111,6 @@ export function DataTable<T>({
           </Button>
         </div>
       ) : null}
-    </div>
+    </ScrollX>
   );
 }
