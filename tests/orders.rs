@@ -1226,6 +1226,7 @@ async fn a_cart_is_priced_for_the_address_before_checkout_and_looking_stores_no_
             ("?pincode=012345", "pincode"),
             ("?state_code=99", "state_code"),
             ("?payment_method=cheque", "payment_method"),
+            ("?shipping_method=0000000000000000000000000000000000000000000000000000000000000000x", "shipping_method"),
         ] {
             let resp = priced(query).await;
             assert_eq!(resp.status(), 400, "{query}");

@@ -93,17 +93,20 @@ impl FromRequest for CartCaller {
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CartQuery {
-    /// The shipping address's state code: taxes are computed for this place of supply.
-    #[param(schema_with = crate::contracts::fields::schema::state_code)]
+    /// The shipping address's two-digit GST state code (29 = Karnataka): taxes are
+    /// computed for this place of supply. Empty is the same as left out.
+    #[param(value_type = Option<String>, pattern = r"^(\s*[0-9]{2}\s*)?$")]
     pub state_code: Option<String>,
-    /// The shipping address's PIN code: shipping options and charges for it.
-    #[param(schema_with = crate::contracts::fields::schema::pincode)]
+    /// The shipping address's six-digit PIN code: shipping options and charges for it.
+    /// Empty is the same as left out.
+    #[param(value_type = Option<String>, pattern = r"^(\s*[1-9][0-9]{5}\s*)?$")]
     pub pincode: Option<String>,
     /// One of `shipping_options[].method`; the cheapest when left out.
+    // utoipa takes a literal here: `service::SHIPPING_METHOD_MAX`.
     #[param(max_length = 64)]
     pub shipping_method: Option<String>,
     /// `online` (default) or `cod` (adds the rate's cash-on-delivery surcharge).
-    #[param(value_type = Option<String>, pattern = "^(online|cod)$")]
+    #[param(value_type = Option<String>, pattern = "^(online|cod)?$")]
     pub payment_method: Option<String>,
 }
 

@@ -80,6 +80,9 @@ pub struct CheckoutInput {
     pub payment_method: Option<String>,
 }
 
+/// The longest shipping method id a buyer may name (ids are the shipping zones' own).
+pub const SHIPPING_METHOD_MAX: usize = 64;
+
 /// Where a cart is priced for before checkout: the place of supply, and the shipping
 /// choice when the PIN code is known.
 #[derive(Debug, Clone, Default)]
@@ -554,6 +557,20 @@ impl Carts {
             .await
     }
 
+    /// Whether `payment_method` (`online`, the default, or `cod`) asks for cash on
+    /// delivery, and the store offers it.
+    fn cash_on_delivery(&self, payment_method: Option<&str>) -> Result<bool, FieldError> {
+        match payment_method {
+            None | Some("online") => Ok(false),
+            Some("cod") if self.cfg.cod_enabled => Ok(true),
+            Some("cod") => Err(FieldError::new(
+                "payment_method",
+                "cash on delivery is not offered by this store",
+            )),
+            Some(_) => Err(FieldError::new("payment_method", "must be online or cod")),
+        }
+    }
+
     /// A place of supply and shipping choice to price a cart for, from what a buyer has
     /// typed so far; every bad value named.
     pub fn preview_for(
@@ -579,21 +596,19 @@ impl Carts {
                 problems.push(e);
                 None
             });
-        let cod = match payment_method {
-            None | Some("online") => false,
-            Some("cod") if self.cfg.cod_enabled => true,
-            Some("cod") => {
-                problems.push(FieldError::new(
-                    "payment_method",
-                    "cash on delivery is not offered by this store",
-                ));
-                false
-            }
-            Some(_) => {
-                problems.push(FieldError::new("payment_method", "must be online or cod"));
-                false
-            }
-        };
+        let cod = self.cash_on_delivery(payment_method).unwrap_or_else(|e| {
+            problems.push(e);
+            false
+        });
+        if shipping_method
+            .as_deref()
+            .is_some_and(|m| m.chars().count() > SHIPPING_METHOD_MAX)
+        {
+            problems.push(FieldError::new(
+                "shipping_method",
+                format!("at most {SHIPPING_METHOD_MAX} characters"),
+            ));
+        }
         if !problems.is_empty() {
             return Err(AppError::Validation(problems));
         }
@@ -852,21 +867,12 @@ impl Carts {
             },
             None => None,
         };
-        let cod = match input.payment_method.as_deref() {
-            None | Some("online") => false,
-            Some("cod") if self.cfg.cod_enabled => true,
-            Some("cod") => {
-                problems.push(FieldError::new(
-                    "payment_method",
-                    "cash on delivery is not offered by this store",
-                ));
+        let cod = self
+            .cash_on_delivery(input.payment_method.as_deref())
+            .unwrap_or_else(|e| {
+                problems.push(e);
                 false
-            }
-            Some(_) => {
-                problems.push(FieldError::new("payment_method", "must be online or cod"));
-                false
-            }
-        };
+            });
         if !problems.is_empty() {
             return Err(AppError::Validation(problems));
         }

@@ -6235,7 +6235,15 @@ export interface operations {
     get_cart: {
         parameters: {
             query?: {
-                state_code?: "01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10" | "11" | "12" | "13" | "14" | "15" | "16" | "17" | "18" | "19" | "20" | "21" | "22" | "23" | "24" | "26" | "27" | "29" | "30" | "31" | "32" | "33" | "34" | "35" | "36" | "37" | "38" | "97";
+                /**
+                 * @description The shipping address's two-digit GST state code (29 = Karnataka): taxes are
+                 *     computed for this place of supply. Empty is the same as left out.
+                 */
+                state_code?: string;
+                /**
+                 * @description The shipping address's six-digit PIN code: shipping options and charges for it.
+                 *     Empty is the same as left out.
+                 */
                 pincode?: string;
                 /** @description One of `shipping_options[].method`; the cheapest when left out. */
                 shipping_method?: string;
