@@ -12,6 +12,7 @@ import { Button, buttonClass } from "../ui/Button";
 import { EmptyState, ErrorState } from "../ui/States";
 import { GridSkeleton, ProductGrid } from "./ProductCard";
 import { NotFound, PageTitle } from "./Layout";
+import { Breadcrumbs } from "./Breadcrumbs";
 
 type SortOrder = Schemas["SortOrder"];
 const SORTS: SortOrder[] = ["newest", "price_asc", "price_desc", "name"];
@@ -65,27 +66,7 @@ export function CategoryPage() {
   if (categories.data && !current) return <NotFound />;
   return (
     <div>
-      <nav aria-label={t("nav.breadcrumbs")} className="mb-2 text-sm text-slate-600">
-        <ol className="flex flex-wrap gap-1">
-          <li>
-            <Link to="/" className="hover:text-slate-900">
-              {t("nav.home")}
-            </Link>
-          </li>
-          {trail?.map((c, i) => (
-            <li key={c.id} className="flex gap-1">
-              <span aria-hidden>/</span>
-              {i === trail.length - 1 ? (
-                <span aria-current="page">{c.name}</span>
-              ) : (
-                <Link to="/c/$slug" params={{ slug: c.slug }} search={{}} className="hover:text-slate-900">
-                  {c.name}
-                </Link>
-              )}
-            </li>
-          ))}
-        </ol>
-      </nav>
+      <Breadcrumbs trail={trail?.slice(0, -1) ?? []} current={current?.name} />
       <PageTitle>{current?.name ?? "\u00a0"}</PageTitle>
       {/* The products are asked for by the slug at once, alongside the category tree. */}
       <Listing search={search} slug={slug} category={current} key={slug} />

@@ -1,5 +1,5 @@
 import { useMemo, useState } from "react";
-import { Link, getRouteApi } from "@tanstack/react-router";
+import { getRouteApi } from "@tanstack/react-router";
 import { useQuery } from "@tanstack/react-query";
 import { Minus, Plus, ShoppingBag } from "lucide-react";
 import { api } from "../api/client";
@@ -12,6 +12,7 @@ import { Money } from "../ui/Money";
 import { ErrorState, Skeleton } from "../ui/States";
 import { useToast } from "../ui/Toast";
 import { NotFound, useCartDrawer } from "./Layout";
+import { Breadcrumbs } from "./Breadcrumbs";
 
 const route = getRouteApi("/p/$slug");
 
@@ -115,27 +116,7 @@ function ProductDetail({ product }: { product: Product }) {
   const images = product.images;
   return (
     <div>
-      <nav aria-label={t("nav.breadcrumbs")} className="mb-4 text-sm text-slate-600">
-        <ol className="flex flex-wrap gap-1">
-          <li>
-            <Link to="/" className="hover:text-slate-900">
-              {t("nav.home")}
-            </Link>
-          </li>
-          {trail?.map((c) => (
-            <li key={c.id} className="flex gap-1">
-              <span aria-hidden>/</span>
-              <Link to="/c/$slug" params={{ slug: c.slug }} search={{}} className="hover:text-slate-900">
-                {c.name}
-              </Link>
-            </li>
-          ))}
-          <li className="flex gap-1">
-            <span aria-hidden>/</span>
-            <span aria-current="page">{product.name}</span>
-          </li>
-        </ol>
-      </nav>
+      <Breadcrumbs trail={trail ?? []} current={product.name} />
       <div className="grid gap-8 md:grid-cols-2">
         <div>
           <div className="mx-auto aspect-square w-full max-w-72 overflow-hidden rounded-2xl border border-slate-200 bg-slate-100 sm:max-w-none">
