@@ -46,6 +46,11 @@ impl PagePolicy {
             .into_iter()
             .filter_map(origin)
             .collect();
+        // Razorpay's own Checkout reaches more of its hosts than the two configured (its
+        // frames, images and telemetry): all of razorpay.com over https, when it is the one.
+        if payment.iter().any(|o| o.ends_with(".razorpay.com")) {
+            payment.push("https://*.razorpay.com".into());
+        }
         payment.dedup();
         let extra = payment.join(" ");
         let csp = format!(
@@ -98,4 +103,43 @@ pub async fn security_headers(
         );
     }
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn csp(settings: &crate::config::Settings) -> String {
+        PagePolicy::from_settings(settings)
+            .csp
+            .to_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    #[test]
+    fn pages_allow_razorpay_checkout_only_when_online_payment_is_on() {
+        let mut settings = crate::config::Settings::default();
+        assert_eq!(csp(&settings), CSP, "the app alone");
+        settings.razorpay.key_id = "rzp_live_x".into();
+        let live = csp(&settings);
+        assert!(
+            live.contains("script-src 'self' https://checkout.razorpay.com"),
+            "{live}"
+        );
+        assert!(
+            live.contains("frame-src https://checkout.razorpay.com"),
+            "{live}"
+        );
+        assert!(live.contains("https://*.razorpay.com"), "{live}");
+        // A stand-in on loopback (tests) is allowed as configured, and nothing else.
+        settings.razorpay.checkout_script_url = "http://127.0.0.1:9/checkout.js".into();
+        settings.razorpay.base_url = "http://127.0.0.1:9".into();
+        let local = csp(&settings);
+        assert!(
+            local.contains("script-src 'self' http://127.0.0.1:9;"),
+            "{local}"
+        );
+        assert!(!local.contains("razorpay.com"), "{local}");
+    }
 }
