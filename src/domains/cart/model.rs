@@ -45,6 +45,28 @@ pub struct CartDetails {
 }
 
 impl CartRow {
+    /// A new open web cart: a guest's (by the token's hash) or a customer's.
+    pub fn web(
+        id: String,
+        token_hash: Option<String>,
+        customer_id: Option<String>,
+        now: chrono::NaiveDateTime,
+    ) -> CartRow {
+        CartRow {
+            id,
+            token_hash,
+            customer_id,
+            channel: "web".into(),
+            register_session_id: None,
+            status: "open".into(),
+            order_id: None,
+            discount_code: None,
+            details: "{}".into(),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
     pub fn details(&self) -> CartDetails {
         serde_json::from_str(&self.details).unwrap_or_default()
     }

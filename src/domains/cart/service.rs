@@ -452,9 +452,26 @@ impl Carts {
     }
 
     pub async fn view(&self, cart: &CartRow) -> Result<CartView, AppError> {
-        let id = cart.id.clone();
-        let lines = self.db.read(move |c| store::lines(c, &id)).await?;
-        Ok(self.quote(cart, &lines, None, None).await?.view)
+        self.view_for(cart, None).await
+    }
+
+    /// The cart priced for `preview` (its place of supply and shipping choice), or for the
+    /// store's state. A cart not stored yet (no id) has no lines to read.
+    async fn view_for(
+        &self,
+        cart: &CartRow,
+        preview: Option<&Preview>,
+    ) -> Result<CartView, AppError> {
+        let lines = if cart.id.is_empty() {
+            Vec::new()
+        } else {
+            let id = cart.id.clone();
+            self.db.read(move |c| store::lines(c, &id)).await?
+        };
+        let (place, ship) = preview.map_or((None, None), |p| {
+            (p.place_of_supply.as_deref(), p.ship.as_ref())
+        });
+        Ok(self.quote(cart, &lines, place, ship).await?.view)
     }
 
     // ---- finding the caller's cart ----
@@ -506,19 +523,7 @@ impl Carts {
         } else {
             None
         };
-        let row = CartRow {
-            id: new_id(),
-            token_hash: token.as_deref().map(hash_token),
-            customer_id: customer,
-            channel: "web".into(),
-            register_session_id: None,
-            status: "open".into(),
-            order_id: None,
-            discount_code: None,
-            details: "{}".into(),
-            created_at: now,
-            updated_at: now,
-        };
+        let row = CartRow::web(new_id(), token.as_deref().map(hash_token), customer, now);
         let insert = row.clone();
         self.db
             .write(move |c| store::insert_cart(c, &insert))
@@ -635,31 +640,10 @@ impl Carts {
         // stored (no row per page view); the first line added creates it.
         let (cart, token, merged) = self.find(owner, false).await?;
         let cart = cart.unwrap_or_else(|| {
-            let now = now();
-            CartRow {
-                id: String::new(),
-                token_hash: None,
-                customer_id: owner.principal.map(|p| p.user_id().to_string()),
-                channel: "web".into(),
-                register_session_id: None,
-                status: "open".into(),
-                order_id: None,
-                discount_code: None,
-                details: "{}".into(),
-                created_at: now,
-                updated_at: now,
-            }
+            let customer = owner.principal.map(|p| p.user_id().to_string());
+            CartRow::web(String::new(), None, customer, now())
         });
-        let view = match preview {
-            None => self.view(&cart).await?,
-            Some(p) => {
-                let id = cart.id.clone();
-                let lines = self.db.read(move |c| store::lines(c, &id)).await?;
-                self.quote(&cart, &lines, p.place_of_supply.as_deref(), p.ship.as_ref())
-                    .await?
-                    .view
-            }
-        };
+        let view = self.view_for(&cart, preview.as_ref()).await?;
         Ok(CartOutcome {
             cart: view,
             new_token: token,
