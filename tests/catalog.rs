@@ -466,6 +466,49 @@ async fn categories_form_a_tree_that_refuses_cycles() {
 }
 
 #[actix_web::test]
+async fn a_search_finds_a_product_by_any_part_of_a_code_however_short() {
+    for_each_backend(|backend| async move {
+        let app = TestApp::spawn(&backend).await;
+        let (_, staff) = with_role(&app, "meena@shop.in", Role::Staff).await;
+        for (name, sku) in [("Cow Ghee", "GHEE-1L-A2"), ("Mustard Oil", "OIL-5L-KACHI")] {
+            let created = post(
+                &app,
+                &staff,
+                "/api/v1/catalog/products",
+                simple(name, sku, 67950),
+            )
+            .await;
+            assert_eq!(created.status(), StatusCode::CREATED);
+        }
+        let names = |v: &Value| -> Vec<String> {
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["name"].as_str().unwrap().to_string())
+                .collect()
+        };
+        // The whole code, a two-letter part of it (below MySQL's full-text word length),
+        // and a short part with a long word.
+        for q in ["GHEE-1L-A2", "1l", "ghee%201l", "a2"] {
+            let found: Value = get(&app, None, &format!("/api/v1/catalog/products?q={q}"))
+                .await
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(names(&found), vec!["Cow Ghee"], "q={q}");
+        }
+        let other: Value = get(&app, None, "/api/v1/catalog/products?q=5l")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(names(&other), vec!["Mustard Oil"]);
+    })
+    .await;
+}
+
+#[actix_web::test]
 async fn listing_filters_sorts_pages_and_searches() {
     for_each_backend(|backend| async move {
         let app = TestApp::spawn(&backend).await;
@@ -1231,6 +1274,128 @@ async fn product_images_are_checked_stored_by_hash_served_for_a_year_and_shown_i
         StatusCode::NOT_FOUND
     );
     assert_eq!(card(&app).await["image_url"], Value::Null);
+}
+
+#[actix_web::test]
+async fn a_products_images_are_put_in_the_merchants_order_and_the_first_is_the_cover() {
+    for_each_backend(|backend| async move {
+        let app = TestApp::spawn(&backend).await;
+        let (_, seller) = with_role(&app, "ravi@sellers.in", Role::Seller).await;
+        let (_, sita) = with_role(&app, "sita@sellers.in", Role::Seller).await;
+        let product: Value = post(&app, &seller, "/api/v1/catalog/products", rice("RICE"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let id = product["id"].as_str().unwrap().to_string();
+        // Three different pictures, so three files.
+        let mut uploaded = Vec::new();
+        for shade in [10u8, 120, 240] {
+            let mut png = Vec::new();
+            image::RgbImage::from_fn(2, 2, |_, _| image::Rgb([shade, 0, 0]))
+                .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+                .unwrap();
+            let image: Value = app
+                .client
+                .post(app.url(&format!("/api/v1/catalog/products/{id}/images")))
+                .bearer_auth(&seller)
+                .header("content-type", "image/png")
+                .body(png)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            uploaded.push(image["id"].as_str().unwrap().to_string());
+        }
+        let move_to = |token: String, image: String, body: Value| {
+            let app = &app;
+            async move {
+                app.client
+                    .patch(app.url(&format!("/api/v1/catalog/images/{image}")))
+                    .bearer_auth(token)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        async fn order(app: &TestApp, id: &str) -> (Vec<String>, Vec<String>) {
+            let page: Value = get(app, None, &format!("/api/v1/catalog/products/{id}"))
+                .await
+                .json()
+                .await
+                .unwrap();
+            let ids = page["images"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["id"].as_str().unwrap().to_string())
+                .collect();
+            let urls = page["images"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["url"].as_str().unwrap().to_string())
+                .collect();
+            (ids, urls)
+        }
+        // The last picture becomes the cover; the others keep their order behind it.
+        let moved = move_to(seller.clone(), uploaded[2].clone(), json!({"position": 0})).await;
+        assert_eq!(moved.status(), StatusCode::OK);
+        let answer: Value = moved.json().await.unwrap();
+        let expected = vec![
+            uploaded[2].clone(),
+            uploaded[0].clone(),
+            uploaded[1].clone(),
+        ];
+        let answered: Vec<String> = answer
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(answered, expected);
+        let (ids, urls) = order(&app, &id).await;
+        assert_eq!(ids, expected);
+        let listing: Value = get(&app, None, "/api/v1/catalog/products?q=basmati")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(listing["items"][0]["image_url"], urls[0].as_str());
+        // A place past the end means last.
+        let last = move_to(seller.clone(), uploaded[2].clone(), json!({"position": 99})).await;
+        assert_eq!(last.status(), StatusCode::OK);
+        assert_eq!(
+            order(&app, &id).await.0,
+            vec![
+                uploaded[0].clone(),
+                uploaded[1].clone(),
+                uploaded[2].clone()
+            ]
+        );
+        // Another seller cannot reorder it, and a bad position names the field.
+        let theirs = move_to(sita.clone(), uploaded[0].clone(), json!({"position": 1})).await;
+        assert_eq!(theirs.status(), StatusCode::NOT_FOUND);
+        let bad = move_to(seller.clone(), uploaded[0].clone(), json!({"position": -1})).await;
+        assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+        let problem: Value = bad.json().await.unwrap();
+        assert!(
+            fields(&problem).iter().any(|f| f.contains("position")),
+            "{problem}"
+        );
+        assert_eq!(
+            order(&app, &id).await.0,
+            vec![
+                uploaded[0].clone(),
+                uploaded[1].clone(),
+                uploaded[2].clone()
+            ]
+        );
+    })
+    .await;
 }
 
 #[actix_web::test]

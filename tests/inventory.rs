@@ -1037,8 +1037,25 @@ async fn purchase_orders_are_received_with_costs_and_never_beyond_the_order_unas
         let body: Value = resp.json().await.unwrap();
         assert_eq!(body["status"], "partially_received");
         assert_eq!(body["lines"][0]["quantity_received"], 4);
+        // Lines name their variant as the catalog does, so a screen needs no second call.
+        assert_eq!(body["lines"][0]["sku"], "PO-1");
+        assert_eq!(body["lines"][0]["name"], "Basmati Rice PO-1 / v-PO-1");
         assert_eq!(level(&app, &token, v, &loc).await, (4, 0, 4));
         assert_eq!(avg_cost(&app, &token, v).await, 1000);
+        let listed: Value = get(&app, &token, "/api/v1/inventory/purchase-orders")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(listed["items"][0]["lines"][0]["sku"], "PO-1");
+        let stocked: Value = get(&app, &token, &format!("/api/v1/inventory/locations/{loc}/stock"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(stocked["items"][0]["variant_id"], v.as_str());
+        assert_eq!(stocked["items"][0]["sku"], "PO-1");
+        assert_eq!(stocked["items"][0]["on_hand"], 4);
 
         // 4 + 7 > 10: refused, naming the line, and nothing changes.
         let resp = receive(&app, &token, &po, json!({"location_id": loc, "lines": [{"variant_id": v, "quantity": 7}]})).await;

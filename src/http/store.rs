@@ -29,6 +29,8 @@ pub struct StoreInfo {
     pub utc_offset_mins: i32,
     /// ISO 4217; amounts everywhere are integer minor units (paise) of it.
     pub currency: &'static str,
+    /// The GST rates a product may carry, in basis points (1800 = 18 %).
+    pub gst_rates_bp: Vec<i32>,
 }
 
 impl StoreInfo {
@@ -43,6 +45,7 @@ impl StoreInfo {
             prices_include_tax: settings.catalog.prices_include_tax,
             utc_offset_mins: store.utc_offset_mins,
             currency: "INR",
+            gst_rates_bp: settings.catalog.gst_rates_bp.clone(),
         }
     }
 }

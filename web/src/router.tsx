@@ -14,7 +14,7 @@ import { AccountLayout, OrdersPage } from "./account/Account";
 import { OrderPage } from "./account/Order";
 import { AddressesPage } from "./account/Addresses";
 import { ProfilePage } from "./account/Profile";
-import { parseOrdersSearch, parseProductsSearch, parseReportsSearch } from "./admin/search";
+import { parseInventorySearch, parseOrdersSearch, parseProductsSearch, parsePurchasingSearch, parseReportsSearch } from "./admin/search";
 
 const str = (v: unknown) => (typeof v === "string" && v ? v : undefined);
 
@@ -136,7 +136,38 @@ const adminProducts = createRoute({
   validateSearch: parseProductsSearch,
   component: lazyRouteComponent(() => import("./admin/Products"), "ProductsList"),
 });
-
+const adminProductNew = createRoute({
+  getParentRoute: () => admin,
+  path: "/products/new",
+  component: lazyRouteComponent(() => import("./admin/ProductEdit"), "ProductNew"),
+});
+const adminProduct = createRoute({
+  getParentRoute: () => admin,
+  path: "/products/$id",
+  component: lazyRouteComponent(() => import("./admin/ProductEdit"), "ProductEdit"),
+});
+const adminImport = createRoute({
+  getParentRoute: () => admin,
+  path: "/products/import",
+  component: lazyRouteComponent(() => import("./admin/Import"), "ProductImport"),
+});
+const adminInventory = createRoute({
+  getParentRoute: () => admin,
+  path: "/inventory",
+  validateSearch: parseInventorySearch,
+  component: lazyRouteComponent(() => import("./admin/Inventory"), "Inventory"),
+});
+const adminPurchasing = createRoute({
+  getParentRoute: () => admin,
+  path: "/purchasing",
+  validateSearch: parsePurchasingSearch,
+  component: lazyRouteComponent(() => import("./admin/Purchasing"), "Purchasing"),
+});
+const adminPo = createRoute({
+  getParentRoute: () => admin,
+  path: "/purchasing/$id",
+  component: lazyRouteComponent(() => import("./admin/Purchasing"), "PurchaseOrderDetail"),
+});
 const adminReports = createRoute({
   getParentRoute: () => admin,
   path: "/reports",
@@ -159,7 +190,19 @@ const routeTree = rootRoute.addChildren([
   forgot,
   reset,
   account.addChildren([orders, order, addresses, profile]),
-  admin.addChildren([adminHome, adminOrders, adminOrder, adminProducts, adminReports]),
+  admin.addChildren([
+    adminHome,
+    adminOrders,
+    adminOrder,
+    adminProducts,
+    adminProductNew,
+    adminImport,
+    adminProduct,
+    adminInventory,
+    adminPurchasing,
+    adminPo,
+    adminReports,
+  ]),
 ]);
 
 export const router = createRouter({

@@ -78,6 +78,11 @@ pub const ROUTES: &[RouteRule] = &[
         Access::Permission(Permission::CatalogWrite),
     ),
     RouteRule::new(
+        "PATCH",
+        "/api/v1/catalog/images/{id}",
+        Access::Permission(Permission::CatalogWrite),
+    ),
+    RouteRule::new(
         "POST",
         "/api/v1/catalog/import",
         Access::Permission(Permission::CatalogWrite),
@@ -172,7 +177,7 @@ pub const ROUTES: &[RouteRule] = &[
         routes::create_category, routes::update_category, routes::delete_category,
         routes::prices, routes::price_lists, routes::create_price_list, routes::set_list_prices,
         routes::set_list_members, routes::sales, routes::add_sale, routes::delete_sale,
-        routes::import_csv, routes::export_csv, routes::add_image, routes::delete_image,
+        routes::import_csv, routes::export_csv, routes::add_image, routes::delete_image, routes::move_image,
         routes::collections, routes::collection, routes::create_collection,
         routes::update_collection, routes::delete_collection, routes::set_collection_products
     ),
@@ -296,7 +301,8 @@ impl CatalogDomain {
             .service(
                 web::resource("/v1/catalog/images/{id}")
                     .route(web::delete().to(routes::delete_image))
-                    .default_service(method_not_allowed(&["DELETE"])),
+                    .route(web::patch().to(routes::move_image))
+                    .default_service(method_not_allowed(&["DELETE", "PATCH"])),
             )
             .service(
                 web::resource("/v1/catalog/import")

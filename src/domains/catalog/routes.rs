@@ -606,6 +606,33 @@ pub async fn delete_image(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImageMove {
+    /// Where the image goes among the product's images, from 0 (the cover); past the end
+    /// means last.
+    #[schema(minimum = 0, maximum = 1000)]
+    pub position: u16,
+}
+
+/// Move a product image: its new place among the product's images (0 is the cover that
+/// listings show). Returns the product's images in their new order.
+#[utoipa::path(patch, path = "/api/v1/catalog/images/{id}", tag = "catalog",
+    params(("id" = String, Path)), request_body = ImageMove,
+    responses((status = 200, body = Vec<super::service::ImageView>), (status = 400, body = crate::http::Problem),
+        (status = 404, body = crate::http::Problem)))]
+pub async fn move_image(
+    catalog: CatalogData,
+    who: Authorized<perm::CatalogWrite>,
+    id: web::Path<String>,
+    Json(body): Json<ImageMove>,
+) -> Result<HttpResponse, AppError> {
+    let images = catalog
+        .move_image(&who.principal, &id, usize::from(body.position))
+        .await?;
+    Ok(HttpResponse::Ok().json(images))
+}
+
 /// A stored image. Names are content hashes, so browsers may keep them for a year.
 pub async fn media(
     catalog: CatalogData,

@@ -438,6 +438,33 @@ impl Catalog {
         Ok(image_view(&row))
     }
 
+    /// Moves an image to `position` among its product's images and numbers them all
+    /// again from 0, so the order is exactly what the merchant sees.
+    pub async fn move_image(
+        &self,
+        principal: &Principal,
+        image_id: &str,
+        position: usize,
+    ) -> Result<Vec<ImageView>, AppError> {
+        let principal = principal.clone();
+        let id = image_id.to_string();
+        let rows = self
+            .change(move |conn| {
+                let image = store::image(conn, &id)?
+                    .ok_or_else(|| AppError::NotFound("no such image".into()))?;
+                Self::owned(conn, &principal, &image.product_id)
+                    .map_err(|_| AppError::NotFound("no such image".into()))?;
+                let mut images = store::images_of(conn, &image.product_id)?;
+                images.retain(|i| i.id != image.id);
+                let at = position.min(images.len());
+                images.insert(at, image.clone());
+                store::renumber_images(conn, &image.product_id, &images)?;
+                store::images_of(conn, &image.product_id)
+            })
+            .await?;
+        Ok(rows.iter().map(image_view).collect())
+    }
+
     pub async fn delete_image(
         &self,
         principal: &Principal,
@@ -1141,18 +1168,23 @@ impl Catalog {
             if words.is_empty() {
                 return Err(AppError::invalid("q", "needs a word or code to search for"));
             }
-            // Full-text indexes skip short words (MySQL's below 3 letters), so those match
-            // names and codes directly, the same on both backends.
-            let (long, short): (Vec<String>, Vec<String>) =
-                words.into_iter().partition(|w| w.chars().count() >= 3);
+            // MySQL's full-text index skips words below 3 letters, so there those match
+            // the name and the codes (SKUs, barcodes) as text; SQLite's FTS5 indexes every
+            // word, so a short part of a code ("1l" of GHEE-1L-500) is found there too.
+            let (long, short): (Vec<String>, Vec<String>) = match backend {
+                crate::db::Backend::Sqlite => (words, Vec::new()),
+                crate::db::Backend::Mysql => {
+                    words.into_iter().partition(|w| w.chars().count() >= 3)
+                }
+            };
             if !long.is_empty() {
                 let (sql, bind) = store::search_condition(backend, &long);
                 base.push(sql, [bind]);
             }
             for w in short {
                 base.push(
-                    "(LOWER(p.name) LIKE ? OR p.id IN (SELECT v.product_id FROM catalog_variants v WHERE v.sku = ? OR v.barcode = ?))",
-                    [Bind::Text(format!("%{w}%")), Bind::Text(w.clone()), Bind::Text(w)],
+                    "(LOWER(p.name) LIKE ? OR p.id IN (SELECT s.product_id FROM catalog_search s WHERE LOWER(s.codes) LIKE ?))",
+                    [Bind::Text(format!("%{w}%")), Bind::Text(format!("%{w}%"))],
                 );
             }
         }

@@ -1144,6 +1144,25 @@ pub fn refresh_cover(conn: &mut DbConnection, product_id: &str) -> Result<(), Ap
     Ok(())
 }
 
+/// Gives `images` (all of one product's) the positions 0, 1, 2… in the order given.
+pub fn renumber_images(
+    conn: &mut DbConnection,
+    product_id: &str,
+    images: &[ImageRow],
+) -> Result<(), AppError> {
+    use crate::schema::catalog_images as i;
+    for (position, image) in images.iter().enumerate() {
+        if usize::try_from(image.position).ok() != Some(position) {
+            let position = i32::try_from(position)
+                .map_err(|_| AppError::invalid("position", "too many images"))?;
+            diesel::update(i::table.filter(i::id.eq(&image.id)))
+                .set(i::position.eq(position))
+                .execute(conn)?;
+        }
+    }
+    refresh_cover(conn, product_id)
+}
+
 /// Deletes an image row; returns how many rows still use its file.
 pub fn delete_image(conn: &mut DbConnection, row: &ImageRow) -> Result<i64, AppError> {
     use crate::schema::catalog_images as i;

@@ -175,6 +175,9 @@ pub struct LevelRow {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct LevelView {
     pub variant_id: String,
+    /// The variant's SKU and name as the catalog has them now (empty where not looked up).
+    pub sku: String,
+    pub name: String,
     pub location_id: String,
     pub on_hand: i64,
     pub reserved: i64,
@@ -186,6 +189,8 @@ impl LevelRow {
     pub fn view(&self) -> LevelView {
         LevelView {
             variant_id: self.variant_id.clone(),
+            sku: String::new(),
+            name: String::new(),
             location_id: self.location_id.clone(),
             on_hand: self.on_hand,
             reserved: self.reserved,
@@ -335,6 +340,9 @@ pub struct PoLineRow {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PoLineView {
     pub variant_id: String,
+    /// The variant's SKU and name as the catalog has them now.
+    pub sku: String,
+    pub name: String,
     pub quantity_ordered: i64,
     pub quantity_received: i64,
     /// In paise.
@@ -370,6 +378,8 @@ impl PoRow {
                 .iter()
                 .map(|l| PoLineView {
                     variant_id: l.variant_id.clone(),
+                    sku: String::new(),
+                    name: String::new(),
                     quantity_ordered: l.quantity_ordered,
                     quantity_received: l.quantity_received,
                     unit_cost_minor: l.unit_cost,

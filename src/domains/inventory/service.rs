@@ -201,6 +201,9 @@ pub const DEFAULT_LEAD_TIME_DAYS: i64 = 14;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReorderSuggestion {
     pub variant_id: String,
+    /// The variant's SKU and name as the catalog has them now.
+    pub sku: String,
+    pub name: String,
     pub location_id: String,
     /// Units sold (sale movements) at the location in the window.
     pub sold: i64,
@@ -886,7 +889,9 @@ impl Inventory {
                 other => other,
             })?;
         let id = variant_id.to_string();
-        self.db
+        let id_for_labels = id.clone();
+        let mut view = self
+            .db
             .read(move |conn| {
                 let (on_hand, reserved, avg) = store::item(conn, &id)?.unwrap_or((0, 0, 0));
                 let levels = store::levels_of(conn, std::slice::from_ref(&id), None)?;
@@ -899,7 +904,12 @@ impl Inventory {
                     locations: levels.iter().map(|l| l.view()).collect(),
                 })
             })
-            .await
+            .await?;
+        let labels = self.variant_labels([id_for_labels]).await?;
+        for level in &mut view.locations {
+            (level.sku, level.name) = labels.get(&level.variant_id).cloned().unwrap_or_default();
+        }
+        Ok(view)
     }
 
     pub async fn location_stock(
@@ -919,7 +929,42 @@ impl Inventory {
             })
             .await?;
         let page = Page::from_rows(rows, req.limit, |l| l.variant_id.clone());
-        Ok(page.map(|l| l.view()))
+        let mut page = page.map(|l| l.view());
+        let labels = self
+            .variant_labels(page.items.iter().map(|l| l.variant_id.clone()))
+            .await?;
+        for level in &mut page.items {
+            (level.sku, level.name) = labels.get(&level.variant_id).cloned().unwrap_or_default();
+        }
+        Ok(page)
+    }
+
+    /// The SKU and name of each variant, as the catalog has them now.
+    async fn variant_labels(
+        &self,
+        ids: impl IntoIterator<Item = String>,
+    ) -> Result<std::collections::HashMap<String, (String, String)>, AppError> {
+        let mut ids: Vec<String> = ids.into_iter().collect();
+        ids.sort();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        Ok(self
+            .catalog
+            .variants(&ids)
+            .await?
+            .into_iter()
+            .map(|i| (i.variant_id, (i.sku, i.name)))
+            .collect())
+    }
+
+    async fn labelled_po(&self, mut po: PurchaseOrderView) -> Result<PurchaseOrderView, AppError> {
+        let labels = self
+            .variant_labels(po.lines.iter().map(|l| l.variant_id.clone()))
+            .await?;
+        label_po(&mut po, &labels);
+        Ok(po)
     }
 
     /// The ledger, oldest first. Sellers must name one of their variants.
@@ -1578,7 +1623,8 @@ impl Inventory {
         }
         self.check_location(&location_id, "location_id", true)
             .await?;
-        self.db
+        let mut out = self
+            .db
             .read(move |conn| {
                 let since = now() - chrono::Duration::days(days);
                 let mut sold: BTreeMap<String, i64> = store::sold_since(conn, &location_id, since)?
@@ -1609,6 +1655,8 @@ impl Inventory {
                     let velocity = sold as f64 / days as f64;
                     out.push(ReorderSuggestion {
                         variant_id: variant,
+                        sku: String::new(),
+                        name: String::new(),
                         location_id: location_id.clone(),
                         sold,
                         window_days: days,
@@ -1622,7 +1670,14 @@ impl Inventory {
                 }
                 Ok(out)
             })
-            .await
+            .await?;
+        let labels = self
+            .variant_labels(out.iter().map(|r| r.variant_id.clone()))
+            .await?;
+        for row in &mut out {
+            (row.sku, row.name) = labels.get(&row.variant_id).cloned().unwrap_or_default();
+        }
+        Ok(out)
     }
 
     // ---- reservations ----
@@ -1921,7 +1976,8 @@ impl Inventory {
             .collect();
         self.check_variants(None, &ids).await?;
         let created_by = who.user_id().to_string();
-        self.db
+        let po = self
+            .db
             .write(move |conn| {
                 if store::supplier(conn, &input.supplier_id)?.is_none() {
                     return Err(AppError::missing("supplier_id", "no such supplier"));
@@ -1935,12 +1991,14 @@ impl Inventory {
                 store::insert_po(conn, &id, &input.supplier_id, &created_by, &lines, now())?;
                 po_view(conn, &id)
             })
-            .await
+            .await?;
+        self.labelled_po(po).await
     }
 
     pub async fn po(&self, id: &str) -> Result<PurchaseOrderView, AppError> {
         let id = id.to_string();
-        self.db.read(move |conn| po_view(conn, &id)).await
+        let po = self.db.read(move |conn| po_view(conn, &id)).await?;
+        self.labelled_po(po).await
     }
 
     pub async fn pos(
@@ -1961,7 +2019,18 @@ impl Inventory {
             })
             .await?;
         let page = Page::from_rows(rows, req.limit, |(p, _)| p.id.clone());
-        Ok(page.map(|(p, l)| p.view(&l)))
+        let mut page = page.map(|(p, l)| p.view(&l));
+        let labels = self
+            .variant_labels(
+                page.items
+                    .iter()
+                    .flat_map(|p| p.lines.iter().map(|l| l.variant_id.clone())),
+            )
+            .await?;
+        for po in &mut page.items {
+            label_po(po, &labels);
+        }
+        Ok(page)
     }
 
     pub async fn set_po_status(
@@ -1976,7 +2045,8 @@ impl Inventory {
             ));
         }
         let id = id.to_string();
-        self.db
+        let po = self
+            .db
             .write(move |conn| {
                 let (row, _) = store::po(conn, &id)?
                     .ok_or_else(|| AppError::NotFound("no such purchase order".into()))?;
@@ -2008,7 +2078,8 @@ impl Inventory {
                 }
                 po_view(conn, &id)
             })
-            .await
+            .await?;
+        self.labelled_po(po).await
     }
 
     /// Receives goods against a sent purchase order into a location: receipt
@@ -2032,6 +2103,9 @@ impl Inventory {
         let Some((_, po_lines)) = existing else {
             return Err(AppError::NotFound("no such purchase order".into()));
         };
+        let labels = self
+            .variant_labels(po_lines.iter().map(|l| l.variant_id.clone()))
+            .await?;
         let mut unknown = Vec::new();
         for (variant, (index, _)) in &lines {
             if !po_lines.iter().any(|l| &l.variant_id == variant) {
@@ -2146,7 +2220,8 @@ impl Inventory {
                 {
                     store::set_po_status(conn, &po_id, current.as_str(), next.as_str(), now)?;
                 }
-                let view = po_view(conn, &po_id)?;
+                let mut view = po_view(conn, &po_id)?;
+                label_po(&mut view, &labels);
                 answer.record_in(conn, &view)?;
                 Ok(view)
             })
@@ -2277,6 +2352,15 @@ pub fn seed_demo(
         stocked_variants: variant_ids.len(),
         received_purchase_orders: usize::from(!po_lines.is_empty()),
     })
+}
+
+fn label_po(
+    po: &mut PurchaseOrderView,
+    labels: &std::collections::HashMap<String, (String, String)>,
+) {
+    for line in &mut po.lines {
+        (line.sku, line.name) = labels.get(&line.variant_id).cloned().unwrap_or_default();
+    }
 }
 
 fn po_view(conn: &mut DbConnection, id: &str) -> Result<PurchaseOrderView, AppError> {

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import { Link, Navigate, Outlet, useNavigate, useRouterState } from "@tanstack/react-router";
-import { BarChart3, LayoutDashboard, LogOut, Menu, Package, ReceiptText, Store } from "lucide-react";
+import { BarChart3, Boxes, LayoutDashboard, LogOut, Menu, Package, ReceiptText, Store, Truck } from "lucide-react";
 import { useLogout, useMe, useStoreInfo, type User } from "../api/hooks";
 import { useHead } from "../lib/head";
 import { EmptyState, Skeleton } from "../ui/States";
@@ -13,10 +13,13 @@ export function can(user: User | null | undefined, p: Permission): boolean {
   return Boolean(user?.permissions.includes(p));
 }
 
-const NAV: { to: "/admin" | "/admin/orders" | "/admin/products" | "/admin/reports"; label: AdminKey; icon: typeof Package; any: Permission[] }[] = [
+type NavTo = "/admin" | "/admin/orders" | "/admin/products" | "/admin/inventory" | "/admin/purchasing" | "/admin/reports";
+const NAV: { to: NavTo; label: AdminKey; icon: typeof Package; any: Permission[] }[] = [
   { to: "/admin", label: "nav.dashboard", icon: LayoutDashboard, any: ["reports.read"] },
   { to: "/admin/orders", label: "nav.orders", icon: ReceiptText, any: ["orders.read_all", "orders.read_own_lines"] },
   { to: "/admin/products", label: "nav.products", icon: Package, any: ["catalog.write"] },
+  { to: "/admin/inventory", label: "nav.inventory", icon: Boxes, any: ["inventory.adjust"] },
+  { to: "/admin/purchasing", label: "nav.purchasing", icon: Truck, any: ["catalog.manage_all"] },
   { to: "/admin/reports", label: "nav.reports", icon: BarChart3, any: ["reports.read"] },
 ];
 

@@ -5,6 +5,8 @@ import { api } from "../api/client";
 import { call } from "../api/problem";
 import { useMe } from "../api/hooks";
 import { Money } from "../ui/Money";
+import { buttonClass } from "../ui/Button";
+import { Plus } from "lucide-react";
 import { SelectField } from "../ui/Field";
 import { DataTable } from "../ui/Table";
 import { ErrorState } from "../ui/States";
@@ -34,7 +36,17 @@ export function ProductsList() {
   const rows = products.data?.pages.flatMap((p) => p.items) ?? [];
   return (
     <div className="space-y-4">
-      <h1 className="text-2xl font-bold">{at("products.title")}</h1>
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <h1 className="text-2xl font-bold">{at("products.title")}</h1>
+        <div className="flex gap-2">
+          <Link to="/admin/products/import" className={buttonClass("secondary")}>
+            {at("products.import")}
+          </Link>
+          <Link to="/admin/products/new" className={buttonClass()}>
+            <Plus aria-hidden className="size-4" /> {at("products.new")}
+          </Link>
+        </div>
+      </div>
       <div className="flex flex-wrap items-end gap-3 rounded-xl border border-slate-200 bg-white p-4">
         <form
           role="search"
@@ -83,7 +95,9 @@ export function ProductsList() {
               cell: (p) => (
                 <span className="flex items-center gap-2">
                   {p.image_url ? <img src={p.image_url} alt="" className="size-8 rounded object-cover" /> : null}
-                  <span className="font-medium">{p.name}</span>
+                  <Link to="/admin/products/$id" params={{ id: p.id }} className="font-medium text-brand-800 underline">
+                    {p.name}
+                  </Link>
                 </span>
               ),
             },

@@ -75,3 +75,32 @@ export function parseReportsSearch(s: Record<string, unknown>): ReportsSearch {
     month: typeof s.month === "string" && /^\d{4}-(0[1-9]|1[0-2])$/.test(s.month) ? s.month : undefined,
   };
 }
+
+export const PO_STATUS_FILTERS = ["draft", "sent", "partially_received", "received", "cancelled"] as const;
+export interface PurchasingSearch {
+  tab?: "orders" | "suppliers" | undefined;
+  status?: (typeof PO_STATUS_FILTERS)[number] | undefined;
+}
+
+export function parsePurchasingSearch(s: Record<string, unknown>): PurchasingSearch {
+  return {
+    tab: s.tab === "orders" || s.tab === "suppliers" ? s.tab : undefined,
+    status: PO_STATUS_FILTERS.includes(s.status as (typeof PO_STATUS_FILTERS)[number]) ? (s.status as (typeof PO_STATUS_FILTERS)[number]) : undefined,
+  };
+}
+
+export const INVENTORY_TABS = ["stock", "ledger", "transfers", "count", "reorder"] as const;
+export interface InventorySearch {
+  tab?: (typeof INVENTORY_TABS)[number] | undefined;
+  location?: string | undefined;
+  variant?: string | undefined;
+}
+
+const ID = /^[0-9a-zA-Z-]{1,64}$/;
+export function parseInventorySearch(s: Record<string, unknown>): InventorySearch {
+  return {
+    tab: INVENTORY_TABS.includes(s.tab as (typeof INVENTORY_TABS)[number]) ? (s.tab as (typeof INVENTORY_TABS)[number]) : undefined,
+    location: typeof s.location === "string" && ID.test(s.location) ? s.location : undefined,
+    variant: typeof s.variant === "string" && ID.test(s.variant) ? s.variant : undefined,
+  };
+}

@@ -548,7 +548,11 @@ export interface paths {
         delete: operations["delete_image"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Move a product image: its new place among the product's images (0 is the cover that
+         *     listings show). Returns the product's images in their new order.
+         */
+        patch: operations["move_image"];
         trace?: never;
     };
     "/api/v1/catalog/import": {
@@ -2709,6 +2713,14 @@ export interface components {
              */
             utgst_minor?: number;
         };
+        ImageMove: {
+            /**
+             * Format: int32
+             * @description Where the image goes among the product's images, from 0 (the cover); past the end
+             *     means last.
+             */
+            position: number;
+        };
         /** @description An image as the API shows it. */
         ImageView: {
             alt: string;
@@ -2782,10 +2794,13 @@ export interface components {
              */
             available: number;
             location_id: string;
+            name: string;
             /** Format: int64 */
             on_hand: number;
             /** Format: int64 */
             reserved: number;
+            /** @description The variant's SKU and name as the catalog has them now (empty where not looked up). */
+            sku: string;
             variant_id: string;
         };
         LineInputBody: {
@@ -3132,10 +3147,13 @@ export interface components {
                  */
                 available: number;
                 location_id: string;
+                name: string;
                 /** Format: int64 */
                 on_hand: number;
                 /** Format: int64 */
                 reserved: number;
+                /** @description The variant's SKU and name as the catalog has them now (empty where not looked up). */
+                sku: string;
                 variant_id: string;
             }[];
             /** @description Pass as `cursor` to get the next page; absent on the last page. */
@@ -3396,10 +3414,13 @@ export interface components {
             variant_id: string;
         };
         PoLineView: {
+            name: string;
             /** Format: int64 */
             quantity_ordered: number;
             /** Format: int64 */
             quantity_received: number;
+            /** @description The variant's SKU and name as the catalog has them now. */
+            sku: string;
             /**
              * Format: int64
              * @description In paise.
@@ -3773,6 +3794,9 @@ export interface components {
             /** Format: int64 */
             lead_time_days: number;
             location_id: string;
+            name: string;
+            /** @description The variant's SKU and name as the catalog has them now. */
+            sku: string;
             /**
              * Format: int64
              * @description Units sold (sale movements) at the location in the window.
@@ -4097,6 +4121,8 @@ export interface components {
             charges_gst: boolean;
             /** @description ISO 4217; amounts everywhere are integer minor units (paise) of it. */
             currency: string;
+            /** @description The GST rates a product may carry, in basis points (1800 = 18 %). */
+            gst_rates_bp: number[];
             name: string;
             /** @description Whether catalog prices already include GST. */
             prices_include_tax: boolean;
@@ -7626,6 +7652,101 @@ export interface operations {
             };
             /** @description The current state refuses the change */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    move_image: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImageMove"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageView"][];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The current state refuses the change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

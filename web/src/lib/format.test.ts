@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDate, formatMoney, formatRupees, parseRupees } from "./format";
+import { formatDate, formatMoney, formatRupees, parseRupees, rupeesField } from "./format";
 
 describe("money", () => {
   it("shows paise as rupees in the Indian grouping", () => {
@@ -30,5 +30,14 @@ describe("dates", () => {
     expect(formatDate("2027-03-31T20:00:00Z", "en", false, 240)).toContain("1 Apr 2027");
     expect(formatDate("2027-03-31T19:00:00Z", "en", false, 240)).toContain("31 Mar 2027");
     expect(formatDate("2027-03-31T20:00:00Z", "en", true)).toMatch(/1:30\s?am/i);
+  });
+});
+
+describe("a price field's text", () => {
+  it("round-trips every amount through parseRupees", () => {
+    for (const minor of [0, 5, 29, 99, 100, 1250, 129_999]) expect(parseRupees(rupeesField(minor))).toBe(minor);
+    expect(rupeesField(1250)).toBe("12.50");
+    expect(rupeesField(4000)).toBe("40");
+    expect(rupeesField(null)).toBe("");
   });
 });

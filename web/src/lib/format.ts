@@ -48,3 +48,10 @@ export function parseRupees(text: string): number | undefined {
   const [whole, frac = ""] = clean.split(".");
   return Number(whole) * 100 + Number((frac + "00").slice(0, 2));
 }
+
+/** Paise as a form field shows them for editing: "12.50", or "40" for whole rupees. */
+export function rupeesField(minor: number | null | undefined): string {
+  if (minor === null || minor === undefined) return "";
+  const paise = minor % 100;
+  return paise === 0 ? String(minor / 100) : `${Math.floor(minor / 100)}.${String(paise).padStart(2, "0")}`;
+}

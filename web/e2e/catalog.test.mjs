@@ -1,0 +1,179 @@
+// The back office's catalog and purchasing journeys in Debian's Chromium against a real
+// `kirana serve --demo`: a product made from nothing to on sale with stock bought in, and
+// a CSV import checked before it is applied.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { rupees, startStack, withPage } from "./harness.mjs";
+
+let stack;
+
+before(async () => {
+  stack = await startStack();
+});
+
+after(async () => {
+  await stack?.stop();
+});
+
+const SIZES = [
+  { name: "desk", width: 1024, height: 768 },
+  { name: "phone", width: 360, height: 740 },
+];
+
+async function login(page, email, next) {
+  await page.goto(`${stack.base}/login?next=${encodeURIComponent(next)}`);
+  await page.getByLabel("E-mail").fill(email);
+  await page.getByLabel("Password").fill(stack.password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.waitForURL(new RegExp(next.replace(/[?]/g, "\\?") + "$"));
+}
+
+/** A GSTIN with its mod-36 check character, computed here as the GST network defines it. */
+function gstin(first14) {
+  const chars = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  let sum = 0;
+  for (let i = 0; i < 14; i += 1) {
+    const product = chars.indexOf(first14[i]) * (i % 2 === 0 ? 1 : 2);
+    sum += Math.floor(product / 36) + (product % 36);
+  }
+  return first14 + chars[(36 - (sum % 36)) % 36];
+}
+
+for (const size of SIZES) {
+  describe(`catalog and purchasing at ${size.name} size (${size.width}×${size.height})`, () => {
+    test("an admin creates a product with two variants and a picture, buys stock for it on a purchase order, sees its stock and average cost, and the store shows it", async () => {
+      const tag = `${size.name}${Date.now().toString(36)}`;
+      const name = `Cow Ghee ${tag}`;
+      const skus = [`GHEE-500-${tag}`.toUpperCase(), `GHEE-1L-${tag}`.toUpperCase()];
+      // A real picture: one the demo store drew, fetched from the server.
+      const demo = await stack.api.get("/api/v1/catalog/products?limit=1");
+      const picture = Buffer.from(await (await fetch(`${stack.base}${demo.items[0].image_url}`)).arrayBuffer());
+      await withPage(stack, size, "bo-3-product", async (page) => {
+        await login(page, "admin@demo.kirana.in", "/admin/products");
+        await page.getByRole("link", { name: "Add product" }).click();
+        await page.getByRole("heading", { name: "New product" }).waitFor();
+        await page.getByLabel("Name", { exact: true }).fill(name);
+        await page.getByLabel("HSN code").fill("0405");
+        await page.getByLabel("GST rate").selectOption("1200");
+        await page.getByRole("button", { name: "Add option" }).click();
+        await page.getByLabel("Option", { exact: true }).fill("Size");
+        await page.getByLabel("Values").fill("500 ml, 1 l");
+        const v500 = page.getByRole("group", { name: "500 ml" });
+        const v1l = page.getByRole("group", { name: "1 l" });
+        await v500.getByLabel("SKU").fill(skus[0]);
+        await v500.getByLabel("Price (₹)").fill("349");
+        await v1l.getByLabel("SKU").fill(skus[1]);
+        await v1l.getByLabel("Price (₹)").fill("abc");
+        await page.getByRole("button", { name: "Create product" }).click();
+        // Checked before it is sent: the bad price is named at its field.
+        await v1l.getByText("An amount in rupees").waitFor();
+        await page.check("new-product-error");
+        await v1l.getByLabel("Price (₹)").fill("679.50");
+        await v1l.getByLabel("Compare-at (₹)").fill("720");
+        await page.getByRole("button", { name: "Create product" }).click();
+        await page.getByRole("heading", { name, level: 1 }).waitFor();
+        await page.waitForURL(/\/admin\/products\/[0-9a-f-]+$/);
+        const productId = page.url().split("/").pop();
+
+        await page.getByLabel(/^Picture \(JPEG/).setInputFiles({ name: "ghee.png", mimeType: "image/png", buffer: picture });
+        await page.getByRole("img", { name: "Preview of the chosen picture" }).waitFor();
+        await page.getByLabel("Describe it").fill("A jar of cow ghee");
+        await page.getByRole("button", { name: "Upload" }).click();
+        await page.getByText("Cover").waitFor();
+        await page.check("product-edit");
+
+        // A supplier: a GSTIN with a wrong check character is refused at its field.
+        await page.goto(`${stack.base}/admin/purchasing?tab=suppliers`);
+        const good = gstin(size.name === "desk" ? "29AAACK1234M1Z" : "29AAACK5678M1Z");
+        const bad = good.slice(0, 14) + (good[14] === "A" ? "B" : "A");
+        const supplierName = `Nandini Dairy ${tag}`;
+        await page.getByLabel("Name", { exact: true }).fill(supplierName);
+        await page.getByLabel("GSTIN").fill(bad);
+        page.allowHttpError(400);
+        await page.getByRole("button", { name: "Add supplier" }).last().click();
+        await page.locator('input[aria-invalid="true"]').and(page.getByLabel("GSTIN")).waitFor();
+        assert.match(await page.locator("#" + (await page.getByLabel("GSTIN").getAttribute("aria-describedby"))).textContent(), /GSTIN|check/i);
+        await page.check("supplier-gstin-error");
+        await page.getByLabel("GSTIN").fill(good);
+        await page.getByLabel("Lead time (days)").fill("3");
+        await page.getByRole("button", { name: "Add supplier" }).last().click();
+        await page.getByRole("cell", { name: supplierName }).waitFor();
+
+        // A purchase order: 10 of the small jar at ₹210, 4 of the large at ₹400.
+        await page.getByRole("tab", { name: "Purchase orders" }).click();
+        await page.getByRole("button", { name: "New purchase order" }).click();
+        const dialog = page.getByRole("dialog");
+        await dialog.getByLabel("Supplier").selectOption({ label: supplierName });
+        const picker = dialog.getByLabel("Add an item");
+        for (const sku of skus) {
+          await picker.fill(sku);
+          await dialog.getByRole("option", { name: new RegExp(sku) }).waitFor();
+          await picker.press("Enter");
+          await dialog.getByRole("group", { name: new RegExp(sku) }).waitFor();
+        }
+        const line = (sku) => dialog.getByRole("group", { name: new RegExp(sku) });
+        await line(skus[0]).getByLabel("Quantity").fill("10");
+        await line(skus[0]).getByLabel("Unit cost (₹)").fill("210");
+        await line(skus[1]).getByLabel("Quantity").fill("4");
+        await line(skus[1]).getByLabel("Unit cost (₹)").fill("400");
+        await page.check("new-po");
+        await dialog.getByRole("button", { name: "Create draft" }).click();
+        await page.getByRole("heading", { name: `Purchase order from ${supplierName}` }).waitFor();
+        await page.getByRole("button", { name: "Mark as sent" }).click();
+        await page.getByRole("heading", { name: "Receive goods" }).waitFor();
+
+        // Part of the small jars come first; receiving more than ordered needs the box ticked.
+        await page.getByLabel(new RegExp(`^${skus[0]}: receive now`)).fill("6");
+        await page.getByLabel(new RegExp(`^${skus[1]}: receive now`)).fill("5");
+        page.allowHttpError(409);
+        await page.getByRole("button", { name: "Receive", exact: true }).click();
+        await page.getByText(/exceeds the order/).waitFor();
+        await page.check("po-over-receipt");
+        await page.getByLabel(new RegExp(`^${skus[1]}: receive now`)).fill("4");
+        await page.getByRole("button", { name: "Receive", exact: true }).click();
+        await page.getByText("partially received").first().waitFor();
+        await page.getByLabel(new RegExp(`^${skus[0]}: receive now`)).fill("4");
+        await page.getByLabel(new RegExp(`^${skus[1]}: receive now`)).fill("0");
+        await page.getByRole("button", { name: "Receive", exact: true }).click();
+        await page.getByText("received", { exact: true }).first().waitFor();
+        const row = (sku) => page.locator(`tr[data-sku="${sku}"]`);
+        await row(skus[0]).locator('[data-col="on_hand"]').getByText("10", { exact: true }).waitFor();
+        assert.equal(rupees(await row(skus[0]).locator('[data-col="avg_cost"]').textContent()), 21000);
+        assert.equal(rupees(await row(skus[1]).locator('[data-col="avg_cost"]').textContent()), 40000);
+        await page.check("po-received");
+
+        // The product's own page shows the same stock and cost.
+        await page.goto(`${stack.base}/admin/products/${productId}`);
+        await row(skus[1]).locator('[data-col="on_hand"]').getByText("4", { exact: true }).waitFor();
+        assert.equal(rupees(await row(skus[0]).locator('[data-col="avg_cost"]').textContent()), 21000);
+
+        // The API holds what the screens showed.
+        const product = await stack.api.get(`/api/v1/catalog/products/${productId}`);
+        assert.equal(product.variants.length, 2);
+        assert.deepEqual(product.variants.map((v) => [v.sku, v.price_minor]).sort(), [
+          [skus[1], 67950],
+          [skus[0], 34900],
+        ].sort());
+        assert.equal(product.gst_rate_bp, 1200);
+        assert.equal(product.images.length, 1);
+        for (const [sku, onHand, cost] of [
+          [skus[0], 10, 21000],
+          [skus[1], 4, 40000],
+        ]) {
+          const v = product.variants.find((x) => x.sku === sku);
+          const stock = await stack.api.get(`/api/v1/inventory/variants/${v.id}/stock`);
+          assert.equal(stock.on_hand, onHand);
+          assert.equal(stock.avg_unit_cost_minor, cost);
+        }
+
+        // The store shows it, with its picture, price and stock.
+        await page.goto(`${stack.base}/p/${product.slug}`);
+        await page.getByRole("heading", { name, level: 1 }).waitFor();
+        await page.getByText("In stock").first().waitFor();
+        const img = page.getByRole("img", { name: "A jar of cow ghee" }).first();
+        await img.waitFor();
+        await page.check("storefront-product");
+      });
+    });
+  });
+}
