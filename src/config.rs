@@ -93,7 +93,7 @@ impl Default for CatalogSettings {
 
 /// How the merchant is registered under GST, which decides whether it may collect GST and
 /// what its sale documents are called.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Registration {
     /// Charges GST and issues tax invoices; needs a GSTIN.

@@ -13,6 +13,7 @@ pub mod events;
 pub mod gateway;
 pub mod http;
 pub mod mail;
+pub mod profile;
 pub mod schema;
 pub mod secret;
 pub mod telemetry;
@@ -125,6 +126,14 @@ impl AppBuilder {
         })
         .await??;
         let keys = Arc::new(keys);
+        // The store's profile: the configuration's, unless the back office saved one.
+        let profile = profile::LiveProfile::from_settings(&settings);
+        profile.refresh(&db).await?;
+        if profile.view().source == "database" {
+            tracing::info!(
+                "store settings saved in the back office are in force over the configuration's"
+            );
+        }
         let mailer: Arc<dyn Mailer> = match self.mailer {
             Some(m) => m,
             None if settings.mail.smtp_url.is_empty() => Arc::new(LogMailer),
@@ -153,6 +162,7 @@ impl AppBuilder {
             &settings,
             Arc::new(blob::LocalBlobStore::new(settings.data_dir.join("blobs"))),
             identity.clone(),
+            &profile,
         );
         #[cfg(feature = "catalog")]
         let mut subscribers = {
@@ -163,9 +173,13 @@ impl AppBuilder {
         #[cfg(not(feature = "catalog"))]
         let mut subscribers = self.subscribers;
         #[cfg(feature = "inventory")]
-        let inventory =
-            domains::inventory::InventoryDomain::build(db.clone(), catalog.api(), &settings)
-                .await?;
+        let inventory = domains::inventory::InventoryDomain::build(
+            db.clone(),
+            catalog.api(),
+            &settings,
+            &profile,
+        )
+        .await?;
         #[cfg(feature = "inventory")]
         subscribers.extend(inventory.subscribers());
         #[cfg(feature = "inventory")]
@@ -176,14 +190,19 @@ impl AppBuilder {
             catalog.api(),
             inventory.api(),
             &settings,
+            &profile,
         );
         #[cfg(feature = "orders")]
         let orders_tasks = orders.clone();
         #[cfg(feature = "orders")]
         subscribers.extend(orders.subscribers());
         #[cfg(feature = "payments")]
-        let payments =
-            domains::payments::PaymentsDomain::build(db.clone(), orders.api(), &settings)?;
+        let payments = domains::payments::PaymentsDomain::build(
+            db.clone(),
+            orders.api(),
+            &settings,
+            &profile,
+        )?;
         #[cfg(feature = "payments")]
         subscribers.extend(payments.subscribers());
         // Used by shipping and the cart; a build without them leaves it unused.
@@ -200,6 +219,7 @@ impl AppBuilder {
             orders.api(),
             payments_contract.clone(),
             &settings,
+            &profile,
         );
         #[cfg(feature = "cart")]
         let cart = domains::cart::CartDomain::build(
@@ -210,6 +230,7 @@ impl AppBuilder {
             shipping.api(),
             payments_contract,
             &settings,
+            &profile,
         );
         #[cfg(feature = "cart")]
         subscribers.extend(cart.subscribers());
@@ -238,7 +259,10 @@ impl AppBuilder {
         let port = listener.local_addr()?.port();
 
         let metrics = web::Data::new(Metrics::default());
-        let store_info = web::Data::new(http::store::StoreInfo::from_settings(&settings));
+        let store_info = web::Data::new(http::store::StoreInfoSource::new(
+            &settings,
+            profile.clone(),
+        ));
         let page_policy = web::Data::new(gateway::PagePolicy::from_settings(&settings));
         let db_data = web::Data::new(db.clone());
         let idempotency = web::Data::new(Idempotency::new(
@@ -374,6 +398,7 @@ impl AppBuilder {
         tasks.push(tokio::spawn(
             orders_tasks.expire_unpaid_orders(stop_rx.clone()),
         ));
+        tasks.push(tokio::spawn(profile.follow(db.clone(), stop_rx.clone())));
         tasks.push(tokio::spawn(shrink_limiters(limiters.clone(), stop_rx)));
 
         Ok(Application {

@@ -565,6 +565,8 @@ fn analytics_rebuild(settings: &Settings) -> anyhow::Result<()> {
         let started = std::time::Instant::now();
         let db = Db::open(settings)?;
         db.migrate()?;
+        let profile = kirana::profile::LiveProfile::from_settings(settings);
+        profile.refresh(&db).await?;
         let catalog = kirana::domains::catalog::CatalogDomain::build(
             db.clone(),
             settings,
@@ -572,15 +574,21 @@ fn analytics_rebuild(settings: &Settings) -> anyhow::Result<()> {
                 settings.data_dir.join("blobs"),
             )),
             None,
+            &profile,
         );
-        let inventory =
-            kirana::domains::inventory::InventoryDomain::build(db.clone(), catalog.api(), settings)
-                .await?;
+        let inventory = kirana::domains::inventory::InventoryDomain::build(
+            db.clone(),
+            catalog.api(),
+            settings,
+            &profile,
+        )
+        .await?;
         let orders = kirana::domains::orders::OrdersDomain::build(
             db.clone(),
             catalog.api(),
             inventory.api(),
             settings,
+            &profile,
         );
         let counted = kirana::domains::analytics::rebuild(&db, orders.api().as_ref()).await?;
         println!(

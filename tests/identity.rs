@@ -396,6 +396,69 @@ async fn every_route_has_a_rule_and_the_rules_hold() {
 }
 
 #[actix_web::test]
+async fn admins_find_accounts_by_part_of_a_name_or_email_and_by_role() {
+    for_each_backend(|backend| async move {
+        let app = TestApp::spawn(&backend).await;
+        let (_, admin) = with_role(&app, "owner@example.in", Role::Admin).await;
+        with_role(&app, "ravi.kumar@sellers.in", Role::Seller).await;
+        with_role(&app, "meena@shop.in", Role::Staff).await;
+        customer(&app, "Kumari.Devi@example.in").await;
+        customer(&app, "under_score@example.in").await;
+        customer(&app, "underxscore@example.in").await;
+        let emails = |q: &str| {
+            let app = &app;
+            let admin = admin.clone();
+            let q = q.to_string();
+            async move {
+                let resp = app
+                    .client
+                    .get(app.url("/api/v1/admin/users"))
+                    .query(&[("q", q.as_str())])
+                    .bearer_auth(&admin)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(resp.status(), 200);
+                let body: Value = resp.json().await.unwrap();
+                let mut found: Vec<String> = body["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|u| u["email"].as_str().unwrap().to_string())
+                    .collect();
+                found.sort();
+                found
+            }
+        };
+        // Any case, anywhere in the e-mail; a _ typed is a _ and not a wildcard.
+        assert_eq!(
+            emails("KUMAR").await,
+            vec!["kumari.devi@example.in", "ravi.kumar@sellers.in"]
+        );
+        assert_eq!(emails("under_s").await, vec!["under_score@example.in"]);
+        assert_eq!(emails("nobody").await, Vec::<String>::new());
+        let sellers: Value = app
+            .client
+            .get(app.url("/api/v1/admin/users?role=seller"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let roles: Vec<&str> = sellers["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["role"].as_str().unwrap())
+            .collect();
+        assert_eq!(roles, vec!["seller"]);
+    })
+    .await;
+}
+
+#[actix_web::test]
 async fn role_changes_and_disabling_take_effect_at_once() {
     for_each_backend(|backend| async move {
         let app = TestApp::spawn(&backend).await;

@@ -1494,6 +1494,7 @@ async fn the_inventory_api_reserves_all_or_nothing_under_fifty_concurrent_caller
 
         // The same contract orders and the POS will hold, on the test's database.
         let settings = app.test_db.settings();
+        let profile = kirana::profile::LiveProfile::from_settings(&settings);
         let catalog = kirana::domains::catalog::CatalogDomain::build(
             app.db.clone(),
             &settings,
@@ -1501,11 +1502,13 @@ async fn the_inventory_api_reserves_all_or_nothing_under_fifty_concurrent_caller
                 settings.data_dir.join("blobs"),
             )),
             None,
+            &profile,
         );
         let inventory: Arc<dyn InventoryApi> = kirana::domains::inventory::InventoryDomain::build(
             app.db.clone(),
             catalog.api(),
             &settings,
+            &profile,
         )
         .await
         .unwrap()

@@ -16,7 +16,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
 pub use connection::{Backend, DbConnection, DbUrl, Role};
-pub use sequence::next_in_sequence;
+pub use sequence::{next_in_named_sequence, next_in_sequence};
 pub use statements::statements_executed;
 
 use crate::config::Settings;

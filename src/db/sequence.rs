@@ -41,8 +41,29 @@ struct NextValue {
 }
 
 /// Takes the next number of `name`. Call it inside the write transaction that stores the
-/// number, after `Db::ensure_sequence(name)`; the row lock it takes serialises callers.
+/// number, after `Db::ensure_sequence(name)`; the row lock it takes serialises callers. A
+/// sequence nobody created is an error, not a silent restart at 1.
 pub fn next_in_sequence(conn: &mut DbConnection, name: &str) -> Result<i64, AppError> {
+    take_next(conn, name)?.ok_or_else(|| {
+        AppError::internal(format!(
+            "sequence {name} does not exist; call Db::ensure_sequence first"
+        ))
+    })
+}
+
+/// Like `next_in_sequence`, for a sequence whose name the merchant chooses (an invoice
+/// series saved a moment ago, perhaps on another instance): used for the first time, it is
+/// created here and starts at 1.
+pub fn next_in_named_sequence(conn: &mut DbConnection, name: &str) -> Result<i64, AppError> {
+    if let Some(n) = take_next(conn, name)? {
+        return Ok(n);
+    }
+    create_if_missing(conn, name)?;
+    take_next(conn, name)?
+        .ok_or_else(|| AppError::internal(format!("sequence {name} could not be created")))
+}
+
+fn take_next(conn: &mut DbConnection, name: &str) -> Result<Option<i64>, AppError> {
     // SQLite answers the update with the new value (one statement instead of two).
     if conn.backend() == super::Backend::Sqlite {
         let row: Option<NextValue> = diesel::sql_query(
@@ -52,23 +73,17 @@ pub fn next_in_sequence(conn: &mut DbConnection, name: &str) -> Result<i64, AppE
         .bind::<diesel::sql_types::Text, _>(name)
         .get_result(conn)
         .optional()?;
-        return row.map(|r| r.value).ok_or_else(|| {
-            AppError::internal(format!(
-                "sequence {name} does not exist; call Db::ensure_sequence first"
-            ))
-        });
+        return Ok(row.map(|r| r.value));
     }
     let updated = diesel::update(sequences::table.filter(sequences::name.eq(name)))
         .set(sequences::next_value.eq(sequences::next_value + 1))
         .execute(conn)?;
     if updated == 0 {
-        return Err(AppError::internal(format!(
-            "sequence {name} does not exist; call Db::ensure_sequence first"
-        )));
+        return Ok(None);
     }
     let next: i64 = sequences::table
         .filter(sequences::name.eq(name))
         .select(sequences::next_value)
         .first(conn)?;
-    Ok(next - 1)
+    Ok(Some(next - 1))
 }

@@ -14,9 +14,12 @@ use super::{FieldError, Problem};
         super::ops::healthz,
         super::ops::readyz,
         super::ops::metrics,
-        super::store::store_info
+        super::store::store_info,
+        super::store::store_settings,
+        super::store::save_store_settings
     ),
-    components(schemas(Problem, FieldError, super::store::StoreInfo)),
+    components(schemas(Problem, FieldError, super::store::StoreInfo, crate::profile::ProfileInput,
+        crate::profile::ProfileView, crate::config::Registration)),
     tags((name = "operations", description = "Health, readiness and metrics"))
 )]
 pub struct ApiDoc;

@@ -2,7 +2,7 @@
 // at 1024 px (the smallest desk screen it is built for) and at 360 px for the order screen.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { apiClient, rupees, startStack, withPage } from "./harness.mjs";
+import { apiClient, login as loginAs, rupees, startStack, unpaidOrder as placeUnpaid, waitFor, withPage } from "./harness.mjs";
 
 let stack;
 
@@ -14,49 +14,45 @@ after(async () => {
   await stack?.stop();
 });
 
-const SIZES = [
-  { name: "desk", width: 1024, height: 768 },
-  { name: "phone", width: 360, height: 740 },
-];
+const login = (page, email, next) => loginAs(stack, page, email, next);
+const unpaidOrder = () => placeUnpaid(stack);
 
-async function login(page, email, next) {
-  await page.goto(`${stack.base}/login?next=${encodeURIComponent(next)}`);
-  await page.getByLabel("E-mail").fill(email);
-  await page.getByLabel("Password").fill(stack.password);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await page.waitForURL(new RegExp(next.replace(/[?]/g, "\\?") + "$"));
-}
-
-/** A guest's online order, placed and not yet paid: its id and number. */
-async function unpaidOrder() {
-  const products = await stack.api.get("/api/v1/catalog/products?in_stock=true&limit=1");
-  const product = await stack.api.get(`/api/v1/catalog/products/${products.items[0].slug}`);
-  const variant = product.variants.find((v) => v.available > 1);
-  const add = await fetch(`${stack.base}/api/v1/cart/lines`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ variant_id: variant.id, quantity: 2 }),
-  });
-  const token = add.headers.get("x-cart-token");
+/** A guest order of one unit of a seller's product and one of someone else's. */
+async function mixedOrder(sellerId) {
+  const mine = await stack.api.get(`/api/v1/catalog/products?seller_id=${sellerId}&in_stock=true&limit=1`);
+  const all = await stack.api.get("/api/v1/catalog/products?in_stock=true&limit=50");
+  const other = all.items.find((p) => p.seller_id !== sellerId);
+  const pick = async (slug) => (await stack.api.get(`/api/v1/catalog/products/${slug}`)).variants.find((v) => v.available > 1);
+  const a = await pick(mine.items[0].slug);
+  const b = await pick(other.slug);
+  let token;
+  for (const v of [a, b]) {
+    const r = await fetch(`${stack.base}/api/v1/cart/lines`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(token ? { "x-cart-token": token } : {}) },
+      body: JSON.stringify({ variant_id: v.id, quantity: 1 }),
+    });
+    token = token ?? r.headers.get("x-cart-token");
+  }
   const placed = await fetch(`${stack.base}/api/v1/cart/checkout`, {
     method: "POST",
     headers: { "content-type": "application/json", "x-cart-token": token, "Idempotency-Key": crypto.randomUUID() },
     body: JSON.stringify({
-      email: "walkin@example.in",
+      email: "mixed@example.in",
       shipping_address: { name: "Kiran Das", phone: "+91 94330 12345", line1: "3 Lake Road", city: "Kolkata", state_code: "19", pincode: "700029" },
     }),
   });
   assert.equal(placed.status, 201);
-  return placed.json();
+  const order = await placed.json();
+  const full = await stack.api.get(`/api/v1/orders/${order.id}`);
+  const sellerLine = full.lines.find((l) => l.variant_id === a.id).name;
+  return { ...order, sellerLine };
 }
 
-async function waitFor(check, what) {
-  for (let i = 0; i < 100; i += 1) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`never: ${what}`);
-}
+const SIZES = [
+  { name: "desk", width: 1024, height: 768 },
+  { name: "phone", width: 360, height: 740 },
+];
 
 for (const size of SIZES) {
   describe(`back office at ${size.name} size (${size.width}×${size.height})`, () => {
@@ -122,12 +118,29 @@ for (const size of SIZES) {
     });
 
     test("the dashboard and the sales report (its CSV totals equal the table's), and a seller sees only their own products and no dashboard", async () => {
+      // An order mixing a seller's product with the shop's own, for the seller's view below.
+      const seller = await apiClient(stack.base, "seller@demo.kirana.in", stack.password);
+      const me = await seller.get("/api/v1/me");
+      const mixed = await mixedOrder(me.id);
       await withPage(stack, size, "bo-2-roles", async (page) => {
         await login(page, "admin@demo.kirana.in", "/admin");
         await page.getByRole("heading", { name: "Dashboard" }).waitFor();
-        const today = await stack.api.get("/api/v1/store");
-        assert.ok(today.name);
+        const todayTile = page.getByTestId("tile-Net sales");
         await page.getByTestId("waiting-paid").waitFor();
+        const before = rupees(await todayTile.textContent());
+
+        // Two orders placed and paid in this journey: today's sales grow by exactly their totals.
+        const placed = [await unpaidOrder(), await unpaidOrder()];
+        for (const o of placed) {
+          await stack.api.post("/api/v1/payments/manual", { order_id: o.id, method: "cash", amount_minor: o.grand_total_minor, reference: null });
+        }
+        const sum = placed.reduce((n, o) => n + o.grand_total_minor, 0);
+        const day = new Date(Date.now() + 330 * 60_000).toISOString().slice(0, 10);
+        const netToday = async () => (await stack.api.get(`/api/v1/reports/sales?from=${day}&to=${day}&interval=day`)).totals.net_sales_minor;
+        await waitFor(async () => (await netToday()) === Math.round(before) + sum, "the report counts the two orders");
+        await page.reload();
+        await todayTile.waitFor();
+        await waitFor(async () => rupees(await todayTile.textContent()) === before + sum, "the dashboard shows them");
         await page.check("dashboard");
 
         // The sales report's table and its CSV agree on the totals.
@@ -162,14 +175,29 @@ for (const size of SIZES) {
         const nav = page.getByRole("navigation", { name: "Back office" });
         assert.equal(await nav.getByRole("link", { name: "Dashboard" }).count(), 0, "no dashboard for a seller");
         const names = await page.getByRole("row").locator("td:first-child").allTextContents();
-        const seller = await apiClient(stack.base, "seller@demo.kirana.in", stack.password);
-        const me = await seller.get("/api/v1/me");
         const theirs = await stack.api.get(`/api/v1/catalog/products?seller_id=${me.id}&limit=100`);
         const others = await stack.api.get("/api/v1/catalog/products?limit=100");
         const theirNames = new Set(theirs.items.map((p) => p.name));
         assert.ok(names.length > 0);
         for (const n of names) assert.ok(theirNames.has(n.trim()), `${n} is the seller's`);
         assert.ok(others.items.some((p) => !theirNames.has(p.name)), "others' products exist and are not listed");
+        for (const screen of ["Settings", "People and access", "Purchasing"]) {
+          assert.equal(await nav.getByRole("link", { name: screen }).count(), 0, `no ${screen} for a seller`);
+        }
+
+        // The mixed order shows the seller only their own line.
+        await page.goto(`${stack.base}/admin/orders/${mixed.id}`);
+        await page.getByRole("heading", { name: mixed.number }).waitFor();
+        const lineNames = await page.locator('section[aria-labelledby="lines"] tbody tr td:nth-child(2)').allTextContents();
+        assert.deepEqual(lineNames, [mixed.sellerLine]);
+        await page.check("seller-order");
+        const asSeller = await seller.get(`/api/v1/orders/${mixed.id}`);
+        assert.deepEqual(asSeller.lines.map((l) => l.name), [mixed.sellerLine]);
+        const asAdmin = await stack.api.get(`/api/v1/orders/${mixed.id}`);
+        assert.equal(asAdmin.lines.length, 2);
+        // A seller who types the settings address is told it is not theirs.
+        await page.goto(`${stack.base}/admin/settings`);
+        await page.getByText("This screen is not available to your role.").waitFor();
       });
     });
   });

@@ -3,7 +3,7 @@
 // a CSV import checked before it is applied.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { rupees, startStack, withPage } from "./harness.mjs";
+import { login as loginAs, rupees, startStack, unpaidOrder, waitFor, withPage } from "./harness.mjs";
 
 let stack;
 
@@ -15,18 +15,12 @@ after(async () => {
   await stack?.stop();
 });
 
+const login = (page, email, next) => loginAs(stack, page, email, next);
+
 const SIZES = [
   { name: "desk", width: 1024, height: 768 },
   { name: "phone", width: 360, height: 740 },
 ];
-
-async function login(page, email, next) {
-  await page.goto(`${stack.base}/login?next=${encodeURIComponent(next)}`);
-  await page.getByLabel("E-mail").fill(email);
-  await page.getByLabel("Password").fill(stack.password);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await page.waitForURL(new RegExp(next.replace(/[?]/g, "\\?") + "$"));
-}
 
 /** A GSTIN with its mod-36 check character, computed here as the GST network defines it. */
 function gstin(first14) {
@@ -177,3 +171,113 @@ for (const size of SIZES) {
     });
   });
 }
+
+describe("catalog CSV import at desk size", () => {
+  test("a file with three bad cells shows all three in the dry run and imports nothing; the corrected file imports", async () => {
+    const tag = Date.now().toString(36);
+    const header = "product_slug,name,hsn_code,gst_rate_bp,status,options,sku,price_minor";
+    const rows = (price, rate, hsn) => [
+      `toor-dal-${tag},Toor Dal ${tag},0713,500,active,Size=500 g,TOOR-500-${tag},${price}`,
+      `toor-dal-${tag},Toor Dal ${tag},0713,500,active,Size=1 kg,TOOR-1K-${tag},18500`,
+      `jaggery-${tag},Jaggery ${tag},${hsn},${rate},active,,JAGG-${tag},9000`,
+    ];
+    const bad = [header, ...rows("95.50", "1300", "17a1")].join("\n") + "\n";
+    const good = [header, ...rows("9550", "0", "1701")].join("\n") + "\n";
+    await withPage(stack, SIZES[0], "bo-4-import", async (page) => {
+      page.allowHttpError(400);
+      await login(page, "admin@demo.kirana.in", "/admin/products");
+      await page.getByRole("link", { name: "Import / export CSV" }).click();
+      await page.getByRole("heading", { name: "Import / export CSV" }).waitFor();
+      assert.equal(await page.getByRole("button", { name: "Import", exact: true }).isDisabled(), true, "nothing is applied before a check");
+      await page.getByLabel("CSV file").setInputFiles({ name: "catalog.csv", mimeType: "text/csv", buffer: Buffer.from(bad) });
+      await page.getByRole("button", { name: "Check file" }).click();
+      await page.getByText("3 cells need fixing").waitFor();
+      const table = page.getByRole("table", { name: "Cells to fix" });
+      const cells = await table.locator("tbody tr").evaluateAll((trs) =>
+        trs.map((tr) => [...tr.querySelectorAll("td")].slice(0, 2).map((td) => td.textContent.trim())),
+      );
+      // Rows are counted from 1 after the header, as the server names them.
+      assert.deepEqual(cells, [
+        ["1", "price_minor"],
+        ["3", "gst_rate_bp"],
+        ["3", "hsn_code"],
+      ]);
+      assert.equal(await page.getByRole("button", { name: "Import", exact: true }).isDisabled(), true);
+      await page.check("import-bad-cells");
+      const none = await stack.api.get(`/api/v1/catalog/products?q=${tag}&status=active`);
+      assert.equal(none.items.length, 0, "the bad file wrote nothing");
+
+      await page.getByLabel("CSV file").setInputFiles({ name: "catalog.csv", mimeType: "text/csv", buffer: Buffer.from(good) });
+      await page.getByRole("button", { name: "Check file" }).click();
+      await page.getByText(/The file is good: 3 rows would create 2 products and 3 variants/).waitFor();
+      assert.equal((await stack.api.get(`/api/v1/catalog/products?q=${tag}&status=active`)).items.length, 0, "a dry run writes nothing");
+      await page.check("import-checked");
+      await page.getByRole("button", { name: "Import", exact: true }).click();
+      await page.getByText(/Imported 3 rows: 2 products and 3 variants created/).waitFor();
+    });
+    const imported = await stack.api.get(`/api/v1/catalog/products?q=${tag}&status=active&sort=name`);
+    assert.deepEqual(imported.items.map((p) => p.name), [`Jaggery ${tag}`, `Toor Dal ${tag}`]);
+    const dal = await stack.api.get(`/api/v1/catalog/products/toor-dal-${tag}`);
+    assert.deepEqual(dal.variants.map((v) => [v.sku, v.price_minor]).sort(), [
+      [`TOOR-1K-${tag}`, 18500],
+      [`TOOR-500-${tag}`, 9550],
+    ].sort());
+  });
+});
+
+describe("store settings at desk size", () => {
+  test("an invalid GSTIN is refused at its field; a new store name shows on the next invoice", async () => {
+    const name = `Sharma General Stores ${Date.now().toString(36)}`;
+    await withPage(stack, SIZES[0], "bo-5-settings", async (page) => {
+      page.allowHttpError(400);
+      await login(page, "admin@demo.kirana.in", "/admin/settings");
+      await page.getByRole("heading", { name: "Store settings" }).waitFor();
+      await page.getByTestId("settings-source").getByText(/From the configuration/).waitFor();
+      const field = page.getByLabel("GSTIN");
+      const gstin = await field.inputValue();
+      // One character off: the check character no longer matches.
+      const wrong = gstin.slice(0, 14) + (gstin[14] === "A" ? "B" : "A");
+      await field.fill(wrong);
+      await page.getByLabel("Store name").fill(name);
+      await page.getByRole("button", { name: "Save settings" }).click();
+      await page.locator('input[aria-invalid="true"]').and(field).waitFor();
+      assert.match(await page.locator("#" + (await field.getAttribute("aria-describedby"))).textContent(), /GSTIN/);
+      await page.check("settings-gstin-error");
+      const unchanged = await stack.api.get("/api/v1/settings/store");
+      assert.equal(unchanged.source, "configuration", "a refused form changes nothing");
+      assert.equal(unchanged.gstin, gstin);
+
+      await field.fill(gstin);
+      await page.getByRole("button", { name: "Save settings" }).click();
+      await page.getByText("Settings saved").waitFor();
+      await page.getByTestId("settings-source").getByText(/Saved here on/).waitFor();
+      // The back office's own header follows the store's new name.
+      await page.locator("aside p", { hasText: name }).waitFor();
+      await page.check("settings-saved");
+    });
+    const saved = await stack.api.get("/api/v1/settings/store");
+    assert.equal(saved.source, "database");
+    assert.equal(saved.name, name);
+    assert.equal((await stack.api.get("/api/v1/store")).name, name);
+
+    // The next invoice: an order paid by hand is invoiced under the new name.
+    const placed = await unpaidOrder(stack, 1);
+    await stack.api.post("/api/v1/payments/manual", {
+      order_id: placed.id,
+      method: "upi",
+      amount_minor: placed.grand_total_minor,
+      reference: "UPI-SETTINGS",
+    });
+    let order;
+    await waitFor(async () => {
+      order = await stack.api.get(`/api/v1/orders/${placed.id}`);
+      return order.invoices.length > 0;
+    }, "the paid order is invoiced");
+    const invoice = await stack.api.get(`/api/v1/invoices/${order.invoices[0].id}`);
+    assert.equal(invoice.seller.name, name);
+    const html = await (
+      await fetch(`${stack.base}/api/v1/invoices/${order.invoices[0].id}.html`, { headers: { authorization: `Bearer ${stack.api.token}` } })
+    ).text();
+    assert.ok(html.includes(name), "the printed invoice names the store as saved");
+  });
+});

@@ -125,6 +125,7 @@ export async function apiClient(base, email, password) {
     return json;
   };
   return {
+    token: access_token,
     get: (p) => call("GET", p),
     // Every write carries its own Idempotency-Key, as a careful client's would.
     post: (p, b, h) => call("POST", p, b, { "Idempotency-Key": crypto.randomUUID(), ...h }),
@@ -200,4 +201,45 @@ export async function withPage(stack, viewport, journey, body) {
     throw e;
   }
   await page.done();
+}
+
+/** Logs `email` in with the demo password and waits for `next`. */
+export async function login(stack, page, email, next) {
+  await page.goto(`${stack.base}/login?next=${encodeURIComponent(next)}`);
+  await page.getByLabel("E-mail").fill(email);
+  await page.getByLabel("Password").fill(stack.password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.waitForURL(new RegExp(next.replace(/[?]/g, "\\?") + "$"));
+}
+
+/** A guest's online order, placed and not yet paid: its id and number. */
+export async function unpaidOrder(stack, quantity = 2) {
+  const products = await stack.api.get("/api/v1/catalog/products?in_stock=true&limit=1");
+  const product = await stack.api.get(`/api/v1/catalog/products/${products.items[0].slug}`);
+  const variant = product.variants.find((v) => v.available > quantity);
+  const add = await fetch(`${stack.base}/api/v1/cart/lines`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ variant_id: variant.id, quantity }),
+  });
+  const token = add.headers.get("x-cart-token");
+  const placed = await fetch(`${stack.base}/api/v1/cart/checkout`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-cart-token": token, "Idempotency-Key": crypto.randomUUID() },
+    body: JSON.stringify({
+      email: "walkin@example.in",
+      shipping_address: { name: "Kiran Das", phone: "+91 94330 12345", line1: "3 Lake Road", city: "Kolkata", state_code: "19", pincode: "700029" },
+    }),
+  });
+  if (placed.status !== 201) throw new Error(`checkout: ${placed.status} ${await placed.text()}`);
+  return placed.json();
+}
+
+/** Waits (up to 10 s) until `check()` holds. */
+export async function waitFor(check, what) {
+  for (let i = 0; i < 100; i += 1) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`never: ${what}`);
 }

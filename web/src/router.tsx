@@ -14,7 +14,7 @@ import { AccountLayout, OrdersPage } from "./account/Account";
 import { OrderPage } from "./account/Order";
 import { AddressesPage } from "./account/Addresses";
 import { ProfilePage } from "./account/Profile";
-import { parseInventorySearch, parseOrdersSearch, parseProductsSearch, parsePurchasingSearch, parseReportsSearch } from "./admin/search";
+import { parseInventorySearch, parseOrdersSearch, parsePeopleSearch, parseProductsSearch, parsePurchasingSearch, parseReportsSearch } from "./admin/search";
 
 const str = (v: unknown) => (typeof v === "string" && v ? v : undefined);
 
@@ -168,6 +168,17 @@ const adminPo = createRoute({
   path: "/purchasing/$id",
   component: lazyRouteComponent(() => import("./admin/Purchasing"), "PurchaseOrderDetail"),
 });
+const adminPeople = createRoute({
+  getParentRoute: () => admin,
+  path: "/people",
+  validateSearch: parsePeopleSearch,
+  component: lazyRouteComponent(() => import("./admin/People"), "People"),
+});
+const adminSettings = createRoute({
+  getParentRoute: () => admin,
+  path: "/settings",
+  component: lazyRouteComponent(() => import("./admin/Settings"), "Settings"),
+});
 const adminReports = createRoute({
   getParentRoute: () => admin,
   path: "/reports",
@@ -202,6 +213,8 @@ const routeTree = rootRoute.addChildren([
     adminPurchasing,
     adminPo,
     adminReports,
+    adminSettings,
+    adminPeople,
   ]),
 ]);
 

@@ -82,6 +82,7 @@ pub struct CartDomain {
 }
 
 impl CartDomain {
+    #[allow(clippy::too_many_arguments)]
     pub fn build(
         db: Db,
         catalog: Arc<dyn CatalogApi>,
@@ -90,10 +91,18 @@ impl CartDomain {
         shipping: Arc<dyn ShippingApi>,
         payments: Option<Arc<dyn PaymentsApi>>,
         settings: &Settings,
+        profile: &crate::profile::LiveProfile,
     ) -> Self {
         Self {
             carts: web::Data::new(service::Carts::new(
-                db, catalog, inventory, orders, shipping, payments, settings,
+                db,
+                catalog,
+                inventory,
+                orders,
+                shipping,
+                payments,
+                settings,
+                profile.clone(),
             )),
         }
     }

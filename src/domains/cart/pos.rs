@@ -660,8 +660,9 @@ impl Carts {
             }
         }
         tax_rows.sort_by_key(|r| r.rate_bp);
+        let store = self.profile.store();
         let local = order.created_at.naive_utc()
-            + chrono::TimeDelta::minutes(i64::from(self.store.utc_offset_mins));
+            + chrono::TimeDelta::minutes(i64::from(store.utc_offset_mins));
         let cashier = order
             .timeline
             .first()
@@ -669,14 +670,14 @@ impl Carts {
             .unwrap_or_default();
         let invoiced = !order.invoices.is_empty();
         let receipt = crate::documents::Receipt {
-            title: match self.store.registration() {
+            title: match store.registration() {
                 Registration::Regular if invoiced => "Tax Invoice",
                 Registration::Composition if invoiced => "Bill of Supply",
                 _ => "Receipt",
             },
-            store_name: self.store.name.clone(),
-            store_gstin: (!self.store.gstin.is_empty()).then(|| self.store.gstin.clone()),
-            store_address_lines: self.store.address.clone(),
+            store_name: store.name.clone(),
+            store_gstin: (!store.gstin.is_empty()).then(|| store.gstin.clone()),
+            store_address_lines: store.address.clone(),
             register_name: pos.register_name,
             cashier,
             order_number: order.number,

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 
 use super::model::{CartLineView, CartRow, CartView, DiscountRow, DiscountView, GstSplit};
 use super::store;
-use crate::config::{OrderSettings, StoreSettings};
+use crate::config::OrderSettings;
 use crate::contracts::auth::Principal;
 use crate::contracts::catalog::{CatalogApi, PriceContext};
 use crate::contracts::email::Email;
@@ -30,6 +30,7 @@ use crate::db::{Db, DbConnection, new_id, now};
 use crate::http::idempotency::Answer;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::{AppError, FieldError};
+use crate::profile::LiveProfile;
 
 /// Most units of one variant in a cart.
 pub const MAX_LINE_QUANTITY: i64 = 10_000;
@@ -162,9 +163,10 @@ pub struct Carts {
     pub(super) orders: Arc<dyn OrdersApi>,
     pub(super) shipping: Arc<dyn ShippingApi>,
     pub(super) payments: Option<Arc<dyn PaymentsApi>>,
-    pub(super) store: StoreSettings,
+    /// The store's state, GST registration, price display and cash on delivery as the
+    /// merchant last saved them.
+    pub(super) profile: LiveProfile,
     pub(super) cfg: OrderSettings,
-    pub(super) prices_include_tax: bool,
     pub(super) currency: String,
     web_location: OnceCell<String>,
 }
@@ -180,15 +182,21 @@ fn check_quantity(q: i64, field: &str) -> Result<(), AppError> {
 }
 
 impl Carts {
+    /// Whether catalog prices include GST, as the store is set up now.
+    pub(super) fn prices_include_tax(&self) -> bool {
+        self.profile.get().prices_include_tax
+    }
+
     /// The GST rate of the shipping charge: none where the store may not collect GST.
     fn shipping_rate_bp(&self) -> i32 {
-        if self.store.charges_gst() {
+        if self.profile.get().store.charges_gst() {
             self.cfg.shipping_gst_rate_bp
         } else {
             0
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         db: Db,
         catalog: Arc<dyn CatalogApi>,
@@ -197,6 +205,7 @@ impl Carts {
         shipping: Arc<dyn ShippingApi>,
         payments: Option<Arc<dyn PaymentsApi>>,
         settings: &crate::config::Settings,
+        profile: LiveProfile,
     ) -> Self {
         Self {
             db,
@@ -205,9 +214,8 @@ impl Carts {
             orders,
             shipping,
             payments,
-            store: settings.store.clone(),
+            profile,
             cfg: settings.orders.clone(),
-            prices_include_tax: settings.catalog.prices_include_tax,
             currency: settings.catalog.currency.clone(),
             web_location: OnceCell::new(),
         }
@@ -247,10 +255,11 @@ impl Carts {
             }
             None => None,
         };
+        let profile = self.profile.get();
         let place = place_of_supply
-            .unwrap_or(&self.store.state_code)
+            .unwrap_or(&profile.store.state_code)
             .to_string();
-        let supply = Supply::between(&self.store.state_code, &place);
+        let supply = Supply::between(&profile.store.state_code, &place);
         let mut views = Vec::with_capacity(lines.len());
         let mut priced: Vec<(usize, i64, i32)> = Vec::new();
         for (variant_id, quantity) in lines {
@@ -260,7 +269,7 @@ impl Carts {
             let unit = price.map_or(0, |p| p.unit_price_minor);
             // A store that may not collect GST (composition, unregistered) charges none.
             let rate = info
-                .filter(|_| self.store.charges_gst())
+                .filter(|_| profile.store.charges_gst())
                 .map_or(0, |v| v.gst_rate_bp);
             if available {
                 priced.push((views.len(), unit * quantity, rate));
@@ -300,7 +309,7 @@ impl Carts {
             &priced.iter().map(|(_, g, r)| (*g, *r)).collect::<Vec<_>>(),
             discount_amount,
             supply,
-            self.prices_include_tax,
+            self.prices_include_tax(),
         );
         let mut totals = OrderTotals {
             subtotal_minor: subtotal,
@@ -393,7 +402,7 @@ impl Carts {
                             rate_bp: self.shipping_rate_bp(),
                         },
                         supply,
-                        self.prices_include_tax,
+                        self.prices_include_tax(),
                     );
                     totals.shipping_minor = amount;
                     gst.add(&t, union_territory);
@@ -431,7 +440,7 @@ impl Carts {
                 channel: cart.channel.clone(),
                 status: cart.status.clone(),
                 currency: self.currency.clone(),
-                prices_include_tax: self.prices_include_tax,
+                prices_include_tax: self.prices_include_tax(),
                 place_of_supply: place,
                 supply: supply_name.into(),
                 lines: views,
@@ -567,7 +576,7 @@ impl Carts {
     fn cash_on_delivery(&self, payment_method: Option<&str>) -> Result<bool, FieldError> {
         match payment_method {
             None | Some("online") => Ok(false),
-            Some("cod") if self.cfg.cod_enabled => Ok(true),
+            Some("cod") if self.profile.get().cod_enabled => Ok(true),
             Some("cod") => Err(FieldError::new(
                 "payment_method",
                 "cash on delivery is not offered by this store",
@@ -977,7 +986,7 @@ impl Carts {
             billing_address: None,
             place_of_supply: quote.view.place_of_supply.clone(),
             supply: quote.supply,
-            prices_include_tax: self.prices_include_tax,
+            prices_include_tax: self.prices_include_tax(),
             currency: self.currency.clone(),
             location_id: location.clone(),
             lines: quote.drafts.clone(),

@@ -204,6 +204,7 @@ impl CatalogDomain {
         settings: &Settings,
         blobs: Arc<dyn BlobStore>,
         identity: Option<Arc<dyn crate::contracts::auth::IdentityApi>>,
+        profile: &crate::profile::LiveProfile,
     ) -> Self {
         Self {
             catalog: web::Data::new(service::Catalog::new(
@@ -211,6 +212,7 @@ impl CatalogDomain {
                 settings.catalog.clone(),
                 blobs,
                 identity,
+                profile.clone(),
             )),
         }
     }

@@ -246,6 +246,8 @@ struct Cursor {
 pub struct Catalog {
     db: Db,
     settings: CatalogSettings,
+    /// Whether prices include GST, as the merchant last set it.
+    profile: crate::profile::LiveProfile,
     pub cache: std::sync::Arc<super::cache::PageCache>,
     blobs: std::sync::Arc<dyn crate::contracts::blob::BlobStore>,
     /// Who may own products (a seller, staff or an admin); absent in a build without
@@ -335,6 +337,7 @@ impl Catalog {
         settings: CatalogSettings,
         blobs: std::sync::Arc<dyn crate::contracts::blob::BlobStore>,
         identity: Option<std::sync::Arc<dyn crate::contracts::auth::IdentityApi>>,
+        profile: crate::profile::LiveProfile,
     ) -> Self {
         let ttl = std::time::Duration::from_millis(settings.page_cache_ms);
         Self {
@@ -343,6 +346,7 @@ impl Catalog {
             cache: std::sync::Arc::new(super::cache::PageCache::new(ttl)),
             blobs,
             identity,
+            profile,
         }
     }
 
@@ -875,7 +879,7 @@ impl Catalog {
             min_price_minor: p.min_price,
             max_price_minor: p.max_price,
             in_stock: p.in_stock,
-            prices_include_tax: self.settings.prices_include_tax,
+            prices_include_tax: self.profile.get().prices_include_tax,
             created_at: utc(p.created_at),
             updated_at: utc(p.updated_at),
             id: p.id,
@@ -1535,7 +1539,7 @@ impl Catalog {
         ids: Vec<String>,
         ctx: &PriceContext,
     ) -> Result<(Vec<VariantInfo>, Vec<ResolvedPrice>), AppError> {
-        let include_tax = self.settings.prices_include_tax;
+        let include_tax = self.profile.get().prices_include_tax;
         let at = ctx.at.map_or_else(now, |t| t.naive_utc());
         let customer = ctx.customer_id.clone();
         // One connection turn for the whole answer: the cart and POS call this per line change.

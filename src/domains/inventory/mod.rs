@@ -122,9 +122,10 @@ impl InventoryDomain {
         db: Db,
         catalog: Arc<dyn CatalogApi>,
         _settings: &Settings,
+        profile: &crate::profile::LiveProfile,
     ) -> anyhow::Result<Self> {
         Ok(Self {
-            inventory: web::Data::new(service::Inventory::new(db, catalog)),
+            inventory: web::Data::new(service::Inventory::new(db, catalog, profile.clone())),
         })
     }
 

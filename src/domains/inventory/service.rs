@@ -730,11 +730,17 @@ fn apply_or_refuse(
 pub struct Inventory {
     db: Db,
     catalog: Arc<dyn CatalogApi>,
+    /// The store's default low-stock threshold, as the merchant last set it.
+    profile: crate::profile::LiveProfile,
 }
 
 impl Inventory {
-    pub fn new(db: Db, catalog: Arc<dyn CatalogApi>) -> Self {
-        Self { db, catalog }
+    pub fn new(db: Db, catalog: Arc<dyn CatalogApi>, profile: crate::profile::LiveProfile) -> Self {
+        Self {
+            db,
+            catalog,
+            profile,
+        }
     }
 
     /// Checks that every variant exists and that the caller may act on it: another
@@ -1566,15 +1572,31 @@ impl Inventory {
         Ok(input.thresholds)
     }
 
-    /// Levels at or below their threshold, by location then variant.
+    /// Levels at or below their threshold (their own, else the store's default), by
+    /// location then variant.
     pub async fn low_stock(
         &self,
         location_id: Option<String>,
     ) -> Result<Vec<LowStockView>, AppError> {
+        let default = self.profile.get().low_stock_threshold;
         let mut low = self
             .db
             .read(move |conn| {
                 let mut out = Vec::new();
+                if let Some(threshold) = default {
+                    for l in store::unwatched_low_levels(conn, location_id.as_deref(), threshold)? {
+                        out.push(LowStockView {
+                            variant_id: l.variant_id,
+                            sku: String::new(),
+                            name: String::new(),
+                            location_id: l.location_id,
+                            on_hand: l.on_hand,
+                            reserved: l.reserved,
+                            available: l.on_hand - l.reserved,
+                            threshold,
+                        });
+                    }
+                }
                 for (variant, location, threshold) in
                     store::thresholds_at(conn, location_id.as_deref())?
                 {
@@ -1594,6 +1616,9 @@ impl Inventory {
                         });
                     }
                 }
+                out.sort_by(|a, b| {
+                    (&a.location_id, &a.variant_id).cmp(&(&b.location_id, &b.variant_id))
+                });
                 Ok(out)
             })
             .await?;

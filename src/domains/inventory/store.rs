@@ -899,6 +899,30 @@ pub fn set_threshold(
 }
 
 /// Thresholds at a location (or every location) as (variant, location, threshold).
+/// Levels without a threshold of their own whose available stock is at or below
+/// `at_or_below` (the store's default threshold), by location then variant; at most 500.
+pub fn unwatched_low_levels(
+    conn: &mut DbConnection,
+    location_id: Option<&str>,
+    at_or_below: i64,
+) -> Result<Vec<LevelRow>, AppError> {
+    let mut q = levels::table
+        .filter((levels::on_hand - levels::reserved).le(at_or_below))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            thresholds::table
+                .filter(thresholds::variant_id.eq(levels::variant_id))
+                .filter(thresholds::location_id.eq(levels::location_id)),
+        )))
+        .select(LevelRow::as_select())
+        .order((levels::location_id.asc(), levels::variant_id.asc()))
+        .limit(500)
+        .into_boxed();
+    if let Some(l) = location_id {
+        q = q.filter(levels::location_id.eq(l.to_string()));
+    }
+    Ok(q.load(conn)?)
+}
+
 pub fn thresholds_at(
     conn: &mut DbConnection,
     location_id: Option<&str>,

@@ -82,13 +82,14 @@ impl OrdersDomain {
         catalog: Arc<dyn CatalogApi>,
         inventory: Arc<dyn InventoryApi>,
         settings: &Settings,
+        profile: &crate::profile::LiveProfile,
     ) -> Self {
         Self {
             orders: web::Data::new(service::Orders::new(
                 db,
                 catalog,
                 inventory,
-                settings.store.clone(),
+                profile.clone(),
                 settings.orders.clone(),
             )),
             sweep_every: (Duration::from_secs(u64::from(settings.orders.payment_timeout_secs)) / 4)

@@ -15,7 +15,7 @@ use super::model::{
     PaymentRecord, RefundRecord, ReturnLine, ReturnRow, ReturnView, Status, TimelineEntry,
 };
 use super::store::{self, OrderFilter};
-use crate::config::{OrderSettings, StoreSettings};
+use crate::config::OrderSettings;
 use crate::contracts::auth::{Permission, Principal};
 use crate::contracts::catalog::{CatalogApi, VariantInfo};
 use crate::contracts::events::{
@@ -28,11 +28,12 @@ use crate::contracts::orders::{
     ShippableLine, ShippableOrder,
 };
 use crate::contracts::tax::{LineTax, Supply};
-use crate::db::{Db, DbConnection, new_id, next_in_sequence, now};
+use crate::db::{Db, DbConnection, new_id, next_in_named_sequence, next_in_sequence, now};
 use crate::events::enqueue;
 use crate::http::idempotency::Answer;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::{AppError, FieldError};
+use crate::profile::LiveProfile;
 
 /// The user id recorded for what the system does by itself (expiry).
 pub const SYSTEM: &str = "system";
@@ -193,7 +194,8 @@ pub struct Orders {
     db: Db,
     catalog: Arc<dyn CatalogApi>,
     inventory: Arc<dyn InventoryApi>,
-    store: StoreSettings,
+    /// The store's name, GSTIN, address and invoice series as the merchant last saved them.
+    profile: LiveProfile,
     cfg: OrderSettings,
 }
 
@@ -323,14 +325,14 @@ impl Orders {
         db: Db,
         catalog: Arc<dyn CatalogApi>,
         inventory: Arc<dyn InventoryApi>,
-        store: StoreSettings,
+        profile: LiveProfile,
         cfg: OrderSettings,
     ) -> Self {
         Self {
             db,
             catalog,
             inventory,
-            store,
+            profile,
             cfg,
         }
     }
@@ -341,7 +343,8 @@ impl Orders {
 
     /// The financial year (April–March, merchant's time) of `at`, as `2627` for 2026-27.
     pub fn financial_year(&self, at: NaiveDateTime) -> String {
-        let local = (at + TimeDelta::minutes(i64::from(self.store.utc_offset_mins))).date();
+        let local =
+            (at + TimeDelta::minutes(i64::from(self.profile.get().store.utc_offset_mins))).date();
         let start = if local.month() >= 4 {
             local.year()
         } else {
@@ -354,11 +357,11 @@ impl Orders {
         )
     }
 
-    fn series(&self, credit_note: bool) -> &str {
+    fn series(&self, credit_note: bool) -> String {
         if credit_note {
-            &self.cfg.credit_note_series
+            self.cfg.credit_note_series.clone()
         } else {
-            &self.cfg.invoice_series
+            self.profile.get().invoice_series.clone()
         }
     }
 
@@ -579,11 +582,11 @@ impl Orders {
         now: NaiveDateTime,
     ) -> Result<InvoiceRef, AppError> {
         let fy = self.financial_year(now);
-        let n = next_in_sequence(conn, &self.invoice_sequence(false, &fy))?;
+        let n = next_in_named_sequence(conn, &self.invoice_sequence(false, &fy))?;
         let number = format!("{}/{fy}/{n:06}", self.series(false));
         let quantities: Vec<i64> = lines.iter().map(|l| l.quantity).collect();
         let data = invoice::build(
-            &self.store,
+            &self.profile.store(),
             order,
             lines,
             &quantities,
@@ -593,7 +596,7 @@ impl Orders {
                 credit_note: false,
                 number: number.clone(),
                 issued_at: now,
-                utc_offset_mins: self.store.utc_offset_mins,
+                utc_offset_mins: self.profile.get().store.utc_offset_mins,
                 reference_invoice: None,
             },
         );
@@ -618,10 +621,10 @@ impl Orders {
             .find(|i| i.kind == "invoice")
             .ok_or_else(|| AppError::Conflict("the order has no invoice to credit".into()))?;
         let fy = self.financial_year(now);
-        let n = next_in_sequence(conn, &self.invoice_sequence(true, &fy))?;
+        let n = next_in_named_sequence(conn, &self.invoice_sequence(true, &fy))?;
         let number = format!("{}/{fy}/{n:06}", self.series(true));
         let data = invoice::build(
-            &self.store,
+            &self.profile.store(),
             order,
             lines,
             quantities,
@@ -631,7 +634,7 @@ impl Orders {
                 credit_note: true,
                 number,
                 issued_at: now,
-                utc_offset_mins: self.store.utc_offset_mins,
+                utc_offset_mins: self.profile.get().store.utc_offset_mins,
                 reference_invoice: Some((original.number.clone(), original.issued_at)),
             },
         );
@@ -967,7 +970,7 @@ impl Orders {
         let now = now();
         let content: InvoiceData = serde_json::from_str(&original.document)?;
         let fy = self.financial_year(now);
-        let n = next_in_sequence(conn, &self.invoice_sequence(true, &fy))?;
+        let n = next_in_named_sequence(conn, &self.invoice_sequence(true, &fy))?;
         let data = invoice::value_note(
             &content,
             refund.amount_minor,
@@ -977,7 +980,7 @@ impl Orders {
                 credit_note: true,
                 number: format!("{}/{fy}/{n:06}", self.series(true)),
                 issued_at: now,
-                utc_offset_mins: self.store.utc_offset_mins,
+                utc_offset_mins: self.profile.get().store.utc_offset_mins,
                 reference_invoice: Some((original.number.clone(), original.issued_at)),
             },
         );
@@ -1916,7 +1919,7 @@ impl Orders {
             db: self.db.clone(),
             catalog: self.catalog.clone(),
             inventory: self.inventory.clone(),
-            store: self.store.clone(),
+            profile: self.profile.clone(),
             cfg: self.cfg.clone(),
         }
     }

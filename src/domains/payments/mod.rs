@@ -94,10 +94,14 @@ pub struct PaymentsDomain {
 }
 
 impl PaymentsDomain {
-    pub fn build(db: Db, orders: Arc<dyn OrdersApi>, settings: &Settings) -> anyhow::Result<Self> {
-        let payments =
-            service::Payments::new(db, orders, &settings.razorpay, settings.orders.cod_enabled)
-                .map_err(|e| anyhow::anyhow!("payments: {e}"))?;
+    pub fn build(
+        db: Db,
+        orders: Arc<dyn OrdersApi>,
+        settings: &Settings,
+        profile: &crate::profile::LiveProfile,
+    ) -> anyhow::Result<Self> {
+        let payments = service::Payments::new(db, orders, &settings.razorpay, profile.clone())
+            .map_err(|e| anyhow::anyhow!("payments: {e}"))?;
         Ok(Self {
             payments: web::Data::new(payments),
         })

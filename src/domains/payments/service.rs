@@ -132,7 +132,8 @@ pub struct Payments {
     orders: Arc<dyn OrdersApi>,
     razorpay: Option<Razorpay>,
     webhook_secrets: Vec<String>,
-    cod_enabled: bool,
+    /// Whether cash on delivery is offered, as the merchant last set it.
+    profile: crate::profile::LiveProfile,
 }
 
 /// A way to pay offered at checkout.
@@ -365,7 +366,7 @@ impl Payments {
         db: Db,
         orders: Arc<dyn OrdersApi>,
         settings: &crate::config::RazorpaySettings,
-        cod_enabled: bool,
+        profile: crate::profile::LiveProfile,
     ) -> Result<Payments, AppError> {
         let razorpay = if settings.key_id.is_empty() {
             None
@@ -381,7 +382,7 @@ impl Payments {
                 .iter()
                 .map(|s| s.expose().to_string())
                 .collect(),
-            cod_enabled,
+            profile,
         })
     }
 
@@ -398,7 +399,7 @@ impl Payments {
                 available: rzp.breaker().state() != crate::breaker::BreakerState::Open,
             });
         }
-        if self.cod_enabled {
+        if self.profile.get().cod_enabled {
             out.push(MethodView {
                 method: "cod".into(),
                 available: true,

@@ -74,13 +74,14 @@ impl ShippingDomain {
         orders: Arc<dyn OrdersApi>,
         payments: Option<Arc<dyn PaymentsApi>>,
         settings: &Settings,
+        profile: &crate::profile::LiveProfile,
     ) -> Self {
         Self {
             shipping: web::Data::new(service::Shipping::new(
                 db,
                 orders,
                 payments,
-                settings.store.clone(),
+                profile.clone(),
                 &settings.shipping,
             )),
         }

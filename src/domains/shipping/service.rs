@@ -17,7 +17,7 @@ use super::model::{
 };
 use super::rates::{self, Parcel, RateRule, ZoneArea, ZoneSpec};
 use super::store;
-use crate::config::{ShippingSettings, StoreSettings};
+use crate::config::ShippingSettings;
 use crate::contracts::events::{OrderDelivered, ShipmentCreated, ShipmentStatusChanged};
 use crate::contracts::orders::{OrdersApi, ShipLine, ShippableOrder};
 use crate::contracts::payments::{PaymentsApi, RecordPayment};
@@ -25,6 +25,7 @@ use crate::contracts::shipping::{ShippingOption, ShippingQuery};
 use crate::db::{Db, DbConnection, new_id, now};
 use crate::events::enqueue;
 use crate::http::{AppError, FieldError};
+use crate::profile::LiveProfile;
 
 /// Staff create a shipment: lines of an order (a line may be split across shipments),
 /// the carrier and its AWB, and the parcel.
@@ -74,7 +75,7 @@ pub struct Shipping {
     orders: Arc<dyn OrdersApi>,
     payments: Option<Arc<dyn PaymentsApi>>,
     carriers: Vec<Arc<dyn Carrier>>,
-    store: StoreSettings,
+    store: LiveProfile,
     divisor: i64,
 }
 
@@ -123,7 +124,7 @@ impl Shipping {
         db: Db,
         orders: Arc<dyn OrdersApi>,
         payments: Option<Arc<dyn PaymentsApi>>,
-        store: StoreSettings,
+        store: LiveProfile,
         settings: &ShippingSettings,
     ) -> Self {
         let mut carriers: Vec<Arc<dyn Carrier>> = vec![Arc::new(ManualCarrier)];
@@ -615,11 +616,12 @@ impl Shipping {
                 .map(|s| s.name.clone())
                 .unwrap_or_default()
         ));
+        let store = self.store.store();
         let local = order.created_at.naive_utc()
-            + chrono::TimeDelta::minutes(i64::from(self.store.utc_offset_mins));
+            + chrono::TimeDelta::minutes(i64::from(store.utc_offset_mins));
         Ok(crate::documents::ShipmentDoc {
-            store_name: self.store.name.clone(),
-            store_address_lines: self.store.address.clone(),
+            store_name: store.name.clone(),
+            store_address_lines: store.address.clone(),
             store_phone: None,
             order_number: order.number.clone(),
             shipment_number: shipment.number.clone(),

@@ -315,15 +315,29 @@ pub async fn change_password(
     session_response(&users, tokens, None, body.use_cookies)
 }
 
-/// Every account, oldest first.
-#[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", params(PageQuery),
-    responses((status = 200, body = Page<UserView>), (status = 403, body = crate::http::Problem)))]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct UserFilter {
+    /// Part of the name or e-mail, in any case.
+    #[param(max_length = 100)]
+    pub q: Option<String>,
+    /// Only accounts of this role.
+    pub role: Option<Role>,
+}
+
+/// Every account, oldest first; or those matching a search and a role.
+#[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", params(PageQuery, UserFilter),
+    responses((status = 200, body = Page<UserView>), (status = 400, body = crate::http::Problem), (status = 403, body = crate::http::Problem)))]
 pub async fn list_users(
     users: UsersData,
     _who: Authorized<perm::UsersManage>,
     Query(page): Query<PageQuery>,
+    Query(filter): Query<UserFilter>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(users.list_users(page.parse()?).await?))
+    Ok(HttpResponse::Ok().json(
+        users
+            .list_users(page.parse()?, filter.q, filter.role)
+            .await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -825,10 +825,21 @@ impl Users {
         Ok(())
     }
 
-    pub async fn list_users(&self, page: PageRequest<String>) -> Result<Page<UserView>, AppError> {
+    pub async fn list_users(
+        &self,
+        page: PageRequest<String>,
+        q: Option<String>,
+        role: Option<Role>,
+    ) -> Result<Page<UserView>, AppError> {
+        let q = q.map(|q| q.trim().to_string()).filter(|q| !q.is_empty());
+        if q.as_ref().is_some_and(|q| q.chars().count() > 100) {
+            return Err(AppError::invalid("q", "must be at most 100 characters"));
+        }
         let page = self
             .db
-            .read(move |conn| store::list_users(conn, &page))
+            .read(move |conn| {
+                store::list_users(conn, &page, q.as_deref(), role.map(|r| r.as_str()))
+            })
             .await?;
         Ok(page.map(|u| u.view()))
     }

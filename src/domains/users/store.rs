@@ -76,11 +76,35 @@ pub fn insert_user(conn: &mut DbConnection, u: NewUser<'_>) -> Result<(), AppErr
     Ok(())
 }
 
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// Accounts by id (oldest first), optionally those whose name or e-mail contains `q`
+/// (any case) and of one role.
 pub fn list_users(
     conn: &mut DbConnection,
     page: &PageRequest<String>,
+    q: Option<&str>,
+    role: Option<&str>,
 ) -> Result<Page<UserRow>, AppError> {
     let mut query = users::table.select(UserRow::as_select()).into_boxed();
+    if let Some(q) = q {
+        // LIKE's own wildcards in what was typed match themselves.
+        let escaped = q
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
+        query = query.filter(
+            lower(users::email)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(users::name).like(pattern).escape('\\')),
+        );
+    }
+    if let Some(role) = role {
+        query = query.filter(users::role.eq(role.to_string()));
+    }
     if let Some(after) = &page.after {
         query = query.filter(users::id.gt(after.clone()));
     }

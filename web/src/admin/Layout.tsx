@@ -1,6 +1,6 @@
-import { useEffect, useState } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import { Link, Navigate, Outlet, useNavigate, useRouterState } from "@tanstack/react-router";
-import { BarChart3, Boxes, LayoutDashboard, LogOut, Menu, Package, ReceiptText, Store, Truck } from "lucide-react";
+import { BarChart3, Boxes, LayoutDashboard, LogOut, Menu, Package, ReceiptText, Settings as SettingsIcon, Store, Truck, Users } from "lucide-react";
 import { useLogout, useMe, useStoreInfo, type User } from "../api/hooks";
 import { useHead } from "../lib/head";
 import { EmptyState, Skeleton } from "../ui/States";
@@ -13,7 +13,7 @@ export function can(user: User | null | undefined, p: Permission): boolean {
   return Boolean(user?.permissions.includes(p));
 }
 
-type NavTo = "/admin" | "/admin/orders" | "/admin/products" | "/admin/inventory" | "/admin/purchasing" | "/admin/reports";
+type NavTo = "/admin" | "/admin/orders" | "/admin/products" | "/admin/inventory" | "/admin/purchasing" | "/admin/reports" | "/admin/settings" | "/admin/people";
 const NAV: { to: NavTo; label: AdminKey; icon: typeof Package; any: Permission[] }[] = [
   { to: "/admin", label: "nav.dashboard", icon: LayoutDashboard, any: ["reports.read"] },
   { to: "/admin/orders", label: "nav.orders", icon: ReceiptText, any: ["orders.read_all", "orders.read_own_lines"] },
@@ -21,7 +21,18 @@ const NAV: { to: NavTo; label: AdminKey; icon: typeof Package; any: Permission[]
   { to: "/admin/inventory", label: "nav.inventory", icon: Boxes, any: ["inventory.adjust"] },
   { to: "/admin/purchasing", label: "nav.purchasing", icon: Truck, any: ["catalog.manage_all"] },
   { to: "/admin/reports", label: "nav.reports", icon: BarChart3, any: ["reports.read"] },
+  { to: "/admin/people", label: "nav.people", icon: Users, any: ["users.manage"] },
+  { to: "/admin/settings", label: "nav.settings", icon: SettingsIcon, any: ["settings.manage"] },
 ];
+
+/** The screen, or a plain "not for your role" where the user lacks `permission` (the API
+ * refuses it anyway; this says so before a request fails). */
+export function RequirePermission({ permission, children }: { permission: Permission; children: ReactNode }) {
+  const me = useMe();
+  if (!me.data) return <Skeleton className="h-64" />;
+  if (!can(me.data, permission)) return <EmptyState title={at("common.notForRole")} />;
+  return <>{children}</>;
+}
 
 /** `/` anywhere but in a field puts the cursor in the page's search box. */
 function useSlashToSearch() {

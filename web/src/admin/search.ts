@@ -104,3 +104,19 @@ export function parseInventorySearch(s: Record<string, unknown>): InventorySearc
     variant: typeof s.variant === "string" && ID.test(s.variant) ? s.variant : undefined,
   };
 }
+
+export const PEOPLE_TABS = ["users", "keys", "events"] as const;
+export const ROLES: Schemas["Role"][] = ["admin", "staff", "seller", "customer"];
+export interface PeopleSearch {
+  tab?: (typeof PEOPLE_TABS)[number] | undefined;
+  q?: string | undefined;
+  role?: Schemas["Role"] | undefined;
+}
+
+export function parsePeopleSearch(s: Record<string, unknown>): PeopleSearch {
+  return {
+    tab: PEOPLE_TABS.includes(s.tab as (typeof PEOPLE_TABS)[number]) ? (s.tab as (typeof PEOPLE_TABS)[number]) : undefined,
+    q: typeof s.q === "string" && s.q.trim() ? s.q : undefined,
+    role: ROLES.includes(s.role as Schemas["Role"]) ? (s.role as Schemas["Role"]) : undefined,
+  };
+}

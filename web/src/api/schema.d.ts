@@ -130,7 +130,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every account, oldest first. */
+        /** Every account, oldest first; or those matching a search and a role. */
         get: operations["list_users"];
         put?: never;
         /** Create a staff, seller, admin or customer account. */
@@ -1858,6 +1858,32 @@ export interface paths {
         put?: never;
         /** Reject a requested return. */
         post: operations["reject_return"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/store": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The store's settings as the back office edits them, and whether they were saved there
+         *     (`database`) or still come from the configuration.
+         */
+        get: operations["store_settings"];
+        /**
+         * Saves the store's settings: checked as the configuration is (the GSTIN's checksum and
+         *     state, the registration, the invoice series), kept in the database where they win over
+         *     the configuration, and in force for the next invoice, receipt and checkout. A new
+         *     invoice series starts its own numbering.
+         */
+        put: operations["save_store_settings"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3603,10 +3629,47 @@ export interface components {
             updated_at: string;
             variants: components["schemas"]["VariantView"][];
         };
+        /** @description What the back office edits, as stored (JSON in `store_settings.body`). */
+        ProfileInput: {
+            /** @description Address lines printed on invoices and receipts (1 to 5). */
+            address: string[];
+            /** @description Cash on delivery is offered at checkout. */
+            cod_enabled: boolean;
+            /** @description The store's GSTIN (checksum verified); empty for an unregistered store. */
+            gstin?: string;
+            /**
+             * @description Invoice numbers are `{series}/{financial year}/{n}`: 1 to 4 letters or digits. A new
+             *     series starts its own numbering at 1.
+             */
+            invoice_series: string;
+            /** @description The registered name printed on tax invoices; empty means the name above. */
+            legal_name?: string;
+            /**
+             * Format: int64
+             * @description Available stock at or below this is low stock wherever a variant has no threshold
+             *     of its own; null: only variants with a threshold are watched.
+             */
+            low_stock_threshold?: number | null;
+            /** @description Shown on the storefront, receipts and invoices. */
+            name: string;
+            /** @description Catalog prices include GST (India's usual retail display) or GST is added on top. */
+            prices_include_tax: boolean;
+            registration?: null | components["schemas"]["Registration"];
+            /** @description Two-digit GST state code; must be the GSTIN's first two digits. */
+            state_code: string;
+        };
         ProfileUpdate: {
             name?: string | null;
             /** @description 10 to 15 digits with an optional leading +; spaces, dashes and brackets are dropped */
             phone?: string | null;
+        };
+        /** @description The profile with where it came from. */
+        ProfileView: components["schemas"]["ProfileInput"] & {
+            /** @description `configuration` until saved in the back office, then `database`. */
+            source: string;
+            /** Format: date-time */
+            updated_at?: string | null;
+            updated_by?: string | null;
         };
         /** @description A parcel as anyone with the order number and PIN code (or e-mail) sees it. */
         PublicParcel: {
@@ -3778,6 +3841,12 @@ export interface components {
             location_id: string;
             name: string;
         };
+        /**
+         * @description How the merchant is registered under GST, which decides whether it may collect GST and
+         *     what its sale documents are called.
+         * @enum {string}
+         */
+        Registration: "regular" | "composition" | "unregistered";
         ReorderSuggestion: {
             /** Format: int64 */
             available: number;
@@ -5201,6 +5270,10 @@ export interface operations {
                 limit?: number | null;
                 /** @description The `next_cursor` of the previous page. */
                 cursor?: string | null;
+                /** @description Part of the name or e-mail, in any case. */
+                q?: string | null;
+                /** @description Only accounts of this role. */
+                role?: null | components["schemas"]["Role"];
             };
             header?: never;
             path?: never;
@@ -5216,7 +5289,6 @@ export interface operations {
                     "application/json": components["schemas"]["Page_UserView"];
                 };
             };
-            /** @description A field is invalid; `errors` names each one */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -14881,6 +14953,144 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    store_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileView"];
+                };
+            };
+            /** @description Not signed in, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    save_store_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProfileInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field names something that does not exist; `errors` names it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The current state refuses the change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
