@@ -281,3 +281,45 @@ describe("store settings at desk size", () => {
     assert.ok(html.includes(name), "the printed invoice names the store as saved");
   });
 });
+
+describe("every back-office screen passes axe at desk size and at phone size", () => {
+  const screens = [
+    ["/admin", "Dashboard"],
+    ["/admin/orders", "Orders"],
+    ["/admin/products", "Products"],
+    ["/admin/products/new", "New product"],
+    ["/admin/products/import", "Import / export CSV"],
+    ["/admin/inventory?tab=stock", "Inventory"],
+    ["/admin/inventory?tab=ledger", "Inventory"],
+    ["/admin/inventory?tab=transfers", "Inventory"],
+    ["/admin/inventory?tab=count", "Inventory"],
+    ["/admin/inventory?tab=reorder", "Inventory"],
+    ["/admin/purchasing?tab=orders", "Purchasing"],
+    ["/admin/purchasing?tab=suppliers", "Purchasing"],
+    ["/admin/reports", "Reports"],
+    ["/admin/people?tab=users", "People and access"],
+    ["/admin/people?tab=keys", "People and access"],
+    ["/admin/people?tab=events", "People and access"],
+    ["/admin/settings", "Store settings"],
+  ];
+  for (const size of SIZES) {
+    test(`${size.name}: each screen, with the keyboard's / to search where there is a search`, async () => {
+      await withPage(stack, size, "bo-6-screens", async (page) => {
+        await login(page, "admin@demo.kirana.in", "/admin");
+        for (const [path, heading] of screens) {
+          await page.goto(`${stack.base}${path}`);
+          await page.getByRole("heading", { name: heading, level: 1 }).waitFor();
+          await page.check(path.replace(/[/?=]+/g, "-").replace(/^-/, ""));
+          // Wide tables scroll inside their frame; the page itself never scrolls sideways.
+          const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+          assert.ok(overflow <= 0, `${path} is ${overflow}px wider than the screen`);
+          if ((await page.locator("[data-search]").count()) > 0) {
+            await page.locator("h1").click();
+            await page.keyboard.press("/");
+            assert.equal(await page.evaluate(() => document.activeElement?.hasAttribute("data-search")), true, `/ focuses the search on ${path}`);
+          }
+        }
+      });
+    });
+  }
+});
