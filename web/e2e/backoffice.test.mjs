@@ -202,3 +202,66 @@ for (const size of SIZES) {
     });
   });
 }
+
+describe("returns and refunds at desk size", () => {
+  test("staff approve a requested return, receive it back into stock (a credit note is issued) and refund it", async () => {
+    const api = stack.api;
+    // A counter sale of two units, then a return of one requested for it.
+    const locations = await api.get("/api/v1/inventory/locations?limit=100");
+    const shop = locations.items.find((l) => l.active);
+    const products = await api.get("/api/v1/catalog/products?in_stock=true&limit=5");
+    const product = await api.get(`/api/v1/catalog/products/${products.items[0].slug}`);
+    const variant = product.variants.find((v) => v.available > 3);
+    const register = await api.post("/api/v1/pos/registers", { name: `Till ${Date.now()}`, location_id: shop.id });
+    const session = await api.post(`/api/v1/pos/registers/${register.id}/sessions`, { opening_float_minor: 0 });
+    await api.post(`/api/v1/pos/sessions/${session.id}/scan`, { code: variant.sku });
+    const cart = await api.post(`/api/v1/pos/sessions/${session.id}/scan`, { code: variant.sku });
+    const sale = await api.post(`/api/v1/pos/sessions/${session.id}/sales`, {
+      tenders: [{ kind: "upi", amount_minor: cart.totals.grand_total_minor, reference: "UPI-RET-1" }],
+    });
+    const orderId = sale.order.id;
+    const stockBefore = (await api.get(`/api/v1/inventory/variants/${variant.id}/stock`)).on_hand;
+    const requested = await api.post(`/api/v1/orders/${orderId}/returns`, { lines: [{ line_no: 1, quantity: 1 }], reason: "The seal was broken" });
+    assert.equal(requested.status, "requested");
+
+    await withPage(stack, SIZES[0], "bo-7-returns", async (page) => {
+      await login(page, "staff@demo.kirana.in", `/admin/orders/${orderId}`);
+      const returns = page.getByTestId("admin-returns");
+      await returns.getByText("The seal was broken").waitFor();
+      await page.getByRole("button", { name: "Approve return" }).click();
+      await page.getByRole("dialog").getByRole("button", { name: "Confirm" }).click();
+      await page.locator('[data-return="approved"]').waitFor();
+      await page.getByRole("button", { name: "Receive the goods" }).click();
+      const dialog = page.getByRole("dialog");
+      await dialog.getByLabel("What happens to the goods").selectOption("restock");
+      await dialog.getByLabel("Location").selectOption(shop.id);
+      await page.check("return-receive");
+      await dialog.getByRole("button", { name: "Confirm" }).click();
+      await page.locator('[data-return="received"]').waitFor();
+      // The credit note is listed with the invoice.
+      await page.getByText(/^CN\//).first().waitFor();
+
+      await page.getByRole("button", { name: "Refund", exact: true }).click();
+      const refund = page.getByRole("dialog");
+      await refund.getByLabel("For").selectOption({ index: 1 });
+      await refund.getByLabel("Reason").fill("Seal broken");
+      await page.check("refund-dialog");
+      await refund.getByRole("button", { name: "Refund now" }).click();
+      await page.getByText("Refund sent.").waitFor();
+      await page.check("returned");
+    });
+
+    const ret = (await api.get(`/api/v1/orders/${orderId}/returns`))[0];
+    assert.equal(ret.status, "received");
+    assert.equal(ret.disposition, "restock");
+    assert.ok(ret.credit_note_id, "the received return has its credit note");
+    // One unit of two came back: its share of the sale, and the stock grew by one.
+    const order = await api.get(`/api/v1/orders/${orderId}`);
+    const line = order.lines[0];
+    assert.equal(ret.refund_minor, line.total_minor / line.quantity);
+    assert.equal((await api.get(`/api/v1/inventory/variants/${variant.id}/stock`)).on_hand, stockBefore + 1);
+    await waitFor(async () => (await api.get(`/api/v1/orders/${orderId}`)).refunds.some((r) => r.return_id === ret.id), "the refund reaches the order");
+    const after = await api.get(`/api/v1/orders/${orderId}`);
+    assert.equal(after.refunds.find((r) => r.return_id === ret.id).amount_minor, ret.refund_minor);
+  });
+});

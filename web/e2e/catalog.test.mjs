@@ -311,12 +311,12 @@ describe("every back-office screen passes axe at desk size and at phone size", (
           await page.getByRole("heading", { name: heading, level: 1 }).waitFor();
           await page.check(path.replace(/[/?=]+/g, "-").replace(/^-/, ""));
           // Wide tables scroll inside their frame; the page itself never scrolls sideways.
-          const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+          const overflow = await page.evaluate(() => globalThis.document.documentElement.scrollWidth - globalThis.innerWidth);
           assert.ok(overflow <= 0, `${path} is ${overflow}px wider than the screen`);
           if ((await page.locator("[data-search]").count()) > 0) {
             await page.locator("h1").click();
             await page.keyboard.press("/");
-            assert.equal(await page.evaluate(() => document.activeElement?.hasAttribute("data-search")), true, `/ focuses the search on ${path}`);
+            assert.equal(await page.evaluate(() => globalThis.document.activeElement?.hasAttribute("data-search")), true, `/ focuses the search on ${path}`);
           }
         }
       });

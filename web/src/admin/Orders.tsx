@@ -16,6 +16,7 @@ import { ScrollX } from "../ui/ScrollX";
 import { ErrorState, Skeleton } from "../ui/States";
 import { useToast } from "../ui/Toast";
 import { can } from "./Layout";
+import { ReturnsAndRefunds } from "./OrderReturns";
 import { at } from "./strings";
 import { ORDER_STATUSES as STATUSES, type OrderStatus as Status, type OrdersSearch } from "./search";
 
@@ -142,6 +143,7 @@ export function OrderDetail() {
       </div>
 
       {can(me.data, "orders.manage") ? <Actions order={o} due={o.totals.grand_total_minor - paidSoFar} /> : null}
+      {can(me.data, "orders.manage") ? <ReturnsAndRefunds order={o} /> : null}
 
       <div className="grid gap-6 xl:grid-cols-[1fr_22rem]">
         <div className="space-y-6">
