@@ -399,6 +399,119 @@ async fn a_hundred_checkouts_for_ten_units_sell_ten_and_one_key_makes_one_order(
 }
 
 #[actix_web::test]
+async fn a_discount_codes_terms_change_and_a_code_switched_off_is_refused() {
+    for_each_backend(|backend| async move {
+        let app = spawn(&backend).await;
+        let (_, staff) = with_role(&app, "staff@shop.in", Role::Staff).await;
+        let shop = location(&app, &staff, "Main").await;
+        let v = variant(&app, &staff, "GHEE-1", None, 50_000, 1200).await;
+        stock(&app, &staff, &v, &shop, 10).await;
+        let created = post(
+            &app,
+            &staff,
+            "/api/v1/discounts",
+            json!({"code": "ghee50", "kind": "fixed", "value": 5_000}),
+        )
+        .await;
+        assert_eq!(created.status(), 201);
+        let apply = |token: String| {
+            let app = &app;
+            async move {
+                app.client
+                    .put(app.url("/api/v1/cart/discount"))
+                    .header("x-cart-token", token)
+                    .json(&json!({"code": "GHEE50"}))
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        let cart: Value = apply(guest_cart(&app, &v, 1).await)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(cart["totals"]["discount_minor"], 5_000);
+        let put = |body: Value| {
+            let app = &app;
+            let staff = staff.clone();
+            async move {
+                app.client
+                    .put(app.url("/api/v1/discounts/ghee50"))
+                    .bearer_auth(staff)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        // 12.5 % instead of ₹50, for orders of ₹400 or more: ₹62.50 off ₹500.
+        let changed = put(
+            json!({"kind": "percent", "value": 1250, "min_order_minor": 40_000, "active": true}),
+        )
+        .await;
+        assert_eq!(changed.status(), 200);
+        let view: Value = changed.json().await.unwrap();
+        assert_eq!(
+            (
+                view["code"].as_str(),
+                view["value"].as_i64(),
+                view["used_count"].as_i64()
+            ),
+            (Some("GHEE50"), Some(1250), Some(0))
+        );
+        let cart: Value = apply(guest_cart(&app, &v, 1).await)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(cart["totals"]["discount_minor"], 50_000 * 1250 / 10_000);
+        // Bad terms name their fields and change nothing.
+        let bad =
+            put(json!({"kind": "percent", "value": 20_000, "active": true, "max_uses": 0})).await;
+        assert_eq!(bad.status(), 400);
+        let problem: Value = bad.json().await.unwrap();
+        let mut named: Vec<&str> = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        named.sort();
+        assert_eq!(named, vec!["max_uses", "value"]);
+        assert_eq!(
+            get(&app, &staff, "/api/v1/discounts/GHEE50").await["value"],
+            1250
+        );
+        // Switched off: the cart takes no discount and says why.
+        assert_eq!(
+            put(json!({"kind": "percent", "value": 1250, "active": false}))
+                .await
+                .status(),
+            200
+        );
+        let off: Value = apply(guest_cart(&app, &v, 1).await)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(off["totals"]["discount_minor"], 0);
+        assert_eq!(off["discount_problem"], "is not active");
+        // An unknown code is a 404.
+        let unknown = app
+            .client
+            .put(app.url("/api/v1/discounts/NOPE"))
+            .bearer_auth(&staff)
+            .json(&json!({"kind": "fixed", "value": 100, "active": true}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(unknown.status(), 404);
+    })
+    .await;
+}
+
+#[actix_web::test]
 async fn a_discount_code_for_five_uses_is_used_five_times_by_thirty_checkouts() {
     for_each_backend(|backend| async move {
         let app = spawn(&backend).await;

@@ -297,6 +297,7 @@ describe("every back-office screen passes axe at desk size and at phone size", (
     ["/admin/purchasing?tab=orders", "Purchasing"],
     ["/admin/purchasing?tab=suppliers", "Purchasing"],
     ["/admin/reports", "Reports"],
+    ["/admin/discounts", "Discount codes"],
     ["/admin/people?tab=users", "People and access"],
     ["/admin/people?tab=keys", "People and access"],
     ["/admin/people?tab=events", "People and access"],
@@ -322,4 +323,67 @@ describe("every back-office screen passes axe at desk size and at phone size", (
       });
     });
   }
+});
+
+describe("discount codes at desk size", () => {
+  test("staff create a code, see it used by an order, and switch it off", async () => {
+    const code = `JOURNEY${Date.now().toString(36).toUpperCase()}`;
+    await withPage(stack, SIZES[0], "bo-8-discounts", async (page) => {
+      page.allowHttpError(400);
+      await login(page, "staff@demo.kirana.in", "/admin/discounts");
+      await page.getByRole("button", { name: "New code" }).click();
+      const dialog = page.getByRole("dialog");
+      await dialog.getByLabel("Code", { exact: true }).fill(code);
+      await dialog.getByLabel("Kind").selectOption("percent");
+      await dialog.getByLabel(/^Percent off/).fill("150");
+      await dialog.getByRole("button", { name: "Create code" }).click();
+      await dialog.getByText("A percentage from 0.01 to 100.").waitFor();
+      await dialog.getByLabel(/^Percent off/).fill("12.5");
+      await dialog.getByLabel("Uses in all (optional)").fill("10");
+      await page.check("new-code");
+      await dialog.getByRole("button", { name: "Create code" }).click();
+      await page.getByRole("button", { name: code }).waitFor();
+
+      // A customer's order uses it.
+      const products = await stack.api.get("/api/v1/catalog/products?in_stock=true&limit=1");
+      const product = await stack.api.get(`/api/v1/catalog/products/${products.items[0].slug}`);
+      const variant = product.variants.find((v) => v.available > 1);
+      const add = await fetch(`${stack.base}/api/v1/cart/lines`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ variant_id: variant.id, quantity: 1 }),
+      });
+      const token = add.headers.get("x-cart-token");
+      const withCode = await (
+        await fetch(`${stack.base}/api/v1/cart/discount`, {
+          method: "PUT",
+          headers: { "content-type": "application/json", "x-cart-token": token },
+          body: JSON.stringify({ code }),
+        })
+      ).json();
+      // 12.5 % of the goods, rounded half-up to the paisa, as the screen's terms say.
+      assert.equal(withCode.totals.discount_minor, Math.round((withCode.totals.subtotal_minor * 1250) / 10000));
+      const placed = await fetch(`${stack.base}/api/v1/cart/checkout`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-cart-token": token, "Idempotency-Key": crypto.randomUUID() },
+        body: JSON.stringify({
+          email: "coupon@example.in",
+          payment_method: "cod",
+          shipping_address: { name: "Kiran Das", phone: "+91 94330 12345", line1: "3 Lake Road", city: "Kolkata", state_code: "19", pincode: "700029" },
+        }),
+      });
+      assert.equal(placed.status, 201);
+      await page.reload();
+      await page.getByTestId(`uses-${code}`).getByText("1 / 10").waitFor();
+
+      await page.getByRole("button", { name: code }).click();
+      await dialog.getByText("Used 1 times so far.").waitFor();
+      await dialog.getByLabel("On: customers can use it").uncheck();
+      await dialog.getByRole("button", { name: "Save code" }).click();
+      await page.getByRole("row", { name: new RegExp(code) }).getByText("Off", { exact: true }).waitFor();
+      await page.check("code-off");
+    });
+    const saved = await stack.api.get(`/api/v1/discounts/${code}`);
+    assert.deepEqual([saved.active, saved.used_count, saved.value, saved.max_uses], [false, 1, 1250, 10]);
+  });
 });

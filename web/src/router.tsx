@@ -174,6 +174,11 @@ const adminPeople = createRoute({
   validateSearch: parsePeopleSearch,
   component: lazyRouteComponent(() => import("./admin/People"), "People"),
 });
+const adminDiscounts = createRoute({
+  getParentRoute: () => admin,
+  path: "/discounts",
+  component: lazyRouteComponent(() => import("./admin/Discounts"), "Discounts"),
+});
 const adminSettings = createRoute({
   getParentRoute: () => admin,
   path: "/settings",
@@ -215,6 +220,7 @@ const routeTree = rootRoute.addChildren([
     adminReports,
     adminSettings,
     adminPeople,
+    adminDiscounts,
   ]),
 ]);
 

@@ -41,6 +41,7 @@ pub const ROUTES: &[RouteRule] = &[
     RouteRule::new("GET", "/api/v1/discounts", MANAGE),
     RouteRule::new("POST", "/api/v1/discounts", MANAGE),
     RouteRule::new("GET", "/api/v1/discounts/{code}", MANAGE),
+    RouteRule::new("PUT", "/api/v1/discounts/{code}", MANAGE),
     RouteRule::new("GET", "/api/v1/pos/registers", POS),
     RouteRule::new("POST", "/api/v1/pos/registers", MANAGE),
     RouteRule::new("POST", "/api/v1/pos/registers/{id}/sessions", POS),
@@ -59,7 +60,7 @@ pub const ROUTES: &[RouteRule] = &[
     paths(
         routes::get_cart, routes::add_line, routes::set_line, routes::remove_line,
         routes::set_discount, routes::remove_discount, routes::checkout,
-        routes::create_discount, routes::list_discounts, routes::get_discount,
+        routes::create_discount, routes::list_discounts, routes::get_discount, routes::update_discount,
         routes::list_registers, routes::create_register, routes::open_session,
         routes::get_session, routes::pos_cart, routes::scan, routes::pos_line,
         routes::pos_customer, routes::sell, routes::close_session, routes::receipt
@@ -152,7 +153,8 @@ impl CartDomain {
             .service(
                 r("/v1/discounts/{code}")
                     .route(web::get().to(routes::get_discount))
-                    .default_service(method_not_allowed(&["GET"])),
+                    .route(web::put().to(routes::update_discount))
+                    .default_service(method_not_allowed(&["GET", "PUT"])),
             )
             .service(
                 r("/v1/pos/registers")

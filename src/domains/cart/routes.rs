@@ -284,6 +284,20 @@ pub async fn get_discount(
     Ok(HttpResponse::Ok().json(carts.discount(&code).await?))
 }
 
+/// Change a code's terms: its kind and value, minimum order, dates, limits, or switch it
+/// off. The code and its use count stay.
+#[utoipa::path(put, path = "/api/v1/discounts/{code}", tag = "cart", params(("code" = String, Path)),
+    request_body = super::service::DiscountTerms,
+    responses((status = 200, body = DiscountView), (status = 400, body = crate::http::Problem), (status = 404, body = crate::http::Problem)))]
+pub async fn update_discount(
+    carts: CartsData,
+    _who: Authorized<perm::OrdersManage>,
+    code: web::Path<String>,
+    Json(body): Json<super::service::DiscountTerms>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(carts.update_discount(&code, body).await?))
+}
+
 /// Registers (tills).
 #[utoipa::path(get, path = "/api/v1/pos/registers", tag = "pos",
     responses((status = 200, body = Vec<RegisterView>)))]

@@ -121,6 +121,63 @@ pub struct DiscountInput {
     pub max_uses_per_customer: Option<i64>,
 }
 
+/// New terms for an existing code (`PUT /api/v1/discounts/{code}`): everything but the
+/// code itself and its use count, which stay.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DiscountTerms {
+    /// `percent` (value in basis points: 1000 = 10 %) or `fixed` (value in minor units).
+    #[schema(pattern = "^(percent|fixed)$")]
+    pub kind: String,
+    #[schema(minimum = 1, maximum = 10_000_000_000_000_i64)]
+    pub value: i64,
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 10_000_000_000_000_i64)]
+    pub min_order_minor: i64,
+    pub starts_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub ends_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[schema(minimum = 1)]
+    pub max_uses: Option<i64>,
+    #[schema(minimum = 1)]
+    pub max_uses_per_customer: Option<i64>,
+    /// A code switched off is refused at checkout; its history stays.
+    pub active: bool,
+}
+
+/// What is wrong with a code's terms, field by field.
+fn check_terms(
+    kind: &str,
+    value: i64,
+    min_order_minor: i64,
+    limits: [(&str, Option<i64>); 2],
+    starts_at: Option<chrono::DateTime<chrono::Utc>>,
+    ends_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> Vec<FieldError> {
+    let mut problems = Vec::new();
+    match kind {
+        "percent" if !(1..=10_000).contains(&value) => {
+            problems.push(FieldError::new("value", "must be 1 to 10000 basis points"))
+        }
+        "fixed" if value < 1 => problems.push(FieldError::new("value", "must be at least 1")),
+        "percent" | "fixed" => {}
+        _ => problems.push(FieldError::new("kind", "must be percent or fixed")),
+    }
+    if min_order_minor < 0 {
+        problems.push(FieldError::new("min_order_minor", "must not be negative"));
+    }
+    for (field, v) in limits {
+        if v.is_some_and(|v| v < 1) {
+            problems.push(FieldError::new(field, "must be at least 1"));
+        }
+    }
+    if let (Some(s), Some(e)) = (starts_at, ends_at)
+        && e <= s
+    {
+        problems.push(FieldError::new("ends_at", "must be after starts_at"));
+    }
+    problems
+}
+
 /// The caller's cart: a signed-in customer's, or a guest's by token.
 pub struct CartOwner<'a> {
     pub principal: Option<&'a Principal>,
@@ -1160,32 +1217,17 @@ impl Carts {
                 "must be 1 to 40 letters, digits, - or _",
             ));
         }
-        match input.kind.as_str() {
-            "percent" if !(1..=10_000).contains(&input.value) => {
-                problems.push(FieldError::new("value", "must be 1 to 10000 basis points"))
-            }
-            "fixed" if input.value < 1 => {
-                problems.push(FieldError::new("value", "must be at least 1"))
-            }
-            "percent" | "fixed" => {}
-            _ => problems.push(FieldError::new("kind", "must be percent or fixed")),
-        }
-        if input.min_order_minor < 0 {
-            problems.push(FieldError::new("min_order_minor", "must not be negative"));
-        }
-        for (field, v) in [
-            ("max_uses", input.max_uses),
-            ("max_uses_per_customer", input.max_uses_per_customer),
-        ] {
-            if v.is_some_and(|v| v < 1) {
-                problems.push(FieldError::new(field, "must be at least 1"));
-            }
-        }
-        if let (Some(s), Some(e)) = (input.starts_at, input.ends_at)
-            && e <= s
-        {
-            problems.push(FieldError::new("ends_at", "must be after starts_at"));
-        }
+        problems.extend(check_terms(
+            &input.kind,
+            input.value,
+            input.min_order_minor,
+            [
+                ("max_uses", input.max_uses),
+                ("max_uses_per_customer", input.max_uses_per_customer),
+            ],
+            input.starts_at,
+            input.ends_at,
+        ));
         if !problems.is_empty() {
             return Err(AppError::Validation(problems));
         }
@@ -1218,6 +1260,46 @@ impl Carts {
             })
             .await?;
         Ok(row.view())
+    }
+
+    /// Replaces a code's terms; its code and use count stay.
+    pub async fn update_discount(
+        &self,
+        code: &str,
+        terms: DiscountTerms,
+    ) -> Result<DiscountView, AppError> {
+        let problems = check_terms(
+            &terms.kind,
+            terms.value,
+            terms.min_order_minor,
+            [
+                ("max_uses", terms.max_uses),
+                ("max_uses_per_customer", terms.max_uses_per_customer),
+            ],
+            terms.starts_at,
+            terms.ends_at,
+        );
+        if !problems.is_empty() {
+            return Err(AppError::Validation(problems));
+        }
+        let code = code.trim().to_ascii_uppercase();
+        self.db
+            .write(move |c| {
+                let mut row = store::discount_by_code(c, &code)?
+                    .ok_or_else(|| AppError::NotFound("no such discount code".into()))?;
+                row.kind = terms.kind;
+                row.value = terms.value;
+                row.min_order_minor = terms.min_order_minor;
+                row.starts_at = terms.starts_at.map(|t| t.naive_utc());
+                row.ends_at = terms.ends_at.map(|t| t.naive_utc());
+                row.max_uses = terms.max_uses;
+                row.max_uses_per_customer = terms.max_uses_per_customer;
+                row.active = terms.active;
+                row.updated_at = now();
+                store::update_discount_terms(c, &row)?;
+                Ok(row.view())
+            })
+            .await
     }
 
     pub async fn discounts(&self, page: PageQuery) -> Result<Page<DiscountView>, AppError> {

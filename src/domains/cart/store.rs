@@ -186,6 +186,24 @@ pub fn insert_discount(conn: &mut DbConnection, row: &DiscountRow) -> Result<(),
     Ok(())
 }
 
+/// Writes a code's terms (never its use count, which checkouts move).
+pub fn update_discount_terms(conn: &mut DbConnection, row: &DiscountRow) -> Result<(), AppError> {
+    diesel::update(discount_codes::table.filter(discount_codes::id.eq(&row.id)))
+        .set((
+            discount_codes::kind.eq(&row.kind),
+            discount_codes::value.eq(row.value),
+            discount_codes::min_order_minor.eq(row.min_order_minor),
+            discount_codes::starts_at.eq(row.starts_at),
+            discount_codes::ends_at.eq(row.ends_at),
+            discount_codes::max_uses.eq(row.max_uses),
+            discount_codes::max_uses_per_customer.eq(row.max_uses_per_customer),
+            discount_codes::active.eq(row.active),
+            discount_codes::updated_at.eq(row.updated_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn discount_by_code(
     conn: &mut DbConnection,
     code: &str,

@@ -817,7 +817,11 @@ export interface paths {
         };
         /** One discount code with its use count. */
         get: operations["get_discount"];
-        put?: never;
+        /**
+         * Change a code's terms: its kind and value, minimum order, dates, limits, or switch it
+         *     off. The code and its use count stay.
+         */
+        put: operations["update_discount"];
         post?: never;
         delete?: never;
         options?: never;
@@ -2545,6 +2549,28 @@ export interface components {
         };
         DiscountInput: {
             code: string;
+            /** Format: date-time */
+            ends_at?: string | null;
+            /** @description `percent` (value in basis points: 1000 = 10 %) or `fixed` (value in minor units). */
+            kind: string;
+            /** Format: int64 */
+            max_uses?: number | null;
+            /** Format: int64 */
+            max_uses_per_customer?: number | null;
+            /** Format: int64 */
+            min_order_minor?: number;
+            /** Format: date-time */
+            starts_at?: string | null;
+            /** Format: int64 */
+            value: number;
+        };
+        /**
+         * @description New terms for an existing code (`PUT /api/v1/discounts/{code}`): everything but the
+         *     code itself and its use count, which stay.
+         */
+        DiscountTerms: {
+            /** @description A code switched off is refused at checkout; its history stays. */
+            active: boolean;
             /** Format: date-time */
             ends_at?: string | null;
             /** @description `percent` (value in basis points: 1000 = 10 %) or `fixed` (value in minor units). */
@@ -9599,6 +9625,101 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_discount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DiscountTerms"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscountView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The current state refuses the change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
