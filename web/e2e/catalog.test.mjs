@@ -298,6 +298,7 @@ describe("every back-office screen passes axe at desk size and at phone size", (
     ["/admin/purchasing?tab=suppliers", "Purchasing"],
     ["/admin/reports", "Reports"],
     ["/admin/discounts", "Discount codes"],
+    ["/admin/shipping", "Shipping zones"],
     ["/admin/people?tab=users", "People and access"],
     ["/admin/people?tab=keys", "People and access"],
     ["/admin/people?tab=events", "People and access"],
@@ -385,5 +386,68 @@ describe("discount codes at desk size", () => {
     });
     const saved = await stack.api.get(`/api/v1/discounts/${code}`);
     assert.deepEqual([saved.active, saved.used_count, saved.value, saved.max_uses], [false, 1, 1250, 10]);
+  });
+});
+
+describe("shipping zones at desk size", () => {
+  test("an admin makes a zone for Thiruvananthapuram PIN codes with weight slabs, and the address check prices it", async () => {
+    const method = `Kerala Express ${Date.now().toString(36)}`;
+    // The zone's terms, in paise: what the checks below must come to.
+    const slabs = [
+      [500, 4000],
+      [2000, 7000],
+    ];
+    const extraPerKg = 2000;
+    const freeAbove = 99900;
+    const codFee = 3000;
+    await withPage(stack, SIZES[0], "bo-9-shipping", async (page) => {
+      await login(page, "admin@demo.kirana.in", "/admin/shipping");
+      await page.getByRole("button", { name: "New zone" }).click();
+      const dialog = page.getByRole("dialog");
+      await dialog.getByLabel("Zone name").fill("Thiruvananthapuram");
+      await dialog.getByLabel("Kerala").check();
+      await dialog.getByLabel("PIN codes (optional)").fill("695, 69A");
+      await dialog.getByLabel("Name shown at checkout").fill(method);
+      await dialog.getByLabel("Charge", { exact: true }).selectOption("weight");
+      for (const [upTo, amount] of slabs) {
+        await dialog.getByRole("button", { name: "Add slab" }).click();
+        await dialog.getByLabel("Up to (grams)").last().fill(String(upTo));
+        await dialog.getByLabel("Charge (₹)").last().fill(String(amount / 100));
+      }
+      await dialog.getByLabel("Each kg above the last slab (₹)").fill(String(extraPerKg / 100));
+      await dialog.getByLabel("Free above (₹, optional)").fill(String(freeAbove / 100));
+      await dialog.getByLabel("Cash-on-delivery fee (₹)").fill(String(codFee / 100));
+      await dialog.getByRole("button", { name: "Save zone" }).click();
+      await dialog.getByText("Not a PIN prefix or range: 69A").waitFor();
+      await page.check("zone-bad-pin");
+      await dialog.getByLabel("PIN codes (optional)").fill("695");
+      await dialog.getByRole("button", { name: "Save zone" }).click();
+      await page.getByRole("button", { name: "Thiruvananthapuram" }).waitFor();
+
+      const check = async (grams, rupeeValue, cod) => {
+        await page.getByLabel("State", { exact: true }).selectOption("32");
+        await page.getByLabel("PIN code").fill("695001");
+        await page.getByLabel("Parcel weight (g)").fill(String(grams));
+        await page.getByLabel("Order value (₹)").fill(String(rupeeValue));
+        await page.getByLabel("Cash on delivery", { exact: true }).last().setChecked(cod);
+        await page.getByRole("button", { name: "Check", exact: true }).click();
+        const row = page.getByTestId("rate-options").getByRole("listitem").filter({ hasText: method });
+        await row.waitFor();
+        return rupees((await row.textContent()).split(method).pop().match(/₹[\d,.]+$/)[0]);
+      };
+      // 1.5 kg falls in the 2 kg slab; cash on delivery adds its fee.
+      assert.equal(await check(1500, 500, false), slabs[1][1]);
+      assert.equal(await check(1500, 500, true), slabs[1][1] + codFee);
+      // 3.2 kg: the last slab and 2 more kilograms started (rounded up).
+      assert.equal(await check(3200, 500, false), slabs[1][1] + Math.ceil((3200 - 2000) / 1000) * extraPerKg);
+      // Above the threshold the delivery is free; the COD fee still applies.
+      assert.equal(await check(1500, freeAbove / 100 + 1, true), codFee);
+      await page.check("rate-check");
+    });
+    const zones = await stack.api.get("/api/v1/shipping/zones");
+    const zone = zones.find((z) => z.name === "Thiruvananthapuram");
+    assert.deepEqual(zone.area.states, ["32"]);
+    assert.deepEqual(zone.area.pincodes, [{ prefix: "695" }]);
+    assert.deepEqual(zone.rates[0].slabs, slabs.map(([up_to_grams, amount_minor]) => ({ up_to_grams, amount_minor })));
   });
 });

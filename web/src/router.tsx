@@ -179,6 +179,11 @@ const adminDiscounts = createRoute({
   path: "/discounts",
   component: lazyRouteComponent(() => import("./admin/Discounts"), "Discounts"),
 });
+const adminShipping = createRoute({
+  getParentRoute: () => admin,
+  path: "/shipping",
+  component: lazyRouteComponent(() => import("./admin/Shipping"), "Shipping"),
+});
 const adminSettings = createRoute({
   getParentRoute: () => admin,
   path: "/settings",
@@ -221,6 +226,7 @@ const routeTree = rootRoute.addChildren([
     adminSettings,
     adminPeople,
     adminDiscounts,
+    adminShipping,
   ]),
 ]);
 
