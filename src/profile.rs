@@ -45,6 +45,7 @@ pub struct ProfileInput {
     #[schema(min_length = 2, max_length = 2)]
     pub state_code: String,
     /// Address lines printed on invoices and receipts (1 to 5).
+    #[schema(min_items = 1, max_items = 5)]
     pub address: Vec<String>,
     /// Invoice numbers are `{series}/{financial year}/{n}`: 1 to 4 letters or digits. A new
     /// series starts its own numbering at 1.
@@ -61,11 +62,12 @@ pub struct ProfileInput {
     pub low_stock_threshold: Option<i64>,
 }
 
-/// The profile with where it came from.
+/// The profile with where it came from. The settings are nested rather than flattened:
+/// the edited body refuses unknown fields, and a flattened copy would carry that rule
+/// into this answer's schema.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProfileView {
-    #[serde(flatten)]
-    pub profile: ProfileInput,
+    pub settings: ProfileInput,
     /// `configuration` until saved in the back office, then `database`.
     pub source: &'static str,
     pub updated_at: Option<DateTime<Utc>>,
@@ -228,7 +230,7 @@ impl LiveProfile {
         let current = Current {
             effective: Arc::new(effective(settings, &profile)),
             view: ProfileView {
-                profile,
+                settings: profile,
                 source: "configuration",
                 updated_at: None,
                 updated_by: None,
@@ -276,7 +278,7 @@ impl LiveProfile {
         Ok(Current {
             effective: Arc::new(effective(&self.base, &profile)),
             view: ProfileView {
-                profile,
+                settings: profile,
                 source: "database",
                 updated_at: Some(row.updated_at.and_utc()),
                 updated_by: Some(row.updated_by),

@@ -403,6 +403,63 @@ async fn forged_signatures_and_replays_change_nothing_and_a_wrong_amount_is_flag
         let view = order_view(&app, &shop, &b).await;
         assert_eq!(view["status"], "pending_payment");
         assert!(view["invoices"].as_array().unwrap().is_empty());
+
+        // The back office's list: the flagged one alone under `status=flagged`, with its
+        // order's number; all three attempts newest first, two to a page.
+        let get = |path: String| {
+            let req = app.client.get(app.url(&path)).bearer_auth(&shop.staff);
+            async move { req.send().await.unwrap() }
+        };
+        let flagged: Value = get("/api/v1/payments/recent?status=flagged".into())
+            .await
+            .json()
+            .await
+            .unwrap();
+        let items = flagged["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0]["id"], payments[0]["id"]);
+        assert_eq!(items[0]["order_number"], view["number"]);
+        let first: Value = get("/api/v1/payments/recent?limit=2".into())
+            .await
+            .json()
+            .await
+            .unwrap();
+        let order_of = |page: &Value| -> Vec<String> {
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["order_id"].as_str().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(order_of(&first), vec![b.clone(), other.clone()]);
+        let cursor = first["next_cursor"].as_str().unwrap();
+        let second: Value = get(format!("/api/v1/payments/recent?limit=2&cursor={cursor}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(order_of(&second), vec![a.clone()]);
+        assert!(second["next_cursor"].is_null());
+        let captured: Value = get("/api/v1/payments/recent?status=captured".into())
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(order_of(&captured), vec![a.clone()]);
+        let bad = get("/api/v1/payments/recent?status=lost".into()).await;
+        assert_eq!(bad.status(), 400);
+        assert_eq!(
+            bad.json::<Value>().await.unwrap()["errors"][0]["field"],
+            "status"
+        );
+        let anonymous = app
+            .client
+            .get(app.url("/api/v1/payments/recent"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(anonymous.status(), 401);
     })
     .await;
 }

@@ -241,6 +241,13 @@ pub trait OrdersApi: Send + Sync {
         limit: i64,
     ) -> Result<Vec<crate::contracts::events::DocumentIssued>, AppError>;
 
+    /// The numbers (`KR-000123`) of the orders among `ids` that exist, by id: one read for
+    /// a whole list.
+    async fn numbers(
+        &self,
+        ids: Vec<String>,
+    ) -> Result<std::collections::HashMap<String, String>, AppError>;
+
     /// The order with this number (`KR-000123`), for public tracking.
     async fn by_number(&self, number: &str) -> Result<Option<ShippableOrder>, AppError>;
 

@@ -245,7 +245,7 @@ describe("store settings at desk size", () => {
       await page.check("settings-gstin-error");
       const unchanged = await stack.api.get("/api/v1/settings/store");
       assert.equal(unchanged.source, "configuration", "a refused form changes nothing");
-      assert.equal(unchanged.gstin, gstin);
+      assert.equal(unchanged.settings.gstin, gstin);
 
       await field.fill(gstin);
       await page.getByRole("button", { name: "Save settings" }).click();
@@ -257,7 +257,7 @@ describe("store settings at desk size", () => {
     });
     const saved = await stack.api.get("/api/v1/settings/store");
     assert.equal(saved.source, "database");
-    assert.equal(saved.name, name);
+    assert.equal(saved.settings.name, name);
     assert.equal((await stack.api.get("/api/v1/store")).name, name);
 
     // The next invoice: an order paid by hand is invoiced under the new name.

@@ -228,6 +228,13 @@ impl OrdersApi for OrdersDomain {
         self.orders.by_number(number).await
     }
 
+    async fn numbers(
+        &self,
+        ids: Vec<String>,
+    ) -> Result<std::collections::HashMap<String, String>, AppError> {
+        self.orders.numbers(ids).await
+    }
+
     fn shippable_in(
         &self,
         conn: &mut DbConnection,

@@ -809,6 +809,19 @@ impl Orders {
             .map(|r| r.order_id))
     }
 
+    pub async fn numbers(
+        &self,
+        ids: Vec<String>,
+    ) -> Result<std::collections::HashMap<String, String>, AppError> {
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        self.db
+            .read(move |conn| store::numbers(conn, &ids))
+            .await
+            .map(|pairs| pairs.into_iter().collect())
+    }
+
     pub async fn payable(&self, id: &str) -> Result<Option<PayableOrder>, AppError> {
         let id = id.to_string();
         Ok(self

@@ -54,6 +54,14 @@ pub fn order(conn: &mut DbConnection, id: &str) -> Result<Option<OrderRow>, AppE
         .optional()?)
 }
 
+/// (id, number) of the orders among `ids`.
+pub fn numbers(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<(String, String)>, AppError> {
+    Ok(orders::table
+        .filter(orders::id.eq_any(ids))
+        .select((orders::id, orders::number))
+        .load(conn)?)
+}
+
 pub fn lines(conn: &mut DbConnection, order_id: &str) -> Result<Vec<LineRow>, AppError> {
     Ok(order_lines::table
         .filter(order_lines::order_id.eq(order_id))

@@ -39,6 +39,11 @@ pub const ROUTES: &[RouteRule] = &[
         Access::Permission(Permission::OrdersReadAll),
     ),
     RouteRule::new(
+        "GET",
+        "/api/v1/payments/recent",
+        Access::Permission(Permission::OrdersReadAll),
+    ),
+    RouteRule::new(
         "POST",
         "/api/v1/payments/manual",
         Access::Permission(Permission::OrdersManage),
@@ -58,7 +63,7 @@ pub const ROUTES: &[RouteRule] = &[
 #[derive(OpenApi)]
 #[openapi(
     paths(
-        routes::methods, routes::reconciliation, routes::start, routes::verify, routes::webhook, routes::list, routes::manual, routes::refund,
+        routes::methods, routes::reconciliation, routes::start, routes::verify, routes::webhook, routes::list, routes::recent, routes::manual, routes::refund,
         routes::refunds
     ),
     tags((name = "payments", description = "Online payments (Razorpay)"))
@@ -150,6 +155,11 @@ impl PaymentsDomain {
                 web::resource("/v1/payments/razorpay/webhook")
                     .route(web::post().to(routes::webhook))
                     .default_service(method_not_allowed(&["POST"])),
+            )
+            .service(
+                web::resource("/v1/payments/recent")
+                    .route(web::get().to(routes::recent))
+                    .default_service(method_not_allowed(&["GET"])),
             )
             .service(
                 web::resource("/v1/payments/manual")

@@ -4,14 +4,15 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::service::{
-    CallbackInput, CallbackOutcome, CheckoutOptions, ManualInput, MethodView, Payments,
-    Reconciliation, RefundInput, StartInput,
+    CallbackInput, CallbackOutcome, CheckoutOptions, ListedPayment, ManualInput, MethodView,
+    Payments, RecentQuery, Reconciliation, RefundInput, StartInput,
 };
 use super::store::{PaymentRow, RefundRow};
 use crate::gateway::rbac::{Authorized, perm};
 use crate::http::AppError;
 use crate::http::extract::{Json, Query};
 use crate::http::idempotency::{Idempotency, IdempotencyKey};
+use crate::http::pagination::Page;
 
 type PaymentsData = web::Data<Payments>;
 
@@ -81,6 +82,18 @@ pub async fn list(
     Query(q): Query<PaymentsQuery>,
 ) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(payments.of_order(&q.order_id).await?))
+}
+
+/// Every payment, newest first, with its order's number; `status=flagged` gives those
+/// waiting for staff (staff).
+#[utoipa::path(get, path = "/api/v1/payments/recent", tag = "payments", params(RecentQuery),
+    responses((status = 200, body = Page<ListedPayment>), (status = 400, body = crate::http::Problem)))]
+pub async fn recent(
+    payments: PaymentsData,
+    _who: Authorized<perm::OrdersReadAll>,
+    Query(q): Query<RecentQuery>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(payments.recent(q).await?))
 }
 
 /// Refund part or all of a captured payment (`Idempotency-Key` required): never more than

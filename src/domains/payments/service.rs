@@ -15,6 +15,7 @@ use crate::contracts::orders::OrdersApi;
 use crate::db::{Db, DbConnection, new_id, now};
 use crate::events::enqueue;
 use crate::http::idempotency::Answer;
+use crate::http::pagination::{Page, PageQuery, PageRequest};
 use crate::http::{AppError, FieldError};
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -175,6 +176,31 @@ pub struct ManualInput {
 
 /// The methods staff may record by hand.
 const HAND_METHODS: [&str; 5] = ["manual", "cash", "card", "upi", "cod"];
+const PAYMENT_STATUSES: [&str; 5] = ["created", "authorized", "captured", "failed", "flagged"];
+const PAYMENT_METHODS: [&str; 6] = ["razorpay", "manual", "cash", "card", "upi", "cod"];
+
+/// Filters of `GET /payments/recent`.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+pub struct RecentQuery {
+    /// Only payments in this state (`flagged`: those waiting for staff).
+    #[param(pattern = "^(created|authorized|captured|failed|flagged)$")]
+    pub status: Option<String>,
+    /// Only payments taken this way.
+    #[param(pattern = "^(razorpay|manual|cash|card|upi|cod)$")]
+    pub method: Option<String>,
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<usize>,
+    pub cursor: Option<String>,
+}
+
+/// A payment in the back office's list: with its order's number.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ListedPayment {
+    #[serde(flatten)]
+    pub payment: PaymentRow,
+    /// `KR-000123`; absent only if the order is gone.
+    pub order_number: Option<String>,
+}
 
 /// Records a captured hand payment in the caller's transaction (see
 /// `PaymentsApi::record_in`).
@@ -864,6 +890,52 @@ impl Payments {
                 Ok(row)
             })
             .await
+    }
+
+    /// Every payment, newest first, with its order's number: the back office's list.
+    pub async fn recent(&self, q: RecentQuery) -> Result<Page<ListedPayment>, AppError> {
+        let page: PageRequest<String> = PageQuery {
+            limit: q.limit,
+            cursor: q.cursor.clone(),
+        }
+        .parse()?;
+        if let Some(s) = q.status.as_deref()
+            && !PAYMENT_STATUSES.contains(&s)
+        {
+            return Err(AppError::invalid(
+                "status",
+                "must be created, authorized, captured, failed or flagged",
+            ));
+        }
+        if let Some(m) = q.method.as_deref()
+            && !PAYMENT_METHODS.contains(&m)
+        {
+            return Err(AppError::invalid(
+                "method",
+                "must be razorpay, manual, cash, card, upi or cod",
+            ));
+        }
+        let rows = self
+            .db
+            .read(move |c| {
+                store::recent(
+                    c,
+                    q.status.as_deref(),
+                    q.method.as_deref(),
+                    page.after.as_deref(),
+                    page.limit,
+                )
+            })
+            .await?;
+        let page = Page::from_rows(rows, page.limit, |p| p.id.clone());
+        let mut ids: Vec<String> = page.items.iter().map(|p| p.order_id.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        let numbers = self.orders.numbers(ids).await?;
+        Ok(page.map(|payment| ListedPayment {
+            order_number: numbers.get(&payment.order_id).cloned(),
+            payment,
+        }))
     }
 
     pub async fn of_order(&self, order_id: &str) -> Result<Vec<PaymentRow>, AppError> {

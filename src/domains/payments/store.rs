@@ -89,6 +89,30 @@ pub fn of_order(conn: &mut DbConnection, order_id: &str) -> Result<Vec<PaymentRo
         .load(conn)?)
 }
 
+/// Payments newest first (ids are time-ordered), optionally of one status and method,
+/// after the id `after`: up to `limit + 1` rows.
+pub fn recent(
+    conn: &mut DbConnection,
+    status: Option<&str>,
+    method: Option<&str>,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Vec<PaymentRow>, AppError> {
+    let mut q = payments::table.select(PaymentRow::as_select()).into_boxed();
+    if let Some(s) = status {
+        q = q.filter(payments::status.eq(s.to_string()));
+    }
+    if let Some(m) = method {
+        q = q.filter(payments::method.eq(m.to_string()));
+    }
+    if let Some(after) = after {
+        q = q.filter(payments::id.lt(after.to_string()));
+    }
+    Ok(q.order(payments::id.desc())
+        .limit(limit as i64 + 1)
+        .load(conn)?)
+}
+
 /// Moves a payment that is still open (created or authorized) to `status`; false when
 /// it was not open any more, so a payment reported twice (browser and webhook) is applied
 /// once.

@@ -40,16 +40,16 @@ function SettingsForm({ view }: { view: Schemas["ProfileView"] }) {
   const qc = useQueryClient();
   const toast = useToast();
   const [form, setForm] = useState({
-    name: view.name,
-    legal_name: view.legal_name ?? "",
-    gstin: view.gstin ?? "",
-    registration: view.registration ?? "",
-    state_code: view.state_code,
-    address: view.address.join("\n"),
-    invoice_series: view.invoice_series,
-    cod_enabled: view.cod_enabled,
-    prices_include_tax: view.prices_include_tax,
-    low_stock_threshold: view.low_stock_threshold === null || view.low_stock_threshold === undefined ? "" : String(view.low_stock_threshold),
+    name: view.settings.name,
+    legal_name: view.settings.legal_name ?? "",
+    gstin: view.settings.gstin ?? "",
+    registration: view.settings.registration ?? "",
+    state_code: view.settings.state_code,
+    address: view.settings.address.join("\n"),
+    invoice_series: view.settings.invoice_series,
+    cod_enabled: view.settings.cod_enabled,
+    prices_include_tax: view.settings.prices_include_tax,
+    low_stock_threshold: view.settings.low_stock_threshold === null || view.settings.low_stock_threshold === undefined ? "" : String(view.settings.low_stock_threshold),
   });
   const [errors, setErrors] = useState<Record<string, string>>({});
   const set = (patch: Partial<typeof form>) => setForm((f) => ({ ...f, ...patch }));

@@ -1522,6 +1522,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/payments/recent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every payment, newest first, with its order's number; `status=flagged` gives those
+         *     waiting for staff (staff).
+         */
+        get: operations["recent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/payments/reconciliation": {
         parameters: {
             query?: never;
@@ -2871,6 +2891,11 @@ export interface components {
             price_minor: number;
             variant_id: string;
         };
+        /** @description A payment in the back office's list: with its order's number. */
+        ListedPayment: components["schemas"]["PaymentRow"] & {
+            /** @description `KR-000123`; absent only if the order is gone. */
+            order_number?: string | null;
+        };
         LocationInput: {
             kind: components["schemas"]["LocationKind"];
             name: string;
@@ -3208,6 +3233,15 @@ export interface components {
                 sku: string;
                 variant_id: string;
             }[];
+            /** @description Pass as `cursor` to get the next page; absent on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description One page of a collection. */
+        Page_ListedPayment: {
+            items: (components["schemas"]["PaymentRow"] & {
+                /** @description `KR-000123`; absent only if the order is gone. */
+                order_number?: string | null;
+            })[];
             /** @description Pass as `cursor` to get the next page; absent on the last page. */
             next_cursor?: string | null;
         };
@@ -3689,8 +3723,13 @@ export interface components {
             /** @description 10 to 15 digits with an optional leading +; spaces, dashes and brackets are dropped */
             phone?: string | null;
         };
-        /** @description The profile with where it came from. */
-        ProfileView: components["schemas"]["ProfileInput"] & {
+        /**
+         * @description The profile with where it came from. The settings are nested rather than flattened:
+         *     the edited body refuses unknown fields, and a flattened copy would carry that rule
+         *     into this answer's schema.
+         */
+        ProfileView: {
+            settings: components["schemas"]["ProfileInput"];
             /** @description `configuration` until saved in the back office, then `database`. */
             source: string;
             /** Format: date-time */
@@ -13348,6 +13387,76 @@ export interface operations {
             };
             /** @description The body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recent: {
+        parameters: {
+            query?: {
+                /** @description Only payments in this state (`flagged`: those waiting for staff). */
+                status?: string | null;
+                /** @description Only payments taken this way. */
+                method?: string | null;
+                limit?: number | null;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ListedPayment"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field names something that does not exist; `errors` names it */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
