@@ -297,6 +297,7 @@ describe("every back-office screen passes axe at desk size and at phone size", (
     ["/admin/purchasing?tab=orders", "Purchasing"],
     ["/admin/purchasing?tab=suppliers", "Purchasing"],
     ["/admin/reports", "Reports"],
+    ["/admin/payments", "Payments"],
     ["/admin/discounts", "Discount codes"],
     ["/admin/shipping", "Shipping zones"],
     ["/admin/people?tab=users", "People and access"],
@@ -449,5 +450,97 @@ describe("shipping zones at desk size", () => {
     assert.deepEqual(zone.area.states, ["32"]);
     assert.deepEqual(zone.area.pincodes, [{ prefix: "695" }]);
     assert.deepEqual(zone.rates[0].slabs, slabs.map(([up_to_grams, amount_minor]) => ({ up_to_grams, amount_minor })));
+  });
+});
+
+describe("payments at desk size", () => {
+  test("a payment Razorpay reported with the wrong amount is shown first, every payment is listed with its refunds, and the check against Razorpay names each difference", async () => {
+    /** Starts Razorpay Checkout for an order and pays at the stand-in; its payment. */
+    const payAtRazorpay = async (orderId) => {
+      const started = await stack.api.post("/api/v1/payments/razorpay/orders", { order_id: orderId });
+      const paid = await (
+        await fetch(`${stack.razorpay.url}/standin/pay`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ order_id: started.razorpay_order_id, key: started.key_id }),
+        })
+      ).json();
+      return { order_id: orderId, ...paid };
+    };
+    const verify = (paid) =>
+      fetch(`${stack.base}/api/v1/payments/razorpay/verify`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(paid),
+      });
+
+    // A: Razorpay captured a rupee less than the order asks: flagged, the order unpaid.
+    const a = await unpaidOrder(stack, 1);
+    const paidA = await payAtRazorpay(a.id);
+    stack.razorpay.payments.get(paidA.razorpay_payment_id).amount -= 100;
+    assert.equal((await verify(paidA)).status, 409);
+    // B: paid in full; later Razorpay holds a ₹50 refund the store never recorded.
+    const b = await unpaidOrder(stack, 1);
+    const paidB = await payAtRazorpay(b.id);
+    assert.equal((await verify(paidB)).status, 200);
+    stack.razorpay.payments.get(paidB.razorpay_payment_id).amount_refunded = 5000;
+    // C: cash taken by hand at the desk, with ₹20 of it refunded.
+    const c = await unpaidOrder(stack, 1);
+    const cash = await stack.api.post("/api/v1/payments/manual", { order_id: c.id, method: "cash", amount_minor: c.grand_total_minor });
+    await stack.api.post(`/api/v1/payments/${cash.id}/refunds`, { amount_minor: 2000, reason: "short weight" });
+
+    await withPage(stack, SIZES[0], "bo-10-payments", async (page) => {
+      await login(page, "staff@demo.kirana.in", "/admin/payments");
+      const flagged = page.getByTestId("pay-flagged");
+      await flagged.getByRole("link", { name: a.number }).waitFor();
+      assert.match(await flagged.textContent(), /1 payment\(s\) need a look/);
+      const reason = await flagged.getByRole("listitem").locator("span").last().textContent();
+      assert.deepEqual(reason.match(/₹[\d,.]+\d/g).map(rupees), [a.grand_total_minor - 100, a.grand_total_minor], `the reason names both amounts: ${reason}`);
+
+      // Every payment newest first: C's cash (₹20 refunded), B's online payment, A's flagged one.
+      const table = page.getByRole("table", { name: "All payments" });
+      const rows = table.locator("tbody tr");
+      await rows.first().getByRole("link", { name: c.number }).waitFor();
+      assert.equal(await rows.nth(1).getByRole("link").textContent(), b.number);
+      assert.equal(await rows.nth(2).getByRole("link").textContent(), a.number);
+      const cells = async (row) => (await row.locator("td").allTextContents()).map((t) => t.trim());
+      const cRow = await cells(rows.first());
+      assert.equal(cRow[2], "Cash");
+      assert.equal(rupees(cRow[4]), c.grand_total_minor);
+      assert.equal(rupees(cRow[5]), 2000);
+      assert.match((await cells(rows.nth(2)))[3], /Needs a look/);
+      // Filtered to cash, only C is left.
+      await page.getByLabel("Method").selectOption("cash");
+      await waitFor(async () => (await rows.count()) >= 1 && (await rows.first().textContent()).includes(c.number) && !(await table.textContent()).includes(b.number), "the cash filter");
+      await page.check("payments-list");
+
+      // The check against Razorpay: A captured there but not here, B's refund differs.
+      await page.getByRole("button", { name: "Check", exact: true }).click();
+      const result = page.getByTestId("pay-reconciliation");
+      await result.waitFor();
+      assert.match(await result.getByRole("status").textContent(), /^2 difference\(s\)/);
+      const diffs = result.locator("tbody tr");
+      const byKind = {};
+      for (const row of await diffs.all()) {
+        const t = await cells(row);
+        byKind[t[0]] = t;
+      }
+      const refunded = byKind["Refunds differ"];
+      assert.ok(refunded, "B's refund is named");
+      assert.equal(refunded[2], paidB.razorpay_payment_id);
+      assert.equal(rupees(refunded[3]), 0);
+      assert.equal(rupees(refunded[4]), 5000);
+      const missing = byKind["Captured at Razorpay, not recorded here"];
+      assert.ok(missing, "A's capture is named");
+      assert.equal(missing[2], paidA.razorpay_payment_id);
+      assert.match(missing[3], /Needs a look/);
+      await page.check("payments-reconciled");
+    });
+    // The API agrees: A flagged, B captured, C captured with ₹20 refunded.
+    const recent = await stack.api.get("/api/v1/payments/recent?limit=100");
+    const of = (order) => recent.items.filter((p) => p.order_id === order.id);
+    assert.deepEqual(of(a).map((p) => p.status), ["flagged"]);
+    assert.deepEqual(of(b).map((p) => p.status), ["captured"]);
+    assert.deepEqual(of(c).map((p) => [p.status, p.refunded_minor]), [["captured", 2000]]);
   });
 });

@@ -174,6 +174,11 @@ const adminPeople = createRoute({
   validateSearch: parsePeopleSearch,
   component: lazyRouteComponent(() => import("./admin/People"), "People"),
 });
+const adminPayments = createRoute({
+  getParentRoute: () => admin,
+  path: "/payments",
+  component: lazyRouteComponent(() => import("./admin/Payments"), "Payments"),
+});
 const adminDiscounts = createRoute({
   getParentRoute: () => admin,
   path: "/discounts",
@@ -225,6 +230,7 @@ const routeTree = rootRoute.addChildren([
     adminReports,
     adminSettings,
     adminPeople,
+    adminPayments,
     adminDiscounts,
     adminShipping,
   ]),

@@ -17,7 +17,7 @@ import { ErrorState, Skeleton } from "../ui/States";
 import { useToast } from "../ui/Toast";
 import { can } from "./Layout";
 import { ReturnsAndRefunds } from "./OrderReturns";
-import { at } from "./strings";
+import { at, methodLabel } from "./strings";
 import { ORDER_STATUSES as STATUSES, type OrderStatus as Status, type OrdersSearch } from "./search";
 
 type Order = Schemas["OrderView"];
@@ -251,7 +251,7 @@ export function OrderDetail() {
               {o.payments.map((p, i) => (
                 <li key={i} className="flex justify-between gap-2">
                   <span>
-                    {p.method} {p.reference ? `· ${p.reference}` : ""}
+                    {methodLabel(p.method)} {p.reference ? `· ${p.reference}` : ""}
                   </span>
                   <Money minor={p.amount_minor} />
                 </li>

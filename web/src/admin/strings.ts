@@ -508,6 +508,47 @@ const en = {
   "ship.noDelivery": "No zone delivers to this address.",
   "ship.freeShipping": "free delivery",
   "ship.incCod": "includes COD fee",
+  "nav.payments": "Payments",
+  "pay.title": "Payments",
+  "pay.flagged": "{n} payment(s) need a look",
+  "pay.noneFlagged": "No payment needs a look",
+  "pay.flaggedHint": "The payment provider reported an amount the order did not ask for. The order was not marked paid: check with the customer and Razorpay, then record the right payment or refund this one from the order.",
+  "pay.all": "All payments",
+  "pay.none": "No payments yet.",
+  "pay.when": "When",
+  "pay.order": "Order",
+  "pay.refunded": "Refunded",
+  "pay.amount": "Amount",
+  "pay.method.razorpay": "Online (Razorpay)",
+  "pay.method.upi": "UPI",
+  "pay.method.card": "Card",
+  "pay.method.cash": "Cash",
+  "pay.method.manual": "Bank transfer",
+  "pay.method.cod": "Cash on delivery",
+  "pay.status.captured": "Received",
+  "pay.status.flagged": "Needs a look",
+  "pay.status.authorized": "Authorised",
+  "pay.status.created": "Started",
+  "pay.status.failed": "Failed",
+  "pay.reconcile": "Check against Razorpay",
+  "pay.reconcileHint": "Compares the payments Razorpay holds for these days with the store's records: payments it captured that the store never recorded, amounts or refunds that differ.",
+  "pay.from": "From",
+  "pay.to": "To",
+  "pay.check": "Check",
+  "pay.badDay": "Pick a day.",
+  "pay.toBeforeFrom": "Must not be before the first day.",
+  "pay.noRazorpay": "Online payment is not set up, so there is nothing to check.",
+  "pay.differences": "{n} difference(s) among {checked} payment(s) checked.",
+  "pay.agree": "Razorpay and the store agree on all {checked} payment(s).",
+  "pay.difference": "Difference",
+  "pay.diff.not_recorded": "Captured at Razorpay, not recorded here",
+  "pay.diff.not_captured": "Recorded here, not captured at Razorpay",
+  "pay.diff.amount": "Amounts differ",
+  "pay.diff.refunded": "Refunds differ",
+  "pay.openOrder": "Open order",
+  "pay.razorpayId": "Razorpay payment",
+  "pay.ours": "Store's record",
+  "pay.theirs": "Razorpay's record",
   "common.any": "Any",
   "common.apply": "Apply",
   "common.loading": "Loading…",
@@ -519,4 +560,11 @@ export type AdminKey = keyof typeof en;
 export function at(key: AdminKey, vars?: Record<string, string | number>): string {
   const text: string = en[key];
   return vars ? text.replace(/\{(\w+)\}/g, (m, n: string) => (n in vars ? String(vars[n]) : m)) : text;
+}
+
+export const METHODS = ["razorpay", "upi", "card", "cash", "manual", "cod"] as const;
+
+/** How a shopkeeper names a way of paying. */
+export function methodLabel(method: string): string {
+  return (METHODS as readonly string[]).includes(method) ? at(`pay.method.${method}` as AdminKey) : method;
 }
