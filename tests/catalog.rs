@@ -862,6 +862,12 @@ async fn one_pricing_function_resolves_list_sale_and_price_list_prices() {
             .await
             .unwrap();
         assert_eq!(set.status(), StatusCode::OK);
+        // The list names each variant and its own price, for the back office's table.
+        let saved: Value = set.json().await.unwrap();
+        assert_eq!(saved["prices"][0]["sku"], product["variants"][1]["sku"]);
+        assert_eq!(saved["prices"][0]["product_name"], product["name"]);
+        assert_eq!(saved["prices"][0]["base_price_minor"], product["variants"][1]["price_minor"]);
+        assert_eq!(saved["prices"][0]["price_minor"], 48000);
         let members = app
             .client
             .put(app.url(&format!("/api/v1/catalog/price-lists/{list_id}/members")))

@@ -298,6 +298,9 @@ describe("every back-office screen passes axe at desk size and at phone size", (
     ["/admin/purchasing?tab=suppliers", "Purchasing"],
     ["/admin/reports", "Reports"],
     ["/admin/payments", "Payments"],
+    ["/admin/catalog?tab=categories", "Categories and lists"],
+    ["/admin/catalog?tab=collections", "Categories and lists"],
+    ["/admin/catalog?tab=prices", "Categories and lists"],
     ["/admin/discounts", "Discount codes"],
     ["/admin/shipping", "Shipping zones"],
     ["/admin/people?tab=users", "People and access"],
@@ -542,5 +545,133 @@ describe("payments at desk size", () => {
     assert.deepEqual(of(a).map((p) => p.status), ["flagged"]);
     assert.deepEqual(of(b).map((p) => p.status), ["captured"]);
     assert.deepEqual(of(c).map((p) => [p.status, p.refunded_minor]), [["captured", 2000]]);
+  });
+});
+
+describe("categories, collections, price lists and the product table at desk size", () => {
+  test("an admin builds and reshapes a category tree, orders a collection, prices a variant for a customer, and sorts, filters and bulk-changes products", async () => {
+    const tag = Date.now().toString(36);
+    const festive = `Festive ${tag}`;
+    const sweets = `Sweets ${tag}`;
+    const mithai = `Mithai ${tag}`;
+    const listing = await stack.api.get("/api/v1/catalog/products?limit=3&sort=name");
+    const [p1, p2] = listing.items;
+    const detail = await stack.api.get(`/api/v1/catalog/products/${p1.slug}`);
+    const variant = detail.variants[0];
+    const customer = (await stack.api.get("/api/v1/admin/users?role=customer&q=customer%40demo")).items[0];
+
+    await withPage(stack, SIZES[0], "bo-11-catalog-setup", async (page) => {
+      await login(page, "admin@demo.kirana.in", "/admin/catalog?tab=categories");
+      const form = page.locator("form", { has: page.getByRole("heading", { name: "New category" }) });
+      await form.getByLabel("Name").fill(festive);
+      await form.getByRole("button", { name: "Create" }).click();
+      await page.getByText(`${festive} created.`).waitFor();
+      await form.getByLabel("Name").fill(sweets);
+      await form.getByLabel("Inside").selectOption({ label: festive });
+      await form.getByRole("button", { name: "Create" }).click();
+      const tree = page.getByTestId("category-tree");
+      await tree.locator(`[data-category="${sweets}"]`).waitFor();
+      // Sweets is renamed Mithai and moved to the top level, then up above Festive.
+      await tree.locator(`[data-category="${sweets}"]`).getByRole("button", { name: "Rename or move" }).click();
+      const dialog = page.getByRole("dialog");
+      await dialog.getByLabel("Name").fill(mithai);
+      await dialog.getByLabel("Inside").selectOption({ label: "Top level" });
+      await dialog.getByRole("button", { name: "Save" }).click();
+      await tree.locator(`[data-category="${mithai}"]`).waitFor();
+      // Up one place among the top-level categories; the rest keep their order.
+      const roots = async () => (await stack.api.get("/api/v1/catalog/categories")).map((c) => c.name);
+      const before = await roots();
+      const at = before.indexOf(mithai);
+      assert.ok(at > 0, "Mithai is a top-level category below another");
+      const expected = [...before];
+      [expected[at - 1], expected[at]] = [expected[at], expected[at - 1]];
+      await tree.getByRole("button", { name: `Move ${mithai} up` }).click();
+      await waitFor(async () => JSON.stringify(await roots()) === JSON.stringify(expected), "Mithai one place up");
+      await waitFor(async () => (await tree.locator("[data-category]").allTextContents()).length > 0, "the tree");
+      await page.check("category-tree");
+
+      // A collection of two products, the second put first.
+      await page.getByRole("tab", { name: "Collections" }).click();
+      await page.getByLabel("New collection").fill(`Diwali ${tag}`);
+      await page.getByRole("button", { name: "Create" }).click();
+      await page.getByRole("heading", { name: `Diwali ${tag}` }).waitFor();
+      for (const p of [p1, p2]) {
+        await page.getByLabel("Add a product").fill(p.name);
+        await page.getByRole("button", { name: `Add ${p.name}` }).click();
+        await page.getByTestId("collection-products").locator(`[data-product="${p.name}"]`).waitFor();
+      }
+      await page.getByRole("button", { name: `Move ${p2.name} up` }).click();
+      await page.getByRole("button", { name: "Save products" }).click();
+      await page.getByText("Saved.").first().waitFor();
+      await page.check("collection");
+
+      // A price list: the variant at ₹5 less for the demo customer.
+      await page.getByRole("tab", { name: "Price lists" }).click();
+      await page.getByLabel("New price list").fill(`Hotels ${tag}`);
+      await page.getByRole("button", { name: "Create" }).click();
+      await page.getByRole("heading", { name: `Hotels ${tag}` }).waitFor();
+      const picker = page.getByLabel("Add a variant by SKU or name");
+      await picker.fill(variant.sku);
+      await page.getByRole("option", { name: new RegExp(variant.sku) }).waitFor();
+      await picker.press("Enter");
+      await page.getByLabel(`Price for ${variant.sku} (₹)`).fill(((variant.price_minor - 500) / 100).toFixed(2));
+      await page.getByRole("button", { name: "Save prices" }).click();
+      await page.getByText("Saved.").first().waitFor();
+      await page.getByLabel("Find a customer by name or e-mail").fill("customer@demo");
+      await page.getByRole("button", { name: `Add ${customer.name}` }).click();
+      await page.getByRole("button", { name: "Save customers" }).click();
+      await page.getByTestId("price-list-members").getByText(customer.email).waitFor();
+      await page.check("price-list");
+    });
+    const categories = await stack.api.get("/api/v1/catalog/categories");
+    assert.ok(categories.some((c) => c.name === mithai), "Mithai is a top-level category");
+    assert.equal(categories.find((c) => c.name === festive).children.length, 0);
+    const collection = (await stack.api.get("/api/v1/catalog/collections")).find((c) => c.name === `Diwali ${tag}`);
+    const ordered = await stack.api.get(`/api/v1/catalog/collections/${collection.id}`);
+    assert.deepEqual(ordered.products.map((p) => p.id), [p2.id, p1.id]);
+    const list = (await stack.api.get("/api/v1/catalog/price-lists")).find((l) => l.name === `Hotels ${tag}`);
+    assert.deepEqual(list.prices.map((p) => [p.variant_id, p.price_minor]), [[variant.id, variant.price_minor - 500]]);
+    assert.deepEqual(list.member_ids, [customer.id]);
+
+    await withPage(stack, SIZES[0], "bo-11-products-table", async (page) => {
+      await login(page, "admin@demo.kirana.in", "/admin/products");
+      const table = page.getByRole("table", { name: "Products" });
+      const rows = table.locator("tbody tr");
+      await rows.first().waitFor();
+      // Sorted by price, lowest first: each row's lowest price is at least the one above.
+      await table.getByRole("button", { name: "Price" }).click();
+      await page.waitForURL(/sort=price_asc/);
+      await waitFor(async () => (await table.locator("th[aria-sort=ascending]").count()) === 1, "sorted");
+      const api = await stack.api.get("/api/v1/catalog/products?sort=price_asc&limit=50");
+      await waitFor(async () => (await rows.first().textContent()).includes(api.items[0].name), "the cheapest first");
+      const shown = [];
+      for (const row of (await rows.all()).slice(0, 10)) shown.push(rupees((await row.locator("td").nth(3).textContent()).split("–")[0]));
+      assert.deepEqual(shown, [...shown].sort((x, y) => x - y));
+      // Out of stock only: every row says so, as the API does.
+      await page.getByLabel("Stock").selectOption({ label: "Out of stock" });
+      const out = await stack.api.get("/api/v1/catalog/products?in_stock=false&limit=50");
+      await waitFor(async () => (await rows.count()) === out.items.length || (out.items.length === 0 && (await table.count()) === 0), "the out-of-stock filter");
+      await page.getByLabel("Stock").selectOption({ label: "Any" });
+      await page.getByRole("button", { name: "Price" }).waitFor();
+      // The two products of the collection (the first two by name) go to draft together,
+      // then back.
+      await table.getByRole("button", { name: "Name" }).click();
+      await page.waitForURL(/sort=name/);
+      for (const status of ["Draft", "Active"]) {
+        const from = status === "Draft" ? "Active" : "Draft";
+        await page.getByLabel("Status", { exact: true }).selectOption({ label: from });
+        for (const p of [p1, p2]) await page.getByRole("checkbox", { name: `Choose ${p.name}` }).check();
+        const bulk = page.getByRole("region", { name: "Change the chosen products" });
+        await bulk.getByText("2 chosen").waitFor();
+        await bulk.getByLabel("Set status to").selectOption({ label: status });
+        await bulk.getByRole("button", { name: "Apply" }).click();
+        await page.getByText(`2 product(s) now ${status}.`).waitFor();
+        if (status === "Draft") {
+          await page.check("bulk-draft");
+          for (const p of [p1, p2]) assert.equal((await stack.api.get(`/api/v1/catalog/products/${p.id}`)).status, "draft");
+        }
+      }
+    });
+    for (const p of [p1, p2]) assert.equal((await stack.api.get(`/api/v1/catalog/products/${p.id}`)).status, "active");
   });
 });

@@ -14,7 +14,7 @@ import { AccountLayout, OrdersPage } from "./account/Account";
 import { OrderPage } from "./account/Order";
 import { AddressesPage } from "./account/Addresses";
 import { ProfilePage } from "./account/Profile";
-import { parseInventorySearch, parseOrdersSearch, parsePeopleSearch, parseProductsSearch, parsePurchasingSearch, parseReportsSearch } from "./admin/search";
+import { parseCatalogSetupSearch, parseInventorySearch, parseOrdersSearch, parsePeopleSearch, parseProductsSearch, parsePurchasingSearch, parseReportsSearch } from "./admin/search";
 
 const str = (v: unknown) => (typeof v === "string" && v ? v : undefined);
 
@@ -174,6 +174,12 @@ const adminPeople = createRoute({
   validateSearch: parsePeopleSearch,
   component: lazyRouteComponent(() => import("./admin/People"), "People"),
 });
+const adminCatalog = createRoute({
+  getParentRoute: () => admin,
+  path: "/catalog",
+  validateSearch: parseCatalogSetupSearch,
+  component: lazyRouteComponent(() => import("./admin/CatalogSetup"), "CatalogSetup"),
+});
 const adminPayments = createRoute({
   getParentRoute: () => admin,
   path: "/payments",
@@ -230,6 +236,7 @@ const routeTree = rootRoute.addChildren([
     adminReports,
     adminSettings,
     adminPeople,
+    adminCatalog,
     adminPayments,
     adminDiscounts,
     adminShipping,

@@ -2041,6 +2041,12 @@ pub struct PriceListMembers {
 pub struct ListPrice {
     pub variant_id: String,
     pub price_minor: i64,
+    pub sku: String,
+    /// The variant's option values (`500 g`), empty for a product without options.
+    pub variant_title: String,
+    pub product_name: String,
+    /// The variant's own price, for comparison.
+    pub base_price_minor: i64,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -2059,10 +2065,18 @@ fn price_list_view(
     Ok(PriceListView {
         prices: store::list_prices(conn, &l.id)?
             .into_iter()
-            .map(|(variant_id, price_minor)| ListPrice {
-                variant_id,
-                price_minor,
-            })
+            .map(
+                |(variant_id, price_minor, sku, variant_title, product_name, base_price_minor)| {
+                    ListPrice {
+                        variant_id,
+                        price_minor,
+                        sku,
+                        variant_title,
+                        product_name,
+                        base_price_minor,
+                    }
+                },
+            )
             .collect(),
         member_ids: store::members(conn, &l.id)?,
         id: l.id,

@@ -939,12 +939,26 @@ pub fn set_list_price(
     Ok(())
 }
 
-pub fn list_prices(conn: &mut DbConnection, list_id: &str) -> Result<Vec<(String, i64)>, AppError> {
+/// A list's prices with what each variant is: (variant id, list price, SKU, variant
+/// title, product name, the variant's own price).
+pub type ListPriceRow = (String, i64, String, String, String, i64);
+
+pub fn list_prices(conn: &mut DbConnection, list_id: &str) -> Result<Vec<ListPriceRow>, AppError> {
     use crate::schema::catalog_price_list_prices as p;
+    use crate::schema::{catalog_products as pr, catalog_variants as v};
     Ok(p::table
+        .inner_join(v::table.on(v::id.eq(p::variant_id)))
+        .inner_join(pr::table.on(pr::id.eq(v::product_id)))
         .filter(p::price_list_id.eq(list_id))
-        .order(p::variant_id)
-        .select((p::variant_id, p::price))
+        .order((pr::name, v::position))
+        .select((
+            p::variant_id,
+            p::price,
+            v::sku,
+            v::title,
+            pr::name,
+            v::price,
+        ))
         .load(conn)?)
 }
 

@@ -8,7 +8,7 @@ import { ArrowLeft, ArrowRight, ImagePlus, Plus, Trash2 } from "lucide-react";
 import { api } from "../api/client";
 import { ApiError, call, fieldErrorsOf } from "../api/problem";
 import { upload } from "../api/upload";
-import { useCategories, useMe, useStoreInfo, type Category, type Product, type Schemas } from "../api/hooks";
+import { useCategories, useMe, useStoreInfo, type Product, type Schemas } from "../api/hooks";
 import { parseRupees, rupeesField } from "../lib/format";
 import { Button, buttonClass } from "../ui/Button";
 import { Dialog } from "../ui/Dialog";
@@ -18,6 +18,7 @@ import { ScrollX } from "../ui/ScrollX";
 import { ErrorState, Skeleton } from "../ui/States";
 import { useToast } from "../ui/Toast";
 import { can } from "./Layout";
+import { flattenCategories } from "./categories";
 import { at } from "./strings";
 
 type Variant = Schemas["VariantView"];
@@ -98,14 +99,7 @@ function variantInput(v: VariantDraft, prefix: string, errors: Errors): Schemas[
 /** Categories as an indented list of checkboxes. */
 function CategoryPicker({ value, onChange, error }: { value: string[]; onChange: (ids: string[]) => void; error?: string | undefined }) {
   const categories = useCategories();
-  const rows: { c: Category; depth: number }[] = [];
-  const walk = (list: Category[], depth: number) => {
-    for (const c of list) {
-      rows.push({ c, depth });
-      walk(c.children, depth + 1);
-    }
-  };
-  walk(categories.data ?? [], 0);
+  const rows = flattenCategories(categories.data ?? []);
   return (
     <fieldset className="space-y-1">
       <legend className="text-sm font-medium text-slate-800">{at("product.categories")}</legend>

@@ -39,15 +39,26 @@ export function parseOrdersSearch(s: Record<string, unknown>): OrdersSearch {
 export type ProductStatus = Schemas["ProductStatus"];
 export const PRODUCT_STATUSES: ProductStatus[] = ["active", "draft", "archived"];
 
+export const PRODUCT_SORTS = ["newest", "name", "price_asc", "price_desc"] as const;
+export type ProductSort = (typeof PRODUCT_SORTS)[number];
+
 export interface ProductsSearch {
   q?: string | undefined;
   status?: ProductStatus | undefined;
+  category?: string | undefined;
+  avail?: "in" | "out" | undefined;
+  seller?: string | undefined;
+  sort?: ProductSort | undefined;
 }
 
 export function parseProductsSearch(s: Record<string, unknown>): ProductsSearch {
   return {
     q: typeof s.q === "string" && s.q.trim() ? s.q : undefined,
     status: PRODUCT_STATUSES.includes(s.status as ProductStatus) ? (s.status as ProductStatus) : undefined,
+    category: typeof s.category === "string" && s.category ? s.category : undefined,
+    avail: s.avail === "in" || s.avail === "out" ? s.avail : undefined,
+    seller: typeof s.seller === "string" && s.seller ? s.seller : undefined,
+    sort: PRODUCT_SORTS.includes(s.sort as ProductSort) && s.sort !== "newest" ? (s.sort as ProductSort) : undefined,
   };
 }
 
@@ -119,4 +130,12 @@ export function parsePeopleSearch(s: Record<string, unknown>): PeopleSearch {
     q: typeof s.q === "string" && s.q.trim() ? s.q : undefined,
     role: ROLES.includes(s.role as Schemas["Role"]) ? (s.role as Schemas["Role"]) : undefined,
   };
+}
+
+export interface CatalogSetupSearch {
+  tab?: "categories" | "collections" | "prices" | undefined;
+}
+
+export function parseCatalogSetupSearch(s: Record<string, unknown>): CatalogSetupSearch {
+  return { tab: s.tab === "categories" || s.tab === "collections" || s.tab === "prices" ? s.tab : undefined };
 }

@@ -2887,9 +2887,18 @@ export interface components {
             quantity: number;
         };
         ListPrice: {
+            /**
+             * Format: int64
+             * @description The variant's own price, for comparison.
+             */
+            base_price_minor: number;
             /** Format: int64 */
             price_minor: number;
+            product_name: string;
+            sku: string;
             variant_id: string;
+            /** @description The variant's option values (`500 g`), empty for a product without options. */
+            variant_title: string;
         };
         /** @description A payment in the back office's list: with its order's number. */
         ListedPayment: components["schemas"]["PaymentRow"] & {

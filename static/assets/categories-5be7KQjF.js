@@ -1,0 +1,1 @@
+function e(e){let t=[],n=(e,r)=>{for(let i of e)t.push({c:i,depth:r}),n(i.children,r+1)};return n(e,0),t}export{e as t};
