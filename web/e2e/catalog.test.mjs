@@ -675,3 +675,45 @@ describe("categories, collections, price lists and the product table at desk siz
     for (const p of [p1, p2]) assert.equal((await stack.api.get(`/api/v1/catalog/products/${p.id}`)).status, "active");
   });
 });
+
+describe("moving an order's status by hand on a phone", () => {
+  test("staff mark a parcel sent with their own delivery boy delivered, with a note, then completed; the timeline shows both", async () => {
+    const placed = await unpaidOrder(stack, 1);
+    await stack.api.post("/api/v1/payments/manual", { order_id: placed.id, method: "upi", amount_minor: placed.grand_total_minor, reference: "UPI-7788" });
+    await waitFor(async () => (await stack.api.get(`/api/v1/orders/${placed.id}`)).status === "paid", "the order paid");
+    const order = await stack.api.get(`/api/v1/orders/${placed.id}`);
+    await stack.api.post("/api/v1/shipments", {
+      order_id: placed.id,
+      lines: order.lines.map((l) => ({ line_no: l.line_no, quantity: l.quantity })),
+      carrier: "manual",
+      tracking_number: `HAND-${Date.now()}`,
+    });
+    await waitFor(async () => (await stack.api.get(`/api/v1/orders/${placed.id}`)).status === "shipped", "the order shipped");
+    const note = "Handed to Mr Das at the gate";
+    await withPage(stack, SIZES[1], "bo-12-move-status", async (page) => {
+      await login(page, "staff@demo.kirana.in", `/admin/orders/${placed.id}`);
+      await page.getByRole("button", { name: "Move status" }).click();
+      const to = page.getByLabel("Move to");
+      assert.deepEqual(await to.locator("option").allTextContents(), ["delivered"], "from shipped, only delivered");
+      await page.getByLabel("Note for the timeline (optional)").fill(note);
+      await page.check("move-delivered");
+      await page.getByRole("button", { name: "Mark delivered" }).click();
+      await page.getByText(`${placed.number} is now delivered.`).waitFor();
+      await page.getByRole("button", { name: "Move status" }).click();
+      assert.deepEqual(await page.getByLabel("Move to").locator("option").allTextContents(), ["completed"]);
+      await page.getByRole("button", { name: "Mark completed" }).click();
+      await page.getByText(`${placed.number} is now completed.`).waitFor();
+      await waitFor(async () => (await page.getByRole("button", { name: "Move status" }).count()) === 0, "no further step by hand");
+      await page.getByText(note).waitFor();
+      await page.check("move-completed");
+    });
+    const done = await stack.api.get(`/api/v1/orders/${placed.id}`);
+    assert.equal(done.status, "completed");
+    const steps = done.timeline.map((t) => [t.from_status, t.to_status]);
+    assert.deepEqual(steps.slice(-2), [
+      ["shipped", "delivered"],
+      ["delivered", "completed"],
+    ]);
+    assert.equal(done.timeline.find((t) => t.to_status === "delivered").note, note);
+  });
+});

@@ -32,7 +32,7 @@ export function StatusBadge({ status }: { status: string }) {
   const label = t(key);
   return (
     <span className={`inline-block rounded-full px-2 py-0.5 text-xs font-medium ${TONES[status] ?? "bg-brand-100 text-brand-900"}`}>
-      {label === key ? status.replace(/_/g, " ") : label}
+      {!label || label === key ? status.replace(/_/g, " ") : label}
     </span>
   );
 }

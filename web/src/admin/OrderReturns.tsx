@@ -14,7 +14,7 @@ import { DateText, Money } from "../ui/Money";
 import { useToast } from "../ui/Toast";
 import { can } from "./Layout";
 import { useLocations } from "./Purchasing";
-import { at, type AdminKey } from "./strings";
+import { at, methodLabel, type AdminKey } from "./strings";
 
 type Order = Schemas["OrderView"];
 type Return = Schemas["ReturnView"];
@@ -221,7 +221,7 @@ function RefundRow({ order, payment, returns }: { order: Order; payment: Payment
   return (
     <div className="flex flex-wrap items-center justify-between gap-2">
       <span>
-        {payment.method} {payment.reference ? `· ${payment.reference}` : ""} · <Money minor={payment.amount_minor} />
+        {methodLabel(payment.method)} {payment.reference ? `· ${payment.reference}` : ""} · <Money minor={payment.amount_minor} />
         {payment.refunded_minor ? (
           <>
             {" "}

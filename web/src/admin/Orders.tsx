@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { Link, getRouteApi } from "@tanstack/react-router";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Ban, CreditCard, ExternalLink, FileDown, PackageCheck, Truck } from "lucide-react";
+import { ArrowRightCircle, Ban, CreditCard, ExternalLink, FileDown, PackageCheck, Truck } from "lucide-react";
 import { api, idempotencyKey } from "../api/client";
 import { ApiError, call, fieldErrorsOf } from "../api/problem";
 import { useMe, useStoreInfo, type Schemas } from "../api/hooks";
@@ -321,11 +321,66 @@ function problemText(e: unknown): string | undefined {
   return "The store could not be reached; try again.";
 }
 
+/** The steps staff may take by hand from each status (the server's rule): an order handed
+ * over without a shipment leaves, arrives and is completed here. */
+const HAND_MOVES: Partial<Record<string, ("shipped" | "delivered" | "completed")[]>> = {
+  fulfilled: ["shipped", "completed"],
+  shipped: ["delivered"],
+  delivered: ["completed"],
+};
+
+function MoveForm({ order, moves, onDone }: { order: Order; moves: ("shipped" | "delivered" | "completed")[]; onDone: () => void }) {
+  const toast = useToast();
+  const refresh = useRefresh(order.id);
+  const [to, setTo] = useState(moves[0] ?? "delivered");
+  const [note, setNote] = useState("");
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const move = useMutation({
+    mutationFn: () =>
+      call(api.POST("/api/v1/orders/{id}/transitions", { params: { path: { id: order.id } }, body: { to, note: note.trim() || null } })),
+    onSuccess: () => {
+      toast(at("order.moved", { number: order.number, status: at(`order.to.${to}`) }));
+      refresh();
+      onDone();
+    },
+    onError: (e) => {
+      const f = fieldErrorsOf(e);
+      setErrors(f);
+      if (!Object.keys(f).length) toast(problemText(e) ?? "", "error");
+    },
+  });
+  return (
+    <form
+      noValidate
+      className="mt-4 grid gap-3 border-t border-slate-200 pt-4 sm:grid-cols-3"
+      onSubmit={(e) => {
+        e.preventDefault();
+        move.mutate();
+      }}
+    >
+      <SelectField label={at("order.moveTo")} value={to} onChange={(e) => setTo(e.target.value as typeof to)} error={errors.to}>
+        {moves.map((m) => (
+          <option key={m} value={m}>
+            {at(`order.to.${m}`)}
+          </option>
+        ))}
+      </SelectField>
+      <TextField label={at("order.moveNote")} value={note} onChange={(e) => setNote(e.target.value)} error={errors.note} maxLength={500} />
+      <div className="flex items-end">
+        <Button type="submit" busy={move.isPending}>
+          {at("order.moveConfirm", { status: at(`order.to.${to}`) })}
+        </Button>
+      </div>
+      <p className="text-sm text-slate-600 sm:col-span-3">{at(to === "completed" ? "order.moveFinal" : "order.moveHint")}</p>
+    </form>
+  );
+}
+
 function Actions({ order, due }: { order: Order; due: number }) {
   const toast = useToast();
   const refresh = useRefresh(order.id);
-  const [panel, setPanel] = useState<"pay" | "ship" | undefined>();
-  const open = (p: "pay" | "ship") => setPanel((x) => (x === p ? undefined : p));
+  const [panel, setPanel] = useState<"pay" | "ship" | "move" | undefined>();
+  const open = (p: "pay" | "ship" | "move") => setPanel((x) => (x === p ? undefined : p));
   const fulfil = useMutation({
     mutationFn: () =>
       call(
@@ -344,11 +399,6 @@ function Actions({ order, due }: { order: Order; due: number }) {
     },
     onError: (e) => toast(problemText(e) ?? "", "error"),
   });
-  const deliver = useMutation({
-    mutationFn: () => call(api.POST("/api/v1/orders/{id}/transitions", { params: { path: { id: order.id } }, body: { to: "delivered", note: null } })),
-    onSuccess: () => refresh(),
-    onError: (e) => toast(problemText(e) ?? "", "error"),
-  });
   const cancel = useMutation({
     mutationFn: (reason: string) =>
       call(api.POST("/api/v1/orders/{id}/cancel", { params: { path: { id: order.id } }, body: { reason: reason || null } })),
@@ -363,9 +413,9 @@ function Actions({ order, due }: { order: Order; due: number }) {
   const delivered = Boolean(order.shipping_address);
   const canFulfil = !delivered && ["paid", "partially_fulfilled"].includes(s) && left;
   const canShip = delivered && ["paid", "confirmed", "partially_shipped"].includes(s) && left;
-  const canDeliver = s === "shipped";
+  const moves = HAND_MOVES[s] ?? [];
   const canCancel = ["pending_payment", "confirmed", "paid", "partially_fulfilled", "fulfilled"].includes(s);
-  if (!canPay && !canFulfil && !canShip && !canDeliver && !canCancel) return null;
+  if (!canPay && !canFulfil && !canShip && moves.length === 0 && !canCancel) return null;
   return (
     <section aria-labelledby="actions" className="rounded-xl border border-slate-200 bg-white p-4">
       <h2 id="actions" className="sr-only">
@@ -387,15 +437,9 @@ function Actions({ order, due }: { order: Order; due: number }) {
             {at("order.ship")}
           </Button>
         ) : null}
-        {canDeliver ? (
-          <Button
-            variant="secondary"
-            busy={deliver.isPending}
-            onClick={() => {
-              if (window.confirm(at("order.deliverConfirm", { number: order.number }))) deliver.mutate();
-            }}
-          >
-            {at("order.deliver")}
+        {moves.length ? (
+          <Button variant={panel === "move" ? "primary" : "secondary"} aria-expanded={panel === "move"} icon={<ArrowRightCircle aria-hidden className="size-4" />} onClick={() => open("move")}>
+            {at("order.move")}
           </Button>
         ) : null}
         {canCancel ? (
@@ -414,6 +458,7 @@ function Actions({ order, due }: { order: Order; due: number }) {
       </div>
       {panel === "pay" ? <PaymentForm order={order} due={due} onDone={() => setPanel(undefined)} /> : null}
       {panel === "ship" ? <ShipmentForm order={order} onDone={() => setPanel(undefined)} /> : null}
+      {panel === "move" ? <MoveForm key={s} order={order} moves={moves} onDone={() => setPanel(undefined)} /> : null}
     </section>
   );
 }
