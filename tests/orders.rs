@@ -837,6 +837,52 @@ async fn cancel_releases_stock_returns_restock_with_a_credit_note_and_illegal_mo
         // 5 % intra-state on ₹590: 59000 × 250 / 10500 = 1404.76 → 1405 each half.
         assert_eq!(doc["totals"]["cgst_minor"], 1_405);
         assert!(doc["number"].as_str().unwrap().starts_with("CN/"));
+        // The back office's list: the credit note newest, naming what it reverses; found
+        // by part of its invoice's number; a number with a wildcard is refused.
+        let notes = get(&app, &staff, "/api/v1/invoices?kind=credit_note").await;
+        let listed = &notes["items"][0];
+        assert_eq!(listed["id"], note["id"]);
+        assert_eq!(listed["reference_invoice"], invoice["number"]);
+        assert_eq!(listed["order_number"], order["number"]);
+        assert_eq!(listed["grand_total_minor"], 59_000);
+        let all = get(&app, &staff, "/api/v1/invoices").await;
+        let ids: Vec<&Value> = all["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| &i["id"])
+            .collect();
+        let (at_note, at_invoice) = (
+            ids.iter().position(|i| **i == note["id"]).unwrap(),
+            ids.iter().position(|i| **i == invoice["id"]).unwrap(),
+        );
+        assert!(at_note < at_invoice, "newest first");
+        let tail = &invoice["number"].as_str().unwrap()[4..];
+        let found = get(
+            &app,
+            &staff,
+            &format!("/api/v1/invoices?number={tail}&kind=invoice"),
+        )
+        .await;
+        assert!(
+            found["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|i| i["id"] == invoice["id"])
+        );
+        let bad = app
+            .client
+            .get(app.url("/api/v1/invoices?number=INV%25"))
+            .bearer_auth(&staff)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(bad.status(), 400);
+        assert_eq!(
+            bad.json::<Value>().await.unwrap()["errors"][0]["field"],
+            "number"
+        );
         let timeline: Vec<&str> = order["timeline"]
             .as_array()
             .unwrap()

@@ -298,6 +298,7 @@ describe("every back-office screen passes axe at desk size and at phone size", (
     ["/admin/purchasing?tab=suppliers", "Purchasing"],
     ["/admin/reports", "Reports"],
     ["/admin/payments", "Payments"],
+    ["/admin/invoices", "Invoices and credit notes"],
     ["/admin/catalog?tab=categories", "Categories and lists"],
     ["/admin/catalog?tab=collections", "Categories and lists"],
     ["/admin/catalog?tab=prices", "Categories and lists"],
@@ -715,5 +716,44 @@ describe("moving an order's status by hand on a phone", () => {
       ["delivered", "completed"],
     ]);
     assert.equal(done.timeline.find((t) => t.to_status === "delivered").note, note);
+  });
+});
+
+describe("invoices and credit notes at desk size", () => {
+  test("staff find an invoice by part of its number, filter by kind and open it to print and as a PDF", async () => {
+    const placed = await unpaidOrder(stack, 1);
+    await stack.api.post("/api/v1/payments/manual", { order_id: placed.id, method: "card", amount_minor: placed.grand_total_minor, reference: "POS-TERM-42" });
+    await waitFor(async () => (await stack.api.get(`/api/v1/orders/${placed.id}`)).invoices.length === 1, "the invoice issued");
+    const invoice = (await stack.api.get(`/api/v1/orders/${placed.id}`)).invoices[0];
+    const tail = invoice.number.split("/").pop();
+    await withPage(stack, SIZES[0], "bo-13-invoices", async (page) => {
+      await login(page, "staff@demo.kirana.in", "/admin/invoices");
+      await page.getByRole("heading", { name: "Invoices and credit notes", level: 1 }).waitFor();
+      const search = page.getByLabel("Find by number");
+      await search.fill("INV%");
+      await search.press("Enter");
+      await page.getByText("Use letters, digits, / and - only.").waitFor();
+      await search.fill(tail);
+      await search.press("Enter");
+      await page.waitForURL(new RegExp(`number=${tail}`));
+      const table = page.getByRole("table", { name: "Invoices and credit notes" });
+      const row = table.locator("tbody tr", { hasText: invoice.number });
+      await row.waitFor();
+      assert.equal(await row.getByRole("link", { name: placed.number }).count(), 1);
+      assert.equal(rupees(await row.locator("td").nth(4).textContent()), placed.grand_total_minor);
+      await page.check("invoice-found");
+      // Credit notes only: this invoice is not one.
+      await page.getByLabel("Show").selectOption("credit_note");
+      await waitFor(async () => (await table.locator("tbody tr", { hasText: invoice.number }).count()) === 0, "the credit-note filter");
+      await page.getByLabel("Show").selectOption("invoice");
+      await row.waitFor();
+      // The printable page and the PDF, fetched with the page's own session.
+      const print = await row.getByRole("link", { name: `Print ${invoice.number}` }).getAttribute("href");
+      const html = await (await page.request.get(`${stack.base}${print}`)).text();
+      assert.ok(html.includes(invoice.number) && html.includes(placed.number), "the printable invoice names itself and its order");
+      const pdf = await page.request.get(`${stack.base}${await row.getByRole("link", { name: `PDF of ${invoice.number}` }).getAttribute("href")}`);
+      assert.equal(pdf.headers()["content-type"], "application/pdf");
+      assert.equal((await pdf.body()).subarray(0, 5).toString(), "%PDF-");
+    });
   });
 });

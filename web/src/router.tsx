@@ -14,7 +14,7 @@ import { AccountLayout, OrdersPage } from "./account/Account";
 import { OrderPage } from "./account/Order";
 import { AddressesPage } from "./account/Addresses";
 import { ProfilePage } from "./account/Profile";
-import { parseCatalogSetupSearch, parseInventorySearch, parseOrdersSearch, parsePeopleSearch, parseProductsSearch, parsePurchasingSearch, parseReportsSearch } from "./admin/search";
+import { parseCatalogSetupSearch, parseInventorySearch, parseInvoicesSearch, parseOrdersSearch, parsePeopleSearch, parseProductsSearch, parsePurchasingSearch, parseReportsSearch } from "./admin/search";
 
 const str = (v: unknown) => (typeof v === "string" && v ? v : undefined);
 
@@ -180,6 +180,12 @@ const adminCatalog = createRoute({
   validateSearch: parseCatalogSetupSearch,
   component: lazyRouteComponent(() => import("./admin/CatalogSetup"), "CatalogSetup"),
 });
+const adminInvoices = createRoute({
+  getParentRoute: () => admin,
+  path: "/invoices",
+  validateSearch: parseInvoicesSearch,
+  component: lazyRouteComponent(() => import("./admin/Invoices"), "Invoices"),
+});
 const adminPayments = createRoute({
   getParentRoute: () => admin,
   path: "/payments",
@@ -237,6 +243,7 @@ const routeTree = rootRoute.addChildren([
     adminSettings,
     adminPeople,
     adminCatalog,
+    adminInvoices,
     adminPayments,
     adminDiscounts,
     adminShipping,

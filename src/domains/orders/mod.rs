@@ -44,6 +44,11 @@ pub const ROUTES: &[RouteRule] = &[
     RouteRule::new("POST", "/api/v1/returns/{id}/approve", MANAGE),
     RouteRule::new("POST", "/api/v1/returns/{id}/reject", MANAGE),
     RouteRule::new("POST", "/api/v1/returns/{id}/receive", MANAGE),
+    RouteRule::new(
+        "GET",
+        "/api/v1/invoices",
+        Access::Permission(Permission::OrdersReadAll),
+    ),
     RouteRule::new("GET", "/api/v1/invoices/{id}", SIGNED_IN),
     RouteRule::new("GET", "/api/v1/invoices/{id}.pdf", SIGNED_IN),
     RouteRule::new("GET", "/api/v1/invoices/{id}.html", SIGNED_IN),
@@ -54,7 +59,7 @@ pub const ROUTES: &[RouteRule] = &[
     paths(
         routes::list, routes::get, routes::fulfil, routes::advance,
         routes::cancel, routes::list_returns, routes::request_return, routes::approve_return,
-        routes::reject_return, routes::receive_return, routes::invoice, routes::invoice_pdf,
+        routes::reject_return, routes::receive_return, routes::documents, routes::invoice, routes::invoice_pdf,
         routes::invoice_html
     ),
     tags((name = "orders", description = "Orders, returns, GST invoices and credit notes"))
@@ -176,6 +181,11 @@ impl OrdersDomain {
                 web::resource("/v1/returns/{id}/receive")
                     .route(web::post().to(routes::receive_return))
                     .default_service(method_not_allowed(&["POST"])),
+            )
+            .service(
+                web::resource("/v1/invoices")
+                    .route(web::get().to(routes::documents))
+                    .default_service(method_not_allowed(&["GET"])),
             )
             .service(
                 web::resource("/v1/invoices/{file}")

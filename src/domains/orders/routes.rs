@@ -6,8 +6,8 @@ use actix_web::{HttpResponse, web};
 use super::invoice::InvoiceData;
 use super::model::{OrderSummary, OrderView, ReturnView};
 use super::service::{
-    CancelInput, Canceller, FulfilInput, OrderQuery, Orders, ReceiveReturnInput, ReturnInput,
-    TransitionInput,
+    CancelInput, Canceller, DocumentListed, DocumentQuery, FulfilInput, OrderQuery, Orders,
+    ReceiveReturnInput, ReturnInput, TransitionInput,
 };
 use crate::contracts::auth::Principal;
 use crate::gateway::rbac::{Authenticated, Authorized, perm};
@@ -159,6 +159,18 @@ pub async fn receive_return(
             orders.receive_return(&p, &id, body)
         })
         .await
+}
+
+/// Every invoice and credit note, newest first, by kind, date and part of the number
+/// (staff).
+#[utoipa::path(get, path = "/api/v1/invoices", tag = "orders", params(DocumentQuery),
+    responses((status = 200, body = Page<DocumentListed>), (status = 400, body = crate::http::Problem)))]
+pub async fn documents(
+    orders: OrdersData,
+    _who: Authorized<perm::OrdersReadAll>,
+    Query(q): Query<DocumentQuery>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(orders.documents(q).await?))
 }
 
 /// A tax invoice or credit note as JSON. Append `.html` for a printable page or `.pdf`

@@ -190,6 +190,44 @@ pub struct OrderQuery {
     pub cursor: Option<String>,
 }
 
+/// Filters of `GET /invoices`.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+pub struct DocumentQuery {
+    /// `invoice` or `credit_note`.
+    #[param(pattern = "^(invoice|credit_note)$")]
+    pub kind: Option<String>,
+    /// Issued at or after (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub from: Option<String>,
+    /// Issued before (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub to: Option<String>,
+    /// Part of the number (`000123`, `INV/2627`).
+    #[param(pattern = "^[A-Za-z0-9/-]{1,40}$")]
+    pub number: Option<String>,
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<usize>,
+    pub cursor: Option<String>,
+}
+
+/// An invoice or credit note in the back office's list.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DocumentListed {
+    pub id: String,
+    pub number: String,
+    /// `invoice` or `credit_note`.
+    pub kind: String,
+    pub order_id: String,
+    pub order_number: String,
+    pub buyer_name: String,
+    /// A B2B buyer's GSTIN.
+    pub buyer_gstin: Option<String>,
+    /// The invoice a credit note reverses.
+    pub reference_invoice: Option<String>,
+    pub grand_total_minor: i64,
+    pub issued_at: chrono::DateTime<chrono::Utc>,
+}
+
 pub struct Orders {
     db: Db,
     catalog: Arc<dyn CatalogApi>,
@@ -697,6 +735,63 @@ impl Orders {
                 Ok(serde_json::from_str(&row.document)?)
             })
             .await
+    }
+
+    /// Every invoice and credit note, newest first (staff).
+    pub async fn documents(&self, q: DocumentQuery) -> Result<Page<DocumentListed>, AppError> {
+        let page = PageQuery {
+            limit: q.limit,
+            cursor: q.cursor.clone(),
+        }
+        .parse::<String>()?;
+        if let Some(k) = &q.kind
+            && !["invoice", "credit_note"].contains(&k.as_str())
+        {
+            return Err(AppError::invalid("kind", "must be invoice or credit_note"));
+        }
+        let number = q.number.as_deref().map(str::trim).filter(|n| !n.is_empty());
+        if let Some(n) = number
+            && (n.len() > 40
+                || !n
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '/' || c == '-'))
+        {
+            return Err(AppError::invalid(
+                "number",
+                "may hold only letters, digits, / and - (at most 40)",
+            ));
+        }
+        let filter = store::DocumentFilter {
+            kind: q.kind.clone(),
+            from: parse_time(&q.from, "from")?,
+            to: parse_time(&q.to, "to")?,
+            number: number.map(str::to_string),
+        };
+        let rows = self
+            .db
+            .read(move |conn| store::documents(conn, &filter, page.after.as_deref(), page.limit))
+            .await?;
+        let page = Page::from_rows(rows, page.limit, |r| r.id.clone());
+        let mut items = Vec::with_capacity(page.items.len());
+        for row in page.items {
+            let doc: InvoiceData = serde_json::from_str(&row.document)?;
+            items.push(DocumentListed {
+                issued_at: row.issued_at.and_utc(),
+                id: row.id,
+                number: row.number,
+                kind: row.kind,
+                order_id: row.order_id,
+                order_number: doc.order_number,
+                buyer_name: doc.buyer.name,
+                buyer_gstin: doc.buyer.gstin,
+                reference_invoice: doc.reference_invoice,
+                grand_total_minor: row.grand_total_minor,
+            });
+        }
+        Ok(Page {
+            items,
+            next_cursor: page.next_cursor,
+        })
     }
 
     // ---- reading ----

@@ -287,6 +287,44 @@ pub fn invoices_after(
     Ok(q.load(conn)?)
 }
 
+/// Invoices and credit notes newest first (ids are time-ordered): of one kind, issued in
+/// `[from, to)`, whose number contains `number`, after the id `after`; up to `limit + 1`.
+pub fn documents(
+    conn: &mut DbConnection,
+    filter: &DocumentFilter,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Vec<InvoiceRow>, AppError> {
+    let mut q = invoices::table.select(InvoiceRow::as_select()).into_boxed();
+    if let Some(k) = &filter.kind {
+        q = q.filter(invoices::kind.eq(k.clone()));
+    }
+    if let Some(from) = filter.from {
+        q = q.filter(invoices::issued_at.ge(from));
+    }
+    if let Some(to) = filter.to {
+        q = q.filter(invoices::issued_at.lt(to));
+    }
+    if let Some(n) = &filter.number {
+        // Checked by the service: letters, digits, `/` and `-` only, so no LIKE wildcard.
+        q = q.filter(invoices::number.like(format!("%{}%", n.to_ascii_uppercase())));
+    }
+    if let Some(after) = after {
+        q = q.filter(invoices::id.lt(after.to_string()));
+    }
+    Ok(q.order(invoices::id.desc())
+        .limit(limit as i64 + 1)
+        .load(conn)?)
+}
+
+#[derive(Debug, Default)]
+pub struct DocumentFilter {
+    pub kind: Option<String>,
+    pub from: Option<NaiveDateTime>,
+    pub to: Option<NaiveDateTime>,
+    pub number: Option<String>,
+}
+
 pub fn invoices_of(conn: &mut DbConnection, order_id: &str) -> Result<Vec<InvoiceRow>, AppError> {
     Ok(invoices::table
         .filter(invoices::order_id.eq(order_id))

@@ -15,17 +15,13 @@ import { DataTable } from "../ui/Table";
 import { ScrollX } from "../ui/ScrollX";
 import { ErrorState, Skeleton } from "../ui/States";
 import { useToast } from "../ui/Toast";
+import { dayStart } from "./dates";
 import { can } from "./Layout";
 import { ReturnsAndRefunds } from "./OrderReturns";
 import { at, methodLabel } from "./strings";
 import { ORDER_STATUSES as STATUSES, type OrderStatus as Status, type OrdersSearch } from "./search";
 
 type Order = Schemas["OrderView"];
-/** The store's local day as an instant: its midnight, by the store's UTC offset. */
-function dayStart(day: string, offsetMins: number, plusDays = 0): string {
-  const midnight = Date.parse(`${day}T00:00:00Z`) - offsetMins * 60_000 + plusDays * 86_400_000;
-  return new Date(midnight).toISOString();
-}
 
 const listRoute = getRouteApi("/admin/orders");
 

@@ -14,7 +14,7 @@ import { SelectField, TextField } from "../ui/Field";
 import { DateText, Money } from "../ui/Money";
 import { DataTable } from "../ui/Table";
 import { ErrorState } from "../ui/States";
-import { storeDay } from "./dates";
+import { dayStart, storeDay } from "./dates";
 import { RequirePermission, can } from "./Layout";
 import { METHODS, at, methodLabel, type AdminKey } from "./strings";
 
@@ -203,17 +203,8 @@ function Reconcile() {
   const [from, setFrom] = useState(() => storeDay(offset, -1));
   const [to, setTo] = useState(() => storeDay(offset));
   const [errors, setErrors] = useState<Record<string, string>>({});
-  // A store day as the instant it starts, in the store's time zone.
-  const startOf = (day: string) => {
-    const sign = offset < 0 ? "-" : "+";
-    const abs = Math.abs(offset);
-    const hh = String(Math.floor(abs / 60)).padStart(2, "0");
-    const mm = String(abs % 60).padStart(2, "0");
-    return `${day}T00:00:00${sign}${hh}:${mm}`;
-  };
-  const nextDay = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
   const check = useMutation({
-    mutationFn: () => call(api.GET("/api/v1/payments/reconciliation", { params: { query: { from: startOf(from), to: startOf(nextDay(to)) } } })),
+    mutationFn: () => call(api.GET("/api/v1/payments/reconciliation", { params: { query: { from: dayStart(from, offset), to: dayStart(to, offset, 1) } } })),
   });
   const submit = (e: FormEvent) => {
     e.preventDefault();

@@ -16,3 +16,9 @@ export function sameDayBack(day: string, monthsBack = 1): string {
   const last = new Date(Date.UTC(y, m - monthsBack, 0)).getUTCDate();
   return new Date(Date.UTC(y, m - 1 - monthsBack, Math.min(dd, last))).toISOString().slice(0, 10);
 }
+
+/** The store's local day as an instant: its midnight, by the store's UTC offset. */
+export function dayStart(day: string, offsetMins: number, plusDays = 0): string {
+  const midnight = Date.parse(`${day}T00:00:00Z`) - offsetMins * 60_000 + plusDays * 86_400_000;
+  return new Date(midnight).toISOString();
+}

@@ -139,3 +139,19 @@ export interface CatalogSetupSearch {
 export function parseCatalogSetupSearch(s: Record<string, unknown>): CatalogSetupSearch {
   return { tab: s.tab === "categories" || s.tab === "collections" || s.tab === "prices" ? s.tab : undefined };
 }
+
+export interface InvoicesSearch {
+  kind?: "invoice" | "credit_note" | undefined;
+  number?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
+export function parseInvoicesSearch(s: Record<string, unknown>): InvoicesSearch {
+  return {
+    kind: s.kind === "invoice" || s.kind === "credit_note" ? s.kind : undefined,
+    number: typeof s.number === "string" && /^[A-Za-z0-9/-]{1,40}$/.test(s.number) ? s.number : undefined,
+    from: typeof s.from === "string" && DAY.test(s.from) ? s.from : undefined,
+    to: typeof s.to === "string" && DAY.test(s.to) ? s.to : undefined,
+  };
+}

@@ -1209,6 +1209,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every invoice and credit note, newest first, by kind, date and part of the number
+         *     (staff).
+         */
+        get: operations["documents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/invoices/{id}": {
         parameters: {
             query?: never;
@@ -2681,6 +2701,24 @@ export interface components {
              */
             utgst_minor?: number;
         };
+        /** @description An invoice or credit note in the back office's list. */
+        DocumentListed: {
+            /** @description A B2B buyer's GSTIN. */
+            buyer_gstin?: string | null;
+            buyer_name: string;
+            /** Format: int64 */
+            grand_total_minor: number;
+            id: string;
+            /** Format: date-time */
+            issued_at: string;
+            /** @description `invoice` or `credit_note`. */
+            kind: string;
+            number: string;
+            order_id: string;
+            order_number: string;
+            /** @description The invoice a credit note reverses. */
+            reference_invoice?: string | null;
+        };
         DocumentTotals: components["schemas"]["TaxAmounts"] & {
             /** Format: int64 */
             count: number;
@@ -3220,6 +3258,28 @@ export interface components {
                 used_count: number;
                 /** Format: int64 */
                 value: number;
+            }[];
+            /** @description Pass as `cursor` to get the next page; absent on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description One page of a collection. */
+        Page_DocumentListed: {
+            items: {
+                /** @description A B2B buyer's GSTIN. */
+                buyer_gstin?: string | null;
+                buyer_name: string;
+                /** Format: int64 */
+                grand_total_minor: number;
+                id: string;
+                /** Format: date-time */
+                issued_at: string;
+                /** @description `invoice` or `credit_note`. */
+                kind: string;
+                number: string;
+                order_id: string;
+                order_number: string;
+                /** @description The invoice a credit note reverses. */
+                reference_invoice?: string | null;
             }[];
             /** @description Pass as `cursor` to get the next page; absent on the last page. */
             next_cursor?: string | null;
@@ -11887,6 +11947,80 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    documents: {
+        parameters: {
+            query?: {
+                /** @description `invoice` or `credit_note`. */
+                kind?: string | null;
+                /** @description Issued at or after (RFC 3339). */
+                from?: string | null;
+                /** @description Issued before (RFC 3339). */
+                to?: string | null;
+                /** @description Part of the number (`000123`, `INV/2627`). */
+                number?: string | null;
+                limit?: number | null;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DocumentListed"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field names something that does not exist; `errors` names it */
             404: {
                 headers: {
                     [name: string]: unknown;
