@@ -754,6 +754,22 @@ describe("invoices and credit notes at desk size", () => {
       const pdf = await page.request.get(`${stack.base}${await row.getByRole("link", { name: `PDF of ${invoice.number}` }).getAttribute("href")}`);
       assert.equal(pdf.headers()["content-type"], "application/pdf");
       assert.equal((await pdf.body()).subarray(0, 5).toString(), "%PDF-");
+
+      // The order is found by its number's tail and, from its page, the buyer's other orders.
+      await page.goto(`${stack.base}/admin/orders`);
+      await page.getByRole("heading", { name: "Orders", level: 1 }).waitFor();
+      await page.keyboard.press("/");
+      await page.keyboard.type(placed.number.slice(3));
+      await page.keyboard.press("Enter");
+      const orders = page.getByRole("table", { name: "Orders" });
+      await waitFor(async () => (await orders.locator("tbody tr").count()) === 1 && (await orders.locator("tbody tr").first().textContent()).includes(placed.number), "the order found by number");
+      assert.match(await orders.locator("tbody tr").first().textContent(), /Kiran Das/);
+      await orders.getByRole("link", { name: placed.number }).click();
+      await page.getByRole("link", { name: "all their orders" }).click();
+      await page.waitForURL(/q=walkin/);
+      const theirs = (await stack.api.get("/api/v1/orders?q=walkin%40example.in&limit=100")).items;
+      await waitFor(async () => (await orders.locator("tbody tr").count()) === theirs.length, "the buyer's orders");
+      await page.check("orders-of-buyer");
     });
   });
 });

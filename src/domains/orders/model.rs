@@ -437,6 +437,8 @@ pub struct OrderSummary {
     pub channel: String,
     pub status: String,
     pub customer_id: Option<String>,
+    /// The buyer's name (or e-mail) as the order has it; not shown to sellers.
+    pub customer: Option<String>,
     pub currency: String,
     /// For a seller: the total of their own lines.
     pub grand_total_minor: i64,

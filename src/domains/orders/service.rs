@@ -179,6 +179,9 @@ pub struct OrderQuery {
     #[param(pattern = "^(web|pos)$")]
     pub channel: Option<String>,
     pub customer_id: Option<String>,
+    /// Part of the order number, or of the customer's e-mail or phone (staff).
+    #[param(pattern = "^[A-Za-z0-9@.+ _-]{2,60}$")]
+    pub q: Option<String>,
     /// Placed at or after (RFC 3339).
     #[param(value_type = Option<String>, format = DateTime)]
     pub from: Option<String>,
@@ -829,7 +832,21 @@ impl Orders {
         {
             return Err(AppError::invalid("channel", "must be web or pos"));
         }
+        let q = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+        if let Some(q) = q
+            && (q.chars().count() < 2
+                || q.chars().count() > 60
+                || !q
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "@.+ _-".contains(c)))
+        {
+            return Err(AppError::invalid(
+                "q",
+                "2 to 60 letters, digits, spaces or @ . + _ -",
+            ));
+        }
         let mut filter = OrderFilter {
+            q: q.map(str::to_string),
             status: query.status.clone(),
             channel: query.channel.clone(),
             customer_id: query.customer_id.clone(),
@@ -860,6 +877,18 @@ impl Orders {
         let seller = matches!(viewer, Viewer::Seller(_));
         Ok(
             Page::from_rows(rows, limit, |r| r.id.clone()).map(|r| OrderSummary {
+                // Sellers see their lines, not who bought them.
+                customer: if seller {
+                    None
+                } else {
+                    serde_json::from_str::<OrderDetails>(&r.details)
+                        .ok()
+                        .and_then(|d| {
+                            d.customer_name
+                                .or_else(|| d.shipping_address.map(|a| a.name))
+                                .or(d.email)
+                        })
+                },
                 grand_total_minor: if seller {
                     totals
                         .iter()

@@ -164,6 +164,8 @@ pub fn by_number(conn: &mut DbConnection, number: &str) -> Result<Option<OrderRo
 /// Filters of the staff order list.
 #[derive(Debug, Clone, Default)]
 pub struct OrderFilter {
+    /// Part of the number, e-mail or phone (checked: no `%`).
+    pub q: Option<String>,
     pub status: Option<String>,
     pub channel: Option<String>,
     pub customer_id: Option<String>,
@@ -186,6 +188,13 @@ pub fn list(
     }
     if let Some(c) = &filter.channel {
         q = q.filter(orders::channel.eq(c.clone()));
+    }
+    if let Some(text) = &filter.q {
+        q = q.filter(
+            orders::number
+                .like(format!("%{}%", text.to_ascii_uppercase()))
+                .or(orders::details.like(format!("%{text}%"))),
+        );
     }
     if let Some(c) = &filter.customer_id {
         q = q.filter(orders::customer_id.eq(c.clone()));

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { Link, getRouteApi } from "@tanstack/react-router";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { ArrowRightCircle, Ban, CreditCard, ExternalLink, FileDown, PackageCheck, Truck } from "lucide-react";
+import { ArrowRightCircle, Ban, CreditCard, ExternalLink, FileDown, PackageCheck, Printer, Truck } from "lucide-react";
 import { api, idempotencyKey } from "../api/client";
 import { ApiError, call, fieldErrorsOf } from "../api/problem";
 import { useMe, useStoreInfo, type Schemas } from "../api/hooks";
@@ -19,7 +19,7 @@ import { dayStart } from "./dates";
 import { can } from "./Layout";
 import { ReturnsAndRefunds } from "./OrderReturns";
 import { at, methodLabel } from "./strings";
-import { ORDER_STATUSES as STATUSES, type OrderStatus as Status, type OrdersSearch } from "./search";
+import { ORDER_QUERY, ORDER_STATUSES as STATUSES, type OrderStatus as Status, type OrdersSearch } from "./search";
 
 type Order = Schemas["OrderView"];
 
@@ -30,7 +30,10 @@ export function OrdersList() {
   const navigate = listRoute.useNavigate();
   const store = useStoreInfo();
   const offset = store.data?.utc_offset_mins ?? 330;
+  const [text, setText] = useState(search.q ?? "");
+  const [textError, setTextError] = useState<string | undefined>();
   const query = {
+    q: search.q,
     status: search.status,
     channel: search.channel,
     from: search.from ? dayStart(search.from, offset) : undefined,
@@ -51,6 +54,20 @@ export function OrdersList() {
     <div className="space-y-4">
       <h1 className="text-2xl font-bold">{at("orders.title")}</h1>
       <div className="grid gap-3 rounded-xl border border-slate-200 bg-white p-4 sm:grid-cols-4">
+        <form
+          role="search"
+          noValidate
+          className="sm:col-span-4"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const q = text.trim();
+            if (q && !ORDER_QUERY.test(q)) return setTextError(at("orders.badSearch"));
+            setTextError(undefined);
+            set({ q: q || undefined });
+          }}
+        >
+          <TextField label={at("orders.search")} type="search" data-search value={text} onChange={(e) => setText(e.target.value)} error={textError} hint={at("orders.searchHint")} />
+        </form>
         <SelectField label={at("orders.status")} value={search.status ?? ""} onChange={(e) => set({ status: (e.target.value || undefined) as Status | undefined })}>
           <option value="">{at("orders.all")}</option>
           {STATUSES.map((s) => (
@@ -94,6 +111,7 @@ export function OrdersList() {
               ),
             },
             { key: "date", header: at("orders.date"), cell: (o) => <DateText iso={o.created_at} withTime /> },
+            { key: "customer", header: at("order.customer"), cell: (o) => o.customer ?? "—" },
             { key: "channel", header: at("orders.channel"), cell: (o) => (o.channel === "pos" ? at("orders.pos") : at("orders.web")) },
             { key: "status", header: at("orders.status"), cell: (o) => <StatusBadge status={o.status} /> },
             { key: "total", header: at("orders.total"), align: "right", cell: (o) => <Money minor={o.grand_total_minor} /> },
@@ -222,7 +240,14 @@ export function OrderDetail() {
               {at("order.customer")}
             </h2>
             <p>{o.customer_name ?? o.shipping_address?.name}</p>
-            {o.email ? <p className="text-slate-600">{o.email}</p> : null}
+            {o.email ? (
+              <p className="text-slate-600">
+                {o.email} ·{" "}
+                <Link to="/admin/orders" search={{ q: o.email }} className="text-brand-800 underline">
+                  {at("order.theirOrders")}
+                </Link>
+              </p>
+            ) : null}
             {o.buyer_gstin ? <p className="text-slate-600">GSTIN {o.buyer_gstin}</p> : null}
             {o.shipping_address ? (
               <>
@@ -265,6 +290,9 @@ export function OrderDetail() {
                     <span>
                       {d.number} · <Money minor={d.grand_total_minor} />
                     </span>
+                    <a href={`/api/v1/invoices/${d.id}.html`} className={buttonClass("secondary", "sm")} target="_blank" rel="noreferrer" aria-label={at("docs.print", { number: d.number })}>
+                      <Printer aria-hidden className="size-4" /> {at("docs.printShort")}
+                    </a>
                     <a href={`/api/v1/invoices/${d.id}.pdf`} className={buttonClass("secondary", "sm")} target="_blank" rel="noreferrer">
                       <FileDown aria-hidden className="size-4" /> PDF
                     </a>

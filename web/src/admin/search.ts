@@ -20,6 +20,7 @@ export const ORDER_STATUSES = [
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 export interface OrdersSearch {
+  q?: string | undefined;
   status?: OrderStatus | undefined;
   channel?: "web" | "pos" | undefined;
   from?: string | undefined;
@@ -27,8 +28,11 @@ export interface OrdersSearch {
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
+/** What the orders search accepts (the server's rule): part of a number, e-mail or phone. */
+export const ORDER_QUERY = /^[A-Za-z0-9@.+ _-]{2,60}$/;
 export function parseOrdersSearch(s: Record<string, unknown>): OrdersSearch {
   return {
+    q: typeof s.q === "string" && ORDER_QUERY.test(s.q) ? s.q : undefined,
     status: ORDER_STATUSES.includes(s.status as OrderStatus) ? (s.status as OrderStatus) : undefined,
     channel: s.channel === "web" || s.channel === "pos" ? s.channel : undefined,
     from: typeof s.from === "string" && DAY.test(s.from) ? s.from : undefined,

@@ -3125,6 +3125,8 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             currency: string;
+            /** @description The buyer's name (or e-mail) as the order has it; not shown to sellers. */
+            customer?: string | null;
             customer_id?: string | null;
             /**
              * Format: int64
@@ -3365,6 +3367,8 @@ export interface components {
                 /** Format: date-time */
                 created_at: string;
                 currency: string;
+                /** @description The buyer's name (or e-mail) as the order has it; not shown to sellers. */
+                customer?: string | null;
                 customer_id?: string | null;
                 /**
                  * Format: int64
@@ -12475,6 +12479,8 @@ export interface operations {
                 /** @description `web` or `pos`. */
                 channel?: string | null;
                 customer_id?: string | null;
+                /** @description Part of the order number, or of the customer's e-mail or phone (staff). */
+                q?: string | null;
                 /** @description Placed at or after (RFC 3339). */
                 from?: string | null;
                 /** @description Placed before (RFC 3339). */
