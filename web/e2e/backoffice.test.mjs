@@ -174,7 +174,8 @@ for (const size of SIZES) {
         await page.check("seller-products");
         const nav = page.getByRole("navigation", { name: "Back office" });
         assert.equal(await nav.getByRole("link", { name: "Dashboard" }).count(), 0, "no dashboard for a seller");
-        const names = await page.getByRole("row").locator("td:first-child").allTextContents();
+        // The first column chooses rows for a bulk change; the second names the product.
+        const names = await page.getByRole("table", { name: "Products" }).locator("tbody td:nth-child(2)").allTextContents();
         const theirs = await stack.api.get(`/api/v1/catalog/products?seller_id=${me.id}&limit=100`);
         const others = await stack.api.get("/api/v1/catalog/products?limit=100");
         const theirNames = new Set(theirs.items.map((p) => p.name));
