@@ -187,7 +187,7 @@ function Categories() {
             const i = siblings.findIndex((s) => s.id === c.id);
             return (
               <li key={c.id} className="flex flex-wrap items-center gap-2 py-2" style={{ paddingLeft: `${depth * 1.5}rem` }} data-category={c.name}>
-                <span className="min-w-0 flex-1 font-medium">
+                <span className="min-w-0 basis-full font-medium sm:flex-1 sm:basis-auto">
                   {depth > 0 ? <span aria-hidden className="text-slate-400">└ </span> : null}
                   {c.name} <span className="text-xs text-slate-500">/{c.slug}</span>
                 </span>
