@@ -265,4 +265,66 @@ mod tests {
         assert_eq!(Supply::between("04", "04"), Supply::IntraTerritory);
         assert_eq!(Supply::between("07", "07"), Supply::IntraState);
     }
+
+    /// The table of cases the browser's port of this rule (`web/src/lib/tax.ts`) is also
+    /// tested against; its expected figures come from `scripts/tax-cases.py`.
+    #[test]
+    fn agrees_with_the_shared_table_of_cases() {
+        let table: serde_json::Value =
+            serde_json::from_str(include_str!("../../tests/data/tax_cases.json"))
+                .expect("tests/data/tax_cases.json is JSON");
+        let cases = table["cases"].as_array().expect("a list of cases");
+        assert!(cases.len() >= 50, "at least 50 cases");
+        for c in cases {
+            let name = c["name"].as_str().unwrap_or("?");
+            let supply = match c["supply"].as_str() {
+                Some("intra_state") => Supply::IntraState,
+                Some("intra_territory") => Supply::IntraTerritory,
+                Some("inter_state") => Supply::InterState,
+                other => panic!("{name}: supply {other:?}"),
+            };
+            let lines: Vec<(i64, i32)> = c["lines"]
+                .as_array()
+                .expect("lines")
+                .iter()
+                .map(|l| {
+                    (
+                        l["gross_minor"].as_i64().expect("gross"),
+                        l["rate_bp"].as_i64().expect("rate") as i32,
+                    )
+                })
+                .collect();
+            let got = lines_tax(
+                &lines,
+                c["order_discount_minor"].as_i64().expect("discount"),
+                supply,
+                c["prices_include_tax"].as_bool().expect("convention"),
+            );
+            let expect = c["expect"].as_array().expect("expect");
+            assert_eq!(got.len(), expect.len(), "{name}");
+            for (i, ((discount, tax), want)) in got.iter().zip(expect).enumerate() {
+                let field = |k: &str| want[k].as_i64().expect("a figure");
+                assert_eq!(
+                    (
+                        *discount,
+                        tax.taxable_minor,
+                        tax.cgst_minor,
+                        tax.sgst_minor,
+                        tax.igst_minor,
+                        tax.total_minor
+                    ),
+                    (
+                        field("discount_minor"),
+                        field("taxable_minor"),
+                        field("cgst_minor"),
+                        field("sgst_minor"),
+                        field("igst_minor"),
+                        field("total_minor")
+                    ),
+                    "{name}, line {}",
+                    i + 1
+                );
+            }
+        }
+    }
 }
