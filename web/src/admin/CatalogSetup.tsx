@@ -305,18 +305,58 @@ function CategoryForm({
 
 function Collections() {
   const qc = useQueryClient();
-  const toast = useToast();
   const list = useQuery({ queryKey: ["admin-collections"], queryFn: () => call(api.GET("/api/v1/catalog/collections", { cache: "no-store" })) });
   const [chosen, setChosen] = useState<string | null>(null);
+  if (list.isError) return <ErrorState error={list.error} onRetry={() => void list.refetch()} />;
+  if (!list.data) return <Skeleton className="h-64" />;
+  const current = chosen ?? list.data[0]?.id ?? null;
+  return (
+    <ChooseOrCreate
+      title={at("setup.collections")}
+      none={at("setup.noCollections")}
+      newLabel={at("setup.newCollection")}
+      items={list.data.map((c) => ({ id: c.id, label: c.name }))}
+      current={current}
+      onChoose={setChosen}
+      create={async (name) => {
+        const c = await call(api.POST("/api/v1/catalog/collections", { body: { name } }));
+        await qc.invalidateQueries({ queryKey: ["admin-collections"] });
+        setChosen(c.id);
+      }}
+    >
+      {current ? <CollectionEditor key={current} id={current} onDeleted={() => setChosen(null)} /> : null}
+    </ChooseOrCreate>
+  );
+}
+
+/** A list to choose one from, a form to make a new one beside it, and the chosen one. */
+function ChooseOrCreate({
+  title,
+  none,
+  newLabel,
+  items,
+  current,
+  onChoose,
+  create,
+  children,
+}: {
+  title: string;
+  none: string;
+  newLabel: string;
+  items: { id: string; label: ReactNode }[];
+  current: string | null;
+  onChoose: (id: string) => void;
+  create: (name: string) => Promise<void>;
+  children: ReactNode;
+}) {
+  const toast = useToast();
   const [name, setName] = useState("");
   const [errors, setErrors] = useState<Errors>({});
-  const create = useMutation({
-    mutationFn: () => call(api.POST("/api/v1/catalog/collections", { body: { name: name.trim() } })),
-    onSuccess: async (c) => {
+  const make = useMutation({
+    mutationFn: () => create(name.trim()),
+    onSuccess: () => {
       setName("");
       setErrors({});
-      await qc.invalidateQueries({ queryKey: ["admin-collections"] });
-      setChosen(c.id);
     },
     onError: (e) => {
       const f = fieldErrorsOf(e);
@@ -324,24 +364,21 @@ function Collections() {
       if (!Object.keys(f).length) toast(e.message, "error");
     },
   });
-  if (list.isError) return <ErrorState error={list.error} onRetry={() => void list.refetch()} />;
-  if (!list.data) return <Skeleton className="h-64" />;
-  const current = chosen ?? list.data[0]?.id ?? null;
   return (
     <div className="grid gap-4 lg:grid-cols-[16rem_1fr]">
       <div className="space-y-3 self-start">
-        <nav aria-label={at("setup.collections")} className="rounded-xl border border-slate-200 bg-white p-2">
-          {list.data.length === 0 ? <p className="p-2 text-sm text-slate-600">{at("setup.noCollections")}</p> : null}
+        <nav aria-label={title} className="rounded-xl border border-slate-200 bg-white p-2">
+          {items.length === 0 ? <p className="p-2 text-sm text-slate-600">{none}</p> : null}
           <ul>
-            {list.data.map((c) => (
-              <li key={c.id}>
+            {items.map((item) => (
+              <li key={item.id}>
                 <button
                   type="button"
-                  aria-current={c.id === current ? "true" : undefined}
-                  onClick={() => setChosen(c.id)}
-                  className={`w-full rounded-lg px-3 py-2 text-left text-sm ${c.id === current ? "bg-brand-50 font-semibold text-brand-900" : "hover:bg-slate-50"}`}
+                  aria-current={item.id === current ? "true" : undefined}
+                  onClick={() => onChoose(item.id)}
+                  className={`w-full rounded-lg px-3 py-2 text-left text-sm ${item.id === current ? "bg-brand-50 font-semibold text-brand-900" : "hover:bg-slate-50"}`}
                 >
-                  {c.name}
+                  {item.label}
                 </button>
               </li>
             ))}
@@ -353,16 +390,16 @@ function Collections() {
           onSubmit={(e) => {
             e.preventDefault();
             if (!name.trim()) return setErrors({ name: at("setup.nameNeeded") });
-            create.mutate();
+            make.mutate();
           }}
         >
-          <TextField label={at("setup.newCollection")} value={name} onChange={(e) => setName(e.target.value)} error={errors.name} />
-          <Button type="submit" size="sm" busy={create.isPending} icon={<Plus aria-hidden className="size-4" />}>
+          <TextField label={newLabel} value={name} onChange={(e) => setName(e.target.value)} error={errors.name} />
+          <Button type="submit" size="sm" busy={make.isPending} icon={<Plus aria-hidden className="size-4" />}>
             {at("setup.create")}
           </Button>
         </form>
       </div>
-      {current ? <CollectionEditor key={current} id={current} onDeleted={() => setChosen(null)} /> : null}
+      {children}
     </div>
   );
 }
@@ -488,65 +525,34 @@ interface PriceRow {
 
 function PriceLists() {
   const qc = useQueryClient();
-  const toast = useToast();
   const lists = useQuery({ queryKey: ["admin-price-lists"], queryFn: () => call(api.GET("/api/v1/catalog/price-lists")) });
   const [chosen, setChosen] = useState<string | null>(null);
-  const [name, setName] = useState("");
-  const [errors, setErrors] = useState<Errors>({});
-  const create = useMutation({
-    mutationFn: () => call(api.POST("/api/v1/catalog/price-lists", { body: { name: name.trim() } })),
-    onSuccess: async (l) => {
-      setName("");
-      setErrors({});
-      await qc.invalidateQueries({ queryKey: ["admin-price-lists"] });
-      setChosen(l.id);
-    },
-    onError: (e) => {
-      const f = fieldErrorsOf(e);
-      setErrors(f);
-      if (!Object.keys(f).length) toast(e.message, "error");
-    },
-  });
   if (lists.isError) return <ErrorState error={lists.error} onRetry={() => void lists.refetch()} />;
   if (!lists.data) return <Skeleton className="h-64" />;
   const current = lists.data.find((l) => l.id === (chosen ?? lists.data[0]?.id));
   return (
-    <div className="grid gap-4 lg:grid-cols-[16rem_1fr]">
-      <div className="space-y-3 self-start">
-        <nav aria-label={at("setup.priceLists")} className="rounded-xl border border-slate-200 bg-white p-2">
-          {lists.data.length === 0 ? <p className="p-2 text-sm text-slate-600">{at("setup.noPriceLists")}</p> : null}
-          <ul>
-            {lists.data.map((l) => (
-              <li key={l.id}>
-                <button
-                  type="button"
-                  aria-current={l.id === current?.id ? "true" : undefined}
-                  onClick={() => setChosen(l.id)}
-                  className={`w-full rounded-lg px-3 py-2 text-left text-sm ${l.id === current?.id ? "bg-brand-50 font-semibold text-brand-900" : "hover:bg-slate-50"}`}
-                >
-                  {l.name} <span className="text-xs text-slate-600">· {at("setup.memberCount", { n: l.member_ids.length })}</span>
-                </button>
-              </li>
-            ))}
-          </ul>
-        </nav>
-        <form
-          noValidate
-          className="space-y-2 rounded-xl border border-slate-200 bg-white p-3"
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (!name.trim()) return setErrors({ name: at("setup.nameNeeded") });
-            create.mutate();
-          }}
-        >
-          <TextField label={at("setup.newPriceList")} value={name} onChange={(e) => setName(e.target.value)} error={errors.name} />
-          <Button type="submit" size="sm" busy={create.isPending} icon={<Plus aria-hidden className="size-4" />}>
-            {at("setup.create")}
-          </Button>
-        </form>
-      </div>
+    <ChooseOrCreate
+      title={at("setup.priceLists")}
+      none={at("setup.noPriceLists")}
+      newLabel={at("setup.newPriceList")}
+      items={lists.data.map((l) => ({
+        id: l.id,
+        label: (
+          <>
+            {l.name} <span className="text-xs text-slate-600">· {at("setup.memberCount", { n: l.member_ids.length })}</span>
+          </>
+        ),
+      }))}
+      current={current?.id ?? null}
+      onChoose={setChosen}
+      create={async (name) => {
+        const l = await call(api.POST("/api/v1/catalog/price-lists", { body: { name } }));
+        await qc.invalidateQueries({ queryKey: ["admin-price-lists"] });
+        setChosen(l.id);
+      }}
+    >
       {current ? <PriceListEditor key={current.id} list={current} /> : null}
-    </div>
+    </ChooseOrCreate>
   );
 }
 
