@@ -529,6 +529,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    pos_tickets (id) {
+        id -> Text,
+        device_id -> Text,
+        ticket_id -> Text,
+        session_id -> Text,
+        order_id -> Text,
+        offline -> Bool,
+        flagged -> Bool,
+        flags -> Text,
+        sold_at -> Timestamp,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     pos_tenders (id) {
         id -> Text,
         session_id -> Text,
@@ -893,6 +908,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     pos_registers,
     pos_sessions,
     pos_tenders,
+    pos_tickets,
     processed_events,
     refresh_tokens,
     sequences,

@@ -614,6 +614,125 @@ async fn a_discount_code_for_five_uses_is_used_five_times_by_thirty_checkouts() 
 }
 
 #[actix_web::test]
+async fn a_device_sends_sales_whole_stored_once_and_offline_shortfalls_flagged() {
+    for_each_backend(|backend| async move {
+        let app = spawn(&backend).await;
+        let (_, staff) = with_role(&app, "till@shop.in", Role::Staff).await;
+        let shop = location(&app, &staff, "Front counter").await;
+        let a = variant(&app, &staff, "OIL-1", Some("8901234567890"), 118_000, 1800).await;
+        let b = variant(&app, &staff, "SALT-1", None, 10_500, 500).await;
+        stock(&app, &staff, &a, &shop, 5).await;
+        stock(&app, &staff, &b, &shop, 1).await;
+        let register: Value = post(&app, &staff, "/api/v1/pos/registers", json!({"name": "Till A", "location_id": shop})).await.json().await.unwrap();
+        let rid = register["id"].as_str().unwrap();
+        let session: Value = post(&app, &staff, &format!("/api/v1/pos/registers/{rid}/sessions"), json!({"opening_float_minor": 100_000})).await.json().await.unwrap();
+        let sid = session["id"].as_str().unwrap().to_string();
+        // The till resumes its open session from the register list.
+        let registers = get(&app, &staff, "/api/v1/pos/registers").await;
+        let listed = registers.as_array().unwrap().iter().find(|r| r["id"] == rid).unwrap();
+        assert_eq!(listed["open_session_id"], sid.as_str());
+
+        // The device's copy of the catalog: barcode, walk-in price and rate.
+        let catalog = get(&app, &staff, "/api/v1/pos/catalog").await;
+        let item = catalog["items"].as_array().unwrap().iter().find(|i| i["variant_id"] == a.as_str()).unwrap();
+        assert_eq!((item["barcode"].as_str(), item["unit_price_minor"].as_i64(), item["rate_bp"].as_i64()), (Some("8901234567890"), Some(118_000), Some(1800)));
+
+        // A customer made at the counter and found again by phone in another form.
+        let made = post(&app, &staff, "/api/v1/pos/customers", json!({"name": "Meena Iyer", "phone": "98450 12345"})).await;
+        assert_eq!(made.status(), 201);
+        let customer: Value = made.json().await.unwrap();
+        let found = get(&app, &staff, "/api/v1/pos/customers?phone=%2B919845012345").await;
+        assert_eq!(found[0]["id"], customer["id"]);
+        let twice = post(&app, &staff, "/api/v1/pos/customers", json!({"name": "M", "phone": "+91 98450-12345"})).await;
+        assert_eq!(twice.status(), 409);
+        let problem: Value = twice.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["field"], "phone");
+
+        // Online: 2 × ₹1,180 + ₹105 = ₹2,465; ₹200 UPI, ₹2,500 cash → ₹235 change.
+        let t1 = json!({
+            "device_id": "dev-1", "ticket_id": "t-1", "sold_at": chrono::Utc::now(),
+            "lines": [
+                {"variant_id": a, "quantity": 2, "unit_price_minor": 118_000},
+                {"variant_id": b, "quantity": 1, "unit_price_minor": 10_500},
+            ],
+            "customer": {"customer_id": customer["id"], "name": "Meena Iyer"},
+            "tenders": [{"kind": "upi", "amount_minor": 20_000, "reference": "UPI-77"}, {"kind": "cash", "amount_minor": 250_000}],
+        });
+        let resp = post(&app, &staff, &format!("/api/v1/pos/sessions/{sid}/tickets"), t1.clone()).await;
+        assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
+        let sale: Value = resp.json().await.unwrap();
+        assert_eq!(sale["change_due_minor"], 23_500);
+        assert_eq!(sale["order"]["grand_total_minor"], 246_500);
+        assert_eq!(sale["order"]["status"], "completed");
+        assert_eq!(sale["flagged"], false, "{sale}");
+        assert_eq!(level(&app, &staff, &a, &shop).await, (3, 0));
+        assert_eq!(level(&app, &staff, &b, &shop).await, (0, 0));
+        // Sent again under another key (a retry after a crash): the same sale, once.
+        let again: Value = post(&app, &staff, &format!("/api/v1/pos/sessions/{sid}/tickets"), t1).await.json().await.unwrap();
+        assert_eq!(again["order"]["id"], sale["order"]["id"]);
+        assert_eq!(level(&app, &staff, &a, &shop).await, (3, 0));
+        let order = get(&app, &staff, &format!("/api/v1/orders/{}", sale["order"]["id"].as_str().unwrap())).await;
+        assert_eq!(order["customer_name"], "Meena Iyer");
+
+        // Online, stock the ledger lacks is refused, naming the line.
+        let short = post(&app, &staff, &format!("/api/v1/pos/sessions/{sid}/tickets"), json!({
+            "device_id": "dev-1", "ticket_id": "t-2", "sold_at": chrono::Utc::now(),
+            "lines": [{"variant_id": b, "quantity": 1, "unit_price_minor": 10_500}],
+            "tenders": [{"kind": "cash", "amount_minor": 10_500}],
+        })).await;
+        assert_eq!(short.status(), 409);
+        let problem: Value = short.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["field"], "lines[0].quantity");
+
+        // Offline ten minutes ago: 2 salt at ₹90 (the device's older price) with none on
+        // the shelf per the ledger. Recorded, dated then, stock booked in and flagged.
+        let sold_at = chrono::Utc::now() - chrono::TimeDelta::minutes(10);
+        let resp = post(&app, &staff, &format!("/api/v1/pos/sessions/{sid}/tickets"), json!({
+            "device_id": "dev-1", "ticket_id": "t-3", "sold_at": sold_at, "offline": true,
+            "lines": [{"variant_id": b, "quantity": 2, "unit_price_minor": 9_000}],
+            "tenders": [{"kind": "cash", "amount_minor": 20_000}],
+        })).await;
+        assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
+        let offline: Value = resp.json().await.unwrap();
+        assert_eq!(offline["flagged"], true);
+        assert_eq!(offline["change_due_minor"], 2_000);
+        assert_eq!(offline["flags"]["stock_added"][0]["quantity"], 2);
+        assert_eq!(offline["flags"]["price_differences"][0]["paid_unit_minor"], 9_000);
+        assert_eq!(offline["flags"]["price_differences"][0]["store_unit_minor"], 10_500);
+        assert_eq!(level(&app, &staff, &b, &shop).await, (0, 0));
+        let order = get(&app, &staff, &format!("/api/v1/orders/{}", offline["order"]["id"].as_str().unwrap())).await;
+        let created: chrono::DateTime<chrono::Utc> = order["created_at"].as_str().unwrap().parse().unwrap();
+        assert!((created - sold_at).num_seconds().abs() <= 1, "dated when sold: {created} vs {sold_at}");
+        let moves: Value = get(&app, &staff, &format!("/api/v1/inventory/movements?limit=100&variant_id={b}")).await;
+        let cover = moves["items"].as_array().unwrap().iter().find(|m| m["kind"] == "adjustment" && m["on_hand_delta"] == 2);
+        assert!(cover.is_some_and(|m| m["reason"].as_str().unwrap().contains("offline")), "{moves}");
+
+        // Staff see the flagged sale; bad input names its field and stores nothing.
+        let flagged = get(&app, &staff, "/api/v1/pos/tickets?flagged=true").await;
+        let ids: Vec<&str> = flagged["items"].as_array().unwrap().iter().map(|t| t["ticket_id"].as_str().unwrap()).collect();
+        assert_eq!(ids, ["t-3"]);
+        let bad = post(&app, &staff, &format!("/api/v1/pos/sessions/{sid}/tickets"), json!({
+            "device_id": "has space", "ticket_id": "t-4", "sold_at": chrono::Utc::now(),
+            "lines": [{"variant_id": a, "quantity": 1, "unit_price_minor": 118_000}],
+            "tenders": [{"kind": "cash", "amount_minor": 118_000}],
+        })).await;
+        assert_eq!(bad.status(), 400);
+        let problem: Value = bad.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["field"], "device_id");
+        assert_eq!(level(&app, &staff, &a, &shop).await, (3, 0));
+
+        // The Z-report counts both sales' cash: 1,000 float + 2,265 + 180 applied.
+        let z: Value = post(&app, &staff, &format!("/api/v1/pos/sessions/{sid}/close"), json!({"counted": [{"denomination_minor": 50_000, "count": 7}]})).await.json().await.unwrap();
+        assert_eq!(z["report"]["sales_count"], 2);
+        assert_eq!(z["report"]["gross_sales_minor"], 246_500 + 18_000);
+        assert_eq!(z["report"]["expected_cash_minor"], 100_000 + 226_500 + 18_000);
+        assert_eq!(z["report"]["variance_minor"], 350_000 - (100_000 + 226_500 + 18_000));
+        ledger_is_consistent(&app).await;
+    })
+    .await;
+}
+
+#[actix_web::test]
 async fn the_counter_sells_with_split_tenders_and_the_z_report_counts_the_cash() {
     for_each_backend(|backend| async move {
         let app = spawn(&backend).await;

@@ -50,6 +50,21 @@ pub struct ResolvedPrice {
     pub prices_include_tax: bool,
 }
 
+/// What a counter device keeps to sell without a connection: the active variants with
+/// their walk-in prices (sales live now included), and which products the merchant put
+/// in the `counter` collection (the till's favourites grid: loose goods without barcodes).
+#[derive(Debug, Clone, Default)]
+pub struct CounterStock {
+    pub variants: Vec<VariantInfo>,
+    pub prices: Vec<ResolvedPrice>,
+    pub favourite_products: Vec<String>,
+    /// More active variants exist than a device is sent.
+    pub truncated: bool,
+}
+
+/// The collection whose products are the counter's favourites.
+pub const COUNTER_COLLECTION: &str = "counter";
+
 #[async_trait::async_trait]
 pub trait CatalogApi: Send + Sync {
     /// The variants among `ids` that exist (in any status), in no particular order.
@@ -73,4 +88,8 @@ pub trait CatalogApi: Send + Sync {
         ids: &[String],
         ctx: &PriceContext,
     ) -> Result<(Vec<VariantInfo>, Vec<ResolvedPrice>), AppError>;
+
+    /// Every active variant (up to `limit`) priced for a walk-in buyer now, with the
+    /// counter's favourites, in one database turn.
+    async fn counter_stock(&self, limit: i64) -> Result<CounterStock, AppError>;
 }

@@ -100,6 +100,20 @@ pub trait InventoryApi: Send + Sync {
         commit: bool,
     ) -> Result<(), AppError>;
 
+    /// Books an adjustment (with `reason`, under `reference`) for each line whose stock
+    /// available at `location_id` is less than asked for, so a sale that already happened
+    /// (rung up offline at the counter) can then be reserved and sold without stock going
+    /// below zero. Returns what was added, per variant; nothing when the stock was there.
+    fn cover_in(
+        &self,
+        conn: &mut DbConnection,
+        actor: &str,
+        reference: &str,
+        location_id: &str,
+        lines: &[StockLine],
+        reason: &str,
+    ) -> Result<Vec<StockLine>, AppError>;
+
     /// Puts returned goods back into stock at `location_id`.
     fn return_in(
         &self,

@@ -147,6 +147,13 @@ pub struct PosSaleDraft {
     pub register_name: String,
     pub tenders: Vec<TenderDraft>,
     pub change_due_minor: i64,
+    /// When the sale happened, for one rung up on a device and sent later (offline):
+    /// the order is dated then; its invoice is issued when it reaches the server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sold_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Rung up while the device had no connection.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub offline: bool,
 }
 
 /// Money totals of an order, in minor units.

@@ -7,6 +7,7 @@ mod pos;
 mod routes;
 mod service;
 mod store;
+mod tickets;
 
 use std::sync::Arc;
 
@@ -53,6 +54,9 @@ pub const ROUTES: &[RouteRule] = &[
     RouteRule::new("POST", "/api/v1/pos/sessions/{id}/sales", POS),
     RouteRule::new("POST", "/api/v1/pos/sessions/{id}/close", POS),
     RouteRule::new("GET", "/api/v1/pos/sales/{id}/receipt", POS),
+    RouteRule::new("GET", "/api/v1/pos/catalog", POS),
+    RouteRule::new("POST", "/api/v1/pos/sessions/{id}/tickets", POS),
+    RouteRule::new("GET", "/api/v1/pos/tickets", POS),
 ];
 
 #[derive(OpenApi)]
@@ -63,7 +67,8 @@ pub const ROUTES: &[RouteRule] = &[
         routes::create_discount, routes::list_discounts, routes::get_discount, routes::update_discount,
         routes::list_registers, routes::create_register, routes::open_session,
         routes::get_session, routes::pos_cart, routes::scan, routes::pos_line,
-        routes::pos_customer, routes::sell, routes::close_session, routes::receipt
+        routes::pos_customer, routes::sell, routes::close_session, routes::receipt,
+        routes::counter_catalog, routes::record_ticket, routes::list_tickets
     ),
     tags(
         (name = "cart", description = "Carts, discount codes and checkout"),
@@ -201,6 +206,21 @@ impl CartDomain {
                 r("/v1/pos/sessions/{id}/close")
                     .route(web::post().to(routes::close_session))
                     .default_service(method_not_allowed(&["POST"])),
+            )
+            .service(
+                r("/v1/pos/catalog")
+                    .route(web::get().to(routes::counter_catalog))
+                    .default_service(method_not_allowed(&["GET"])),
+            )
+            .service(
+                r("/v1/pos/sessions/{id}/tickets")
+                    .route(web::post().to(routes::record_ticket))
+                    .default_service(method_not_allowed(&["POST"])),
+            )
+            .service(
+                r("/v1/pos/tickets")
+                    .route(web::get().to(routes::list_tickets))
+                    .default_service(method_not_allowed(&["GET"])),
             )
             .service(
                 r("/v1/pos/sales/{id}/receipt")

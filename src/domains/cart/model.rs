@@ -175,6 +175,8 @@ pub struct RegisterView {
     pub name: String,
     pub location_id: String,
     pub active: bool,
+    /// The session open on it now, if any (a till resumes it).
+    pub open_session_id: Option<String>,
 }
 
 impl From<RegisterRow> for RegisterView {
@@ -184,6 +186,7 @@ impl From<RegisterRow> for RegisterView {
             name: r.name,
             location_id: r.location_id,
             active: r.active,
+            open_session_id: None,
         }
     }
 }

@@ -320,12 +320,22 @@ impl Carts {
     }
 
     pub async fn registers(&self) -> Result<Vec<RegisterView>, AppError> {
-        Ok(self
+        let (registers, open) = self
             .db
-            .read(store::registers)
-            .await?
+            .read(|c| Ok((store::registers(c)?, store::open_sessions(c)?)))
+            .await?;
+        Ok(registers
             .into_iter()
-            .map(RegisterView::from)
+            .map(|r| {
+                let open_session_id = open
+                    .iter()
+                    .find(|s| s.register_id == r.id)
+                    .map(|s| s.id.clone());
+                RegisterView {
+                    open_session_id,
+                    ..RegisterView::from(r)
+                }
+            })
             .collect())
     }
 
@@ -550,6 +560,8 @@ impl Carts {
                 })
                 .collect(),
             change_due_minor: change,
+            sold_at: None,
+            offline: false,
         };
         let (placed, _) = self
             .place(

@@ -11,6 +11,7 @@ use super::service::{
     CartOutcome, CartOwner, Carts, CheckoutInput, DiscountCodeBody, DiscountInput, LineInputBody,
     QuantityBody, hash_token,
 };
+use super::tickets::{CounterCatalog, TicketInput, TicketList, TicketView};
 use crate::contracts::auth::Principal;
 use crate::contracts::orders::PlacedOrder;
 use crate::gateway::rbac::{Authorized, perm};
@@ -440,4 +441,74 @@ pub async fn receipt(
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(carts.receipt(&id).await?))
+}
+
+/// What a counter device keeps to sell offline: active variants with barcodes, walk-in
+/// prices (sales live now), GST rates, the favourites (the `counter` collection) and the
+/// discount codes a device may apply by itself.
+#[utoipa::path(get, path = "/api/v1/pos/catalog", tag = "pos",
+    responses((status = 200, body = CounterCatalog)))]
+pub async fn counter_catalog(
+    carts: CartsData,
+    _who: Authorized<perm::PosOperate>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok()
+        .insert_header(("cache-control", "no-store"))
+        .json(carts.counter_catalog().await?))
+}
+
+/// Record a sale rung up on a device, whole: at once online, or later, in order, from an
+/// offline device's queue (`Idempotency-Key` required; a (device, ticket) pair is stored
+/// once whatever the key). Dated `sold_at`, at the prices paid; its invoice is issued
+/// now. Offline sales the server would have refused (stock the ledger lacks, a changed
+/// price, a used-up code, short payment) are recorded and flagged.
+#[utoipa::path(post, path = "/api/v1/pos/sessions/{id}/tickets", tag = "pos", request_body = TicketInput,
+    params(("id" = String, Path), ("Idempotency-Key" = String, Header)),
+    responses((status = 201, body = TicketView, description = "recorded now or before (the same answer)"),
+        (status = 400, body = crate::http::Problem), (status = 404, body = crate::http::Problem), (status = 409, body = crate::http::Problem)))]
+pub async fn record_ticket(
+    carts: CartsData,
+    idempotency: web::Data<Idempotency>,
+    who: Authorized<perm::PosOperate>,
+    key: IdempotencyKey,
+    id: web::Path<String>,
+    Json(body): Json<TicketInput>,
+) -> Result<HttpResponse, AppError> {
+    let p = who.principal;
+    let route = format!("pos/sessions/{id}/tickets");
+    idempotency
+        .once(
+            &p,
+            key,
+            &route,
+            &body.clone(),
+            StatusCode::CREATED,
+            || async { Ok(carts.record_ticket(&p, &id, body).await?.0) },
+        )
+        .await
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TicketQuery {
+    /// `true`: only sales flagged for staff (stock counts, price differences).
+    pub flagged: Option<bool>,
+    /// How many, newest first (1–200, default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+}
+
+/// Counter sales sent by devices, newest first, with what staff should check.
+#[utoipa::path(get, path = "/api/v1/pos/tickets", tag = "pos", params(TicketQuery),
+    responses((status = 200, body = TicketList), (status = 400, body = crate::http::Problem)))]
+pub async fn list_tickets(
+    carts: CartsData,
+    _who: Authorized<perm::PosOperate>,
+    Query(q): Query<TicketQuery>,
+) -> Result<HttpResponse, AppError> {
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(AppError::invalid("limit", "must be between 1 and 200"));
+    }
+    Ok(HttpResponse::Ok().json(carts.tickets(q.flagged.unwrap_or(false), limit).await?))
 }

@@ -1167,38 +1167,7 @@ impl Carts {
             .order_json(&id)
             .await?
             .ok_or_else(|| AppError::internal("the cart's order is missing"))?;
-        let text = |k: &str| {
-            order
-                .get(k)
-                .and_then(|v| v.as_str())
-                .unwrap_or("")
-                .to_string()
-        };
-        let invoice = order
-            .get("invoices")
-            .and_then(|v| v.as_array())
-            .and_then(|a| a.first())
-            .cloned();
-        Ok(PlacedOrder {
-            id: text("id"),
-            number: text("number"),
-            status: text("status"),
-            grand_total_minor: order
-                .get("totals")
-                .and_then(|t| t.get("grand_total_minor"))
-                .and_then(|v| v.as_i64())
-                .unwrap_or(0),
-            invoice_id: invoice
-                .as_ref()
-                .and_then(|i| i.get("id"))
-                .and_then(|v| v.as_str())
-                .map(str::to_string),
-            invoice_number: invoice
-                .as_ref()
-                .and_then(|i| i.get("number"))
-                .and_then(|v| v.as_str())
-                .map(str::to_string),
-        })
+        Ok(placed_from_json(Some(&order), &id))
     }
 
     // ---- discount codes ----
@@ -1324,7 +1293,7 @@ impl Carts {
 /// Takes one use of a discount code for `order_id` inside checkout's transaction: the
 /// total limit by a conditional update, the per-customer limit counted after it (the
 /// update holds the code's row, so concurrent checkouts count one at a time).
-fn take_discount(
+pub(super) fn take_discount(
     conn: &mut DbConnection,
     d: &DiscountRow,
     order_id: &str,
@@ -1349,4 +1318,41 @@ fn take_discount(
         }
     }
     store::insert_redemption(conn, &d.id, order_id, customer_id, now)
+}
+
+/// The `PlacedOrder` of an order as the orders domain shows it (`id` when it is missing).
+pub(super) fn placed_from_json(order: Option<&serde_json::Value>, id: &str) -> PlacedOrder {
+    let empty = serde_json::Value::Null;
+    let order = order.unwrap_or(&empty);
+    let text = |k: &str| {
+        order
+            .get(k)
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    let invoice = order
+        .get("invoices")
+        .and_then(|v| v.as_array())
+        .and_then(|a| a.first());
+    let invoice_text = |k: &str| {
+        invoice
+            .and_then(|i| i.get(k))
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    PlacedOrder {
+        id: Some(text("id"))
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| id.to_string()),
+        number: text("number"),
+        status: text("status"),
+        grand_total_minor: order
+            .get("totals")
+            .and_then(|t| t.get("grand_total_minor"))
+            .and_then(|v| v.as_i64())
+            .unwrap_or(0),
+        invoice_id: invoice_text("id"),
+        invoice_number: invoice_text("number"),
+    }
 }

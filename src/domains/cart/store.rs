@@ -9,7 +9,7 @@ use crate::db::{DbConnection, new_id};
 use crate::http::AppError;
 use crate::schema::{
     cart_lines, carts, discount_codes, discount_redemptions, pos_registers, pos_sessions,
-    pos_tenders,
+    pos_tenders, pos_tickets,
 };
 
 pub fn insert_cart(conn: &mut DbConnection, row: &CartRow) -> Result<(), AppError> {
@@ -213,6 +213,16 @@ pub fn discount_by_code(
         .select(DiscountRow::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// Active discount codes (at most 500, by code): what counter devices may apply.
+pub fn active_discounts(conn: &mut DbConnection) -> Result<Vec<DiscountRow>, AppError> {
+    Ok(discount_codes::table
+        .filter(discount_codes::active.eq(true))
+        .order(discount_codes::code.asc())
+        .limit(500)
+        .select(DiscountRow::as_select())
+        .load(conn)?)
 }
 
 pub fn list_discounts(
@@ -458,5 +468,67 @@ pub fn session_sales(conn: &mut DbConnection, session_id: &str) -> Result<Vec<Ca
         .filter(carts::register_session_id.eq(session_id))
         .filter(carts::status.eq("converted"))
         .select(CartRow::as_select())
+        .load(conn)?)
+}
+
+/// A counter sale sent whole by a device.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = pos_tickets)]
+pub struct TicketRow {
+    pub id: String,
+    pub device_id: String,
+    pub ticket_id: String,
+    pub session_id: String,
+    pub order_id: String,
+    pub offline: bool,
+    pub flagged: bool,
+    pub flags: String,
+    pub sold_at: NaiveDateTime,
+    pub received_at: NaiveDateTime,
+}
+
+pub fn ticket(
+    conn: &mut DbConnection,
+    device_id: &str,
+    ticket_id: &str,
+) -> Result<Option<TicketRow>, AppError> {
+    Ok(pos_tickets::table
+        .filter(pos_tickets::device_id.eq(device_id))
+        .filter(pos_tickets::ticket_id.eq(ticket_id))
+        .select(TicketRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn insert_ticket(conn: &mut DbConnection, row: &TicketRow) -> Result<(), AppError> {
+    diesel::insert_into(pos_tickets::table)
+        .values(row.clone())
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The newest `limit` tickets; only flagged ones with `flagged`.
+pub fn tickets(
+    conn: &mut DbConnection,
+    flagged: bool,
+    limit: i64,
+) -> Result<Vec<TicketRow>, AppError> {
+    let mut q = pos_tickets::table
+        .select(TicketRow::as_select())
+        .order((pos_tickets::received_at.desc(), pos_tickets::id.desc()))
+        .limit(limit)
+        .into_boxed();
+    if flagged {
+        q = q.filter(pos_tickets::flagged.eq(true));
+    }
+    Ok(q.load(conn)?)
+}
+
+/// Open sessions by register id.
+pub fn open_sessions(conn: &mut DbConnection) -> Result<Vec<SessionRow>, AppError> {
+    Ok(pos_sessions::table
+        .filter(pos_sessions::status.eq("open"))
+        .limit(500)
+        .select(SessionRow::as_select())
         .load(conn)?)
 }

@@ -408,6 +408,13 @@ impl CatalogApi for CatalogDomain {
     ) -> Result<(Vec<VariantInfo>, Vec<ResolvedPrice>), AppError> {
         self.catalog.priced(ids.to_vec(), ctx).await
     }
+
+    async fn counter_stock(
+        &self,
+        limit: i64,
+    ) -> Result<crate::contracts::catalog::CounterStock, AppError> {
+        self.catalog.counter_stock(limit).await
+    }
 }
 
 struct StockFlags {

@@ -1532,6 +1532,37 @@ impl Catalog {
         Ok(self.priced(ids, ctx).await?.1)
     }
 
+    /// See `CatalogApi::counter_stock`.
+    pub async fn counter_stock(
+        &self,
+        limit: i64,
+    ) -> Result<crate::contracts::catalog::CounterStock, AppError> {
+        let (ids, truncated, favourite_products) = self
+            .db
+            .read(move |conn| {
+                let mut ids = store::active_variant_ids(conn, limit + 1)?;
+                let truncated = ids.len() as i64 > limit;
+                ids.truncate(usize::try_from(limit).unwrap_or(0));
+                let favourites =
+                    match store::collection(conn, crate::contracts::catalog::COUNTER_COLLECTION)? {
+                        Some(c) => store::collection_products(conn, &c.id)?
+                            .into_iter()
+                            .map(|p| p.id)
+                            .collect(),
+                        None => Vec::new(),
+                    };
+                Ok((ids, truncated, favourites))
+            })
+            .await?;
+        let (variants, prices) = self.priced(ids, &PriceContext::default()).await?;
+        Ok(crate::contracts::catalog::CounterStock {
+            variants,
+            prices,
+            favourite_products,
+            truncated,
+        })
+    }
+
     /// The variants among `ids` (any status) and the prices of the active ones, read in
     /// one connection turn: what a cart needs to show and to check out.
     pub async fn priced(

@@ -1287,6 +1287,21 @@ pub fn set_collection_products(
 }
 
 /// The collection's active products, in the merchant's order.
+/// Ids of the active variants of active products, oldest product first (the counter's
+/// offline copy of the catalog).
+pub fn active_variant_ids(conn: &mut DbConnection, limit: i64) -> Result<Vec<String>, AppError> {
+    use crate::schema::catalog_products as p;
+    use crate::schema::catalog_variants as v;
+    Ok(v::table
+        .inner_join(p::table.on(p::id.eq(v::product_id)))
+        .filter(v::status.eq("active"))
+        .filter(p::status.eq("active"))
+        .order((v::product_id, v::position))
+        .limit(limit)
+        .select(v::id)
+        .load(conn)?)
+}
+
 pub fn collection_products(
     conn: &mut DbConnection,
     id: &str,

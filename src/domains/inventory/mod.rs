@@ -346,6 +346,18 @@ impl InventoryApi for InventoryDomain {
         service::close_in(conn, actor, reference, commit)
     }
 
+    fn cover_in(
+        &self,
+        conn: &mut DbConnection,
+        actor: &str,
+        reference: &str,
+        location_id: &str,
+        lines: &[StockLine],
+        reason: &str,
+    ) -> Result<Vec<StockLine>, AppError> {
+        service::cover_in(conn, actor, reference, location_id, lines, reason)
+    }
+
     fn return_in(
         &self,
         conn: &mut DbConnection,

@@ -491,6 +491,48 @@ pub fn reserve_in(
     Ok(Ok(()))
 }
 
+/// See `InventoryApi::cover_in`.
+pub fn cover_in(
+    conn: &mut DbConnection,
+    actor: &str,
+    reference: &str,
+    location_id: &str,
+    lines: &[StockLine],
+    reason: &str,
+) -> Result<Vec<StockLine>, AppError> {
+    let reference = check_reference(reference)?;
+    let now = now();
+    let mut touched = Touched::default();
+    let mut added = Vec::new();
+    for (variant_id, quantity) in sorted_lines(lines)? {
+        store::ensure_rows(conn, &variant_id, &[location_id], now)?;
+        let available =
+            store::level(conn, &variant_id, location_id)?.map_or(0, |l| l.on_hand - l.reserved);
+        let short = quantity - available.max(0);
+        if short <= 0 {
+            continue;
+        }
+        let change = Change {
+            variant_id: &variant_id,
+            location_id,
+            kind: MovementKind::Adjustment,
+            on_hand_delta: short,
+            reserved_delta: 0,
+            unit_cost: None,
+            reason: Some(reason),
+            reference: Some(&reference),
+            actor,
+        };
+        apply_or_refuse(conn, &mut touched, &change, "lines", now)?;
+        added.push(StockLine {
+            variant_id,
+            quantity: short,
+        });
+    }
+    touched.publish(conn)?;
+    Ok(added)
+}
+
 /// Ends an active reservation: what is left of it is sold (`commit`) or returned to
 /// available stock. Ending it the same way again is a no-op; the other way, a 409.
 pub fn close_in(

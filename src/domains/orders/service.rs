@@ -440,6 +440,13 @@ impl Orders {
         actor: &str,
     ) -> Result<PlacedOrder, AppError> {
         let now = now();
+        // A counter sale sent later by an offline device is dated when it happened; its
+        // invoice is issued (and numbered) now.
+        let at = draft
+            .pos
+            .as_ref()
+            .and_then(|p| p.sold_at)
+            .map_or(now, |t| t.naive_utc().min(now));
         let n = next_in_sequence(conn, &self.order_sequence())?;
         let number = format!("{}-{n:06}", self.cfg.number_prefix);
         let details = OrderDetails {
@@ -483,7 +490,7 @@ impl Orders {
             grand_total_minor: draft.totals.grand_total_minor,
             refunded_minor: 0,
             details: serde_json::to_string(&details)?,
-            created_at: now,
+            created_at: at,
             updated_at: now,
         };
         store::insert_order(conn, &order)?;
@@ -513,9 +520,12 @@ impl Orders {
         let placed_note = match draft.channel {
             Channel::Web if draft.cash_on_delivery => "placed online, cash on delivery",
             Channel::Web => "placed online",
+            Channel::Pos if draft.pos.as_ref().is_some_and(|p| p.offline) => {
+                "sold at the counter while offline"
+            }
             Channel::Pos => "sold at the counter",
         };
-        store::insert_event(conn, &order.id, None, first, actor, Some(placed_note), now)?;
+        store::insert_event(conn, &order.id, None, first, actor, Some(placed_note), at)?;
         enqueue(
             conn,
             &OrderPlaced {
@@ -547,7 +557,7 @@ impl Orders {
                     amount_minor: t.amount_minor,
                     reference: t.reference.clone(),
                     recorded_by: actor.to_string(),
-                    recorded_at: now.and_utc(),
+                    recorded_at: at.and_utc(),
                 })
                 .collect();
             order.details = serde_json::to_string(&details)?;
@@ -558,7 +568,7 @@ impl Orders {
                 Status::Paid,
                 actor,
                 Some("paid at the counter"),
-                now,
+                at,
             )?;
             let inv = self.issue_invoice_in(conn, &order, &lines, now)?;
             invoice_ref = Some((inv.id.clone(), inv.number.clone()));

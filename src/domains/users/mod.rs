@@ -87,6 +87,16 @@ pub const ROUTES: &[RouteRule] = &[
         "/api/v1/admin/api-keys/{id}",
         Access::Permission(Permission::UsersManage),
     ),
+    RouteRule::new(
+        "GET",
+        "/api/v1/pos/customers",
+        Access::Permission(Permission::PosOperate),
+    ),
+    RouteRule::new(
+        "POST",
+        "/api/v1/pos/customers",
+        Access::Permission(Permission::PosOperate),
+    ),
 ];
 
 #[derive(OpenApi)]
@@ -98,7 +108,8 @@ pub const ROUTES: &[RouteRule] = &[
         routes::update_user, routes::create_api_key, routes::list_api_keys,
         routes::revoke_api_key, routes::jwks, routes::list_addresses, routes::add_address,
         routes::get_address, routes::update_address, routes::delete_address,
-        routes::oidc_providers, routes::oidc_start, routes::oidc_callback
+        routes::oidc_providers, routes::oidc_start, routes::oidc_callback,
+        routes::counter_customers, routes::create_counter_customer
     ),
     tags(
         (name = "auth", description = "Registration, login, sessions, password reset"),
@@ -166,6 +177,12 @@ impl UsersDomain {
     pub fn configure_api(&self, cfg: &mut web::ServiceConfig) {
         const POST: &[&str] = &["POST"];
         cfg.app_data(self.users.clone())
+            .service(
+                web::resource("/v1/pos/customers")
+                    .route(web::get().to(routes::counter_customers))
+                    .route(web::post().to(routes::create_counter_customer))
+                    .default_service(method_not_allowed(&["GET", "POST"])),
+            )
             .service(
                 web::resource("/v1/auth/register")
                     .route(web::post().to(routes::register))

@@ -675,3 +675,47 @@ mod tests {
         assert_eq!(login.password.expose(), "Tr0ub4dor&3-secret");
     }
 }
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PhoneQuery {
+    /// 10 to 15 digits, an optional leading + (spaces, dashes and brackets allowed).
+    #[param(max_length = 32)]
+    pub phone: String,
+}
+
+/// Customers with this phone number, for attaching a buyer to a counter sale.
+#[utoipa::path(get, path = "/api/v1/pos/customers", tag = "pos", params(PhoneQuery),
+    responses((status = 200, body = Vec<super::service::CounterCustomer>), (status = 400, body = crate::http::Problem)))]
+pub async fn counter_customers(
+    users: UsersData,
+    _who: Authorized<perm::PosOperate>,
+    Query(q): Query<PhoneQuery>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(users.customers_by_phone(&q.phone).await?))
+}
+
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CounterCustomerInput {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    pub name: String,
+    #[schema(schema_with = crate::contracts::fields::schema::phone)]
+    pub phone: String,
+    #[schema(schema_with = crate::contracts::fields::schema::email_or_null)]
+    pub email: Option<String>,
+}
+
+/// A customer made at the counter: name and phone (an e-mail address if given).
+#[utoipa::path(post, path = "/api/v1/pos/customers", tag = "pos", request_body = CounterCustomerInput,
+    responses((status = 201, body = super::service::CounterCustomer), (status = 400, body = crate::http::Problem), (status = 409, body = crate::http::Problem)))]
+pub async fn create_counter_customer(
+    users: UsersData,
+    _who: Authorized<perm::PosOperate>,
+    Json(body): Json<CounterCustomerInput>,
+) -> Result<HttpResponse, AppError> {
+    let made = users
+        .create_counter_customer(&body.name, &body.phone, body.email.as_deref())
+        .await?;
+    Ok(HttpResponse::Created().json(made))
+}

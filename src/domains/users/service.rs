@@ -24,8 +24,10 @@ use crate::contracts::auth::{
 use crate::contracts::mail::Mailer;
 use crate::db::{Db, new_id, now};
 use crate::gateway::tokens::KeyRing;
-use crate::http::AppError;
 use crate::http::pagination::{Page, PageRequest};
+use crate::http::{AppError, FieldError};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 /// Prefix of API keys, so a leaked one is recognisable in logs and secret scanners.
 const API_KEY_PREFIX: &str = "kir_";
@@ -219,6 +221,86 @@ impl Users {
                 )?;
                 store::user_by_id(conn, &row_id)?
                     .map(|u| u.view())
+                    .ok_or_else(|| AppError::internal("inserted user vanished"))
+            })
+            .await
+    }
+
+    /// The ways one phone number may have been saved: as given, and for a ten-digit
+    /// Indian mobile number also with and without +91.
+    fn phone_forms(phone: &str) -> Vec<String> {
+        let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+        let mut forms = vec![phone.to_string()];
+        if digits.len() == 10 {
+            forms.push(format!("+91{digits}"));
+            forms.push(digits);
+        } else if let Some(local) = phone.strip_prefix("+91").filter(|l| l.len() == 10) {
+            forms.push(local.to_string());
+        }
+        forms
+    }
+
+    /// Customers with this phone number (the counter attaching a buyer to a sale).
+    pub async fn customers_by_phone(&self, phone: &str) -> Result<Vec<CounterCustomer>, AppError> {
+        let phone = check_phone(phone, "phone")?;
+        let forms = Self::phone_forms(&phone);
+        let rows = self
+            .db
+            .read(move |conn| store::customers_by_phone(conn, &forms))
+            .await?;
+        Ok(rows.into_iter().map(CounterCustomer::from).collect())
+    }
+
+    /// A customer account made at the counter: a name and a phone number, an e-mail
+    /// address if the buyer gives one (else a placeholder at the reserved `.invalid`
+    /// domain, which no mail reaches), and no password until they reset one.
+    pub async fn create_counter_customer(
+        &self,
+        name: &str,
+        phone: &str,
+        email: Option<&str>,
+    ) -> Result<CounterCustomer, AppError> {
+        let mut problems = Vec::new();
+        let name = check_name(name, "name").map_err(|e| problems.extend(fields_of(e)));
+        let phone = check_phone(phone, "phone").map_err(|e| problems.extend(fields_of(e)));
+        let email = match email.map(str::trim).filter(|e| !e.is_empty()) {
+            Some(e) => Email::parse(e, "email")
+                .map(|e| Some(e.as_str().to_string()))
+                .map_err(|e| problems.extend(fields_of(e))),
+            None => Ok(None),
+        };
+        let (Ok(name), Ok(phone), Ok(email)) = (name, phone, email) else {
+            return Err(AppError::Validation(problems));
+        };
+        let email = email.unwrap_or_else(|| {
+            let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+            format!("phone-{digits}@customers.invalid")
+        });
+        let forms = Self::phone_forms(&phone);
+        let id = new_id();
+        let row_id = id.clone();
+        self.db
+            .write(move |conn| {
+                if !store::customers_by_phone(conn, &forms)?.is_empty() {
+                    return Err(AppError::FieldConflict(
+                        "a customer has this phone number".into(),
+                        vec![FieldError::new("phone", "belongs to a customer already")],
+                    ));
+                }
+                store::insert_user(
+                    conn,
+                    NewUser {
+                        id: &row_id,
+                        email: &email,
+                        name: &name,
+                        phone: Some(&phone),
+                        password_hash: None,
+                        role: Role::Customer.as_str(),
+                        now: now(),
+                    },
+                )?;
+                store::user_by_id(conn, &row_id)?
+                    .map(CounterCustomer::from)
                     .ok_or_else(|| AppError::internal("inserted user vanished"))
             })
             .await
@@ -1129,5 +1211,33 @@ impl Users {
                 store::delete_address(conn, &id)
             })
             .await
+    }
+}
+
+fn fields_of(e: AppError) -> Vec<FieldError> {
+    match e {
+        AppError::Validation(p) => p,
+        other => vec![FieldError::new("request", other.to_string())],
+    }
+}
+
+/// A customer as the counter sees them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CounterCustomer {
+    pub id: String,
+    pub name: String,
+    pub phone: Option<String>,
+    /// None when the account has only the placeholder address.
+    pub email: Option<String>,
+}
+
+impl From<UserRow> for CounterCustomer {
+    fn from(u: UserRow) -> Self {
+        CounterCustomer {
+            id: u.id,
+            name: u.name,
+            phone: u.phone,
+            email: Some(u.email).filter(|e| !e.ends_with(".invalid")),
+        }
     }
 }

@@ -30,6 +30,21 @@ pub fn user_by_email(conn: &mut DbConnection, email: &str) -> Result<Option<User
         .optional()?)
 }
 
+/// Active customer accounts with any of these phone numbers (at most 10).
+pub fn customers_by_phone(
+    conn: &mut DbConnection,
+    phones: &[String],
+) -> Result<Vec<UserRow>, AppError> {
+    Ok(users::table
+        .filter(users::phone.eq_any(phones))
+        .filter(users::role.eq("customer"))
+        .filter(users::status.eq("active"))
+        .order(users::created_at.asc())
+        .limit(10)
+        .select(UserRow::as_select())
+        .load(conn)?)
+}
+
 /// (role, auth_version, status) of one user: the gateway's per-request check.
 pub fn session_row(
     conn: &mut DbConnection,

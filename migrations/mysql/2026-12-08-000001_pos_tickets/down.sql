@@ -1,0 +1,2 @@
+DROP INDEX users_phone ON users;
+DROP TABLE pos_tickets;

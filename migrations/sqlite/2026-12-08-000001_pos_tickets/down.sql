@@ -1,0 +1,2 @@
+DROP INDEX users_phone;
+DROP TABLE pos_tickets;
