@@ -436,6 +436,16 @@ fn seed(settings: &Settings, demo: bool, products: Option<usize>) -> anyhow::Res
                 "inventory: {} locations, {} stocked variants, {} received purchase order",
                 stock.locations, stock.stocked_variants, stock.received_purchase_orders
             );
+            #[cfg(feature = "cart")]
+            {
+                kirana::domains::cart::seed_register(&db, "Counter 1", &stock.shop_location_id)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                let favourites = kirana::domains::catalog::CatalogDomain::seed_counter(&db, 8)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                println!("counter: register \"Counter 1\" at the shop, {favourites} favourites");
+            }
         }
         #[cfg(not(feature = "inventory"))]
         let _ = demo;

@@ -35,7 +35,9 @@ pub async fn serve_app(req: HttpRequest) -> Result<HttpResponse, AppError> {
         },
     };
     let etag = format!("\"{}\"", hex::encode(file.metadata.sha256_hash()));
-    let cache = if name == INDEX {
+    // The service worker is checked on every visit, so a new version of the app reaches
+    // tills that keep it cached.
+    let cache = if name == INDEX || name == "sw.js" {
         "no-cache"
     } else if name.starts_with("assets/") {
         "public, max-age=31536000, immutable"

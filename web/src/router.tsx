@@ -1,5 +1,6 @@
 import { createRootRouteWithContext, createRoute, createRouter, lazyRouteComponent, redirect } from "@tanstack/react-router";
 import { meQuery } from "./api/hooks";
+import { NetworkError } from "./api/problem";
 import type { QueryClient } from "@tanstack/react-query";
 import { Root, NotFound } from "./store/Layout";
 import { Home } from "./store/Home";
@@ -103,6 +104,24 @@ const orders = createRoute({ getParentRoute: () => account, path: "/", component
 const order = createRoute({ getParentRoute: () => account, path: "/orders/$id", component: OrderPage });
 const addresses = createRoute({ getParentRoute: () => account, path: "/addresses", component: AddressesPage });
 const profile = createRoute({ getParentRoute: () => account, path: "/profile", component: ProfilePage });
+
+// The counter: full screen, its own chunk; it opens offline from the device's copy.
+const pos = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/pos",
+  beforeLoad: async ({ context, location }) => {
+    let me;
+    try {
+      me = await context.queryClient.ensureQueryData(meQuery);
+    } catch (e) {
+      // No connection: the till opens from what the device kept.
+      if (e instanceof NetworkError || e instanceof TypeError || !navigator.onLine) return;
+      throw e;
+    }
+    if (!me) throw redirect({ to: "/login", search: { next: location.href } });
+  },
+  component: lazyRouteComponent(() => import("./pos/Pos"), "PosScreen"),
+});
 
 // The back office: its code loads only when staff open it (a chunk of its own).
 const admin = createRoute({
@@ -228,6 +247,7 @@ const routeTree = rootRoute.addChildren([
   forgot,
   reset,
   account.addChildren([orders, order, addresses, profile]),
+  pos,
   admin.addChildren([
     adminHome,
     adminOrders,

@@ -81,6 +81,20 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     CartApiDoc::openapi()
 }
 
+/// The demo store's till: one register at the shop location.
+pub async fn seed_register(db: &Db, name: &str, location_id: &str) -> Result<(), AppError> {
+    let now = crate::db::now();
+    let row = model::RegisterRow {
+        id: crate::db::new_id(),
+        name: name.to_string(),
+        location_id: location_id.to_string(),
+        active: true,
+        created_at: now,
+        updated_at: now,
+    };
+    db.write(move |c| store::insert_register(c, &row)).await
+}
+
 /// The domain as the application wires it.
 #[derive(Clone)]
 pub struct CartDomain {

@@ -251,6 +251,43 @@ impl CatalogDomain {
         }
     }
 
+    /// The demo store's counter favourites: the `counter` collection with its first
+    /// `count` products (what a till shows as buttons beside the scanner).
+    pub async fn seed_counter(db: &Db, count: usize) -> Result<usize, AppError> {
+        db.write(move |conn| {
+            let mut products: Vec<String> = Vec::new();
+            for v in store::active_variant_ids(conn, 500)? {
+                let Some(info) = store::variants_by_ids(conn, std::slice::from_ref(&v))?
+                    .into_iter()
+                    .next()
+                else {
+                    continue;
+                };
+                if !products.contains(&info.product_id) {
+                    products.push(info.product_id);
+                }
+                if products.len() >= count {
+                    break;
+                }
+            }
+            let now = crate::db::now();
+            let row = store::CollectionRow {
+                id: crate::db::new_id(),
+                name: "Counter favourites".into(),
+                slug: crate::contracts::catalog::COUNTER_COLLECTION.into(),
+                description: "Shown as buttons on the till, for goods sold without a barcode."
+                    .into(),
+                position: 99,
+                created_at: now,
+                updated_at: now,
+            };
+            store::save_collection(conn, &row, true)?;
+            store::set_collection_products(conn, &row.id, &products)?;
+            Ok(products.len())
+        })
+        .await
+    }
+
     pub fn api(&self) -> Arc<dyn CatalogApi> {
         Arc::new(self.clone())
     }

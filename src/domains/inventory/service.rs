@@ -2300,6 +2300,8 @@ impl Inventory {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoStock {
     pub locations: usize,
+    /// The shop location (where the demo till sells from).
+    pub shop_location_id: String,
     pub stocked_variants: usize,
     pub received_purchase_orders: usize,
 }
@@ -2416,6 +2418,7 @@ pub fn seed_demo(
     touched.publish(conn)?;
     Ok(DemoStock {
         locations: location_ids.len(),
+        shop_location_id: shop.clone(),
         stocked_variants: variant_ids.len(),
         received_purchase_orders: usize::from(!po_lines.is_empty()),
     })

@@ -1603,6 +1603,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/pos/catalog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What a counter device keeps to sell offline: active variants with barcodes, walk-in
+         *     prices (sales live now), GST rates, the favourites (the `counter` collection) and the
+         *     discount codes a device may apply by itself.
+         */
+        get: operations["counter_catalog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pos/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Customers with this phone number, for attaching a buyer to a counter sale. */
+        get: operations["counter_customers"];
+        put?: never;
+        /** A customer made at the counter: name and phone (an e-mail address if given). */
+        post: operations["create_counter_customer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/pos/registers": {
         parameters: {
             query?: never;
@@ -1771,6 +1810,46 @@ export interface paths {
         put?: never;
         /** Scan a barcode or SKU into the current sale. */
         post: operations["scan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pos/sessions/{id}/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a sale rung up on a device, whole: at once online, or later, in order, from an
+         *     offline device's queue (`Idempotency-Key` required; a (device, ticket) pair is stored
+         *     once whatever the key). Dated `sold_at`, at the prices paid; its invoice is issued
+         *     now. Offline sales the server would have refused (stock the ledger lacks, a changed
+         *     price, a used-up code, short payment) are recorded and flagged.
+         */
+        post: operations["record_ticket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pos/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Counter sales sent by devices, newest first, with what staff should check. */
+        get: operations["list_tickets"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2540,6 +2619,77 @@ export interface components {
             lines: components["schemas"]["CountLineView"][];
             location_id: string;
         };
+        /** @description What a counter device needs to sell with no connection. */
+        CounterCatalog: {
+            currency: string;
+            discounts: components["schemas"]["CounterDiscount"][];
+            /** Format: date-time */
+            generated_at: string;
+            items: components["schemas"]["CounterItem"][];
+            prices_include_tax: boolean;
+            /** @description The store's GST state: counter sales are intra-state supplies. */
+            state_code: string;
+            store_name: string;
+            /** @description `intra_state` or `intra_territory` (a union territory without a legislature). */
+            supply: string;
+            /** @description More active variants exist than were sent. */
+            truncated: boolean;
+        };
+        /** @description A customer as the counter sees them. */
+        CounterCustomer: {
+            /** @description None when the account has only the placeholder address. */
+            email?: string | null;
+            id: string;
+            name: string;
+            phone?: string | null;
+        };
+        CounterCustomerInput: {
+            /** @description An e-mail address; compared without regard to case */
+            email?: string | null;
+            name: string;
+            /** @description 10 to 15 digits with an optional leading +; spaces, dashes and brackets are dropped */
+            phone: string;
+        };
+        /** @description A discount code a device may apply by itself (no per-customer limit). */
+        CounterDiscount: {
+            code: string;
+            /** Format: date-time */
+            ends_at?: string | null;
+            /** @description `percent` (value in basis points) or `fixed` (value in minor units). */
+            kind: string;
+            /** Format: int64 */
+            min_order_minor: number;
+            /** Format: date-time */
+            starts_at?: string | null;
+            /** Format: int64 */
+            value: number;
+        };
+        /** @description An item as a counter device keeps it. */
+        CounterItem: {
+            barcode?: string | null;
+            /** @description In the `counter` collection: shown on the favourites grid. */
+            favourite: boolean;
+            hsn: string;
+            /** Format: int64 */
+            list_price_minor: number;
+            /** @description Product name and variant title. */
+            name: string;
+            /** @description `list` or `sale`. */
+            price_source: string;
+            product_id: string;
+            /**
+             * Format: int32
+             * @description GST rate in basis points; 0 where the store may not charge GST.
+             */
+            rate_bp: number;
+            sku: string;
+            /**
+             * Format: int64
+             * @description The walk-in price now (a live sale price included), as the store enters prices.
+             */
+            unit_price_minor: number;
+            variant_id: string;
+        };
         /** @description An API key with its secret, shown this once. */
         CreatedApiKey: components["schemas"]["ApiKeyView"] & {
             secret: string;
@@ -2761,6 +2911,14 @@ export interface components {
         FieldError: {
             field: string;
             message: string;
+        };
+        /** @description A line named in a flag. */
+        FlagLine: {
+            name: string;
+            /** Format: int64 */
+            quantity: number;
+            sku: string;
+            variant_id: string;
         };
         FulfilInput: {
             lines: components["schemas"]["LineQuantity"][];
@@ -3623,6 +3781,24 @@ export interface components {
              */
             state_code: "01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10" | "11" | "12" | "13" | "14" | "15" | "16" | "17" | "18" | "19" | "20" | "21" | "22" | "23" | "24" | "26" | "27" | "29" | "30" | "31" | "32" | "33" | "34" | "35" | "36" | "37" | "38" | "97";
         };
+        /** @description A line sold at another price than the store's at the time of sale. */
+        PriceDifference: {
+            name: string;
+            /**
+             * Format: int64
+             * @description What the customer paid per unit.
+             */
+            paid_unit_minor: number;
+            /** Format: int64 */
+            quantity: number;
+            sku: string;
+            /**
+             * Format: int64
+             * @description The store's price per unit when the sale happened (0: no longer sold).
+             */
+            store_unit_minor: number;
+            variant_id: string;
+        };
         PriceEntry: {
             /**
              * Format: int64
@@ -3978,6 +4154,8 @@ export interface components {
             id: string;
             location_id: string;
             name: string;
+            /** @description The session open on it now, if any (a till resumes it). */
+            open_session_id?: string | null;
         };
         /**
          * @description How the merchant is registered under GST, which decides whether it may collect GST and
@@ -4412,6 +4590,80 @@ export interface components {
         /** @description Low-stock thresholds to set (or, with `threshold: null`, remove). */
         ThresholdsInput: {
             thresholds: components["schemas"]["ThresholdInput"][];
+        };
+        /** @description What staff should look at about a sale. */
+        TicketFlags: {
+            /** @description The sale reached the server after its session was closed: not in that Z-report. */
+            after_session_closed?: boolean;
+            /** @description Why the discount code would not have applied (the discount given is kept). */
+            discount_problem?: string | null;
+            price_differences?: components["schemas"]["PriceDifference"][];
+            /**
+             * Format: int64
+             * @description Paid less than the sale's total (offline only; online sales must be paid in full).
+             */
+            short_paid_minor?: number;
+            /** @description Stock booked in just before the sale because the ledger had less (count these). */
+            stock_added?: components["schemas"]["FlagLine"][];
+            /**
+             * Format: int64
+             * @description The order discount the store's rule gives for this sale, when the device's differs.
+             */
+            store_discount_minor?: number | null;
+        };
+        /** @description A sale as the device rang it up. */
+        TicketInput: {
+            customer?: null | components["schemas"]["CartCustomer"];
+            /** @description The device's own id (made once per browser). */
+            device_id: string;
+            discount_code?: string | null;
+            /**
+             * Format: int64
+             * @description The order discount the device took off (0 without a code).
+             */
+            discount_minor?: number;
+            lines: components["schemas"]["TicketLineInput"][];
+            /** @description Rung up without a connection. */
+            offline?: boolean;
+            /**
+             * Format: date-time
+             * @description When the sale happened on the device (not after now).
+             */
+            sold_at: string;
+            tenders: components["schemas"]["TenderInput"][];
+            /** @description The sale's id on the device: a sale sent again under it is stored once. */
+            ticket_id: string;
+        };
+        TicketLineInput: {
+            /** Format: int64 */
+            quantity: number;
+            /**
+             * Format: int64
+             * @description The unit price charged, as the store enters prices (with or without GST).
+             */
+            unit_price_minor: number;
+            variant_id: string;
+        };
+        /** @description A page of recorded counter sales. */
+        TicketList: {
+            items: components["schemas"]["TicketView"][];
+        };
+        /** @description A recorded counter sale. */
+        TicketView: {
+            /** Format: int64 */
+            change_due_minor: number;
+            device_id: string;
+            flagged: boolean;
+            flags: components["schemas"]["TicketFlags"];
+            offline: boolean;
+            order: components["schemas"]["PlacedOrder"];
+            receipt_url: string;
+            /** Format: date-time */
+            received_at: string;
+            session_id: string;
+            /** Format: date-time */
+            sold_at: string;
+            ticket_id: string;
         };
         /** @description One step of the order timeline. */
         TimelineEntry: {
@@ -13889,6 +14141,211 @@ export interface operations {
             };
         };
     };
+    counter_catalog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CounterCatalog"];
+                };
+            };
+            /** @description Not signed in, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    counter_customers: {
+        parameters: {
+            query: {
+                /** @description 10 to 15 digits, an optional leading + (spaces, dashes and brackets allowed). */
+                phone: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CounterCustomer"][];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field names something that does not exist; `errors` names it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_counter_customer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CounterCustomerInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CounterCustomer"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field names something that does not exist; `errors` names it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_registers: {
         parameters: {
             query?: never;
@@ -14804,6 +15261,180 @@ export interface operations {
             };
             /** @description The body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    record_ticket: {
+        parameters: {
+            query?: never;
+            header: {
+                "Idempotency-Key": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TicketInput"];
+            };
+        };
+        responses: {
+            /** @description recorded now or before (the same answer) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_tickets: {
+        parameters: {
+            query?: {
+                /** @description `true`: only sales flagged for staff (stock counts, price differences). */
+                flagged?: boolean;
+                /** @description How many, newest first (1–200, default 50). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketList"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field names something that does not exist; `errors` names it */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

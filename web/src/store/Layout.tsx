@@ -22,7 +22,8 @@ export function useCartDrawer() {
 /** The storefront's and account's chrome; the back office draws its own. */
 export function Root() {
   const path = useRouterState({ select: (s) => s.location.pathname });
-  return path === "/admin" || path.startsWith("/admin/") ? <Outlet /> : <StoreShell />;
+  const own = path === "/admin" || path.startsWith("/admin/") || path === "/pos";
+  return own ? <Outlet /> : <StoreShell />;
 }
 
 function StoreShell() {
