@@ -245,5 +245,22 @@ describe("the counter", () => {
     assert.equal(short.flags.stock_added[0].quantity, 2);
     const after = await stack.api.get(`/api/v1/inventory/variants/${d.variant_id}/stock`);
     assert.equal(after.locations.find((l) => l.location_id === shop.id).on_hand, 0);
+
+    // Staff see it in the back office, and add a second till there.
+    for (const size of [{ name: "desk", width: 1024, height: 768 }, { name: "phone", width: 360, height: 740 }]) {
+      await withPage(stack, size, "pos-03", async (page) => {
+        await login(stack, page, "admin@demo.kirana.in", "/admin/counter");
+        const row = page.getByRole("row").filter({ hasText: short.order.number });
+        await row.getByText(`Count ${d.name}: 2 booked in`).waitFor();
+        if (size.name === "desk") {
+          await page.getByLabel("Name").fill("Counter 2");
+          await page.getByRole("button", { name: "Add", exact: true }).click();
+          await page.getByRole("cell", { name: "Counter 2" }).waitFor();
+          const registers = await staffApi.get("/api/v1/pos/registers");
+          assert.equal(registers.find((r) => r.name === "Counter 2")?.location_id, shop.id);
+        }
+        await page.check("admin-counter");
+      });
+    }
   });
 });

@@ -205,6 +205,11 @@ const adminInvoices = createRoute({
   validateSearch: parseInvoicesSearch,
   component: lazyRouteComponent(() => import("./admin/Invoices"), "Invoices"),
 });
+const adminCounter = createRoute({
+  getParentRoute: () => admin,
+  path: "/counter",
+  component: lazyRouteComponent(() => import("./admin/Counter"), "Counter"),
+});
 const adminPayments = createRoute({
   getParentRoute: () => admin,
   path: "/payments",
@@ -264,6 +269,7 @@ const routeTree = rootRoute.addChildren([
     adminPeople,
     adminCatalog,
     adminInvoices,
+    adminCounter,
     adminPayments,
     adminDiscounts,
     adminShipping,

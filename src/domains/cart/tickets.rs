@@ -199,6 +199,8 @@ pub struct CounterCatalog {
     /// `intra_state` or `intra_territory` (a union territory without a legislature).
     pub supply: String,
     pub store_name: String,
+    /// Minutes east of UTC of the store: receipts are dated in its time.
+    pub utc_offset_mins: i32,
     pub items: Vec<CounterItem>,
     /// More active variants exist than were sent.
     pub truncated: bool,
@@ -412,6 +414,7 @@ impl Carts {
             state_code: profile.store.state_code.clone(),
             supply: supply_name(supply).into(),
             store_name: profile.store.name.clone(),
+            utc_offset_mins: profile.store.utc_offset_mins,
             items,
             truncated: stock.truncated,
             discounts,

@@ -680,7 +680,8 @@ mod tests {
 #[into_params(parameter_in = Query)]
 pub struct PhoneQuery {
     /// 10 to 15 digits, an optional leading + (spaces, dashes and brackets allowed).
-    #[param(max_length = 32)]
+    // utoipa takes literals: `fields::PHONE_MAX` and `fields::PHONE_PATTERN`.
+    #[param(max_length = 20, pattern = r"^\s*\+?[ ()-]*(?:[0-9][ ()-]*){10,15}\s*$")]
     pub phone: String,
 }
 

@@ -1,6 +1,6 @@
 import { useEffect, useState, type ReactNode } from "react";
 import { Link, Navigate, Outlet, useNavigate, useRouterState } from "@tanstack/react-router";
-import { BarChart3, Boxes, LayoutDashboard, LogOut, Menu, Package, ReceiptText, Settings as SettingsIcon, Store, TicketPercent, Truck, Users, MapPinned, Wallet, FolderTree, FileText } from "lucide-react";
+import { BarChart3, Boxes, LayoutDashboard, LogOut, Menu, Package, ReceiptText, Settings as SettingsIcon, Store, TicketPercent, Truck, Users, MapPinned, Wallet, FolderTree, FileText, Calculator } from "lucide-react";
 import { useLogout, useMe, useStoreInfo, type User } from "../api/hooks";
 import { useHead } from "../lib/head";
 import { EmptyState, Skeleton } from "../ui/States";
@@ -13,7 +13,7 @@ export function can(user: User | null | undefined, p: Permission): boolean {
   return Boolean(user?.permissions.includes(p));
 }
 
-type NavTo = "/admin" | "/admin/orders" | "/admin/products" | "/admin/inventory" | "/admin/purchasing" | "/admin/reports" | "/admin/settings" | "/admin/people" | "/admin/discounts" | "/admin/shipping" | "/admin/payments" | "/admin/catalog" | "/admin/invoices";
+type NavTo = "/admin" | "/admin/orders" | "/admin/products" | "/admin/inventory" | "/admin/purchasing" | "/admin/reports" | "/admin/settings" | "/admin/people" | "/admin/discounts" | "/admin/shipping" | "/admin/payments" | "/admin/catalog" | "/admin/invoices" | "/admin/counter";
 const NAV: { to: NavTo; label: AdminKey; icon: typeof Package; any: Permission[] }[] = [
   { to: "/admin", label: "nav.dashboard", icon: LayoutDashboard, any: ["reports.read"] },
   { to: "/admin/orders", label: "nav.orders", icon: ReceiptText, any: ["orders.read_all", "orders.read_own_lines"] },
@@ -23,6 +23,7 @@ const NAV: { to: NavTo; label: AdminKey; icon: typeof Package; any: Permission[]
   { to: "/admin/purchasing", label: "nav.purchasing", icon: Truck, any: ["catalog.manage_all"] },
   { to: "/admin/invoices", label: "nav.invoices", icon: FileText, any: ["orders.read_all"] },
   { to: "/admin/payments", label: "nav.payments", icon: Wallet, any: ["orders.read_all"] },
+  { to: "/admin/counter", label: "nav.counter", icon: Calculator, any: ["pos.operate"] },
   { to: "/admin/discounts", label: "nav.discounts", icon: TicketPercent, any: ["orders.manage"] },
   { to: "/admin/shipping", label: "nav.shipping", icon: MapPinned, any: ["shipping.manage"] },
   { to: "/admin/reports", label: "nav.reports", icon: BarChart3, any: ["reports.read"] },

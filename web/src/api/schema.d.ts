@@ -2634,6 +2634,11 @@ export interface components {
             supply: string;
             /** @description More active variants exist than were sent. */
             truncated: boolean;
+            /**
+             * Format: int32
+             * @description Minutes east of UTC of the store: receipts are dated in its time.
+             */
+            utc_offset_mins: number;
         };
         /** @description A customer as the counter sees them. */
         CounterCustomer: {

@@ -6,7 +6,7 @@ import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent, 
 import { api, idempotencyKey } from "../api/client";
 import { ApiError, call } from "../api/problem";
 import type { components } from "../api/schema";
-import { formatMoney } from "../lib/format";
+import { formatDate, formatMoney } from "../lib/format";
 import { Button } from "../ui/Button";
 import { cx } from "../ui/cx";
 import {
@@ -205,7 +205,7 @@ export function PosScreen() {
         <div role="alert" className="bg-red-50 px-4 py-2 text-sm text-red-800">
           {refused.map((r) => (
             <p key={r.seq}>
-              A sale of {new Date(r.ticket.sold_at).toLocaleString("en-IN")} was refused by the server: {r.refused}{" "}
+              A sale of {formatDate(r.ticket.sold_at, "en", true, catalog?.utc_offset_mins)} was refused by the server: {r.refused}{" "}
               <button
                 type="button"
                 className="underline"
@@ -221,7 +221,7 @@ export function PosScreen() {
         {!loaded ? (
           <p className="p-6">Loading the till…</p>
         ) : zReport ? (
-          <ZReportPanel session={zReport} register={register} onNew={() => setZReport(undefined)} />
+          <ZReportPanel session={zReport} register={register} utcOffsetMins={catalog?.utc_offset_mins} onNew={() => setZReport(undefined)} />
         ) : closing && session ? (
           <CloseSession
             session={session}
@@ -360,7 +360,7 @@ function OpenSession({
         {registers === undefined ? (
           <p>Loading registers…</p>
         ) : registers.length === 0 ? (
-          <p>No register yet: an admin adds one under Settings.</p>
+          <p>No register yet: add one under Counter in the back office.</p>
         ) : (
           registers.map((r) => (
             <label
@@ -539,6 +539,7 @@ function Till({
       }
       setReceipt({
         storeName: catalog.store_name,
+        utcOffsetMins: catalog.utc_offset_mins,
         registerName: register?.name ?? "",
         soldAt: ticket.sold_at,
         totals,
@@ -1131,7 +1132,17 @@ function CloseSession({
   );
 }
 
-function ZReportPanel({ session, register, onNew }: { session: Session; register?: Register; onNew: () => void }) {
+function ZReportPanel({
+  session,
+  register,
+  utcOffsetMins,
+  onNew,
+}: {
+  session: Session;
+  register?: Register;
+  utcOffsetMins?: number;
+  onNew: () => void;
+}) {
   return (
     <div className="flex flex-1 flex-col items-center gap-4 p-4">
       <div className="flex gap-2">
@@ -1142,7 +1153,7 @@ function ZReportPanel({ session, register, onNew }: { session: Session; register
           Open a new session
         </Button>
       </div>
-      <ZReport session={session} registerName={register?.name ?? ""} />
+      <ZReport session={session} registerName={register?.name ?? ""} utcOffsetMins={utcOffsetMins} />
     </div>
   );
 }

@@ -2,7 +2,7 @@
 // then issues the tax invoice) and the session's Z-report. Printing shows only the slip.
 
 import type { components } from "../api/schema";
-import { formatMoney } from "../lib/format";
+import { formatDate, formatMoney } from "../lib/format";
 import type { Applied, Totals } from "./till";
 
 type Session = components["schemas"]["SessionView"];
@@ -10,6 +10,8 @@ type TicketView = components["schemas"]["TicketView"];
 
 export interface ReceiptData {
   storeName: string;
+  /** The store's minutes east of UTC. */
+  utcOffsetMins: number;
   registerName: string;
   soldAt: string;
   totals: Totals;
@@ -44,7 +46,7 @@ function Row({ label, minor, strong }: { label: string; minor: number; strong?: 
 
 export function Receipt({ data }: { data: ReceiptData }) {
   const { totals, view } = data;
-  const when = new Date(data.soldAt).toLocaleString("en-IN", { dateStyle: "medium", timeStyle: "short" });
+  const when = formatDate(data.soldAt, "en", true, data.utcOffsetMins);
   return (
     <article className="slip w-[80mm] max-w-full border border-slate-300 bg-white p-3 font-mono text-xs text-black shadow" aria-label="Receipt" data-testid="receipt">
       <style>{PRINT_CSS}</style>
@@ -115,14 +117,15 @@ export function Receipt({ data }: { data: ReceiptData }) {
   );
 }
 
-export function ZReport({ session, registerName }: { session: Session; registerName: string }) {
+export function ZReport({ session, registerName, utcOffsetMins }: { session: Session; registerName: string; utcOffsetMins?: number }) {
   const r = session.report;
   return (
     <article className="slip w-[80mm] max-w-full border border-slate-300 bg-white p-3 font-mono text-xs text-black shadow" aria-label="Z-report" data-testid="z-report">
       <style>{PRINT_CSS}</style>
       <h2 className="text-center text-sm font-bold">Z-report · {registerName}</h2>
       <p>
-        {new Date(session.opened_at).toLocaleString("en-IN")} – {session.closed_at ? new Date(session.closed_at).toLocaleString("en-IN") : ""}
+        {formatDate(session.opened_at, "en", true, utcOffsetMins)} –{" "}
+        {session.closed_at ? formatDate(session.closed_at, "en", true, utcOffsetMins) : ""}
       </p>
       <hr className="my-1 border-dashed border-black" />
       <div className="flex justify-between">
