@@ -62,7 +62,7 @@ async function scan(page, code) {
 const focusedId = (page) => page.evaluate(() => globalThis.document.activeElement?.id);
 
 describe("the counter", () => {
-  test("a cashier sells online: scans, a customer by phone, UPI + cash with change, the receipt's GST, and the Z-report", async () => {
+  test("a cashier sells online: scans, a customer by phone, UPI + cash with change, the receipt's GST, and the Z-report", async (t) => {
     const { catalog, shop, items } = await pickItems(4);
     assert.ok(items.length >= 2, "two barcoded items at different GST rates");
     const [a, b] = items;
@@ -143,6 +143,37 @@ describe("the counter", () => {
       await page.keyboard.press("F9");
       await page.getByText("Scan an item to start a sale.").waitFor();
       assert.equal(await focusedId(page), "pos-code");
+
+      // Scan to line: 100 scans (the code typed, then Enter), each timed in the page from
+      // the Enter key to the line's new total in the DOM; the median goes in the report.
+      const timing = await page.evaluate(async (code) => {
+        const doc = globalThis.document;
+        const input = doc.getElementById("pos-code");
+        const setValue = Object.getOwnPropertyDescriptor(globalThis.HTMLInputElement.prototype, "value").set;
+        const totals = doc.querySelector("[data-testid=totals]");
+        const times = [];
+        for (let i = 1; i <= 100; i += 1) {
+          setValue.call(input, code);
+          input.dispatchEvent(new globalThis.Event("input", { bubbles: true }));
+          await new Promise((r) => globalThis.requestAnimationFrame(() => r()));
+          const changed = new Promise((resolve) => {
+            const seen = new globalThis.MutationObserver(() => {
+              seen.disconnect();
+              resolve(globalThis.performance.now());
+            });
+            seen.observe(totals, { subtree: true, childList: true, characterData: true });
+          });
+          const start = globalThis.performance.now();
+          input.dispatchEvent(new globalThis.KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+          times.push((await changed) - start);
+        }
+        times.sort((x, y) => x - y);
+        return { median: times[50], p90: times[90], quantity: doc.querySelector('[aria-label^="Quantity of"]').value };
+      }, a.barcode);
+      assert.equal(timing.quantity, "100", "each of the 100 scans added one");
+      t.diagnostic(`scan to line: median ${timing.median.toFixed(1)} ms, p90 ${timing.p90.toFixed(1)} ms over 100 scans`);
+      await page.getByRole("button", { name: "Remove" }).click();
+      await page.getByText("Scan an item to start a sale.").waitFor();
 
       // Close: ₹10 less than expected counted (in ₹500 notes and ₹1 coins).
       await page.getByRole("button", { name: "Close session" }).click();

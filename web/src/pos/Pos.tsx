@@ -7,6 +7,7 @@ import { api, idempotencyKey } from "../api/client";
 import { ApiError, call } from "../api/problem";
 import type { components } from "../api/schema";
 import { formatDate, formatMoney } from "../lib/format";
+import { gstinProblem } from "../lib/gstin";
 import { Button } from "../ui/Button";
 import { cx } from "../ui/cx";
 import {
@@ -671,7 +672,10 @@ function Till({
                         type="button"
                         className="size-11 rounded-lg border border-slate-300 text-xl"
                         aria-label={`One less ${l.name}`}
-                        onClick={() => setLines((ls) => setQuantity(ls, l.variant_id, l.quantity - 1))}
+                        onClick={() => {
+                          setLines((ls) => setQuantity(ls, l.variant_id, l.quantity - 1));
+                          focusScan();
+                        }}
                       >
                         −
                       </button>
@@ -694,7 +698,10 @@ function Till({
                         type="button"
                         className="size-11 rounded-lg border border-slate-300 text-xl"
                         aria-label={`One more ${l.name}`}
-                        onClick={() => setLines((ls) => setQuantity(ls, l.variant_id, l.quantity + 1))}
+                        onClick={() => {
+                          setLines((ls) => setQuantity(ls, l.variant_id, l.quantity + 1));
+                          focusScan();
+                        }}
                       >
                         +
                       </button>
@@ -982,6 +989,11 @@ function CustomerPanel({
 
   const create = async () => {
     setErrors({});
+    const bad = gstin.trim() ? gstinProblem(gstin) : undefined;
+    if (bad) {
+      setErrors({ gstin: `GSTIN ${bad}` });
+      return;
+    }
     try {
       const made = await call(api.POST("/api/v1/pos/customers", { body: { name, phone } }));
       onChange({ customer_id: made.id, name: made.name, phone: made.phone ?? phone, buyer_gstin: gstin.trim() || undefined });
@@ -994,17 +1006,54 @@ function CustomerPanel({
   };
 
   if (customer.name || customer.customer_id) {
+    const addGstin = () => {
+      const bad = gstinProblem(gstin);
+      if (bad) return setErrors({ gstin: `GSTIN ${bad}` });
+      setErrors({});
+      onChange({ ...customer, buyer_gstin: gstin.trim().toUpperCase() });
+      onDone();
+    };
     return (
-      <div className="flex items-center justify-between rounded-xl bg-white p-3 shadow-sm">
-        <p>
-          <span className="text-sm text-slate-600">Customer</span>
-          <br />
-          <strong data-testid="customer-name">{customer.name}</strong> {customer.phone}
-          {customer.buyer_gstin && <span className="block text-sm">GSTIN {customer.buyer_gstin}</span>}
-        </p>
-        <Button size="sm" variant="ghost" onClick={() => onChange({})}>
-          Walk-in
-        </Button>
+      <div className="space-y-2 rounded-xl bg-white p-3 shadow-sm">
+        <div className="flex items-center justify-between">
+          <p>
+            <span className="text-sm text-slate-600">Customer</span>
+            <br />
+            <strong data-testid="customer-name">{customer.name}</strong> {customer.phone}
+            {customer.buyer_gstin && <span className="block text-sm">GSTIN {customer.buyer_gstin}</span>}
+          </p>
+          <Button size="sm" variant="ghost" onClick={() => onChange({})}>
+            Walk-in
+          </Button>
+        </div>
+        {!customer.buyer_gstin && (
+          <div className="flex items-end gap-2">
+            <label className="min-w-0 flex-1 text-sm font-medium">
+              GSTIN for a B2B invoice
+              <input
+                value={gstin}
+                onChange={(e) => setGstin(e.target.value.toUpperCase())}
+                onKeyDown={(e) => {
+                  if (e.key === "Enter") {
+                    e.preventDefault();
+                    addGstin();
+                  }
+                }}
+                aria-invalid={errors.gstin ? true : undefined}
+                aria-describedby={errors.gstin ? "pos-gstin-error" : undefined}
+                className="mt-1 h-11 w-full rounded-lg border border-slate-300 px-3 uppercase"
+              />
+            </label>
+            <Button variant="secondary" onClick={addGstin} disabled={!gstin.trim()}>
+              Add
+            </Button>
+          </div>
+        )}
+        {errors.gstin && (
+          <p id="pos-gstin-error" className="text-sm text-red-700">
+            {errors.gstin}
+          </p>
+        )}
       </div>
     );
   }
@@ -1065,8 +1114,11 @@ function CustomerPanel({
           <label className="block text-sm font-medium">
             GSTIN for a B2B invoice (optional)
             <input value={gstin} onChange={(e) => setGstin(e.target.value.toUpperCase())}
+              aria-invalid={errors.gstin ? true : undefined}
               className="mt-1 h-11 w-full rounded-lg border border-slate-300 px-3 uppercase" />
           </label>
+          {errors.gstin && <p className="text-sm text-red-700">{errors.gstin}</p>}
+          {errors.phone && <p className="text-sm text-red-700">{errors.phone}</p>}
           <Button onClick={() => void create()}>Create and attach</Button>
         </div>
       )}
