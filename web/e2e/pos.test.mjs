@@ -59,6 +59,18 @@ async function scan(page, code) {
   await field.press("Enter");
 }
 
+/** A well-formed GSTIN of state `state`: PAN-like body and the mod-36 check character. */
+function gstin(state) {
+  const digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  const first14 = `${state}AABCR1234K1Z`;
+  let sum = 0;
+  [...first14].forEach((c, i) => {
+    const p = digits.indexOf(c) * (i % 2 === 0 ? 1 : 2);
+    sum += Math.floor(p / 36) + (p % 36);
+  });
+  return first14 + digits[(36 - (sum % 36)) % 36];
+}
+
 const focusedId = (page) => page.evaluate(() => globalThis.document.activeElement?.id);
 
 describe("the counter", () => {
@@ -100,6 +112,16 @@ describe("the counter", () => {
       await page.getByLabel("Name", { exact: true }).fill("Ravi Kumar");
       await page.getByRole("button", { name: "Create and attach" }).click();
       await page.getByTestId("customer-name").filter({ hasText: "Ravi Kumar" }).waitFor();
+      // A B2B buyer: a mistyped GSTIN is named at the field, a good one is kept.
+      const buyerGstin = gstin("29");
+      const gstField = page.getByLabel("GSTIN for a B2B invoice");
+      await gstField.fill(buyerGstin.slice(0, 14) + (buyerGstin.endsWith("A") ? "B" : "A"));
+      await gstField.press("Enter");
+      await page.getByText("GSTIN check character does not match").waitFor();
+      await gstField.fill(buyerGstin);
+      await gstField.press("Enter");
+      await page.getByText(`GSTIN ${buyerGstin}`).waitFor();
+      assert.equal(await focusedId(page), "pos-code");
       await page.check("sale");
 
       // The total by the test's own arithmetic.
@@ -116,6 +138,7 @@ describe("the counter", () => {
       const cash = Math.ceil(cashDue / 50_000) * 50_000 + 50_000;
       await page.getByLabel("Cash handed over (₹)").fill(String(cash / 100));
       assert.equal(rupees(await page.getByTestId("pay-change").innerText()), cash - cashDue);
+      assert.ok(await page.getByRole("button", { name: "Complete sale" }).isEnabled(), "paid in full: the sale may complete");
       await page.check("pay");
       await page.getByRole("button", { name: "Complete sale" }).click();
 
@@ -132,6 +155,7 @@ describe("the counter", () => {
       const order = await stack.api.get(`/api/v1/orders/${orderId}`);
       assert.equal(order.totals.grand_total_minor, total);
       assert.equal(order.customer_name, "Ravi Kumar");
+      assert.equal(order.buyer_gstin, buyerGstin);
       const payments = await stack.api.get(`/api/v1/payments?order_id=${orderId}`);
       const taken = payments.map((p) => [p.method, p.amount_minor, p.reference ?? ""]).sort();
       assert.deepEqual(taken, [["cash", cashDue, ""], ["upi", 10_000, "UPI-TEST-1"]]);

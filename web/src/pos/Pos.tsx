@@ -177,7 +177,7 @@ export function PosScreen() {
   const refused = queue.filter((q) => q.refused);
 
   return (
-    <div className="flex min-h-dvh flex-col bg-slate-100 text-slate-900">
+    <div className="flex h-dvh flex-col bg-slate-100 text-slate-900">
       <header className="flex flex-wrap items-center gap-3 bg-slate-900 px-4 py-2 text-white">
         <h1 className="text-lg font-semibold">Kirana counter</h1>
         {register && <span className="text-slate-300">{register.name}</span>}
@@ -218,7 +218,7 @@ export function PosScreen() {
           ))}
         </div>
       )}
-      <main className="flex flex-1 flex-col">
+      <main className="flex min-h-0 flex-1 flex-col overflow-auto">
         {!loaded ? (
           <p className="p-6">Loading the till…</p>
         ) : zReport ? (
@@ -609,8 +609,8 @@ function Till({
   const favourites = catalog.items.filter((i) => i.favourite).slice(0, 24);
 
   return (
-    <div className="grid flex-1 gap-3 p-3 lg:grid-cols-[1fr_24rem]" onKeyDown={keys} data-beeps={beeps}>
-      <section aria-label="Sale" className="flex min-w-0 flex-col gap-3">
+    <div className="grid min-h-0 flex-1 gap-3 p-3 lg:grid-cols-[1fr_24rem]" onKeyDown={keys} data-beeps={beeps}>
+      <section aria-label="Sale" className="flex min-h-0 min-w-0 flex-col gap-3 lg:overflow-hidden">
         <div className="rounded-xl bg-white p-3 shadow-sm">
           <label htmlFor="pos-code" className="text-sm font-medium">
             Scan or type a barcode / SKU, then Enter
@@ -623,7 +623,10 @@ function Till({
             value={code}
             aria-invalid={notice?.error || undefined}
             aria-describedby="pos-notice"
-            onChange={(e) => setCode(e.target.value)}
+            onChange={(e) => {
+              setCode(e.target.value);
+              if (notice?.error) setNotice(undefined);
+            }}
             onKeyDown={(e) => {
               if (e.key === "Enter") {
                 e.preventDefault();
@@ -640,7 +643,7 @@ function Till({
             {notice?.text}
           </p>
         </div>
-        <div className="min-h-0 flex-1 overflow-auto rounded-xl bg-white shadow-sm">
+        <div className="min-h-40 flex-1 overflow-auto rounded-xl bg-white shadow-sm">
           <table className="w-full text-left">
             <caption className="sr-only">Items in this sale</caption>
             <thead className="bg-slate-50 text-sm text-slate-600">
@@ -726,8 +729,8 @@ function Till({
             </tbody>
           </table>
         </div>
-        <div className="grid gap-3 md:grid-cols-2">
-          <div className="rounded-xl bg-white p-3 shadow-sm">
+        <div className="grid shrink-0 gap-3 md:grid-cols-2 lg:max-h-[45%] lg:min-h-0">
+          <div className="overflow-auto rounded-xl bg-white p-3 shadow-sm">
             <label htmlFor="pos-search" className="text-sm font-medium">
               Search by name (F2)
             </label>
@@ -765,7 +768,7 @@ function Till({
               ))}
             </ul>
           </div>
-          <div className="rounded-xl bg-white p-3 shadow-sm">
+          <div className="overflow-auto rounded-xl bg-white p-3 shadow-sm">
             <h2 className="text-sm font-medium">Favourites</h2>
             {favourites.length === 0 ? (
               <p className="mt-2 text-sm text-slate-600">Put products in the collection “counter” to see them here.</p>
@@ -787,9 +790,16 @@ function Till({
           </div>
         </div>
       </section>
-      <aside aria-label="Customer and payment" className="flex flex-col gap-3">
-        <CustomerPanel customer={customer} onChange={setCustomer} online={online} phoneRef={phoneRef} onDone={focusScan} />
-        <div className="rounded-xl bg-white p-3 shadow-sm">
+      <aside aria-label="Customer and payment" className="flex min-h-0 flex-col gap-3 lg:overflow-auto">
+        {paying ? (
+          <p className="rounded-xl bg-white px-3 py-2 text-sm shadow-sm">
+            Customer: <strong>{customer.name ?? "walk-in"}</strong>
+            {customer.buyer_gstin ? ` · GSTIN ${customer.buyer_gstin}` : ""}
+          </p>
+        ) : (
+          <CustomerPanel customer={customer} onChange={setCustomer} online={online} phoneRef={phoneRef} onDone={focusScan} />
+        )}
+        <div className={cx("rounded-xl bg-white p-3 shadow-sm", paying && !totals.discount_problem && "hidden")}>
           <label htmlFor="pos-discount" className="text-sm font-medium">
             Discount code (F6)
           </label>
@@ -863,18 +873,20 @@ function Till({
               >
                 Exact cash
               </Button>
-              {[10_000, 20_000, 50_000, 200_000].map((n) => (
+              {[10_000, 50_000, 200_000].map((n) => (
                 <Button key={n} size="sm" variant="secondary" onClick={() => setPay({ ...pay, cash: String((rupeesToMinor(pay.cash) + n) / 100) })}>
                   +{formatMoney(n).replace(".00", "")}
                 </Button>
               ))}
             </div>
-            <p className={cx("text-lg", applied.owed_minor > 0 && "text-red-700")}>
-              Still to pay: <strong>{formatMoney(applied.owed_minor)}</strong>
-            </p>
-            <p className="text-3xl font-bold text-brand-800" data-testid="pay-change">
-              Change: {formatMoney(applied.change_minor)}
-            </p>
+            <div className="flex flex-wrap items-baseline justify-between gap-2">
+              <p className={cx(applied.owed_minor > 0 && "text-red-700")}>
+                To pay: <strong>{formatMoney(applied.owed_minor)}</strong>
+              </p>
+              <p className="text-2xl font-bold text-brand-800" data-testid="pay-change">
+                Change: {formatMoney(applied.change_minor)}
+              </p>
+            </div>
             {applied.over_minor > 0 && <p className="text-red-700">UPI and card may not pay more than the total.</p>}
             {payError && (
               <p role="alert" className="text-red-700">
@@ -1118,7 +1130,6 @@ function CustomerPanel({
               className="mt-1 h-11 w-full rounded-lg border border-slate-300 px-3 uppercase" />
           </label>
           {errors.gstin && <p className="text-sm text-red-700">{errors.gstin}</p>}
-          {errors.phone && <p className="text-sm text-red-700">{errors.phone}</p>}
           <Button onClick={() => void create()}>Create and attach</Button>
         </div>
       )}
