@@ -17,6 +17,7 @@ use crate::contracts::auth::Principal;
 use crate::contracts::gst::Gstin;
 use crate::contracts::money;
 use crate::contracts::orders::{Channel, OrderDraft, PlacedOrder, PosSaleDraft, TenderDraft};
+use crate::contracts::payments::{PaymentsApi, RecordPayment};
 use crate::db::{DbConnection, new_id, now};
 use crate::http::{AppError, FieldError};
 
@@ -203,13 +204,12 @@ pub fn apply_tenders(
     Ok((out, change))
 }
 
-/// Records a counter sale's tenders and totals in checkout's transaction.
+/// Records a counter sale's totals on its session cart in checkout's transaction (the
+/// tenders: `record_tenders_in`).
 pub fn record_sale(
     conn: &mut DbConnection,
     session_id: &str,
-    placed: &PlacedOrder,
     draft: &OrderDraft,
-    tenders: &[TenderLine],
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     match store::session(conn, session_id)? {
@@ -221,12 +221,32 @@ pub fn record_sale(
             ));
         }
     }
+    let cart =
+        store::cart(conn, &draft.cart_id)?.ok_or_else(|| AppError::internal("cart vanished"))?;
+    let mut details = cart.details();
+    details.sale = Some((draft.totals.grand_total_minor, draft.totals.tax_minor));
+    store::set_details(conn, &cart.id, &serde_json::to_string(&details)?, now)
+}
+
+/// A counter sale's tenders, in the sale's transaction: the session's own rows (for its
+/// Z-report) and captured payments in the payments ledger against the session.
+#[allow(clippy::too_many_arguments)]
+pub fn record_tenders_in(
+    conn: &mut DbConnection,
+    payments: Option<&dyn PaymentsApi>,
+    session_id: &str,
+    order_id: &str,
+    currency: &str,
+    actor: &str,
+    tenders: &[TenderLine],
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
     for t in tenders {
         store::insert_tender(
             conn,
             &store::NewTender {
                 session_id,
-                order_id: &placed.id,
+                order_id,
                 kind: &t.kind,
                 amount_minor: t.applied_minor,
                 tendered_minor: t.tendered_minor,
@@ -234,12 +254,35 @@ pub fn record_sale(
             },
             now,
         )?;
+        if let Some(payments) = payments {
+            payments.record_in(
+                conn,
+                &RecordPayment {
+                    order_id: order_id.to_string(),
+                    method: t.kind.clone(),
+                    amount_minor: t.applied_minor,
+                    currency: currency.to_string(),
+                    reference: t.reference.clone(),
+                    session_id: Some(session_id.to_string()),
+                    actor: actor.to_string(),
+                    announce: false,
+                },
+            )?;
+        }
     }
-    let cart =
-        store::cart(conn, &draft.cart_id)?.ok_or_else(|| AppError::internal("cart vanished"))?;
-    let mut details = cart.details();
-    details.sale = Some((draft.totals.grand_total_minor, draft.totals.tax_minor));
-    store::set_details(conn, &cart.id, &serde_json::to_string(&details)?, now)
+    Ok(())
+}
+
+impl TenderLine {
+    /// As the order keeps it.
+    pub fn draft(&self) -> TenderDraft {
+        TenderDraft {
+            kind: self.kind.clone(),
+            amount_minor: self.applied_minor,
+            tendered_minor: self.tendered_minor,
+            reference: self.reference.clone(),
+        }
+    }
 }
 
 /// The session's sales and cash so far.
@@ -550,15 +593,7 @@ impl Carts {
         let pos = PosSaleDraft {
             register_session_id: session.id.clone(),
             register_name: register.name.clone(),
-            tenders: applied
-                .iter()
-                .map(|t| TenderDraft {
-                    kind: t.kind.clone(),
-                    amount_minor: t.applied_minor,
-                    tendered_minor: t.tendered_minor,
-                    reference: t.reference.clone(),
-                })
-                .collect(),
+            tenders: applied.iter().map(TenderLine::draft).collect(),
             change_due_minor: change,
             sold_at: None,
             offline: false,

@@ -23,7 +23,7 @@ use crate::contracts::orders::{
     Channel, ChargeDraft, OrderDraft, OrderLineDraft, OrderTotals, OrdersApi, PlacedOrder,
     PostalAddress,
 };
-use crate::contracts::payments::{PaymentsApi, RecordPayment};
+use crate::contracts::payments::PaymentsApi;
 use crate::contracts::shipping::{ShippingApi, ShippingQuery};
 use crate::contracts::tax::{self, LineInput, Supply};
 use crate::db::{Db, DbConnection, new_id, now};
@@ -1094,25 +1094,17 @@ impl Carts {
                 }
                 let placed = orders.place_in(conn, &draft, &actor)?;
                 if let (Some(tenders), Some(session)) = (&tenders, &session_id) {
-                    super::pos::record_sale(conn, session, &placed, &draft, tenders, now)?;
-                    // The counter's money, in the payments ledger against the session.
-                    if let Some(payments) = &payments {
-                        for t in tenders {
-                            payments.record_in(
-                                conn,
-                                &RecordPayment {
-                                    order_id: placed.id.clone(),
-                                    method: t.kind.clone(),
-                                    amount_minor: t.applied_minor,
-                                    currency: draft.currency.clone(),
-                                    reference: t.reference.clone(),
-                                    session_id: Some(session.clone()),
-                                    actor: actor.clone(),
-                                    announce: false,
-                                },
-                            )?;
-                        }
-                    }
+                    super::pos::record_sale(conn, session, &draft, now)?;
+                    super::pos::record_tenders_in(
+                        conn,
+                        payments.as_deref(),
+                        session,
+                        &placed.id,
+                        &draft.currency,
+                        &actor,
+                        tenders,
+                        now,
+                    )?;
                 }
                 match &draft.pos {
                     Some(sale) => answer.record_in(
@@ -1128,22 +1120,9 @@ impl Carts {
             Ok(placed) => Ok((placed, true)),
             Err(AppError::Conflict(m)) => {
                 if let Some(short) = shortage.lock().ok().and_then(|mut s| s.take()) {
-                    let index = quote
-                        .drafts
-                        .iter()
-                        .position(|l| l.variant_id == short.variant_id)
-                        .unwrap_or(0);
-                    return Err(AppError::FieldConflict(
-                        "not enough stock".into(),
-                        vec![FieldError::new(
-                            format!("lines[{index}].quantity"),
-                            format!(
-                                "only {} available of the {} asked for",
-                                short.available.max(0),
-                                short.requested
-                            ),
-                        )],
-                    ));
+                    let ids: Vec<&str> =
+                        quote.drafts.iter().map(|l| l.variant_id.as_str()).collect();
+                    return Err(not_enough_stock(&ids, &short));
                 }
                 // A concurrent checkout of this cart won: answer with its order.
                 let id = cart.id.clone();
@@ -1355,4 +1334,23 @@ pub(super) fn placed_from_json(order: Option<&serde_json::Value>, id: &str) -> P
         invoice_id: invoice_text("id"),
         invoice_number: invoice_text("number"),
     }
+}
+
+/// The 409 of a sale short of stock, naming the line (by its place among `variant_ids`).
+pub(super) fn not_enough_stock(variant_ids: &[&str], short: &Shortage) -> AppError {
+    let index = variant_ids
+        .iter()
+        .position(|v| *v == short.variant_id)
+        .unwrap_or(0);
+    AppError::FieldConflict(
+        "not enough stock".into(),
+        vec![FieldError::new(
+            format!("lines[{index}].quantity"),
+            format!(
+                "only {} available of the {} asked for",
+                short.available.max(0),
+                short.requested
+            ),
+        )],
+    )
 }

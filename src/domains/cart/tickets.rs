@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::model::{CartCustomer, CartDetails, CartRow};
-use super::pos::{TenderInput, TenderLine, apply_tenders};
-use super::service::{Carts, MAX_LINE_QUANTITY, MAX_LINES, take_discount};
+use super::pos::{TenderInput, TenderLine, apply_tenders, record_tenders_in};
+use super::service::{Carts, MAX_LINE_QUANTITY, MAX_LINES, not_enough_stock, take_discount};
 use super::store;
 use crate::contracts::auth::Principal;
 use crate::contracts::catalog::PriceContext;
@@ -21,9 +21,8 @@ use crate::contracts::gst::Gstin;
 use crate::contracts::inventory::StockLine;
 use crate::contracts::money;
 use crate::contracts::orders::{
-    Channel, OrderDraft, OrderLineDraft, OrderTotals, PlacedOrder, PosSaleDraft, TenderDraft,
+    Channel, OrderDraft, OrderLineDraft, OrderTotals, PlacedOrder, PosSaleDraft,
 };
-use crate::contracts::payments::RecordPayment;
 use crate::contracts::tax::{self, Supply};
 use crate::db::{new_id, now};
 use crate::http::idempotency::Answer;
@@ -657,15 +656,7 @@ impl Carts {
             pos: Some(PosSaleDraft {
                 register_session_id: session.id.clone(),
                 register_name: register.name.clone(),
-                tenders: applied
-                    .iter()
-                    .map(|t| TenderDraft {
-                        kind: t.kind.clone(),
-                        amount_minor: t.applied_minor,
-                        tendered_minor: t.tendered_minor,
-                        reference: t.reference.clone(),
-                    })
-                    .collect(),
+                tenders: applied.iter().map(TenderLine::draft).collect(),
                 change_due_minor: change,
                 sold_at: Some(input.sold_at),
                 offline: input.offline,
@@ -759,52 +750,20 @@ impl Carts {
                 if let Err(short) =
                     inventory.reserve_in(conn, &actor, &draft.id, &draft.location_id, &stock, 0)?
                 {
-                    let index = stock
-                        .iter()
-                        .position(|l| l.variant_id == short.variant_id)
-                        .unwrap_or(0);
-                    return Err(AppError::FieldConflict(
-                        "not enough stock".into(),
-                        vec![FieldError::new(
-                            format!("lines[{index}].quantity"),
-                            format!(
-                                "only {} available of the {} asked for",
-                                short.available.max(0),
-                                short.requested
-                            ),
-                        )],
-                    ));
+                    let ids: Vec<&str> = stock.iter().map(|l| l.variant_id.as_str()).collect();
+                    return Err(not_enough_stock(&ids, &short));
                 }
                 let placed = orders.place_in(conn, &draft, &actor)?;
-                for t in &applied {
-                    store::insert_tender(
-                        conn,
-                        &store::NewTender {
-                            session_id: &session_id,
-                            order_id: &placed.id,
-                            kind: &t.kind,
-                            amount_minor: t.applied_minor,
-                            tendered_minor: t.tendered_minor,
-                            reference: t.reference.as_deref(),
-                        },
-                        now,
-                    )?;
-                    if let Some(payments) = &payments {
-                        payments.record_in(
-                            conn,
-                            &RecordPayment {
-                                order_id: placed.id.clone(),
-                                method: t.kind.clone(),
-                                amount_minor: t.applied_minor,
-                                currency: draft.currency.clone(),
-                                reference: t.reference.clone(),
-                                session_id: Some(session_id.clone()),
-                                actor: actor.clone(),
-                                announce: false,
-                            },
-                        )?;
-                    }
-                }
+                record_tenders_in(
+                    conn,
+                    payments.as_deref(),
+                    &session_id,
+                    &placed.id,
+                    &draft.currency,
+                    &actor,
+                    &applied,
+                    now,
+                )?;
                 let row = store::TicketRow {
                     id: new_id(),
                     device_id: device_id.clone(),

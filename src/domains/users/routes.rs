@@ -681,7 +681,10 @@ mod tests {
 pub struct PhoneQuery {
     /// 10 to 15 digits, an optional leading + (spaces, dashes and brackets allowed).
     // utoipa takes literals: `fields::PHONE_MAX` and `fields::PHONE_PATTERN`.
-    #[param(max_length = 20, pattern = r"^\s*\+?[ ()-]*(?:[0-9][ ()-]*){10,15}\s*$")]
+    #[param(
+        max_length = 20,
+        pattern = r"^\s*\+?[ ()-]*(?:[0-9][ ()-]*){10,15}\s*$"
+    )]
     pub phone: String,
 }
 

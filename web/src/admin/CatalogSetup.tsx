@@ -365,7 +365,7 @@ function ChooseOrCreate({
     },
   });
   return (
-    <div className="grid gap-4 lg:grid-cols-[16rem_1fr]">
+    <div className="grid gap-4 lg:grid-cols-[16rem_minmax(0,1fr)] [&>*]:min-w-0">
       <div className="space-y-3 self-start">
         <nav aria-label={title} className="rounded-xl border border-slate-200 bg-white p-2">
           {items.length === 0 ? <p className="p-2 text-sm text-slate-600">{none}</p> : null}

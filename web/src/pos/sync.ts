@@ -26,7 +26,8 @@ export async function send(sale: QueuedSale): Promise<SendOutcome> {
       e instanceof ApiError &&
       e.status >= 400 &&
       e.status < 500 &&
-      ![408, 429].includes(e.status) &&
+      // Signed out (the session ended while offline): kept until someone signs in again.
+      ![401, 403, 408, 429].includes(e.status) &&
       (e.status !== 409 || (e.problem.errors ?? []).length > 0);
     if (refused) return { refused: e };
     if (e instanceof NetworkError || e instanceof ApiError) return { network: true };
