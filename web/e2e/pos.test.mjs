@@ -241,7 +241,7 @@ describe("the counter", () => {
       await waitFor(() => page.evaluate(() => !!globalThis.navigator.serviceWorker.controller), "the service worker controls the till");
 
       await page.context().setOffline(true);
-      await page.getByText("Offline: sales are kept on this device").waitFor();
+      await page.getByText("Offline: selling on this device").waitFor();
       const sell = async (code, times, n) => {
         for (let i = 0; i < times; i += 1) await scan(page, code);
         await page.keyboard.press("F8");

@@ -183,7 +183,8 @@ export function PosScreen() {
         {register && <span className="text-slate-300">{register.name}</span>}
         {session && (
           <span className="rounded bg-slate-700 px-2 py-0.5 text-sm">
-            Session {session.status === "open" ? "open" : "closed"} · {session.report.sales_count} sales ·{" "}
+            Session {session.status === "open" ? "open" : "closed"} · {session.report.sales_count}{" "}
+            {session.report.sales_count === 1 ? "sale" : "sales"} ·{" "}
             {formatMoney(session.report.gross_sales_minor)}
           </span>
         )}
@@ -191,7 +192,7 @@ export function PosScreen() {
           role="status"
           className={cx("ml-auto rounded px-2 py-0.5 text-sm font-medium", online ? "bg-green-700" : "bg-amber-500 text-slate-900")}
         >
-          {online ? "Online" : "Offline: sales are kept on this device"}
+          {online ? "Online" : "Offline: selling on this device"}
         </span>
         <span data-testid="queued" className="rounded bg-slate-700 px-2 py-0.5 text-sm" aria-live="polite">
           {pending} {pending === 1 ? "sale" : "sales"} waiting to send
@@ -272,7 +273,7 @@ function DenominationCount({
   label: string;
 }) {
   return (
-    <fieldset className="grid grid-cols-2 gap-2 sm:grid-cols-5">
+    <fieldset className="grid grid-cols-2 gap-x-4 gap-y-2 sm:grid-cols-4">
       <legend className="mb-2 font-medium">{label}</legend>
       {DENOMINATIONS.map((d) => (
         <label key={d} className="flex items-center gap-2 text-sm">
