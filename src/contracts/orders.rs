@@ -199,6 +199,19 @@ pub struct OrderDraft {
     pub cash_on_delivery: bool,
 }
 
+impl OrderDraft {
+    /// The stock the order takes: one line per order line.
+    pub fn stock_lines(&self) -> Vec<super::inventory::StockLine> {
+        self.lines
+            .iter()
+            .map(|l| super::inventory::StockLine {
+                variant_id: l.variant_id.clone(),
+                quantity: l.quantity,
+            })
+            .collect()
+    }
+}
+
 /// The order checkout wrote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PlacedOrder {

@@ -18,7 +18,7 @@ use crate::contracts::auth::Principal;
 use crate::contracts::catalog::{CatalogApi, PriceContext};
 use crate::contracts::email::Email;
 use crate::contracts::gst::Gstin;
-use crate::contracts::inventory::{InventoryApi, Shortage, StockLine};
+use crate::contracts::inventory::{InventoryApi, Shortage};
 use crate::contracts::orders::{
     Channel, ChargeDraft, OrderDraft, OrderLineDraft, OrderTotals, OrdersApi, PlacedOrder,
     PostalAddress,
@@ -1054,14 +1054,7 @@ impl Carts {
             cash_on_delivery: false,
         };
         fill(&mut draft);
-        let stock: Vec<StockLine> = draft
-            .lines
-            .iter()
-            .map(|l| StockLine {
-                variant_id: l.variant_id.clone(),
-                quantity: l.quantity,
-            })
-            .collect();
+        let stock = draft.stock_lines();
         let discount = quote.discount.clone();
         let (inventory, orders) = (self.inventory.clone(), self.orders.clone());
         let payments = self.payments.clone();

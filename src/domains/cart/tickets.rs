@@ -18,7 +18,6 @@ use super::store;
 use crate::contracts::auth::Principal;
 use crate::contracts::catalog::PriceContext;
 use crate::contracts::gst::Gstin;
-use crate::contracts::inventory::StockLine;
 use crate::contracts::money;
 use crate::contracts::orders::{
     Channel, OrderDraft, OrderLineDraft, OrderTotals, PlacedOrder, PosSaleDraft,
@@ -663,14 +662,7 @@ impl Carts {
             }),
             cash_on_delivery: false,
         };
-        let stock: Vec<StockLine> = draft
-            .lines
-            .iter()
-            .map(|l| StockLine {
-                variant_id: l.variant_id.clone(),
-                quantity: l.quantity,
-            })
-            .collect();
+        let stock = draft.stock_lines();
         let (inventory, orders, payments) = (
             self.inventory.clone(),
             self.orders.clone(),

@@ -1991,14 +1991,7 @@ impl Orders {
             totals,
             pos: None,
         };
-        let stock: Vec<StockLine> = draft
-            .lines
-            .iter()
-            .map(|l| StockLine {
-                variant_id: l.variant_id.clone(),
-                quantity: l.quantity,
-            })
-            .collect();
+        let stock = draft.stock_lines();
         if let Err(short) =
             self.inventory
                 .reserve_in(conn, actor, &draft.id, &order.location_id, &stock, 0)?
