@@ -260,6 +260,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    catalog_listing (category_id, product_id) {
+        category_id -> Text,
+        product_id -> Text,
+        status -> Text,
+        min_price -> BigInt,
+        name -> Text,
+    }
+}
+
+diesel::table! {
     catalog_product_categories (product_id, category_id) {
         product_id -> Text,
         category_id -> Text,
@@ -870,6 +880,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     catalog_price_list_members,
     catalog_price_list_prices,
     catalog_price_lists,
+    catalog_listing,
     catalog_product_categories,
     catalog_products,
     catalog_sale_prices,

@@ -1504,3 +1504,384 @@ async fn collections_show_their_active_products_in_the_merchants_order() {
     })
     .await;
 }
+
+/// The product ids the listing gave before the listing table: the subtree expanded into
+/// its category ids (by path prefix) and the products filtered and sorted on their own
+/// columns, no LIMIT. The test's own statement of the old query.
+async fn subtree_query(app: &TestApp, query: &ListingQuery) -> Vec<String> {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        id: String,
+    }
+    let q = query.clone();
+    let sqlite = matches!(app.test_db.backend, common::Backend::Sqlite);
+    app.db
+        .read(move |conn| {
+            let mut sql = format!("SELECT p.id FROM catalog_products p WHERE p.status = '{}'", q.status);
+            if let Some(min) = q.min_price {
+                sql += &format!(" AND p.max_price >= {min}");
+            }
+            if let Some(max) = q.max_price {
+                sql += &format!(" AND p.min_price <= {max}");
+            }
+            match q.in_stock {
+                Some(true) => sql += " AND p.in_stock <> 0",
+                Some(false) => sql += " AND p.in_stock = 0",
+                None => {}
+            }
+            if let Some(word) = &q.q {
+                sql += &if sqlite {
+                    format!(" AND p.rowid IN (SELECT rowid FROM catalog_search WHERE catalog_search MATCH '\"{word}\"*')")
+                } else {
+                    format!(" AND p.id IN (SELECT product_id FROM catalog_search WHERE MATCH(name, description, codes) AGAINST ('+{word}*' IN BOOLEAN MODE))")
+                };
+            }
+            if let Some(root) = &q.category {
+                let all: Vec<(String, String)> = kirana::schema::catalog_categories::table
+                    .select((
+                        kirana::schema::catalog_categories::id,
+                        kirana::schema::catalog_categories::path,
+                    ))
+                    .load(conn)?;
+                let root_path = all
+                    .iter()
+                    .find(|(id, _)| id == root)
+                    .map(|(_, path)| path.clone())
+                    .unwrap();
+                let ids: Vec<String> = all
+                    .iter()
+                    .filter(|(_, path)| path.starts_with(&root_path))
+                    .map(|(id, _)| format!("'{id}'"))
+                    .collect();
+                sql += &format!(
+                    " AND p.id IN (SELECT pc.product_id FROM catalog_product_categories pc WHERE pc.category_id IN ({}))",
+                    ids.join(", ")
+                );
+            }
+            sql += match q.sort {
+                "newest" => " ORDER BY p.id DESC",
+                "price_asc" => " ORDER BY p.min_price ASC, p.id ASC",
+                "price_desc" => " ORDER BY p.min_price DESC, p.id DESC",
+                _ => " ORDER BY p.name ASC, p.id ASC",
+            };
+            Ok(diesel::sql_query(sql)
+                .load::<Id>(conn)?
+                .into_iter()
+                .map(|r| r.id)
+                .collect())
+        })
+        .await
+        .unwrap()
+}
+
+#[derive(Debug, Clone)]
+struct ListingQuery {
+    category: Option<String>,
+    sort: &'static str,
+    status: &'static str,
+    in_stock: Option<bool>,
+    min_price: Option<i64>,
+    max_price: Option<i64>,
+    q: Option<&'static str>,
+}
+
+/// Every page of the API's listing for `query`, walked with its cursor.
+async fn listed(app: &TestApp, token: &str, query: &ListingQuery) -> Vec<String> {
+    let mut params = format!("sort={}&status={}&limit=4", query.sort, query.status);
+    if let Some(c) = &query.category {
+        params += &format!("&category={c}");
+    }
+    if let Some(s) = query.in_stock {
+        params += &format!("&in_stock={s}");
+    }
+    if let Some(v) = query.min_price {
+        params += &format!("&min_price={v}");
+    }
+    if let Some(v) = query.max_price {
+        params += &format!("&max_price={v}");
+    }
+    if let Some(q) = query.q {
+        params += &format!("&q={q}");
+    }
+    let mut ids = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let r = get(
+            app,
+            Some(token),
+            &format!("/api/v1/catalog/products?{params}{cursor}"),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::OK, "{params}");
+        let page: Value = r.json().await.unwrap();
+        ids.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["id"].as_str().unwrap().to_string()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = format!("&cursor={c}"),
+            None => break,
+        }
+        assert!(ids.len() < 500, "the cursor walk does not end: {params}");
+    }
+    ids
+}
+
+/// Compares the listing with the subtree query for every category (and none), sort,
+/// status, stock filter, price range and search; returns how many lists were compared
+/// and how many of them were not empty.
+async fn compare_every_listing(
+    app: &TestApp,
+    token: &str,
+    categories: &[String],
+) -> (usize, usize) {
+    let mut compared = (0, 0);
+    let keys: Vec<Option<String>> = std::iter::once(None)
+        .chain(categories.iter().cloned().map(Some))
+        .collect();
+    for category in &keys {
+        for sort in ["newest", "price_asc", "price_desc", "name"] {
+            for status in ["active", "draft"] {
+                for in_stock in [None, Some(true), Some(false)] {
+                    for (min_price, max_price) in [
+                        (None, None),
+                        (Some(20_000), None),
+                        (Some(15_000), Some(40_000)),
+                    ] {
+                        for q in [None, Some("tea")] {
+                            let query = ListingQuery {
+                                category: category.clone(),
+                                sort,
+                                status,
+                                in_stock,
+                                min_price,
+                                max_price,
+                                q,
+                            };
+                            let expected = subtree_query(app, &query).await;
+                            assert_eq!(listed(app, token, &query).await, expected, "{query:?}");
+                            compared.0 += 1;
+                            compared.1 += usize::from(!expected.is_empty());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    compared
+}
+
+#[actix_web::test]
+async fn category_listings_give_the_subtree_querys_products_in_its_order_through_every_change() {
+    for_each_backend(|backend| async move {
+        // Some thousands of listing requests from one address.
+        let app = TestApp::start(
+            common::TestDb::new(&backend),
+            |s| s.rate_limit.per_ip_per_minute = 1_000_000,
+            |b| b,
+        )
+        .await;
+        let (_, staff) = with_role(&app, "meena@shop.in", Role::Staff).await;
+        let category = |name: String, parent: Option<String>| {
+            let app = &app;
+            let staff = staff.clone();
+            async move {
+                let r = post(
+                    app,
+                    &staff,
+                    "/api/v1/catalog/categories",
+                    json!({"name": name, "parent_id": parent}),
+                )
+                .await;
+                assert_eq!(r.status(), StatusCode::CREATED);
+                let v: Value = r.json().await.unwrap();
+                v["id"].as_str().unwrap().to_string()
+            }
+        };
+        // Grocery > (Tea > Green, Spices), Home > Kitchen: three levels.
+        let grocery = category("Grocery".into(), None).await;
+        let tea = category("Tea".into(), Some(grocery.clone())).await;
+        let green = category("Green".into(), Some(tea.clone())).await;
+        let spices = category("Spices".into(), Some(grocery.clone())).await;
+        let home = category("Home".into(), None).await;
+        let kitchen = category("Kitchen".into(), Some(home.clone())).await;
+        let cats = [
+            grocery.clone(),
+            tea.clone(),
+            green.clone(),
+            spices.clone(),
+            home.clone(),
+            kitchen.clone(),
+        ];
+
+        // 30 products: names that tie and differ only in case, prices that tie, one to
+        // three categories each (some an ancestor and its descendant both), some drafts,
+        // some in no category, some with two variants.
+        let names = [
+            "Assam tea",
+            "assam Tea",
+            "Chai Masala",
+            "Green Tea",
+            "Kadai",
+            "tawa",
+        ];
+        let mut products = Vec::new();
+        for i in 0..30usize {
+            let name = format!("{} {}", names[i % names.len()], i % 4);
+            let price = 10_000 + ((i * 7) % 9) as i64 * 5_000;
+            let in_cats: Vec<&String> = match i % 5 {
+                0 => vec![&green],
+                1 => vec![&tea, &green],
+                2 => vec![&spices, &kitchen],
+                3 => vec![&grocery],
+                _ if i % 10 == 4 => vec![],
+                _ => vec![&kitchen, &home, &green],
+            };
+            let mut body = json!({
+                "name": name, "hsn_code": "0902", "gst_rate_bp": 500,
+                "status": if i % 7 == 3 { "draft" } else { "active" },
+                "category_ids": in_cats,
+                "variants": [{"sku": format!("L-{i}"), "price_minor": price}],
+            });
+            if i % 3 == 0 {
+                body["options"] = json!([{"name": "Size", "values": ["Small", "Large"]}]);
+                body["variants"] = json!([
+                    {"sku": format!("L-{i}"), "price_minor": price, "options": {"Size": "Small"}},
+                    {"sku": format!("L-{i}-B"), "price_minor": price + 12_000, "options": {"Size": "Large"}},
+                ]);
+            }
+            let r = post(&app, &staff, "/api/v1/catalog/products", body).await;
+            assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+            let v: Value = r.json().await.unwrap();
+            products.push((
+                v["id"].as_str().unwrap().to_string(),
+                v["variants"][0]["id"].as_str().unwrap().to_string(),
+            ));
+        }
+        // Stock for every third product (as inventory's events would set it).
+        let stocked: Vec<String> = products
+            .iter()
+            .step_by(3)
+            .map(|(id, _)| id.clone())
+            .collect();
+        app.db
+            .write(move |conn| {
+                use diesel::prelude::*;
+                use kirana::schema::catalog_products as p;
+                diesel::update(p::table.filter(p::id.eq_any(&stocked)))
+                    .set(p::in_stock.eq(true))
+                    .execute(conn)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let (compared, with_rows) = compare_every_listing(&app, &staff, &cats).await;
+        assert!(
+            with_rows > compared / 3,
+            "{with_rows} of {compared} lists had products"
+        );
+
+        // Every write the listing depends on: a subtree moved (Tea and Green under Home),
+        // a price changed, a product renamed, one archived and one made a draft, a
+        // product's categories changed, a leaf category deleted.
+        let moved = patch(
+            &app,
+            &staff,
+            &format!("/api/v1/catalog/categories/{tea}"),
+            json!({"parent_id": home}),
+        )
+        .await;
+        assert_eq!(moved.status(), StatusCode::OK);
+        let (p0, v0) = &products[0];
+        let repriced = patch(
+            &app,
+            &staff,
+            &format!("/api/v1/catalog/variants/{v0}"),
+            json!({"price_minor": 99_000}),
+        )
+        .await;
+        assert_eq!(repriced.status(), StatusCode::OK);
+        let renamed = patch(
+            &app,
+            &staff,
+            &format!("/api/v1/catalog/products/{}", products[1].0),
+            json!({"name": "AAA first tea"}),
+        )
+        .await;
+        assert_eq!(renamed.status(), StatusCode::OK);
+        let drafted = patch(
+            &app,
+            &staff,
+            &format!("/api/v1/catalog/products/{}", products[2].0),
+            json!({"status": "draft"}),
+        )
+        .await;
+        assert_eq!(drafted.status(), StatusCode::OK);
+        let archived = app
+            .client
+            .delete(app.url(&format!("/api/v1/catalog/products/{p0}")))
+            .bearer_auth(&staff)
+            .send()
+            .await
+            .unwrap();
+        assert!(archived.status().is_success(), "{}", archived.status());
+        let recategorised = patch(
+            &app,
+            &staff,
+            &format!("/api/v1/catalog/products/{}", products[5].0),
+            json!({"category_ids": [spices]}),
+        )
+        .await;
+        assert_eq!(recategorised.status(), StatusCode::OK);
+        let deleted = app
+            .client
+            .delete(app.url(&format!("/api/v1/catalog/categories/{kitchen}")))
+            .bearer_auth(&staff)
+            .send()
+            .await
+            .unwrap();
+        assert!(deleted.status().is_success(), "{}", deleted.status());
+        let left: Vec<String> = cats.iter().filter(|c| **c != kitchen).cloned().collect();
+        let (compared, with_rows) = compare_every_listing(&app, &staff, &left).await;
+        assert!(
+            with_rows > compared / 3,
+            "{with_rows} of {compared} lists had products"
+        );
+        // The moved subtree lists under its new root.
+        let under_home = listed(
+            &app,
+            &staff,
+            &ListingQuery {
+                category: Some(home.clone()),
+                sort: "newest",
+                status: "active",
+                in_stock: None,
+                min_price: None,
+                max_price: None,
+                q: None,
+            },
+        )
+        .await;
+        let under_green = listed(
+            &app,
+            &staff,
+            &ListingQuery {
+                category: Some(green.clone()),
+                sort: "newest",
+                status: "active",
+                in_stock: None,
+                min_price: None,
+                max_price: None,
+                q: None,
+            },
+        )
+        .await;
+        assert!(!under_green.is_empty() && under_green.iter().all(|id| under_home.contains(id)));
+    })
+    .await;
+}

@@ -1132,20 +1132,16 @@ impl Catalog {
     ) -> Result<ProductPage, AppError> {
         let backend = self.db.backend();
         let mut base = Where::default();
-        match req.status {
-            Some(ProductStatus::Active) | None => {
-                base.push("p.status = ?", [Bind::Text("active".into())]);
-            }
-            Some(status) => {
-                // Drafts and archived products are for sellers and staff.
-                let Some(p) = viewer else {
-                    return Err(AppError::Unauthorized);
-                };
-                p.require(Permission::CatalogWrite)?;
-                base.push("p.status = ?", [Bind::Text(status.as_str().into())]);
-                if let Scope::Owner(me) = Self::scope(p) {
-                    base.push("p.seller_id = ?", [Bind::Text(me)]);
-                }
+        let status = req.status.unwrap_or(ProductStatus::Active).as_str();
+        base.push("p.status = ?", [Bind::Text(status.into())]);
+        if status != ProductStatus::Active.as_str() {
+            // Drafts and archived products are for sellers and staff.
+            let Some(p) = viewer else {
+                return Err(AppError::Unauthorized);
+            };
+            p.require(Permission::CatalogWrite)?;
+            if let Scope::Owner(me) = Self::scope(p) {
+                base.push("p.seller_id = ?", [Bind::Text(me)]);
             }
         }
         if let Some(seller) = &req.seller_id {
@@ -1192,55 +1188,58 @@ impl Catalog {
                 );
             }
         }
-        let category_ids = match &req.category {
+        // A category page (sub-categories included) walks the listing rows of that one
+        // category in the page's order: one index range scan, whatever the subtree's size.
+        let category = match &req.category {
             Some(key) => {
                 let key = key.clone();
-                let ids = self
+                let id = self
                     .db
-                    .read(move |conn| {
-                        let all = store::categories(conn)?;
-                        let Some(root) = all.iter().find(|c| c.id == key || c.slug == key) else {
-                            return Err(AppError::missing("category", "is not a category"));
-                        };
-                        Ok(all
-                            .iter()
-                            .filter(|c| c.path.starts_with(&root.path))
-                            .map(|c| c.id.clone())
-                            .collect::<Vec<_>>())
-                    })
-                    .await?;
-                Some(ids)
+                    .read(move |conn| store::category_id_by_key(conn, &key))
+                    .await?
+                    .ok_or_else(|| AppError::missing("category", "is not a category"))?;
+                Some(id)
             }
             None => None,
         };
         let mut filter = base.clone();
-        if let Some(ids) = &category_ids {
-            let marks = vec!["?"; ids.len()].join(", ");
+        let mut page_filter = base.clone();
+        if let Some(id) = &category {
             filter.push(
-                format!("p.id IN (SELECT pc.product_id FROM catalog_product_categories pc WHERE pc.category_id IN ({marks}))"),
-                ids.iter().map(|i| Bind::Text(i.clone())),
+                "p.id IN (SELECT l.product_id FROM catalog_listing l WHERE l.category_id = ? AND l.status = ?)",
+                [Bind::Text(id.clone()), Bind::Text(status.into())],
+            );
+            page_filter.push(
+                "l.category_id = ? AND l.status = ?",
+                [Bind::Text(id.clone()), Bind::Text(status.into())],
             );
         }
-        let mut page_filter = filter.clone();
+        // The listing row carries copies of the sort columns; sorting on them keeps the
+        // scan in the index.
+        let (id_col, price_col, name_col) = if category.is_some() {
+            ("l.product_id", "l.min_price", "l.name")
+        } else {
+            ("p.id", "p.min_price", "p.name")
+        };
         if let Some(raw) = &req.cursor {
             let cursor: Cursor = crate::http::pagination::decode_cursor(raw)
                 .filter(|c: &Cursor| c.s == req.sort)
                 .ok_or_else(|| AppError::invalid("cursor", "is not a cursor of this listing"))?;
             let id = Bind::Text(cursor.id.clone());
             match req.sort {
-                SortOrder::Newest => page_filter.push("p.id < ?", [id]),
+                SortOrder::Newest => page_filter.push(format!("{id_col} < ?"), [id]),
                 SortOrder::PriceAsc | SortOrder::PriceDesc => {
                     let v = cursor
                         .v
                         .as_i64()
                         .ok_or_else(|| AppError::invalid("cursor", "is damaged"))?;
-                    let (cmp, id_cmp) = if req.sort == SortOrder::PriceAsc {
-                        (">", ">")
+                    let cmp = if req.sort == SortOrder::PriceAsc {
+                        ">"
                     } else {
-                        ("<", "<")
+                        "<"
                     };
                     page_filter.push(
-                        format!("(p.min_price {cmp} ? OR (p.min_price = ? AND p.id {id_cmp} ?))"),
+                        format!("({price_col} {cmp} ? OR ({price_col} = ? AND {id_col} {cmp} ?))"),
                         [Bind::Int(v), Bind::Int(v), id],
                     );
                 }
@@ -1251,25 +1250,26 @@ impl Catalog {
                         .ok_or_else(|| AppError::invalid("cursor", "is damaged"))?
                         .to_string();
                     page_filter.push(
-                        "(p.name > ? OR (p.name = ? AND p.id > ?))",
+                        format!("({name_col} > ? OR ({name_col} = ? AND {id_col} > ?))"),
                         [Bind::Text(v.clone()), Bind::Text(v), id],
                     );
                 }
             }
         }
         let order_by = match req.sort {
-            SortOrder::Newest => "p.id DESC",
-            SortOrder::PriceAsc => "p.min_price ASC, p.id ASC",
-            SortOrder::PriceDesc => "p.min_price DESC, p.id DESC",
-            SortOrder::Name => "p.name ASC, p.id ASC",
+            SortOrder::Newest => format!("{id_col} DESC"),
+            SortOrder::PriceAsc => format!("{price_col} ASC, {id_col} ASC"),
+            SortOrder::PriceDesc => format!("{price_col} DESC, {id_col} DESC"),
+            SortOrder::Name => format!("{name_col} ASC, {id_col} ASC"),
         };
+        let from = store::ListFrom::new(backend, category.is_some());
         let limit = req.limit;
         let sort = req.sort;
         let want_facets = req.facets;
         let (mut rows, facets) = self
             .db
             .read(move |conn| {
-                let rows = store::list_products(conn, &page_filter, order_by, limit + 1)?;
+                let rows = store::list_products(conn, from, &page_filter, &order_by, limit + 1)?;
                 let facets = if want_facets {
                     let categories = store::category_counts(conn, &base)?;
                     let bands = store::band_counts(conn, &filter, PRICE_BANDS)?;
@@ -1471,6 +1471,11 @@ impl Catalog {
                         "categories nest at most 8 deep",
                     ));
                 }
+                let subtree: Vec<String> = all
+                    .iter()
+                    .filter(|c| c.path.starts_with(&old_path))
+                    .map(|c| c.id.clone())
+                    .collect();
                 for mut child in all
                     .into_iter()
                     .filter(|c| c.path.starts_with(&old_path) && c.id != row.id)
@@ -1480,6 +1485,11 @@ impl Catalog {
                 }
                 row.parent_id = parent;
                 row.path = new_path;
+                store::save_category(conn, &row)?;
+                // The moved products now sit under other ancestors.
+                let moved = store::products_in_categories(conn, &subtree)?;
+                store::rebuild_listing(conn, &moved)?;
+                return Ok(category_view(&row));
             }
             store::save_category(conn, &row)?;
             Ok(category_view(&row))

@@ -11,8 +11,8 @@ use super::model::{CategoryRow, ProductRow, ProductSummary, VariantRow};
 use crate::db::{Backend, DbConnection};
 use crate::http::AppError;
 use crate::schema::{
-    catalog_categories, catalog_product_categories, catalog_products, catalog_search,
-    catalog_variants,
+    catalog_categories, catalog_listing, catalog_product_categories, catalog_products,
+    catalog_search, catalog_variants,
 };
 
 pub fn product(conn: &mut DbConnection, id_or_slug: &str) -> Result<Option<ProductRow>, AppError> {
@@ -290,6 +290,13 @@ pub fn refresh_product(conn: &mut DbConnection, product_id: &str) -> Result<(), 
             catalog_products::compare_at_price.eq(compare_at),
         ))
         .execute(conn)?;
+    diesel::update(catalog_listing::table.filter(catalog_listing::product_id.eq(product_id)))
+        .set((
+            catalog_listing::status.eq(&p.status),
+            catalog_listing::min_price.eq(min),
+            catalog_listing::name.eq(&p.name),
+        ))
+        .execute(conn)?;
     let codes: Vec<&str> = variants
         .iter()
         .flat_map(|v| std::iter::once(v.sku.as_str()).chain(v.barcode.as_deref()))
@@ -383,7 +390,58 @@ pub fn set_product_categories(
             ))
             .execute(conn)?;
     }
+    rebuild_listing(conn, &[product_id.to_string()])
+}
+
+/// Rewrites the listing rows of `product_ids` from their categories and the category
+/// tree: a row for each category a product is in and for each ancestor of those.
+/// Called wherever either changes (a product's categories, a category moved or deleted,
+/// products seeded); a product's own columns are kept by `refresh_product`.
+pub fn rebuild_listing(conn: &mut DbConnection, product_ids: &[String]) -> Result<(), AppError> {
+    for chunk in product_ids.chunks(500) {
+        diesel::delete(catalog_listing::table.filter(catalog_listing::product_id.eq_any(chunk)))
+            .execute(conn)?;
+        let marks = vec!["?"; chunk.len()].join(", ");
+        let sql = format!(
+            "INSERT INTO catalog_listing (category_id, product_id, status, min_price, name) \
+             SELECT DISTINCT a.id, p.id, p.status, p.min_price, p.name \
+             FROM catalog_product_categories pc \
+             JOIN catalog_categories c ON c.id = pc.category_id \
+             JOIN catalog_categories a ON SUBSTR(c.path, 1, LENGTH(a.path)) = a.path \
+             JOIN catalog_products p ON p.id = pc.product_id \
+             WHERE pc.product_id IN ({marks})"
+        );
+        let binds: Vec<Bind> = chunk.iter().map(|id| Bind::Text(id.clone())).collect();
+        bound(diesel::sql_query(sql).into_boxed(), &binds).execute(conn)?;
+    }
     Ok(())
+}
+
+/// The products put directly in any of `category_ids`.
+pub fn products_in_categories(
+    conn: &mut DbConnection,
+    category_ids: &[String],
+) -> Result<Vec<String>, AppError> {
+    let mut ids: Vec<String> = catalog_product_categories::table
+        .filter(catalog_product_categories::category_id.eq_any(category_ids))
+        .select(catalog_product_categories::product_id)
+        .load(conn)?;
+    ids.sort();
+    ids.dedup();
+    Ok(ids)
+}
+
+/// A category's id by its id or slug.
+pub fn category_id_by_key(conn: &mut DbConnection, key: &str) -> Result<Option<String>, AppError> {
+    Ok(catalog_categories::table
+        .filter(
+            catalog_categories::id
+                .eq(key)
+                .or(catalog_categories::slug.eq(key)),
+        )
+        .select(catalog_categories::id)
+        .first(conn)
+        .optional()?)
 }
 
 pub fn categories(conn: &mut DbConnection) -> Result<Vec<CategoryRow>, AppError> {
@@ -457,13 +515,16 @@ pub fn save_category(conn: &mut DbConnection, c: &CategoryRow) -> Result<(), App
 }
 
 pub fn delete_category(conn: &mut DbConnection, id: &str) -> Result<(), AppError> {
+    let listed = products_in_categories(conn, &[id.to_string()])?;
+    diesel::delete(catalog_listing::table.filter(catalog_listing::category_id.eq(id)))
+        .execute(conn)?;
     diesel::delete(
         catalog_product_categories::table.filter(catalog_product_categories::category_id.eq(id)),
     )
     .execute(conn)?;
     diesel::delete(catalog_categories::table.filter(catalog_categories::id.eq(id)))
         .execute(conn)?;
-    Ok(())
+    rebuild_listing(conn, &listed)
 }
 
 /// A value bound into a hand-written query.
@@ -548,14 +609,37 @@ pub const SUMMARY_COLUMNS: &str = "p.id, p.slug, p.name, p.status, p.seller_id, 
     p.min_price AS min_price_minor, p.max_price AS max_price_minor, p.in_stock, \
     p.compare_at_price AS compare_at_minor, p.image_key";
 
+/// What a listing reads from: the products (`p`), or a category's listing rows (`l`)
+/// driving the join to the products in the index's order.
+#[derive(Debug, Clone, Copy)]
+pub struct ListFrom(&'static str);
+
+impl ListFrom {
+    pub fn new(backend: Backend, by_category: bool) -> ListFrom {
+        ListFrom(match (by_category, backend) {
+            (false, _) => "catalog_products p",
+            // Both planners are told the join order: the listing rows come out of the
+            // index already sorted, and a LIMIT stops the walk after one page.
+            (true, Backend::Sqlite) => {
+                "catalog_listing l CROSS JOIN catalog_products p ON p.id = l.product_id"
+            }
+            (true, Backend::Mysql) => {
+                "catalog_listing l STRAIGHT_JOIN catalog_products p ON p.id = l.product_id"
+            }
+        })
+    }
+}
+
 pub fn list_products(
     conn: &mut DbConnection,
+    from: ListFrom,
     filter: &Where,
     order_by: &str,
     limit: usize,
 ) -> Result<Vec<ProductSummary>, AppError> {
     let sql = format!(
-        "SELECT {SUMMARY_COLUMNS} FROM catalog_products p{} ORDER BY {order_by} LIMIT {}",
+        "SELECT {SUMMARY_COLUMNS} FROM {}{} ORDER BY {order_by} LIMIT {}",
+        from.0,
         filter.clause(),
         limit
     );
@@ -860,6 +944,8 @@ pub fn seed_products(
             ),
         };
         bound(diesel::sql_query(sql).into_boxed(), &binds).execute(conn)?;
+        let ids: Vec<String> = chunk.iter().map(|p| p.id.clone()).collect();
+        rebuild_listing(conn, &ids)?;
     }
     Ok(())
 }

@@ -1,0 +1,24 @@
+-- One row per product and per category it is listed under: each category it was put in
+-- and every ancestor of those. A category page (its sub-categories included) is then one
+-- index range scan in the page's sort order, not a subtree expanded into product ids and
+-- sorted. Kept by the catalog in the same transaction as the product, its categories
+-- and the category tree; status, lowest price and name are copies of the product's.
+CREATE TABLE catalog_listing (
+    category_id TEXT NOT NULL REFERENCES catalog_categories (id) ON DELETE CASCADE,
+    product_id TEXT NOT NULL REFERENCES catalog_products (id) ON DELETE CASCADE,
+    status TEXT NOT NULL,
+    min_price BIGINT NOT NULL,
+    name TEXT NOT NULL COLLATE NOCASE,
+    PRIMARY KEY (category_id, product_id)
+) WITHOUT ROWID;
+CREATE INDEX catalog_listing_newest ON catalog_listing (category_id, status, product_id);
+CREATE INDEX catalog_listing_price ON catalog_listing (category_id, status, min_price, product_id);
+CREATE INDEX catalog_listing_name ON catalog_listing (category_id, status, name, product_id);
+CREATE INDEX catalog_listing_product ON catalog_listing (product_id);
+
+INSERT INTO catalog_listing (category_id, product_id, status, min_price, name)
+SELECT DISTINCT a.id, p.id, p.status, p.min_price, p.name
+FROM catalog_product_categories pc
+JOIN catalog_categories c ON c.id = pc.category_id
+JOIN catalog_categories a ON SUBSTR(c.path, 1, LENGTH(a.path)) = a.path
+JOIN catalog_products p ON p.id = pc.product_id;
