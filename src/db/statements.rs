@@ -23,8 +23,15 @@ pub(crate) struct StatementCounter;
 
 impl Instrumentation for StatementCounter {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
-        if let InstrumentationEvent::StartQuery { .. } = event {
+        if let InstrumentationEvent::StartQuery { query, .. } = event {
             STATEMENTS.fetch_add(1, Ordering::Relaxed);
+            // `log.level = "kirana::sql=trace"` lists every statement, for profiling. The
+            // text only: bound values (a password hash, a customer's phone) are cut off.
+            if tracing::enabled!(target: "kirana::sql", tracing::Level::TRACE) {
+                let text = query.to_string();
+                let text = text.split(" -- binds:").next().unwrap_or_default();
+                tracing::trace!(target: "kirana::sql", "{text}");
+            }
         }
     }
 }

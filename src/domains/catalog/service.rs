@@ -243,6 +243,92 @@ struct Cursor {
     id: String,
 }
 
+/// The statements of one listing page: the filter for facet counts, the page's filter
+/// (with its cursor), its order and what it reads from.
+struct ListPlan {
+    filter: Where,
+    page: Where,
+    order_by: String,
+    from: store::ListFrom,
+}
+
+impl ListPlan {
+    fn new(
+        backend: crate::db::Backend,
+        base: &Where,
+        status: &str,
+        category: Option<String>,
+        sort: SortOrder,
+        cursor: Option<Cursor>,
+    ) -> Result<ListPlan, AppError> {
+        // A category page (sub-categories included) walks the listing rows of that one
+        // category in the page's order: one index range scan, whatever the subtree's size.
+        let mut filter = base.clone();
+        let mut page_filter = base.clone();
+        if let Some(id) = &category {
+            filter.push(
+                    "p.id IN (SELECT l.product_id FROM catalog_listing l WHERE l.category_id = ? AND l.status = ?)",
+                    [Bind::Text(id.clone()), Bind::Text(status.into())],
+                );
+            page_filter.push(
+                "l.category_id = ? AND l.status = ?",
+                [Bind::Text(id.clone()), Bind::Text(status.into())],
+            );
+        }
+        // The listing row carries copies of the sort columns; sorting on them keeps the
+        // scan in the index.
+        let (id_col, price_col, name_col) = if category.is_some() {
+            ("l.product_id", "l.min_price", "l.name")
+        } else {
+            ("p.id", "p.min_price", "p.name")
+        };
+        if let Some(cursor) = cursor {
+            let id = Bind::Text(cursor.id.clone());
+            match sort {
+                SortOrder::Newest => page_filter.push(format!("{id_col} < ?"), [id]),
+                SortOrder::PriceAsc | SortOrder::PriceDesc => {
+                    let v = cursor
+                        .v
+                        .as_i64()
+                        .ok_or_else(|| AppError::invalid("cursor", "is damaged"))?;
+                    let cmp = if sort == SortOrder::PriceAsc {
+                        ">"
+                    } else {
+                        "<"
+                    };
+                    page_filter.push(
+                        format!("({price_col} {cmp} ? OR ({price_col} = ? AND {id_col} {cmp} ?))"),
+                        [Bind::Int(v), Bind::Int(v), id],
+                    );
+                }
+                SortOrder::Name => {
+                    let v = cursor
+                        .v
+                        .as_str()
+                        .ok_or_else(|| AppError::invalid("cursor", "is damaged"))?
+                        .to_string();
+                    page_filter.push(
+                        format!("({name_col} > ? OR ({name_col} = ? AND {id_col} > ?))"),
+                        [Bind::Text(v.clone()), Bind::Text(v), id],
+                    );
+                }
+            }
+        }
+        let order_by = match sort {
+            SortOrder::Newest => format!("{id_col} DESC"),
+            SortOrder::PriceAsc => format!("{price_col} ASC, {id_col} ASC"),
+            SortOrder::PriceDesc => format!("{price_col} DESC, {id_col} DESC"),
+            SortOrder::Name => format!("{name_col} ASC, {id_col} ASC"),
+        };
+        Ok(ListPlan {
+            filter,
+            page: page_filter,
+            order_by,
+            from: store::ListFrom::new(backend, category.is_some()),
+        })
+    }
+}
+
 pub struct Catalog {
     db: Db,
     settings: CatalogSettings,
@@ -1188,88 +1274,35 @@ impl Catalog {
                 );
             }
         }
-        // A category page (sub-categories included) walks the listing rows of that one
-        // category in the page's order: one index range scan, whatever the subtree's size.
-        let category = match &req.category {
-            Some(key) => {
-                let key = key.clone();
-                let id = self
-                    .db
-                    .read(move |conn| store::category_id_by_key(conn, &key))
-                    .await?
-                    .ok_or_else(|| AppError::missing("category", "is not a category"))?;
-                Some(id)
-            }
+        let cursor = match &req.cursor {
+            Some(raw) => Some(
+                crate::http::pagination::decode_cursor(raw)
+                    .filter(|c: &Cursor| c.s == req.sort)
+                    .ok_or_else(|| {
+                        AppError::invalid("cursor", "is not a cursor of this listing")
+                    })?,
+            ),
             None => None,
         };
-        let mut filter = base.clone();
-        let mut page_filter = base.clone();
-        if let Some(id) = &category {
-            filter.push(
-                "p.id IN (SELECT l.product_id FROM catalog_listing l WHERE l.category_id = ? AND l.status = ?)",
-                [Bind::Text(id.clone()), Bind::Text(status.into())],
-            );
-            page_filter.push(
-                "l.category_id = ? AND l.status = ?",
-                [Bind::Text(id.clone()), Bind::Text(status.into())],
-            );
-        }
-        // The listing row carries copies of the sort columns; sorting on them keeps the
-        // scan in the index.
-        let (id_col, price_col, name_col) = if category.is_some() {
-            ("l.product_id", "l.min_price", "l.name")
-        } else {
-            ("p.id", "p.min_price", "p.name")
-        };
-        if let Some(raw) = &req.cursor {
-            let cursor: Cursor = crate::http::pagination::decode_cursor(raw)
-                .filter(|c: &Cursor| c.s == req.sort)
-                .ok_or_else(|| AppError::invalid("cursor", "is not a cursor of this listing"))?;
-            let id = Bind::Text(cursor.id.clone());
-            match req.sort {
-                SortOrder::Newest => page_filter.push(format!("{id_col} < ?"), [id]),
-                SortOrder::PriceAsc | SortOrder::PriceDesc => {
-                    let v = cursor
-                        .v
-                        .as_i64()
-                        .ok_or_else(|| AppError::invalid("cursor", "is damaged"))?;
-                    let cmp = if req.sort == SortOrder::PriceAsc {
-                        ">"
-                    } else {
-                        "<"
-                    };
-                    page_filter.push(
-                        format!("({price_col} {cmp} ? OR ({price_col} = ? AND {id_col} {cmp} ?))"),
-                        [Bind::Int(v), Bind::Int(v), id],
-                    );
-                }
-                SortOrder::Name => {
-                    let v = cursor
-                        .v
-                        .as_str()
-                        .ok_or_else(|| AppError::invalid("cursor", "is damaged"))?
-                        .to_string();
-                    page_filter.push(
-                        format!("({name_col} > ? OR ({name_col} = ? AND {id_col} > ?))"),
-                        [Bind::Text(v.clone()), Bind::Text(v), id],
-                    );
-                }
-            }
-        }
-        let order_by = match req.sort {
-            SortOrder::Newest => format!("{id_col} DESC"),
-            SortOrder::PriceAsc => format!("{price_col} ASC, {id_col} ASC"),
-            SortOrder::PriceDesc => format!("{price_col} DESC, {id_col} DESC"),
-            SortOrder::Name => format!("{name_col} ASC, {id_col} ASC"),
-        };
-        let from = store::ListFrom::new(backend, category.is_some());
+        let category_key = req.category.clone();
         let limit = req.limit;
         let sort = req.sort;
         let want_facets = req.facets;
         let (mut rows, facets) = self
             .db
             .read(move |conn| {
-                let rows = store::list_products(conn, from, &page_filter, &order_by, limit + 1)?;
+                // The category is found in the same turn on the database as the page.
+                let category = match &category_key {
+                    Some(key) => Some(
+                        store::category_id_by_key(conn, key)?
+                            .ok_or_else(|| AppError::missing("category", "is not a category"))?,
+                    ),
+                    None => None,
+                };
+                let plan = ListPlan::new(backend, &base, status, category, sort, cursor)?;
+                let filter = plan.filter;
+                let rows =
+                    store::list_products(conn, plan.from, &plan.page, &plan.order_by, limit + 1)?;
                 let facets = if want_facets {
                     let categories = store::category_counts(conn, &base)?;
                     let bands = store::band_counts(conn, &filter, PRICE_BANDS)?;
