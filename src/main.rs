@@ -10,12 +10,6 @@ use kirana::events::{self, OutboxStatus};
 use kirana::http::pagination::PageQuery;
 use kirana::{Application, telemetry};
 
-// mimalloc rather than the system allocator: a request allocates and frees many small
-// objects across worker and blocking threads, where glibc's malloc spent a quarter of
-// the CPU of a catalog page (malloc, free, consolidation) in a profile under load.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(
     name = "kirana",

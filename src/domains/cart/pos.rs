@@ -517,10 +517,10 @@ impl Carts {
             .filter(|v| v.status == "active")
             .ok_or_else(|| AppError::invalid("code", "matches no barcode or SKU on sale"))?;
         let cart = self.session_cart(&session).await?;
-        let cart = self
+        let (cart, lines) = self
             .set_cart_line(cart, &variant.variant_id, input.quantity, false)
             .await?;
-        self.view(&cart).await
+        Ok(self.quote(&cart, &lines, None, None).await?.view)
     }
 
     pub async fn set_pos_line(
@@ -531,8 +531,8 @@ impl Carts {
     ) -> Result<CartView, AppError> {
         let (session, _) = self.open(session_id).await?;
         let cart = self.session_cart(&session).await?;
-        let cart = self.set_cart_line(cart, variant_id, quantity, true).await?;
-        self.view(&cart).await
+        let (cart, lines) = self.set_cart_line(cart, variant_id, quantity, true).await?;
+        Ok(self.quote(&cart, &lines, None, None).await?.view)
     }
 
     /// Names the customer of the sale (walk-in when empty).

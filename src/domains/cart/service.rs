@@ -36,6 +36,20 @@ use crate::profile::LiveProfile;
 pub const MAX_LINE_QUANTITY: i64 = 10_000;
 /// Most lines in a cart.
 pub const MAX_LINES: usize = 200;
+
+/// The status `find` gives a new cart it has not stored (see [`NewCart::Deferred`]).
+const UNSAVED: &str = "unsaved";
+
+/// What `find` does when the caller has no cart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NewCart {
+    /// Nothing: no cart.
+    No,
+    /// Makes one and stores it at once.
+    Insert,
+    /// Makes one and leaves storing it to the caller's own write transaction.
+    Deferred,
+}
 /// SAC of courier services, for the shipping charge.
 const SHIPPING_SAC: &str = "996812";
 
@@ -547,7 +561,7 @@ impl Carts {
     async fn find(
         &self,
         owner: &CartOwner<'_>,
-        create: bool,
+        create: NewCart,
     ) -> Result<(Option<CartRow>, Option<String>, bool), AppError> {
         let guest_hash = owner.guest_token.map(hash_token);
         let customer = owner.principal.map(|p| p.user_id().to_string());
@@ -579,7 +593,7 @@ impl Carts {
             let cart = self.merge(customer, guest).await?;
             return Ok((Some(cart), None, true));
         }
-        if cart.is_some() || !create {
+        if cart.is_some() || create == NewCart::No {
             return Ok((cart, None, false));
         }
         // A new cart: a customer's, or a guest's with a fresh token.
@@ -589,7 +603,13 @@ impl Carts {
         } else {
             None
         };
-        let row = CartRow::web(new_id(), token.as_deref().map(hash_token), customer, now);
+        let mut row = CartRow::web(new_id(), token.as_deref().map(hash_token), customer, now);
+        if create == NewCart::Deferred {
+            // Not stored yet: the caller's write transaction inserts it with its first
+            // line, so a new cart costs no transaction of its own.
+            row.status = UNSAVED.into();
+            return Ok((Some(row), token, false));
+        }
         let insert = row.clone();
         self.db
             .write(move |c| store::insert_cart(c, &insert))
@@ -620,6 +640,7 @@ impl Carts {
                     let next = (have.unwrap_or(0) + q).min(MAX_LINE_QUANTITY);
                     store::set_line(c, &mine.id, &variant, next, have.is_some(), now)?;
                 }
+                store::touch(c, &mine.id, now)?;
                 if mine.discount_code.is_none() && guest.discount_code.is_some() {
                     store::set_discount_code(c, &mine.id, guest.discount_code.as_deref(), now)?;
                 }
@@ -704,7 +725,7 @@ impl Carts {
     ) -> Result<CartOutcome, AppError> {
         // Looking is not buying: a visitor without a cart gets an empty one that is not
         // stored (no row per page view); the first line added creates it.
-        let (cart, token, merged) = self.find(owner, false).await?;
+        let (cart, token, merged) = self.find(owner, NewCart::No).await?;
         let cart = cart.unwrap_or_else(|| {
             let customer = owner.principal.map(|p| p.user_id().to_string());
             CartRow::web(String::new(), None, customer, now())
@@ -729,26 +750,28 @@ impl Carts {
         if !replace && quantity == 0 {
             return Err(AppError::invalid("quantity", "must be at least 1"));
         }
-        let (cart, token, merged) = self.find(owner, true).await?;
+        let (cart, token, merged) = self.find(owner, NewCart::Deferred).await?;
         let cart = cart.ok_or_else(|| AppError::internal("no cart"))?;
-        let cart = self
+        let (cart, lines) = self
             .set_cart_line(cart, variant_id, quantity, replace)
             .await?;
         Ok(CartOutcome {
-            cart: self.view(&cart).await?,
+            cart: self.quote(&cart, &lines, None, None).await?.view,
             new_token: token,
             forget_token: merged,
         })
     }
 
-    /// Changes one line of an open cart after checking the variant is sold.
+    /// Changes one line of an open cart after checking the variant is sold; the cart and
+    /// its lines after the change. A cart `find` left unsaved is inserted here, in the same
+    /// transaction as its first line.
     pub(super) async fn set_cart_line(
         &self,
         cart: CartRow,
         variant_id: &str,
         quantity: i64,
         replace: bool,
-    ) -> Result<CartRow, AppError> {
+    ) -> Result<(CartRow, Vec<(String, i64)>), AppError> {
         if quantity > 0 {
             let ids = vec![variant_id.to_string()];
             let known = self.catalog.variants(&ids).await?;
@@ -757,18 +780,31 @@ impl Carts {
             }
         }
         let (cart_id, variant) = (cart.id.clone(), variant_id.to_string());
+        let unsaved = (cart.status == UNSAVED).then(|| CartRow {
+            status: "open".into(),
+            ..cart
+        });
         self.db
             .write(move |c| {
                 let now = now();
-                let current = store::cart(c, &cart_id)?
-                    .ok_or_else(|| AppError::NotFound("no such cart".into()))?;
-                if current.status != "open" {
-                    return Err(AppError::Conflict(format!(
-                        "the cart is {}; start a new one",
-                        current.status
-                    )));
-                }
-                let lines = store::lines(c, &cart_id)?;
+                let (current, mut lines, inserted) = match unsaved {
+                    Some(fresh) => {
+                        store::insert_cart(c, &fresh)?;
+                        (fresh, Vec::new(), true)
+                    }
+                    None => {
+                        let current = store::cart(c, &cart_id)?
+                            .ok_or_else(|| AppError::NotFound("no such cart".into()))?;
+                        if current.status != "open" {
+                            return Err(AppError::Conflict(format!(
+                                "the cart is {}; start a new one",
+                                current.status
+                            )));
+                        }
+                        let lines = store::lines(c, &cart_id)?;
+                        (current, lines, false)
+                    }
+                };
                 let existing = lines.iter().find(|(v, _)| *v == variant).map(|x| x.1);
                 let have = existing.unwrap_or(0);
                 if have == 0 && quantity > 0 && lines.len() >= MAX_LINES {
@@ -789,7 +825,19 @@ impl Carts {
                     ));
                 }
                 store::set_line(c, &cart_id, &variant, next, existing.is_some(), now)?;
-                Ok(current)
+                if !inserted {
+                    store::touch(c, &cart_id, now)?;
+                }
+                // The lines as this transaction left them, in the order they were added.
+                match lines.iter().position(|(v, _)| *v == variant) {
+                    Some(i) if next == 0 => {
+                        lines.remove(i);
+                    }
+                    Some(i) => lines[i].1 = next,
+                    None if next > 0 => lines.push((variant.clone(), next)),
+                    None => {}
+                }
+                Ok((current, lines))
             })
             .await
     }
@@ -826,7 +874,7 @@ impl Carts {
             }
             None => None,
         };
-        let (cart, token, merged) = self.find(owner, true).await?;
+        let (cart, token, merged) = self.find(owner, NewCart::Insert).await?;
         let cart = cart.ok_or_else(|| AppError::internal("no cart"))?;
         let id = cart.id.clone();
         let code_owned = code.clone();
@@ -932,7 +980,7 @@ impl Carts {
             method: input.shipping_method.clone(),
             cod,
         };
-        let (cart, _, _) = self.find(owner, false).await?;
+        let (cart, _, _) = self.find(owner, NewCart::No).await?;
         let Some(cart) = cart else {
             return Err(AppError::FieldConflict(
                 "the cart is empty".into(),

@@ -71,7 +71,7 @@ pub fn lines(conn: &mut DbConnection, cart_id: &str) -> Result<Vec<(String, i64)
         .load(conn)?)
 }
 
-/// Sets a line's quantity (0 removes it). `exists` says whether the line is there (the
+/// Sets a line's quantity (0 removes it); the caller touches the cart. `exists` says whether the line is there (the
 /// caller read the lines in this transaction): an `UPDATE` that matches nothing would take
 /// a gap lock on MySQL, and two carts inserting into that gap then deadlock.
 pub fn set_line(
@@ -103,7 +103,7 @@ pub fn set_line(
             ))
             .execute(conn)?;
     }
-    touch(conn, cart_id, now)
+    Ok(())
 }
 
 /// Makes a guest cart the customer's; its token no longer finds it.
