@@ -1587,6 +1587,20 @@ struct ListingQuery {
     q: Option<&'static str>,
 }
 
+impl ListingQuery {
+    fn newest_active(category: &str) -> ListingQuery {
+        ListingQuery {
+            category: Some(category.to_string()),
+            sort: "newest",
+            status: "active",
+            in_stock: None,
+            min_price: None,
+            max_price: None,
+            q: None,
+        }
+    }
+}
+
 /// Every page of the API's listing for `query`, walked with its cursor.
 async fn listed(app: &TestApp, token: &str, query: &ListingQuery) -> Vec<String> {
     let mut params = format!("sort={}&status={}&limit=4", query.sort, query.status);
@@ -1856,29 +1870,13 @@ async fn category_listings_give_the_subtree_querys_products_in_its_order_through
         let under_home = listed(
             &app,
             &staff,
-            &ListingQuery {
-                category: Some(home.clone()),
-                sort: "newest",
-                status: "active",
-                in_stock: None,
-                min_price: None,
-                max_price: None,
-                q: None,
-            },
+            &ListingQuery::newest_active(&home),
         )
         .await;
         let under_green = listed(
             &app,
             &staff,
-            &ListingQuery {
-                category: Some(green.clone()),
-                sort: "newest",
-                status: "active",
-                in_stock: None,
-                min_price: None,
-                max_price: None,
-                q: None,
-            },
+            &ListingQuery::newest_active(&green),
         )
         .await;
         assert!(!under_green.is_empty() && under_green.iter().all(|id| under_home.contains(id)));
